@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Management command handlers. They run on the control lcore (see
+ * nep_mgmt_poll), so they read appliance state without locks. Each one
+ * fills either ctx->json_out (with --json; schemas in docs/cli.md) or text.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_version.h>
+
+#include "neptune.h"
+#include "nep_pkt.h"
+
+#define APP(ctx) ((struct nep_app *)(ctx)->app)
+
+static const char *
+mac_str(const struct rte_ether_addr *m, char *buf, size_t len)
+{
+	rte_ether_format_addr(buf, (uint16_t)len, m);
+	return buf;
+}
+
+static int
+find_port(struct nep_app *app, const char *name)
+{
+	for (unsigned i = 0; i < app->n_ports; i++)
+		if (strcmp(app->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+cmd_version(struct nep_cmd_ctx *ctx)
+{
+	if (ctx->json) {
+		ctx->json_out = json_pack("{s:s, s:s}", "version", NEP_VERSION,
+			"dpdk", rte_version());
+		return 0;
+	}
+	nep_buf_printf(ctx->out, "neptune %s (%s)\n", NEP_VERSION,
+		rte_version());
+	return 0;
+}
+
+static int
+cmd_ports(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *arr = json_array();
+	char mac[32], buf[80];
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-10s %-4s %-4s %-18s %-5s %-5s %s\n",
+			"NAME", "ROLE", "ID", "MAC", "MTU", "LINK", "ADDRESSES");
+	for (unsigned i = 0; i < app->n_ports; i++) {
+		const struct nep_port *p = &app->ports[i];
+		const struct nep_port_conf *pc = &app->cfg->ports[i];
+		struct rte_eth_link link = { 0 };
+		json_t *addrs = json_array();
+
+		rte_eth_link_get_nowait(p->id, &link);
+		mac_str(&p->mac, mac, sizeof(mac));
+		for (unsigned j = 0; j < pc->n_addrs; j++) {
+			char a[64];
+			nep_addr_str(&pc->addrs[j].addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, pc->addrs[j].len);
+			json_array_append_new(addrs, json_string(buf));
+		}
+		if (ctx->json) {
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:s, s:i, s:s, s:i, s:{s:b, s:i}, s:o, "
+				"s:i, s:i, s:s}",
+				"name", p->name, "role",
+				p->role == NEP_PORT_LAN ? "lan" : "wan",
+				"port_id", p->id, "mac", mac, "mtu", p->mtu,
+				"link", "up", link.link_status != 0,
+				"speed_mbps", (int)link.link_speed,
+				"addresses", addrs, "rx_queues", p->n_rxq,
+				"tx_queues", p->n_txq, "devargs", pc->devargs));
+		} else {
+			nep_buf_printf(ctx->out, "%-10s %-4s %-4u %-18s %-5u %-5s",
+				p->name, p->role == NEP_PORT_LAN ? "lan" : "wan",
+				p->id, mac, p->mtu,
+				link.link_status ? "up" : "down");
+			for (size_t j = 0; j < json_array_size(addrs); j++)
+				nep_buf_printf(ctx->out, " %s",
+					json_string_value(json_array_get(addrs, j)));
+			nep_buf_printf(ctx->out, "\n");
+			json_decref(addrs);
+		}
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "ports", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+static int
+cmd_port_stats(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *arr = json_array();
+	int only = -1;
+
+	if (ctx->argc > 3) {
+		only = find_port(app, ctx->argv[3]);
+		if (only < 0) {
+			nep_buf_printf(ctx->out, "error: unknown port '%s'\n",
+				ctx->argv[3]);
+			json_decref(arr);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < app->n_ports; i++) {
+		const struct nep_port *p = &app->ports[i];
+		struct rte_eth_stats st = { 0 };
+
+		if (only >= 0 && (unsigned)only != i)
+			continue;
+		rte_eth_stats_get(p->id, &st);
+		uint64_t fwd_rx = NEP_STAT(app, port_rx[i]);
+		uint64_t fwd_tx = NEP_STAT(app, port_tx[i]);
+		if (ctx->json) {
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+				"s:I, s:I, s:I}",
+				"name", p->name,
+				"rx_packets", (json_int_t)st.ipackets,
+				"rx_bytes", (json_int_t)st.ibytes,
+				"tx_packets", (json_int_t)st.opackets,
+				"tx_bytes", (json_int_t)st.obytes,
+				"rx_missed", (json_int_t)st.imissed,
+				"rx_errors", (json_int_t)st.ierrors,
+				"tx_errors", (json_int_t)st.oerrors,
+				"rx_nombuf", (json_int_t)st.rx_nombuf,
+				"sw_rx_packets", (json_int_t)fwd_rx,
+				"sw_tx_packets", (json_int_t)fwd_tx));
+		} else {
+			nep_buf_printf(ctx->out,
+				"port %s (id %u)\n"
+				"  rx packets %-14" PRIu64 " bytes %-16" PRIu64
+				" missed %" PRIu64 " errors %" PRIu64
+				" nombuf %" PRIu64 "\n"
+				"  tx packets %-14" PRIu64 " bytes %-16" PRIu64
+				" errors %" PRIu64 "\n"
+				"  dataplane rx %" PRIu64 " tx %" PRIu64 "\n",
+				p->name, p->id, st.ipackets, st.ibytes,
+				st.imissed, st.ierrors, st.rx_nombuf,
+				st.opackets, st.obytes, st.oerrors, fwd_rx,
+				fwd_tx);
+		}
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "ports", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+static int
+cmd_lcores(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *arr = json_array();
+	unsigned main_lcore = rte_get_main_lcore();
+
+	if (ctx->json)
+		json_array_append_new(arr, json_pack(
+			"{s:i, s:s, s:[], s:I, s:I}", "lcore", main_lcore,
+			"role", "control", "queues", "tx_packets",
+			(json_int_t)NEP_STAT(app, tx_pkts), "punted_in",
+			(json_int_t)NEP_STAT(app, punted)));
+	else
+		nep_buf_printf(ctx->out, "lcore %u: control (punted in %" PRIu64
+			")\n", main_lcore, NEP_STAT(app, punted));
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const struct nep_worker *wk = &app->workers[w];
+		const struct nep_lcore_stats *st = &app->stats[wk->lcore_id];
+		const struct nep_lcore_stats *b = &app->stats_base[wk->lcore_id];
+		uint64_t polls = st->polls - b->polls;
+		double busy = polls ? 100.0 * (double)(st->busy_polls -
+			b->busy_polls) / (double)polls : 0.0;
+		json_t *qs = json_array();
+
+		if (!ctx->json)
+			nep_buf_printf(ctx->out, "lcore %u: worker %u, rx %"
+				PRIu64 ", busy polls %.1f%%, queues:",
+				wk->lcore_id, w, st->rx_pkts - b->rx_pkts, busy);
+		for (unsigned q = 0; q < wk->n_rxq; q++) {
+			const char *pn = app->ports[wk->rxq[q].port].name;
+			if (ctx->json)
+				json_array_append_new(qs, json_pack("{s:s, s:i}",
+					"port", pn, "queue", wk->rxq[q].queue));
+			else
+				nep_buf_printf(ctx->out, " %s/%u", pn,
+					wk->rxq[q].queue);
+		}
+		if (ctx->json)
+			json_array_append_new(arr, json_pack(
+				"{s:i, s:s, s:o, s:I, s:f}", "lcore",
+				wk->lcore_id, "role", "worker", "queues", qs,
+				"rx_packets", (json_int_t)(st->rx_pkts - b->rx_pkts),
+				"busy_pct", busy));
+		else {
+			json_decref(qs);
+			nep_buf_printf(ctx->out, "\n");
+		}
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "lcores", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+struct neigh_visit {
+	struct nep_cmd_ctx *ctx;
+	json_t *arr;
+	uint64_t now;
+};
+
+static void
+visit_neigh(void *arg, const struct nep_neigh_ctl *c, uint64_t mac)
+{
+	struct neigh_visit *v = arg;
+	struct nep_app *app = APP(v->ctx);
+	struct nep_addr a = { .family = c->key.family == 4 ? AF_INET : AF_INET6 };
+	struct rte_ether_addr ea;
+	char as[64], ms[32] = "-";
+	int pi = app->port_index[c->key.port];
+	const char *pn = pi >= 0 ? app->ports[pi].name : "?";
+	uint64_t age = c->state == NEP_NEIGH_PERMANENT ? 0 :
+		v->now - c->changed_ms;
+
+	memcpy(a.a, c->key.addr, 16);
+	nep_addr_str(&a, as, sizeof(as));
+	if (mac & NEP_NEIGH_VALID) {
+		memcpy(ea.addr_bytes, &mac, 6);
+		mac_str(&ea, ms, sizeof(ms));
+	}
+	if (v->ctx->json)
+		json_array_append_new(v->arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:I, s:i}", "port", pn,
+			"address", as, "mac", ms, "state",
+			nep_neigh_state_names[c->state], "age_ms",
+			(json_int_t)age, "queued", c->n_queued));
+	else
+		nep_buf_printf(v->ctx->out, "%-8s %-40s %-18s %-10s %" PRIu64
+			"ms %u\n", pn, as, ms, nep_neigh_state_names[c->state],
+			age, c->n_queued);
+}
+
+static int
+cmd_neighbors(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	struct neigh_visit v = { ctx, json_array(), nep_now_ms() };
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-8s %-40s %-18s %-10s %s %s\n",
+			"PORT", "ADDRESS", "MAC", "STATE", "AGE", "QUEUED");
+	nep_neigh_foreach(app->neigh, visit_neigh, &v);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "neighbors", v.arr);
+	else
+		json_decref(v.arr);
+	return 0;
+}
+
+static int
+cmd_clear_neighbors(struct nep_cmd_ctx *ctx)
+{
+	nep_control_flush_neighbors(APP(ctx));
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b}", "ok", 1);
+	else
+		nep_buf_printf(ctx->out, "neighbour table flushed\n");
+	return 0;
+}
+
+static int
+cmd_routes(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	const struct nep_rib *rib = &app->snap->rib;
+	static const char *const types[] = { "local", "connected", "static" };
+	json_t *arr = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-44s %-10s %-28s %s\n", "PREFIX",
+			"TYPE", "VIA", "PORT");
+	for (unsigned i = 0; i < rib->n_routes; i++) {
+		const struct nep_route_entry *e = &rib->routes[i];
+		char ps[64], vs[64] = "";
+		const char *pn = app->ports[e->cfg_port].name;
+
+		nep_prefix_str(&e->prefix, ps, sizeof(ps));
+		if (e->via.family != 0)
+			nep_addr_str(&e->via, vs, sizeof(vs));
+		if (ctx->json) {
+			json_t *o = json_pack("{s:s, s:s, s:s}", "prefix", ps,
+				"type", types[e->type], "port", pn);
+			json_object_set_new(o, "via", e->via.family ?
+				json_string(vs) : json_null());
+			json_array_append_new(arr, o);
+		} else {
+			nep_buf_printf(ctx->out, "%-44s %-10s %-28s %s\n", ps,
+				types[e->type], e->via.family ? vs : "-", pn);
+		}
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "routes", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+static int
+cmd_drops(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *obj = json_object();
+	uint64_t total = 0;
+
+	for (unsigned r = 1; r < NEP_DROP_MAX; r++) {
+		uint64_t n = NEP_STAT(app, drops[r]);
+		total += n;
+		if (ctx->json)
+			json_object_set_new(obj, nep_drop_names[r],
+				json_integer((json_int_t)n));
+		else if (n != 0)
+			nep_buf_printf(ctx->out, "%-28s %" PRIu64 "\n",
+				nep_drop_names[r], n);
+	}
+	if (ctx->json) {
+		ctx->json_out = json_pack("{s:o, s:I}", "drops", obj, "total",
+			(json_int_t)total);
+	} else {
+		json_decref(obj);
+		nep_buf_printf(ctx->out, "%-28s %" PRIu64 "\n", "total", total);
+	}
+	return 0;
+}
+
+static int
+cmd_stats(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	uint64_t drops = 0;
+
+	for (unsigned r = 1; r < NEP_DROP_MAX; r++)
+		drops += NEP_STAT(app, drops[r]);
+	if (ctx->json) {
+		ctx->json_out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			"rx_packets", (json_int_t)NEP_STAT(app, rx_pkts),
+			"punted", (json_int_t)NEP_STAT(app, punted),
+			"control_tx_packets", (json_int_t)NEP_STAT(app, tx_pkts),
+			"drops", (json_int_t)drops,
+			"icmp_errors_sent", (json_int_t)app->icmp_sent,
+			"uptime_s",
+			(json_int_t)((nep_now_ms() - app->start_ms) / 1000));
+		return 0;
+	}
+	nep_buf_printf(ctx->out,
+		"rx packets %" PRIu64 "\npunted %" PRIu64
+		"\ncontrol tx %" PRIu64 "\ndrops %" PRIu64
+		"\nicmp errors sent %" PRIu64 "\nuptime %" PRIu64 " s\n",
+		NEP_STAT(app, rx_pkts), NEP_STAT(app, punted),
+		NEP_STAT(app, tx_pkts), drops, app->icmp_sent,
+		(nep_now_ms() - app->start_ms) / 1000);
+	return 0;
+}
+
+static int
+cmd_clear_stats(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+
+	/* Workers own their counters: remember a baseline, never write them. */
+	memcpy(app->stats_base, app->stats, sizeof(app->stats));
+	for (unsigned i = 0; i < app->n_ports; i++)
+		rte_eth_stats_reset(app->ports[i].id);
+	app->icmp_sent = 0;
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b}", "ok", 1);
+	else
+		nep_buf_printf(ctx->out, "statistics cleared\n");
+	return 0;
+}
+
+static int
+cmd_log_level(struct nep_cmd_ctx *ctx)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+		"warning", "notice", "info", "debug" };
+	const char *lvl = ctx->argv[ctx->argc - 1];
+
+	for (unsigned i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(lvl, names[i]) == 0) {
+			rte_log_set_level(nep_logtype, i + 1);
+			if (ctx->json)
+				ctx->json_out = json_pack("{s:s}", "level", lvl);
+			else
+				nep_buf_printf(ctx->out, "log level %s\n", lvl);
+			return 0;
+		}
+	nep_buf_printf(ctx->out, "error: unknown log level '%s'\n", lvl);
+	return -1;
+}
+
+static int
+cmd_shutdown(struct nep_cmd_ctx *ctx)
+{
+	APP(ctx)->quit = 1;
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b}", "ok", 1);
+	else
+		nep_buf_printf(ctx->out, "shutting down\n");
+	return 0;
+}
+
+void nep_commands_register_steering(struct nep_app *app)
+	__attribute__((weak));
+
+void
+nep_commands_register(struct nep_app *app)
+{
+	struct nep_dispatch *d = &app->dispatch;
+
+	d->app = app;
+	nep_dispatch_bind(d, "show version", cmd_version);
+	nep_dispatch_bind(d, "show ports", cmd_ports);
+	nep_dispatch_bind(d, "show port stats [NAME]", cmd_port_stats);
+	nep_dispatch_bind(d, "show lcores", cmd_lcores);
+	nep_dispatch_bind(d, "show neighbors", cmd_neighbors);
+	nep_dispatch_bind(d, "clear neighbors", cmd_clear_neighbors);
+	nep_dispatch_bind(d, "show routes", cmd_routes);
+	nep_dispatch_bind(d, "show drops", cmd_drops);
+	nep_dispatch_bind(d, "show stats", cmd_stats);
+	nep_dispatch_bind(d, "clear stats", cmd_clear_stats);
+	nep_dispatch_bind(d, "set log level LEVEL", cmd_log_level);
+	nep_dispatch_bind(d, "shutdown", cmd_shutdown);
+	if (nep_commands_register_steering != NULL)
+		nep_commands_register_steering(app);
+}

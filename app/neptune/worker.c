@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcore: run to completion. rx burst -> parse -> to self? punt ->
+ * route -> neighbour rewrite -> buffered tx, drained every drain_us.
+ * Never blocks, allocates, locks or calls the kernel; anything that needs
+ * the control plane (ND, ICMP errors, unresolved next hops) is punted.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include "neptune.h"
+#include "nep_pkt.h"
+
+static void
+tx_drop_cb(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct nep_lcore_stats *st = userdata;
+
+	st->drops[NEP_DROP_TX_FULL] += unsent;
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+static inline void
+drop(struct nep_worker *w, struct rte_mbuf *m, enum nep_drop_reason r)
+{
+	w->stats->drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+punt(struct nep_worker *w, struct rte_mbuf *m, uint32_t why)
+{
+	m->hash.usr = why;
+	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
+		drop(w, m, NEP_DROP_PUNT_RING_FULL);
+		return;
+	}
+	w->stats->punted++;
+}
+
+/*
+ * Resolve the egress of a forwarded packet: port index and neighbour key.
+ * Returns 0, or punts/drops and returns -1.
+ */
+static inline int
+egress(struct nep_worker *w, const struct nep_snapshot *s, struct rte_mbuf *m,
+	uint64_t nh, uint8_t family, const uint8_t *dst, unsigned *out_port,
+	struct nep_neigh_key *k)
+{
+	struct nep_app *app = w->app;
+	enum nep_nh_kind kind = nep_nh_kind(nh);
+	uint32_t idx = nep_nh_index(nh);
+	uint16_t port_id;
+
+	switch (kind) {
+	case NEP_NH_CONNECTED:
+		port_id = (uint16_t)idx;
+		nep_neigh_key_set(k, port_id, family, dst);
+		break;
+	case NEP_NH_GATEWAY: {
+		const struct nep_nexthop *n = &s->rib.nh[idx];
+		port_id = n->port;
+		nep_neigh_key_set(k, port_id, family, n->gw);
+		break;
+	}
+	case NEP_NH_LOCAL:
+		punt(w, m, NEP_PUNT_LOCAL);
+		return -1;
+	default:
+		w->stats->drops[NEP_DROP_NO_ROUTE]++;
+		punt(w, m, NEP_PUNT_NO_ROUTE);
+		return -1;
+	}
+	*out_port = (unsigned)app->port_index[port_id];
+	return 0;
+}
+
+static inline void
+send_out(struct nep_worker *w, struct rte_mbuf *m, unsigned port,
+	uint64_t mac)
+{
+	struct nep_app *app = w->app;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, &mac, 6);
+	rte_ether_addr_copy(&app->ports[port].mac, &eth->src_addr);
+	w->stats->port_tx[port]++;
+	rte_eth_tx_buffer(app->ports[port].id, (uint16_t)w->index, w->txb[port],
+		m);
+}
+
+static inline void
+forward6(struct nep_worker *w, const struct nep_snapshot *s,
+	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + pi->l3_off);
+	struct nep_neigh_key k;
+	unsigned out;
+	uint64_t nh, mac;
+
+	(void)in_port;
+	if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
+		/* Only neighbour discovery is for us among multicast. */
+		if (pi->l4_proto == NEP_PROTO_ICMPV6 && pi->has_l4 &&
+			f[pi->l4_off] >= NEP_ICMP6_RS &&
+			f[pi->l4_off] <= NEP_ICMP6_REDIRECT)
+			punt(w, m, NEP_PUNT_LOCAL);
+		else
+			drop(w, m, NEP_DROP_MCAST_UNHANDLED);
+		return;
+	}
+	if (unlikely(nep_ip6_is_linklocal(ip6->dst_addr))) {
+		/* Link-local traffic is never forwarded (RFC 4291 2.5.6). */
+		punt(w, m, NEP_PUNT_LOCAL);
+		return;
+	}
+	nh = nep_rib_lookup6(&s->rib, ip6->dst_addr);
+	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
+		punt(w, m, NEP_PUNT_LOCAL);
+		return;
+	}
+	if (unlikely(ip6->hop_limits <= 1)) {
+		w->stats->drops[NEP_DROP_HOP_LIMIT]++;
+		punt(w, m, NEP_PUNT_TTL);
+		return;
+	}
+	if (egress(w, s, m, nh, 6, ip6->dst_addr, &out, &k) < 0)
+		return;
+	if (unlikely(pi->l3_len > w->app->ports[out].mtu)) {
+		w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
+		punt(w, m, NEP_PUNT_TOO_BIG);
+		return;
+	}
+	mac = nep_neigh_lookup(w->app->neigh, &k);
+	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
+		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
+		return;
+	}
+	ip6->hop_limits--;
+	send_out(w, m, out, mac);
+}
+
+static inline bool
+ip4_is_broadcast_or_mcast(uint32_t dst_be)
+{
+	const uint8_t *b = (const uint8_t *)&dst_be;
+	return dst_be == 0xffffffff || (b[0] & 0xf0) == 0xe0;
+}
+
+static inline void
+forward4(struct nep_worker *w, const struct nep_snapshot *s,
+	struct rte_mbuf *m, const struct nep_pkt_info *pi)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + pi->l3_off);
+	struct nep_neigh_key k;
+	unsigned out;
+	uint64_t nh, mac;
+
+	if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr))) {
+		drop(w, m, NEP_DROP_MCAST_UNHANDLED);
+		return;
+	}
+	nh = nep_rib_lookup4(&s->rib, ip->dst_addr);
+	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
+		punt(w, m, NEP_PUNT_LOCAL);
+		return;
+	}
+	if (unlikely(ip->time_to_live <= 1)) {
+		w->stats->drops[NEP_DROP_HOP_LIMIT]++;
+		punt(w, m, NEP_PUNT_TTL);
+		return;
+	}
+	if (egress(w, s, m, nh, 4, (const uint8_t *)&ip->dst_addr, &out,
+		    &k) < 0)
+		return;
+	if (unlikely(pi->l3_len > w->app->ports[out].mtu)) {
+		w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
+		punt(w, m, NEP_PUNT_TOO_BIG);
+		return;
+	}
+	mac = nep_neigh_lookup(w->app->neigh, &k);
+	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
+		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
+		return;
+	}
+	nep_ip4_dec_ttl(ip);
+	send_out(w, m, out, mac);
+}
+
+static inline void
+handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
+	struct rte_mbuf *m, unsigned in_port)
+{
+	const struct nep_port *p = &w->app->ports[in_port];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct nep_pkt_info pi;
+	enum nep_drop_reason r;
+
+	w->stats->port_rx[in_port]++;
+	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), &pi);
+	if (unlikely(r != NEP_DROP_NONE)) {
+		drop(w, m, r);
+		return;
+	}
+	/* Unicast frames must be addressed to this port. */
+	if (unlikely(!(f[0] & 1) &&
+		    !rte_is_same_ether_addr((const struct rte_ether_addr *)f,
+			    &p->mac))) {
+		drop(w, m, NEP_DROP_L2_NOT_FOR_US);
+		return;
+	}
+	/* Trim Ethernet padding so lengths below are the IP lengths. */
+	if (pi.family != 0) {
+		uint32_t want = pi.l3_off + pi.l3_len;
+		if (rte_pktmbuf_data_len(m) > want)
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) -
+				want));
+	}
+	switch (pi.family) {
+	case 6:
+		forward6(w, s, m, in_port, &pi);
+		break;
+	case 4:
+		forward4(w, s, m, &pi);
+		break;
+	default: /* ARP */
+		punt(w, m, NEP_PUNT_LOCAL);
+		break;
+	}
+}
+
+int
+nep_worker_main(void *arg)
+{
+	struct nep_worker *w = arg;
+	struct nep_app *app = w->app;
+	struct rte_mbuf *pkts[NEP_BURST_MAX];
+	const uint64_t drain_tsc = rte_get_tsc_hz() * app->cfg->drain_us /
+		1000000ull;
+	const uint16_t burst = (uint16_t)app->cfg->burst;
+	uint64_t last_drain = rte_rdtsc();
+	unsigned i, j;
+
+	for (i = 0; i < app->n_ports; i++)
+		rte_eth_tx_buffer_set_err_callback(w->txb[i], tx_drop_cb,
+			w->stats);
+	rte_rcu_qsbr_thread_register(app->qsv, w->index);
+	rte_rcu_qsbr_thread_online(app->qsv, w->index);
+	NEP_LOG(INFO, "worker %u on lcore %u polls %u queues", w->index,
+		w->lcore_id, w->n_rxq);
+
+	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
+		const struct nep_snapshot *s =
+			__atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
+		uint64_t now;
+		bool busy = false;
+
+		for (i = 0; i < w->n_rxq; i++) {
+			unsigned port = w->rxq[i].port;
+			uint16_t n = rte_eth_rx_burst(app->ports[port].id,
+				w->rxq[i].queue, pkts, burst);
+			if (n == 0)
+				continue;
+			busy = true;
+			w->stats->rx_pkts += n;
+			for (j = 0; j < n && j < 4; j++)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
+			for (j = 0; j < n; j++) {
+				if (j + 4 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(
+						pkts[j + 4], void *));
+				handle_packet(w, s, pkts[j], port);
+			}
+		}
+		w->stats->polls++;
+		w->stats->busy_polls += busy;
+		now = rte_rdtsc();
+		if (unlikely(now - last_drain > drain_tsc)) {
+			for (i = 0; i < app->n_ports; i++)
+				rte_eth_tx_buffer_flush(app->ports[i].id,
+					(uint16_t)w->index, w->txb[i]);
+			last_drain = now;
+		}
+		rte_rcu_qsbr_quiescent(app->qsv, w->index);
+	}
+	for (i = 0; i < app->n_ports; i++)
+		rte_eth_tx_buffer_flush(app->ports[i].id, (uint16_t)w->index,
+			w->txb[i]);
+	rte_rcu_qsbr_thread_offline(app->qsv, w->index);
+	rte_rcu_qsbr_thread_unregister(app->qsv, w->index);
+	return 0;
+}

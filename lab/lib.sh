@@ -1,0 +1,275 @@
+# shellcheck shell=bash
+# Shared functions of the neptune lab (sourced by lab/up, lab/down, lab/demo).
+# Topology and addressing: docs/lab.md.
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NEP_ROOT=$(dirname "$LAB_DIR")
+LAB_RUN=$LAB_DIR/run
+NEP_BUILD=${NEPTUNE_BUILD_DIR:-$NEP_ROOT/build}
+NEPTUNE=$NEP_BUILD/app/neptune/neptune
+NEPTUNE_CLI=$NEP_BUILD/app/neptune-cli/neptune-cli
+LAB_CONFIG_DEFAULT=$NEP_ROOT/config/neptune-lab.yaml
+LAB_SOCK_DEFAULT=/run/neptune/lab.sock
+
+# Every namespace the lab owns; lab/down deletes exactly these.
+LAB_NAMESPACES="client isp1 isp2 isp3 core srv1 srv2 srv3 srv-global-pref srv-global-bal"
+# neptune's net_tap interfaces and the namespace each one is moved into.
+LAB_TAPS="nep-lan nep-isp1 nep-isp2 nep-isp3"
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+ns_exists() { [ -e "/run/netns/$1" ]; }
+link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
+
+# The management socket named by a config file (management.socket).
+config_socket() {
+	/usr/bin/python3 - "$1" "$LAB_SOCK_DEFAULT" <<'EOF'
+import sys, yaml
+with open(sys.argv[1]) as f:
+    c = yaml.safe_load(f) or {}
+print(((c.get("management") or {}).get("socket")) or "/run/neptune/neptune.sock")
+EOF
+}
+
+# The socket of the running lab (recorded by lab/up), else the default.
+lab_socket() {
+	if [ -s "$LAB_RUN/socket" ]; then cat "$LAB_RUN/socket"; else echo "$LAB_SOCK_DEFAULT"; fi
+}
+
+cli() { "$NEPTUNE_CLI" -s "$(lab_socket)" "$@"; }
+
+# True if PID is a live neptune process.
+is_neptune_pid() {
+	local pid=$1 comm exe
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+	comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 1
+	[ "$comm" = neptune ] && return 0
+	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+	case "$exe" in */neptune | */neptune" (deleted)") return 0 ;; esac
+	return 1
+}
+
+neptune_pid() {
+	local pid
+	[ -s "$LAB_RUN/neptune.pid" ] || return 1
+	pid=$(cat "$LAB_RUN/neptune.pid")
+	is_neptune_pid "$pid" || return 1
+	echo "$pid"
+}
+
+# Send SIGTERM to PID, SIGKILL after $2 seconds (default 5); wait until gone.
+kill_pid() {
+	local pid=$1 grace=${2:-5} i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq $((grace * 10))); do
+		[ -d "/proc/$pid" ] || return 0
+		# a zombie child of ours counts as gone
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	log "PID $pid ignored SIGTERM for ${grace}s, sending SIGKILL"
+	kill -KILL "$pid" 2>/dev/null || true
+	for _ in $(seq 20); do
+		[ -d "/proc/$pid" ] || return 0
+		sleep 0.1
+	done
+}
+
+# ---------------------------------------------------------------- topology
+
+ns_create() { # NS [router]
+	local ns=$1 router=${2:-}
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	# No DAD, no RA/autoconf, no reverse-path filter: tests never wait for
+	# tentative addresses and asymmetric paths are allowed.
+	nsx "$ns" sysctl -qw \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.dad_transmits=0 net.ipv6.conf.default.dad_transmits=0 \
+		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.autoconf=0 net.ipv6.conf.default.autoconf=0 \
+		net.ipv6.conf.all.router_solicitations=0 \
+		net.ipv6.conf.default.router_solicitations=0 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv6.icmp.ratelimit=0 net.ipv4.icmp_ratelimit=0 \
+		net.ipv4.ping_group_range="0 2147483647"
+	if [ "$router" = router ]; then
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1 \
+			net.ipv6.conf.default.forwarding=1 net.ipv4.ip_forward=1
+	fi
+}
+
+veth() { # NS1 IF1 NS2 IF2
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+addr() { # NS IF ADDR/LEN...
+	local ns=$1 dev=$2 a
+	shift 2
+	for a in "$@"; do
+		case "$a" in
+		*:*) ip -n "$ns" -6 addr add "$a" dev "$dev" nodad ;;
+		*) ip -n "$ns" -4 addr add "$a" dev "$dev" ;;
+		esac
+	done
+}
+
+route() { # NS PREFIX via GW
+	local ns=$1
+	shift
+	case "$1$3" in
+	*:*) ip -n "$ns" -6 route replace "$@" ;;
+	*) ip -n "$ns" -4 route replace "$@" ;;
+	esac
+}
+
+# Everything except neptune's taps: namespaces, veths, addresses, routes.
+lab_topology() {
+	local n nn srv x
+	for ns in client srv1 srv2 srv3 srv-global-pref srv-global-bal; do
+		ns_create "$ns"
+	done
+	for ns in isp1 isp2 isp3 core; do
+		ns_create "$ns" router
+	done
+
+	# core ("the Internet") and the two global services
+	veth core to-gpref srv-global-pref to-core
+	addr core to-gpref 2001:db8:999:1::1/64 203.0.113.17/28
+	addr srv-global-pref to-core 2001:db8:999:1::10/64 203.0.113.26/28
+	route srv-global-pref default via 2001:db8:999:1::1
+	route srv-global-pref default via 203.0.113.17
+
+	veth core to-gbal srv-global-bal to-core
+	addr core to-gbal 2001:db8:998:1::1/64 203.0.113.1/28
+	addr srv-global-bal to-core 2001:db8:998:1::10/64 203.0.113.10/28
+	route srv-global-bal default via 2001:db8:998:1::1
+	route srv-global-bal default via 203.0.113.1
+
+	for n in 1 2 3; do
+		nn=$n$n
+		srv="${n}0${n}" # 101 202 303
+		x=$((16 * (n + 1)))
+
+		# ISP n <-> core
+		veth "isp$n" to-core core "to-isp$n"
+		addr "isp$n" to-core "2001:db8:${n}0:ff::1/64" "198.18.$n.1/24"
+		addr core "to-isp$n" "2001:db8:${n}0:ff::2/64" "198.18.$n.2/24"
+		# ISP n <-> its single-homed server srvN
+		veth "isp$n" "to-srv$n" "srv$n" "to-isp$n"
+		addr "isp$n" "to-srv$n" "2001:db8:$srv:1::1/64" "203.0.113.$((x + 1))/28"
+		addr "srv$n" "to-isp$n" "2001:db8:$srv:1::10/64" "203.0.113.$((x + 10))/28"
+		route "srv$n" default via "2001:db8:$srv:1::1"
+		route "srv$n" default via "203.0.113.$((x + 1))"
+
+		# ISP n: global services via the core
+		route "isp$n" 2001:db8:999:1::/64 via "2001:db8:${n}0:ff::2"
+		route "isp$n" 2001:db8:998:1::/64 via "2001:db8:${n}0:ff::2"
+		route "isp$n" 203.0.113.0/28 via "198.18.$n.2"
+		route "isp$n" 203.0.113.16/28 via "198.18.$n.2"
+
+		# core: each delegated prefix and each srvN prefix via its ISP
+		route core "2001:db8:${nn}00:1::/64" via "2001:db8:${n}0:ff::1"
+		route core "2001:db8:$srv:1::/64" via "2001:db8:${n}0:ff::1"
+		route core "203.0.113.$x/28" via "198.18.$n.1"
+	done
+	# core: the LAN itself via isp1 (plain routing, before NPTv6)
+	route core fd42:100:1::/64 via 2001:db8:10:ff::1
+	route core 192.0.2.0/24 via 198.18.1.1
+}
+
+# Kernel-side MAC of each tap once in its namespace. net_tap gives the kernel
+# interface the DPDK port's own MAC; the lab changes it so that both ends of
+# every link have distinct addresses, as on a real wire.
+tap_peer_mac() {
+	case "$1" in
+	nep-lan) echo 02:00:00:00:01:10 ;;
+	nep-isp[123]) echo "02:00:00:00:01:1${1#nep-isp}" ;;
+	esac
+}
+
+# Move one of neptune's taps from the root namespace into the lab and
+# configure the far end (client or ISP).
+attach_tap() {
+	local tap=$1 ns n
+	case "$tap" in
+	nep-lan) ns=client ;;
+	nep-isp[123]) n=${tap#nep-isp}; ns=isp$n ;;
+	*) die "unknown tap $tap" ;;
+	esac
+	ip link set "$tap" netns "$ns"
+	ip -n "$ns" link set "$tap" down
+	ip -n "$ns" link set "$tap" address "$(tap_peer_mac "$tap")"
+	ip -n "$ns" link set "$tap" up
+	if [ "$ns" = client ]; then
+		addr client nep-lan fd42:100:1::10/64 192.0.2.10/24
+		route client default via fd42:100:1::1
+		route client default via 192.0.2.1
+	else
+		addr "$ns" "$tap" "2001:db8:${n}0:1::1/64" "198.51.100.$((16 * n + 1))/28"
+		# the LAN and this ISP's delegated prefix live behind neptune
+		route "$ns" fd42:100:1::/64 via "2001:db8:${n}0:1::2"
+		route "$ns" "2001:db8:${n}${n}00:1::/64" via "2001:db8:${n}0:1::2"
+		route "$ns" 192.0.2.0/24 via "198.51.100.$((16 * n + 2))"
+	fi
+}
+
+lab_present() {
+	local ns
+	[ -s "$LAB_RUN/neptune.pid" ] && return 0
+	for ns in $LAB_NAMESPACES; do ns_exists "$ns" && return 0; done
+	for t in $LAB_TAPS; do link_exists "$t" && return 0; done
+	return 1
+}
+
+# Kill whatever still runs inside a lab namespace (iperf3 servers, pings left
+# behind by an interrupted test), by PID, then delete the namespace.
+ns_delete() {
+	local ns=$1 pid
+	ns_exists "$ns" || return 0
+	for pid in $(ip netns pids "$ns" 2>/dev/null); do
+		[ "$pid" = $$ ] && continue
+		kill_pid "$pid" 2
+	done
+	ip netns delete "$ns" 2>/dev/null || log "could not delete namespace $ns"
+}
+
+lab_teardown() {
+	local pid ns t sock
+	if pid=$(neptune_pid); then
+		log "stopping neptune (PID $pid)"
+		kill_pid "$pid" 5
+	fi
+	rm -f "$LAB_RUN/neptune.pid"
+	for ns in $LAB_NAMESPACES; do ns_delete "$ns"; done
+	for t in $LAB_TAPS; do
+		link_exists "$t" && { ip link del "$t" 2>/dev/null || log "could not delete $t"; }
+	done
+	sock=$(lab_socket)
+	rm -f "$sock"
+	rm -f "$LAB_RUN/socket"
+	return 0
+}
+
+log_tail() {
+	if [ -f "$LAB_RUN/neptune.log" ]; then
+		printf -- '----- last lines of %s -----\n' "$LAB_RUN/neptune.log" >&2
+		tail -n 30 "$LAB_RUN/neptune.log" >&2
+		printf -- '-----\n' >&2
+	fi
+}
+
+# Ping until it answers or the deadline (seconds) passes. NS DST DEADLINE
+wait_ping() {
+	local ns=$1 dst=$2 deadline=$3 end
+	end=$(($(date +%s) + deadline))
+	while :; do
+		nsx "$ns" ping -n -c 1 -W 1 "$dst" >/dev/null 2>&1 && return 0
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}

@@ -1,0 +1,1738 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * YAML configuration loader (libyaml document API).
+ *
+ * The first error stops the load. Errors unwind with longjmp to the entry
+ * point, which owns every resource through struct ctx; this keeps the many
+ * small checks below free of error plumbing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <yaml.h>
+
+#include "nep_config.h"
+
+#ifndef NEP_DRIVERS_DIR
+#define NEP_DRIVERS_DIR "drivers-config"
+#endif
+
+#define KPATH_MAX 256 /* dotted key paths */
+#define MAP_KEYS 16   /* more than any mapping in the schema has */
+#define MAX_PRESETS NEP_MAX_PORTS
+
+/* One YAML file: the main config or a driver preset. */
+struct src {
+	struct ctx *ctx;
+	const char *file;
+	char *buf;
+	size_t len;
+	yaml_document_t doc;
+	bool loaded;
+};
+
+struct preset {
+	char name[NEP_NAME_MAX];
+	bool has_rxq, has_rxd, has_txd;
+	uint16_t rx_queues, rx_desc, tx_desc;
+};
+
+struct ctx {
+	jmp_buf jb;
+	struct nep_config_error *err;
+	struct nep_config *cfg;
+	const char *drivers_dir;
+	struct src main;
+	struct src preset; /* at most one preset is open at a time */
+	char preset_path[NEP_PATH_MAX + NEP_NAME_MAX + 8];
+	unsigned n_presets;
+	struct preset presets[MAX_PRESETS];
+};
+
+/* A mapping whose keys have been checked against the allowed set. */
+struct map {
+	struct src *s;
+	yaml_node_t *node;
+	const char *path;
+	unsigned n;
+	struct {
+		const char *key;
+		yaml_node_t *k, *v;
+	} e[MAP_KEYS];
+};
+
+/* ---- errors ---------------------------------------------------------- */
+
+static void __attribute__((format(printf, 5, 0)))
+vset_err(struct src *s, unsigned long line, unsigned long col, const char *path,
+	const char *fmt, va_list ap)
+{
+	char msg[400];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(s->ctx->err->msg, sizeof(s->ctx->err->msg),
+		"%s:%lu:%lu: %s: %s", s->file, line, col,
+		path[0] != '\0' ? path : "(root)", msg);
+}
+
+static void __attribute__((noreturn, format(printf, 5, 6)))
+fail_at(struct src *s, unsigned long line, unsigned long col, const char *path,
+	const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_err(s, line, col, path, fmt, ap);
+	va_end(ap);
+	longjmp(s->ctx->jb, 1);
+}
+
+/* Marks are 0-based in libyaml; editors count from 1. */
+#define fail(s, node, path, ...)                                               \
+	fail_at((s), (node)->start_mark.line + 1,                              \
+		(node)->start_mark.column + 1, (path), __VA_ARGS__)
+
+/* ---- key paths ------------------------------------------------------- */
+
+/* Absurdly deep paths only come from hostile input: mark, don't fail. */
+static const char *
+path_trunc(char *buf, int n)
+{
+	if (n < 0 || n >= KPATH_MAX)
+		memcpy(buf + KPATH_MAX - 4, "...", 4);
+	return buf;
+}
+
+static const char *
+kpath(char *buf, const char *parent, const char *key)
+{
+	return path_trunc(buf, snprintf(buf, KPATH_MAX, "%s%s%s", parent,
+				       parent[0] ? "." : "", key));
+}
+
+static const char *
+ipath(char *buf, const char *parent, unsigned i)
+{
+	return path_trunc(buf, snprintf(buf, KPATH_MAX, "%s[%u]", parent, i));
+}
+
+/* ---- nodes ----------------------------------------------------------- */
+
+static yaml_node_t *
+get_node(struct src *s, int id)
+{
+	return yaml_document_get_node(&s->doc, id);
+}
+
+/* libyaml does not resolve implicit tags: a plain "~", "null" or nothing. */
+static bool
+is_null(const yaml_node_t *n)
+{
+	const char *v;
+
+	if (n->type != YAML_SCALAR_NODE ||
+		n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	v = (const char *)n->data.scalar.value;
+	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+static const char *
+scalar_str(struct src *s, yaml_node_t *n, const char *path)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		fail(s, n, path, "expected a string");
+	return (const char *)n->data.scalar.value;
+}
+
+static void
+copy_str(
+	struct src *s, yaml_node_t *n, const char *path, char *dst, size_t size)
+{
+	const char *v = scalar_str(s, n, path);
+
+	if (v[0] == '\0')
+		fail(s, n, path, "expected a non-empty string");
+	if (strlen(v) >= size)
+		fail(s, n, path, "too long (max %zu characters)", size - 1);
+	memcpy(dst, v, strlen(v) + 1);
+}
+
+static bool
+all_digits(const char *v)
+{
+	if (*v == '\0')
+		return false;
+	for (; *v != '\0'; v++)
+		if (!isdigit((unsigned char)*v))
+			return false;
+	return true;
+}
+
+/* Decimal digits only; anything larger than UINT64_MAX saturates. */
+static uint64_t
+parse_dec(const char *v)
+{
+	uint64_t x = 0;
+
+	for (; *v != '\0'; v++) {
+		unsigned d = (unsigned)(*v - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return UINT64_MAX;
+		x = x * 10 + d;
+	}
+	return x;
+}
+
+static uint64_t
+scalar_uint(struct src *s, yaml_node_t *n, const char *path, uint64_t lo,
+	uint64_t hi)
+{
+	const char *v;
+	bool neg = false;
+	uint64_t x;
+
+	/* Quoted "5" is a string in YAML; only a plain scalar is a number. */
+	if (n->type != YAML_SCALAR_NODE ||
+		n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || is_null(n))
+		fail(s, n, path, "expected an integer");
+	v = (const char *)n->data.scalar.value;
+	if (*v == '-' || *v == '+')
+		neg = *v++ == '-';
+	if (!all_digits(v))
+		fail(s, n, path, "expected an integer");
+	x = parse_dec(v);
+	if ((neg && x != 0) || x < lo || x > hi)
+		fail(s, n, path, "out of range (%" PRIu64 "..%" PRIu64 ")", lo,
+			hi);
+	return x;
+}
+
+static bool
+scalar_bool(struct src *s, yaml_node_t *n, const char *path)
+{
+	const char *v;
+
+	if (n->type == YAML_SCALAR_NODE &&
+		n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		v = (const char *)n->data.scalar.value;
+		if (!strcmp(v, "true") || !strcmp(v, "True") ||
+			!strcmp(v, "TRUE"))
+			return true;
+		if (!strcmp(v, "false") || !strcmp(v, "False") ||
+			!strcmp(v, "FALSE"))
+			return false;
+	}
+	fail(s, n, path, "expected true or false");
+}
+
+/* Index of the value in names[] (NULL-terminated); fails with `expect`. */
+static int
+scalar_enum(struct src *s, yaml_node_t *n, const char *path,
+	const char *const *names, const char *expect)
+{
+	const char *v;
+	int i;
+
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		fail(s, n, path, "expected %s", expect);
+	v = (const char *)n->data.scalar.value;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	fail(s, n, path, "expected %s", expect);
+}
+
+/* Items of a list; null counts as an empty list. */
+static yaml_node_item_t *
+seq_items(struct src *s, yaml_node_t *n, const char *path, unsigned *count)
+{
+	if (is_null(n)) {
+		*count = 0;
+		return NULL;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		fail(s, n, path, "expected a list");
+	*count = (unsigned)(n->data.sequence.items.top -
+			    n->data.sequence.items.start);
+	return n->data.sequence.items.start;
+}
+
+/* Fail on the first item beyond max. */
+static void
+seq_max(struct src *s, yaml_node_item_t *items, unsigned count, unsigned max,
+	const char *path, const char *what)
+{
+	char p[KPATH_MAX];
+
+	if (count > max)
+		fail(s, get_node(s, items[max]), ipath(p, path, max),
+			"too many %s (max %u)", what, max);
+}
+
+/* ---- mappings -------------------------------------------------------- */
+
+/* Checks keys against allowed[] (unknown and duplicate keys fail here). */
+static void
+map_open(struct src *s, yaml_node_t *n, const char *path,
+	const char *const *allowed, struct map *m)
+{
+	yaml_node_pair_t *pair;
+	char p[KPATH_MAX];
+	unsigned i;
+
+	m->s = s;
+	m->node = n;
+	m->path = path;
+	m->n = 0;
+	if (is_null(n))
+		return;
+	if (n->type != YAML_MAPPING_NODE)
+		fail(s, n, path, "expected a mapping");
+	for (pair = n->data.mapping.pairs.start;
+		pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = get_node(s, pair->key);
+		yaml_node_t *v = get_node(s, pair->value);
+		const char *key;
+
+		if (k->type != YAML_SCALAR_NODE)
+			fail(s, k, path, "expected a string key");
+		key = (const char *)k->data.scalar.value;
+		kpath(p, path, key);
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], key) == 0)
+				break;
+		if (allowed[i] == NULL)
+			fail(s, k, p, "unknown key");
+		for (i = 0; i < m->n; i++)
+			if (strcmp(m->e[i].key, key) == 0)
+				fail(s, k, p,
+					"duplicate key (first at line %lu)",
+					(unsigned long)m->e[i]
+							.k->start_mark.line +
+						1);
+		if (m->n == MAP_KEYS)
+			fail(s, k, p, "too many keys");
+		m->e[m->n].key = key;
+		m->e[m->n].k = k;
+		m->e[m->n].v = v;
+		m->n++;
+	}
+}
+
+static yaml_node_t *
+map_get(const struct map *m, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->e[i].key, key) == 0)
+			return m->e[i].v;
+	return NULL;
+}
+
+static yaml_node_t *
+map_req(const struct map *m, const char *key)
+{
+	yaml_node_t *v = map_get(m, key);
+
+	if (v == NULL)
+		fail(m->s, m->node, m->path, "missing required key '%s'", key);
+	return v;
+}
+
+/* Typed optional getters: return true and store when the key is present. */
+static bool
+map_uint(const struct map *m, const char *key, uint64_t lo, uint64_t hi,
+	uint64_t *out)
+{
+	yaml_node_t *v = map_get(m, key);
+	char p[KPATH_MAX];
+
+	if (v == NULL)
+		return false;
+	*out = scalar_uint(m->s, v, kpath(p, m->path, key), lo, hi);
+	return true;
+}
+
+static void
+map_u32(const struct map *m, const char *key, uint32_t lo, uint32_t hi,
+	uint32_t *out)
+{
+	uint64_t x;
+
+	if (map_uint(m, key, lo, hi, &x))
+		*out = (uint32_t)x;
+}
+
+static void
+map_u16(const struct map *m, const char *key, uint16_t lo, uint16_t hi,
+	uint16_t *out)
+{
+	uint64_t x;
+
+	if (map_uint(m, key, lo, hi, &x))
+		*out = (uint16_t)x;
+}
+
+static void
+map_bool(const struct map *m, const char *key, bool *out)
+{
+	yaml_node_t *v = map_get(m, key);
+	char p[KPATH_MAX];
+
+	if (v != NULL)
+		*out = scalar_bool(m->s, v, kpath(p, m->path, key));
+}
+
+static void
+map_str(const struct map *m, const char *key, char *dst, size_t size)
+{
+	yaml_node_t *v = map_get(m, key);
+	char p[KPATH_MAX];
+
+	if (v != NULL)
+		copy_str(m->s, v, kpath(p, m->path, key), dst, size);
+}
+
+/* Open the mapping stored under key (absent or null: empty mapping). */
+static void
+map_sub(const struct map *parent, const char *key, char *pbuf,
+	const char *const *allowed, struct map *m)
+{
+	yaml_node_t *v = map_get(parent, key);
+
+	kpath(pbuf, parent->path, key);
+	if (v == NULL) {
+		m->s = parent->s;
+		m->node = parent->node;
+		m->path = pbuf;
+		m->n = 0;
+		return;
+	}
+	map_open(parent->s, v, pbuf, allowed, m);
+}
+
+/* ---- value parsers --------------------------------------------------- */
+
+static void
+parse_addr(
+	struct src *s, yaml_node_t *n, const char *path, struct nep_addr *out)
+{
+	const char *v = scalar_str(s, n, path);
+
+	if (nep_addr_parse(v, out) < 0)
+		fail(s, n, path, "bad address '%s'", v);
+}
+
+static void
+parse_prefix(
+	struct src *s, yaml_node_t *n, const char *path, struct nep_prefix *out)
+{
+	const char *v = scalar_str(s, n, path);
+
+	switch (nep_prefix_parse(v, out)) {
+	case 0:
+		return;
+	case -ERANGE:
+		fail(s, n, path, "bad prefix length in '%s'", v);
+	case -EDOM:
+		fail(s, n, path, "host bits set in prefix '%s'", v);
+	default:
+		fail(s, n, path, "bad prefix '%s' (expected ADDR/LEN)", v);
+	}
+}
+
+/* An IPv6 prefix of at most /64: NPTv6 rewrites the upper 64 bits. */
+static void
+parse_prefix6_64(
+	struct src *s, yaml_node_t *n, const char *path, struct nep_prefix *out)
+{
+	parse_prefix(s, n, path, out);
+	if (out->addr.family != AF_INET6)
+		fail(s, n, path, "expected an IPv6 prefix");
+	if (out->len > 64)
+		fail(s, n, path, "prefix longer than /64");
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void
+parse_mac(struct src *s, yaml_node_t *n, const char *path, uint8_t mac[6])
+{
+	const char *v = scalar_str(s, n, path);
+	unsigned i;
+
+	if (strlen(v) != 17)
+		fail(s, n, path, "bad MAC address '%s'", v);
+	for (i = 0; i < 6; i++) {
+		int hi = hexval(v[i * 3]), lo = hexval(v[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && v[i * 3 + 2] != ':'))
+			fail(s, n, path, "bad MAC address '%s'", v);
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	/* Group addresses cannot be a station's source or neighbour. */
+	if (mac[0] & 1)
+		fail(s, n, path, "not a unicast MAC address '%s'", v);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		fail(s, n, path, "all-zero MAC address");
+}
+
+/* Letters, digits, '-', '_' and '.': names are typed on the CLI. */
+static void
+parse_name(struct src *s, yaml_node_t *n, const char *path, char *dst)
+{
+	const char *c;
+
+	copy_str(s, n, path, dst, NEP_NAME_MAX);
+	for (c = dst; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' &&
+			*c != '.')
+			fail(s, n, path,
+				"bad name '%s' (letters, digits, '-', '_', "
+				"'.')",
+				dst);
+}
+
+static int
+port_ref(struct src *s, yaml_node_t *n, const char *path)
+{
+	const char *v = scalar_str(s, n, path);
+	int i = nep_config_port_index(s->ctx->cfg, v);
+
+	if (i < 0)
+		fail(s, n, path, "unknown port '%s'", v);
+	return i;
+}
+
+static void
+add_eal_arg(struct src *s, yaml_node_t *n, const char *path)
+{
+	struct nep_config *cfg = s->ctx->cfg;
+
+	if (cfg->n_eal_args == NEP_MAX_EAL_ARGS)
+		fail(s, n, path, "too many EAL arguments (max %u)",
+			NEP_MAX_EAL_ARGS);
+	copy_str(s, n, path, cfg->eal_args[cfg->n_eal_args],
+		sizeof(cfg->eal_args[0]));
+	cfg->n_eal_args++;
+}
+
+/* ---- loading YAML ---------------------------------------------------- */
+
+static const char *
+yaml_err_kind(yaml_error_type_t e)
+{
+	switch (e) {
+	case YAML_MEMORY_ERROR:
+		return "out of memory";
+	case YAML_READER_ERROR:
+		return "bad input";
+	default:
+		return "syntax error";
+	}
+}
+
+static void __attribute__((noreturn)) yaml_fail(struct src *s, yaml_parser_t *p)
+{
+	unsigned long line = p->problem_mark.line + 1;
+	unsigned long col = p->problem_mark.column + 1;
+	char msg[300];
+
+	/* Reader errors (bad UTF-8) only carry a byte offset. */
+	if (p->error == YAML_READER_ERROR) {
+		size_t i;
+
+		line = col = 1;
+		for (i = 0; i < p->problem_offset && i < s->len; i++) {
+			if (s->buf[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+	}
+	if (p->context != NULL)
+		snprintf(msg, sizeof(msg), "%s (%s)",
+			p->problem ? p->problem : yaml_err_kind(p->error),
+			p->context);
+	else
+		snprintf(msg, sizeof(msg), "%s",
+			p->problem ? p->problem : yaml_err_kind(p->error));
+	yaml_parser_delete(p);
+	fail_at(s, line, col, "(syntax)", "%s", msg);
+}
+
+/* Parse s->buf into s->doc; exactly one document is allowed. */
+static void
+src_parse(struct src *s)
+{
+	yaml_parser_t p;
+	yaml_document_t extra;
+	yaml_node_t *root;
+
+	if (!yaml_parser_initialize(&p))
+		fail_at(s, 1, 1, "(syntax)", "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)s->buf, s->len);
+	if (!yaml_parser_load(&p, &s->doc))
+		yaml_fail(s, &p);
+	s->loaded = true;
+	if (yaml_document_get_root_node(&s->doc) == NULL)
+		goto out;
+	if (!yaml_parser_load(&p, &extra))
+		yaml_fail(s, &p);
+	root = yaml_document_get_root_node(&extra);
+	if (root != NULL) {
+		unsigned long line = root->start_mark.line + 1;
+		unsigned long col = root->start_mark.column + 1;
+
+		yaml_document_delete(&extra);
+		yaml_parser_delete(&p);
+		fail_at(s, line, col, "(syntax)",
+			"only one YAML document is allowed");
+	}
+	yaml_document_delete(&extra);
+out:
+	yaml_parser_delete(&p);
+}
+
+static void
+src_release(struct src *s)
+{
+	if (s->loaded)
+		yaml_document_delete(&s->doc);
+	s->loaded = false;
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* Whole file into memory, NUL-terminated. Returns 0 or an errno. */
+static int
+read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, n = 0;
+	char *b, *nb;
+	int rc = 0;
+
+	if (f == NULL)
+		return errno;
+	b = malloc(cap);
+	while (b != NULL) {
+		n += fread(b + n, 1, cap - n - 1, f);
+		if (ferror(f)) {
+			rc = EIO;
+			break;
+		}
+		if (feof(f))
+			break;
+		if (cap - n - 1 == 0) {
+			nb = realloc(b, cap * 2);
+			if (nb == NULL) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (b == NULL)
+		return ENOMEM;
+	if (rc != 0) {
+		free(b);
+		return rc;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* ---- driver presets -------------------------------------------------- */
+
+static const char *const preset_keys[] = {
+	"driver",
+	"description",
+	"rx_queues",
+	"rx_desc",
+	"tx_desc",
+	"eal_args",
+	"devargs_example",
+	NULL,
+};
+
+/* Port ranges shared by ports[] and presets. */
+#define RXQ_MIN 1
+#define RXQ_MAX 16
+#define DESC_MIN 64
+#define DESC_MAX 16384
+
+static void
+preset_parse(struct src *ps, const char *name, struct preset *pr)
+{
+	yaml_node_t *root, *v;
+	yaml_node_item_t *items;
+	char drv[NEP_NAME_MAX];
+	char desc[256], ex[NEP_DEVARGS_MAX];
+	char p[KPATH_MAX];
+	struct map m;
+	unsigned i, n;
+
+	src_parse(ps);
+	root = yaml_document_get_root_node(&ps->doc);
+	if (root == NULL)
+		fail_at(ps, 1, 1, "", "missing required key 'driver'");
+	map_open(ps, root, "", preset_keys, &m);
+	v = map_req(&m, "driver");
+	copy_str(ps, v, "driver", drv, sizeof(drv));
+	if (strcmp(drv, name) != 0)
+		fail(ps, v, "driver",
+			"driver '%s' does not match the file name '%s.yaml'",
+			drv, name);
+	map_str(&m, "description", desc, sizeof(desc));
+	map_str(&m, "devargs_example", ex, sizeof(ex));
+	pr->has_rxq = map_get(&m, "rx_queues") != NULL;
+	pr->has_rxd = map_get(&m, "rx_desc") != NULL;
+	pr->has_txd = map_get(&m, "tx_desc") != NULL;
+	map_u16(&m, "rx_queues", RXQ_MIN, RXQ_MAX, &pr->rx_queues);
+	map_u16(&m, "rx_desc", DESC_MIN, DESC_MAX, &pr->rx_desc);
+	map_u16(&m, "tx_desc", DESC_MIN, DESC_MAX, &pr->tx_desc);
+	v = map_get(&m, "eal_args");
+	if (v != NULL) {
+		items = seq_items(ps, v, "eal_args", &n);
+		for (i = 0; i < n; i++)
+			add_eal_arg(ps, get_node(ps, items[i]),
+				ipath(p, "eal_args", i));
+	}
+}
+
+/* Load (once) the preset named by the port's `driver` value node. */
+static const struct preset *
+preset_get(struct src *s, yaml_node_t *n, const char *path, const char *name)
+{
+	struct ctx *c = s->ctx;
+	struct preset *pr;
+	const char *ch;
+	unsigned i;
+	int rc;
+
+	for (ch = name; *ch != '\0'; ch++)
+		if (!isalnum((unsigned char)*ch) && *ch != '_' && *ch != '-')
+			fail(s, n, path, "bad driver name '%s'", name);
+	for (i = 0; i < c->n_presets; i++)
+		if (strcmp(c->presets[i].name, name) == 0)
+			return &c->presets[i];
+	if (c->n_presets == MAX_PRESETS)
+		fail(s, n, path, "too many driver presets");
+	snprintf(c->preset_path, sizeof(c->preset_path), "%s/%s.yaml",
+		c->drivers_dir, name);
+	rc = read_file(c->preset_path, &c->preset.buf, &c->preset.len);
+	if (rc == ENOENT)
+		fail(s, n, path, "no preset drivers-config/%s.yaml", name);
+	if (rc != 0)
+		fail(s, n, path, "cannot read preset %s: %s", c->preset_path,
+			strerror(rc));
+	c->preset.ctx = c;
+	c->preset.file = c->preset_path;
+	pr = &c->presets[c->n_presets];
+	memset(pr, 0, sizeof(*pr));
+	snprintf(pr->name, sizeof(pr->name), "%s", name);
+	preset_parse(&c->preset, name, pr);
+	src_release(&c->preset);
+	c->n_presets++;
+	return pr;
+}
+
+/* ---- sections -------------------------------------------------------- */
+
+static const char *const eal_keys[] = {
+	"lcores",
+	"memory_mb",
+	"no_huge",
+	"in_memory",
+	"file_prefix",
+	"args",
+	NULL,
+};
+
+static void
+parse_eal(const struct map *top)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct src *s = top->s;
+	yaml_node_item_t *items;
+	char mp[KPATH_MAX], p[KPATH_MAX];
+	yaml_node_t *v;
+	struct map m;
+	unsigned i, n;
+
+	map_sub(top, "eal", mp, eal_keys, &m);
+	v = map_get(&m, "lcores");
+	if (v != NULL) {
+		kpath(p, mp, "lcores");
+		copy_str(s, v, p, cfg->eal_lcores, sizeof(cfg->eal_lcores));
+		if (strspn(cfg->eal_lcores, "0123456789,-") !=
+			strlen(cfg->eal_lcores))
+			fail(s, v, p, "expected an lcore list like \"0-3,5\"");
+	}
+	map_u32(&m, "memory_mb", 0, 1048576, &cfg->eal_memory_mb);
+	map_bool(&m, "no_huge", &cfg->eal_no_huge);
+	map_bool(&m, "in_memory", &cfg->eal_in_memory);
+	map_str(&m, "file_prefix", cfg->eal_file_prefix,
+		sizeof(cfg->eal_file_prefix));
+	v = map_get(&m, "args");
+	if (v != NULL) {
+		kpath(p, mp, "args");
+		items = seq_items(s, v, p, &n);
+		for (i = 0; i < n; i++) {
+			char ip[KPATH_MAX];
+
+			add_eal_arg(s, get_node(s, items[i]), ipath(ip, p, i));
+		}
+	}
+}
+
+static const char *const mgmt_keys[] = {"socket", "telemetry", NULL};
+static const char *const log_keys[] = {"level", NULL};
+static const char *const log_levels[] = {
+	"emerg",
+	"alert",
+	"crit",
+	"err",
+	"warning",
+	"notice",
+	"info",
+	"debug",
+	NULL,
+};
+static const char *const dp_keys[] = {
+	"burst",
+	"drain_us",
+	"mbufs",
+	"punt_ring_size",
+	NULL,
+};
+static const char *const icmp_keys[] = {"rate_pps", "burst", NULL};
+
+static void
+parse_misc(const struct map *top)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct src *s = top->s;
+	char mp[KPATH_MAX], p[KPATH_MAX];
+	yaml_node_t *v;
+	struct map m;
+	int i;
+
+	map_sub(top, "management", mp, mgmt_keys, &m);
+	v = map_get(&m, "socket");
+	if (v != NULL)
+		/* sun_path is far shorter than a file path. */
+		copy_str(s, v, kpath(p, mp, "socket"), cfg->mgmt_socket,
+			sizeof(((struct sockaddr_un *)0)->sun_path));
+	map_bool(&m, "telemetry", &cfg->telemetry);
+
+	map_sub(top, "log", mp, log_keys, &m);
+	v = map_get(&m, "level");
+	if (v != NULL) {
+		i = scalar_enum(s, v, kpath(p, mp, "level"), log_levels,
+			"one of emerg, alert, crit, err, warning, "
+			"notice, info, debug");
+		snprintf(cfg->log_level, sizeof(cfg->log_level), "%s",
+			log_levels[i]);
+	}
+
+	map_sub(top, "dataplane", mp, dp_keys, &m);
+	map_u32(&m, "burst", 1, 64, &cfg->burst);
+	map_u32(&m, "drain_us", 1, 10000, &cfg->drain_us);
+	map_u32(&m, "mbufs", 1023, 16777215, &cfg->mbufs);
+	map_u32(&m, "punt_ring_size", 64, 1048576, &cfg->punt_ring_size);
+	if (cfg->punt_ring_size & (cfg->punt_ring_size - 1))
+		fail(s, map_get(&m, "punt_ring_size"),
+			kpath(p, mp, "punt_ring_size"), "not a power of two");
+
+	map_sub(top, "icmp", mp, icmp_keys, &m);
+	map_u32(&m, "rate_pps", 1, 1000000, &cfg->icmp_rate_pps);
+	map_u32(&m, "burst", 1, 1000000, &cfg->icmp_burst);
+}
+
+static const char *const port_keys[] = {
+	"name",
+	"role",
+	"driver",
+	"devargs",
+	"mac",
+	"mtu",
+	"rx_queues",
+	"rx_desc",
+	"tx_desc",
+	"addresses",
+	NULL,
+};
+static const char *const port_roles[] = {"lan", "wan", NULL};
+
+/*
+ * PCI address "DDDD:BB:DD.F" or "BB:DD.F", optionally followed by
+ * ",key=value" device arguments. Writes the canonical long form.
+ */
+static bool
+pci_addr(const char *v, char canon[16])
+{
+	static const char long_fmt[] = "hhhh:hh:hh.h";
+	const char *fmt = long_fmt;
+	size_t i, n;
+
+	n = strcspn(v, ",");
+	if (n == 7)
+		fmt = long_fmt + 5;
+	else if (n != 12)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (fmt[i] == 'h' ? !isxdigit((unsigned char)v[i])
+				  : v[i] != fmt[i])
+			return false;
+	}
+	/* The device number is 5 bits and the function 3. */
+	if (hexval(v[n - 4]) > 1 || hexval(v[n - 1]) > 7)
+		return false;
+	snprintf(canon, 16, "%s%.*s", n == 7 ? "0000:" : "", (int)n, v);
+	for (i = 0; canon[i] != '\0'; i++)
+		canon[i] = (char)tolower((unsigned char)canon[i]);
+	return true;
+}
+
+/* The device part of devargs, to catch two ports on one device. */
+static void
+device_id(const struct nep_port_conf *pc, char *out, size_t size)
+{
+	char canon[16];
+
+	if (pc->is_pci && pci_addr(pc->devargs, canon))
+		snprintf(out, size, "%s", canon);
+	else
+		snprintf(out, size, "%.*s", (int)strcspn(pc->devargs, ","),
+			pc->devargs);
+}
+
+static void
+parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
+{
+	struct nep_config *cfg = s->ctx->cfg;
+	struct nep_port_conf *pc = &cfg->ports[idx];
+	char p[KPATH_MAX], ip[KPATH_MAX];
+	char dev[NEP_DEVARGS_MAX], odev[NEP_DEVARGS_MAX], canon[16];
+	const struct preset *pr;
+	yaml_node_item_t *items;
+	yaml_node_t *v;
+	struct map m;
+	unsigned i, j, na;
+
+	map_open(s, n, path, port_keys, &m);
+	pc->mtu = 1500;
+	pc->rx_queues = 1;
+	pc->rx_desc = 1024;
+	pc->tx_desc = 1024;
+
+	v = map_req(&m, "name");
+	parse_name(s, v, kpath(p, path, "name"), pc->name);
+	for (i = 0; i < idx; i++)
+		if (strcmp(cfg->ports[i].name, pc->name) == 0)
+			fail(s, v, p, "duplicate port name '%s'", pc->name);
+
+	v = map_req(&m, "role");
+	pc->role = (enum nep_port_role)scalar_enum(
+		s, v, kpath(p, path, "role"), port_roles, "lan or wan");
+
+	/* The preset first, so explicit port values override it. */
+	v = map_get(&m, "driver");
+	if (v != NULL) {
+		kpath(p, path, "driver");
+		copy_str(s, v, p, pc->driver, sizeof(pc->driver));
+		pr = preset_get(s, v, p, pc->driver);
+		if (pr->has_rxq)
+			pc->rx_queues = pr->rx_queues;
+		if (pr->has_rxd)
+			pc->rx_desc = pr->rx_desc;
+		if (pr->has_txd)
+			pc->tx_desc = pr->tx_desc;
+	}
+
+	v = map_req(&m, "devargs");
+	kpath(p, path, "devargs");
+	copy_str(s, v, p, pc->devargs, sizeof(pc->devargs));
+	pc->is_pci = pci_addr(pc->devargs, canon);
+	device_id(pc, dev, sizeof(dev));
+	for (i = 0; i < idx; i++) {
+		device_id(&cfg->ports[i], odev, sizeof(odev));
+		if (strcmp(dev, odev) == 0)
+			fail(s, v, p, "device '%s' already used by port '%s'",
+				dev, cfg->ports[i].name);
+	}
+
+	v = map_get(&m, "mac");
+	if (v != NULL) {
+		parse_mac(s, v, kpath(p, path, "mac"), pc->mac);
+		pc->mac_set = true;
+	}
+	map_u16(&m, "mtu", 1280, 9000, &pc->mtu);
+	map_u16(&m, "rx_queues", RXQ_MIN, RXQ_MAX, &pc->rx_queues);
+	map_u16(&m, "rx_desc", DESC_MIN, DESC_MAX, &pc->rx_desc);
+	map_u16(&m, "tx_desc", DESC_MIN, DESC_MAX, &pc->tx_desc);
+
+	v = map_get(&m, "addresses");
+	if (v == NULL)
+		return;
+	kpath(p, path, "addresses");
+	items = seq_items(s, v, p, &na);
+	seq_max(s, items, na, NEP_MAX_ADDRS, p, "addresses");
+	for (i = 0; i < na; i++) {
+		struct nep_ifaddr *a = &pc->addrs[i];
+		const char *str;
+
+		v = get_node(s, items[i]);
+		ipath(ip, p, i);
+		str = scalar_str(s, v, ip);
+		switch (nep_ifaddr_parse(str, a)) {
+		case 0:
+			break;
+		case -ERANGE:
+			fail(s, v, ip, "bad prefix length in '%s'", str);
+		default:
+			fail(s, v, ip, "bad address '%s' (expected ADDR/LEN)",
+				str);
+		}
+		for (j = 0; j < i; j++)
+			if (memcmp(&pc->addrs[j].addr, &a->addr,
+				    sizeof(a->addr)) == 0)
+				fail(s, v, ip, "duplicate address '%s'", str);
+		pc->n_addrs = i + 1;
+	}
+}
+
+static const char *const neigh_keys[] = {
+	"reachable_ms",
+	"retrans_ms",
+	"max_probes",
+	"queue_len",
+	"table_size",
+	"static",
+	NULL,
+};
+static const char *const static_keys[] = {"port", "address", "mac", NULL};
+
+static void
+parse_neighbors(const struct map *top)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct src *s = top->s;
+	char mp[KPATH_MAX], p[KPATH_MAX], ip[KPATH_MAX], vp[KPATH_MAX];
+	yaml_node_item_t *items;
+	yaml_node_t *v;
+	struct map m, e;
+	unsigned i, j, n;
+
+	map_sub(top, "neighbors", mp, neigh_keys, &m);
+	map_u32(&m, "reachable_ms", 100, 3600000, &cfg->neigh_reachable_ms);
+	map_u32(&m, "retrans_ms", 10, 60000, &cfg->neigh_retrans_ms);
+	map_u32(&m, "max_probes", 1, 100, &cfg->neigh_max_probes);
+	map_u32(&m, "queue_len", 1, 64, &cfg->neigh_queue_len);
+	map_u32(&m, "table_size", 64, 16777216, &cfg->neigh_table_size);
+
+	v = map_get(&m, "static");
+	if (v == NULL)
+		return;
+	kpath(p, mp, "static");
+	items = seq_items(s, v, p, &n);
+	seq_max(s, items, n, NEP_MAX_STATIC_NEIGH, p, "static neighbours");
+	for (i = 0; i < n; i++) {
+		struct nep_static_neigh_conf *sn = &cfg->static_neigh[i];
+
+		ipath(ip, p, i);
+		map_open(s, get_node(s, items[i]), ip, static_keys, &e);
+		sn->port =
+			port_ref(s, map_req(&e, "port"), kpath(vp, ip, "port"));
+		v = map_req(&e, "address");
+		parse_addr(s, v, kpath(vp, ip, "address"), &sn->addr);
+		for (j = 0; j < i; j++)
+			if (cfg->static_neigh[j].port == sn->port &&
+				memcmp(&cfg->static_neigh[j].addr, &sn->addr,
+					sizeof(sn->addr)) == 0)
+				fail(s, v, vp,
+					"duplicate static neighbour (see "
+					"%s[%u])",
+					p, j);
+		parse_mac(s, map_req(&e, "mac"), kpath(vp, ip, "mac"), sn->mac);
+		cfg->n_static_neigh = i + 1;
+	}
+}
+
+static const char *const route_keys[] = {"prefix", "via", "port", NULL};
+
+static bool
+is_link_local6(const struct nep_addr *a)
+{
+	return a->family == AF_INET6 && a->a[0] == 0xfe &&
+	       (a->a[1] & 0xc0) == 0x80;
+}
+
+static void
+parse_routes(const struct map *top)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct src *s = top->s;
+	char p[KPATH_MAX], vp[KPATH_MAX];
+	const char *path = "routes";
+	yaml_node_item_t *items;
+	yaml_node_t *v, *via;
+	struct map m;
+	unsigned i, j, n;
+
+	v = map_get(top, "routes");
+	if (v == NULL)
+		return;
+	items = seq_items(s, v, path, &n);
+	seq_max(s, items, n, NEP_MAX_ROUTES, path, "routes");
+	for (i = 0; i < n; i++) {
+		struct nep_route_conf *r = &cfg->routes[i];
+
+		ipath(p, path, i);
+		map_open(s, get_node(s, items[i]), p, route_keys, &m);
+		r->port = -1;
+		v = map_req(&m, "prefix");
+		parse_prefix(s, v, kpath(vp, p, "prefix"), &r->prefix);
+		for (j = 0; j < i; j++)
+			if (memcmp(&cfg->routes[j].prefix, &r->prefix,
+				    sizeof(r->prefix)) == 0)
+				fail(s, v, vp, "duplicate route (see %s[%u])",
+					path, j);
+		via = map_get(&m, "via");
+		if (via != NULL) {
+			parse_addr(s, via, kpath(vp, p, "via"), &r->via);
+			if (r->via.family != r->prefix.addr.family)
+				fail(s, via, vp,
+					"address family of via does not match "
+					"the prefix");
+		}
+		v = map_get(&m, "port");
+		if (v != NULL)
+			r->port = port_ref(s, v, kpath(vp, p, "port"));
+		else if (via == NULL)
+			fail(s, m.node, p,
+				"missing required key 'port' (route without "
+				"'via')");
+		else if (is_link_local6(&r->via))
+			fail(s, via, kpath(vp, p, "via"),
+				"a link-local via needs 'port'");
+		cfg->n_routes = i + 1;
+	}
+}
+
+static const char *const uplink_keys[] = {
+	"name",
+	"port",
+	"next_hop",
+	"next_hop_v4",
+	"delegated_prefix",
+	"role",
+	"weight",
+	"health",
+	NULL,
+};
+static const char *const uplink_roles[] = {
+	"primary",
+	"backup",
+	"excluded",
+	NULL,
+};
+static const char *const health_keys[] = {
+	"targets",
+	"interval_ms",
+	"timeout_ms",
+	"down",
+	"up",
+	"reliability",
+	"max_rtt_ms",
+	"max_loss_pct",
+	"loss_window",
+	NULL,
+};
+
+static bool
+prefixes_overlap(const struct nep_prefix *a, const struct nep_prefix *b)
+{
+	return nep_prefix_contains(a, &b->addr) ||
+	       nep_prefix_contains(b, &a->addr);
+}
+
+static void
+parse_health(struct src *s, const struct map *um, struct nep_health_conf *h)
+{
+	char mp[KPATH_MAX], p[KPATH_MAX], ip[KPATH_MAX];
+	yaml_node_item_t *items;
+	yaml_node_t *v;
+	struct map m;
+	unsigned i, n;
+
+	h->interval_ms = 100;
+	h->timeout_ms = 1000;
+	h->down_count = 3;
+	h->up_count = 5;
+	h->reliability = 1;
+	h->max_rtt_ms = 0;
+	h->max_loss_pct = 0;
+	h->loss_window = 20;
+
+	map_sub(um, "health", mp, health_keys, &m);
+	v = map_get(&m, "targets");
+	if (v != NULL) {
+		kpath(p, mp, "targets");
+		items = seq_items(s, v, p, &n);
+		seq_max(s, items, n, NEP_MAX_TARGETS, p, "targets");
+		for (i = 0; i < n; i++) {
+			v = get_node(s, items[i]);
+			parse_addr(s, v, ipath(ip, p, i), &h->targets[i]);
+			if (h->targets[i].family != AF_INET6)
+				fail(s, v, ip, "expected an IPv6 address");
+			h->n_targets = i + 1;
+		}
+	}
+	map_u32(&m, "interval_ms", 10, 60000, &h->interval_ms);
+	map_u32(&m, "timeout_ms", 1, 60000, &h->timeout_ms);
+	map_u32(&m, "down", 1, 1000, &h->down_count);
+	map_u32(&m, "up", 1, 1000, &h->up_count);
+	/* No targets: the next hop alone is probed. */
+	map_u32(&m, "reliability", 1, h->n_targets ? h->n_targets : 1,
+		&h->reliability);
+	map_u32(&m, "max_rtt_ms", 0, 60000, &h->max_rtt_ms);
+	map_u32(&m, "max_loss_pct", 0, 100, &h->max_loss_pct);
+	map_u32(&m, "loss_window", 1, 1000, &h->loss_window);
+}
+
+static void
+parse_uplinks(const struct map *top)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct src *s = top->s;
+	char p[KPATH_MAX], vp[KPATH_MAX], buf[64];
+	const char *path = "uplinks";
+	yaml_node_item_t *items;
+	yaml_node_t *v;
+	struct map m;
+	unsigned i, j, n;
+
+	v = map_get(top, "uplinks");
+	if (v == NULL)
+		return;
+	items = seq_items(s, v, path, &n);
+	seq_max(s, items, n, NEP_MAX_UPLINKS, path, "uplinks");
+	for (i = 0; i < n; i++) {
+		struct nep_uplink_conf *u = &cfg->uplinks[i];
+
+		ipath(p, path, i);
+		map_open(s, get_node(s, items[i]), p, uplink_keys, &m);
+		v = map_req(&m, "name");
+		parse_name(s, v, kpath(vp, p, "name"), u->name);
+		for (j = 0; j < i; j++)
+			if (strcmp(cfg->uplinks[j].name, u->name) == 0)
+				fail(s, v, vp, "duplicate uplink name '%s'",
+					u->name);
+
+		v = map_req(&m, "port");
+		u->port = port_ref(s, v, kpath(vp, p, "port"));
+		if (cfg->ports[u->port].role != NEP_PORT_WAN)
+			fail(s, v, vp, "port '%s' is not a wan port",
+				cfg->ports[u->port].name);
+
+		v = map_req(&m, "next_hop");
+		parse_addr(s, v, kpath(vp, p, "next_hop"), &u->next_hop);
+		if (u->next_hop.family != AF_INET6)
+			fail(s, v, vp, "expected an IPv6 address");
+		v = map_get(&m, "next_hop_v4");
+		if (v != NULL) {
+			parse_addr(s, v, kpath(vp, p, "next_hop_v4"),
+				&u->next_hop4);
+			if (u->next_hop4.family != AF_INET)
+				fail(s, v, vp, "expected an IPv4 address");
+		}
+
+		v = map_req(&m, "delegated_prefix");
+		parse_prefix6_64(
+			s, v, kpath(vp, p, "delegated_prefix"), &u->delegated);
+		for (j = 0; j < i; j++)
+			if (prefixes_overlap(
+				    &cfg->uplinks[j].delegated, &u->delegated))
+				fail(s, v, vp, "%s overlaps uplink '%s'",
+					nep_prefix_str(&u->delegated, buf,
+						sizeof(buf)),
+					cfg->uplinks[j].name);
+
+		u->role = NEP_UPLINK_PRIMARY;
+		v = map_get(&m, "role");
+		if (v != NULL)
+			u->role = (enum nep_uplink_role)scalar_enum(s, v,
+				kpath(vp, p, "role"), uplink_roles,
+				"primary, backup or excluded");
+		u->weight = 1;
+		map_u32(&m, "weight", 0, 1000, &u->weight);
+		parse_health(s, &m, &u->health);
+		cfg->n_uplinks = i + 1;
+	}
+}
+
+static const char *const steer_keys[] = {
+	"inside_prefixes",
+	"excluded_destination_prefixes",
+	"flow_timeout_s",
+	"flow_fin_timeout_s",
+	"flow_table_size",
+	"policies",
+	NULL,
+};
+static const char *const policy_keys[] = {
+	"name",
+	"destination",
+	"source",
+	"protocol",
+	"source_ports",
+	"destination_ports",
+	"dscp",
+	"mode",
+	"uplink",
+	NULL,
+};
+static const char *const policy_modes[] = {
+	"balanced",
+	"strict",
+	"preferred",
+	NULL,
+};
+
+static const struct {
+	const char *name;
+	int proto;
+} proto_names[] = {
+	{"tcp", IPPROTO_TCP},
+	{"udp", IPPROTO_UDP},
+	{"icmp", IPPROTO_ICMP},
+	{"icmpv6", IPPROTO_ICMPV6},
+};
+
+static int
+parse_proto(struct src *s, yaml_node_t *n, const char *path)
+{
+	const char *v;
+	unsigned i;
+
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		fail(s, n, path, "expected a protocol name or number");
+	v = (const char *)n->data.scalar.value;
+	if (all_digits(v)) {
+		if (parse_dec(v) > 255)
+			fail(s, n, path, "out of range (0..255)");
+		return (int)parse_dec(v);
+	}
+	for (i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
+		if (strcmp(v, proto_names[i].name) == 0)
+			return proto_names[i].proto;
+	fail(s, n, path,
+		"unknown protocol '%s' (tcp, udp, icmp, icmpv6 or 0..255)", v);
+}
+
+/* "443", 443 or "1024-65535". */
+static void
+parse_ports(struct src *s, yaml_node_t *n, const char *path, uint16_t *lo,
+	uint16_t *hi)
+{
+	char a[8], b[8];
+	const char *v, *dash;
+	uint64_t x, y;
+
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		fail(s, n, path, "expected a port or a range like 1024-65535");
+	v = (const char *)n->data.scalar.value;
+	dash = strchr(v, '-');
+	if (dash == NULL) {
+		if (!all_digits(v))
+			fail(s, n, path, "bad port range '%s'", v);
+		x = y = parse_dec(v);
+	} else {
+		if ((size_t)(dash - v) >= sizeof(a) ||
+			strlen(dash + 1) >= sizeof(b))
+			fail(s, n, path, "bad port range '%s'", v);
+		snprintf(a, sizeof(a), "%.*s", (int)(dash - v), v);
+		snprintf(b, sizeof(b), "%s", dash + 1);
+		if (!all_digits(a) || !all_digits(b))
+			fail(s, n, path, "bad port range '%s'", v);
+		x = parse_dec(a);
+		y = parse_dec(b);
+	}
+	if (x > 65535 || y > 65535)
+		fail(s, n, path, "out of range (0..65535)");
+	if (x > y)
+		fail(s, n, path, "bad port range '%s' (low > high)", v);
+	*lo = (uint16_t)x;
+	*hi = (uint16_t)y;
+}
+
+static void
+parse_policy(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
+{
+	struct nep_config *cfg = s->ctx->cfg;
+	struct nep_policy_conf *pol = &cfg->steering.policies[idx];
+	char vp[KPATH_MAX];
+	yaml_node_t *v, *name, *src;
+	const char *str;
+	struct map m;
+	unsigned j;
+
+	map_open(s, n, path, policy_keys, &m);
+	pol->proto = -1;
+	pol->sport_lo = pol->dport_lo = 0;
+	pol->sport_hi = pol->dport_hi = 65535;
+	pol->dscp = -1;
+	pol->uplink = -1;
+
+	name = map_get(&m, "name");
+	if (name != NULL)
+		parse_name(s, name, kpath(vp, path, "name"), pol->name);
+	else
+		snprintf(pol->name, sizeof(pol->name), "policy%u", idx);
+	for (j = 0; j < idx; j++)
+		if (strcmp(cfg->steering.policies[j].name, pol->name) == 0) {
+			if (name != NULL)
+				fail(s, name, vp, "duplicate policy name '%s'",
+					pol->name);
+			fail(s, m.node, path, "duplicate policy name '%s'",
+				pol->name);
+		}
+
+	v = map_get(&m, "destination");
+	if (v != NULL) {
+		parse_prefix(s, v, kpath(vp, path, "destination"), &pol->dst);
+		pol->has_dst = true;
+	}
+	src = map_get(&m, "source");
+	if (src != NULL) {
+		parse_prefix(s, src, kpath(vp, path, "source"), &pol->src);
+		pol->has_src = true;
+		if (pol->has_dst &&
+			pol->src.addr.family != pol->dst.addr.family)
+			fail(s, src, vp,
+				"address family differs from destination");
+	}
+	v = map_get(&m, "protocol");
+	if (v != NULL)
+		pol->proto = parse_proto(s, v, kpath(vp, path, "protocol"));
+	v = map_get(&m, "source_ports");
+	if (v != NULL)
+		parse_ports(s, v, kpath(vp, path, "source_ports"),
+			&pol->sport_lo, &pol->sport_hi);
+	v = map_get(&m, "destination_ports");
+	if (v != NULL)
+		parse_ports(s, v, kpath(vp, path, "destination_ports"),
+			&pol->dport_lo, &pol->dport_hi);
+	v = map_get(&m, "dscp");
+	if (v != NULL)
+		pol->dscp =
+			(int)scalar_uint(s, v, kpath(vp, path, "dscp"), 0, 63);
+
+	v = map_req(&m, "mode");
+	pol->mode =
+		(enum nep_policy_mode)scalar_enum(s, v, kpath(vp, path, "mode"),
+			policy_modes, "strict, preferred or balanced");
+	v = map_get(&m, "uplink");
+	if (pol->mode == NEP_MODE_BALANCED) {
+		if (v != NULL)
+			fail(s, v, kpath(vp, path, "uplink"),
+				"mode balanced takes no uplink");
+	} else {
+		if (v == NULL)
+			fail(s, m.node, path,
+				"missing required key 'uplink' (mode %s)",
+				policy_modes[pol->mode]);
+		kpath(vp, path, "uplink");
+		str = scalar_str(s, v, vp);
+		pol->uplink = nep_config_uplink_index(cfg, str);
+		if (pol->uplink < 0)
+			fail(s, v, vp, "unknown uplink '%s'", str);
+	}
+}
+
+static void
+parse_prefix_list(struct src *s, yaml_node_t *n, const char *path,
+	struct nep_prefix *out, unsigned *count, bool inside)
+{
+	char ip[KPATH_MAX];
+	yaml_node_item_t *items;
+	yaml_node_t *v;
+	unsigned i, num;
+
+	items = seq_items(s, n, path, &num);
+	seq_max(s, items, num, NEP_MAX_PREFIXES, path, "prefixes");
+	for (i = 0; i < num; i++) {
+		v = get_node(s, items[i]);
+		ipath(ip, path, i);
+		if (inside)
+			parse_prefix6_64(s, v, ip, &out[i]);
+		else
+			parse_prefix(s, v, ip, &out[i]);
+		*count = i + 1;
+	}
+}
+
+static void
+parse_steering(const struct map *top)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct nep_steering_conf *st = &cfg->steering;
+	struct src *s = top->s;
+	char mp[KPATH_MAX], p[KPATH_MAX], ip[KPATH_MAX];
+	yaml_node_item_t *items;
+	yaml_node_t *v;
+	struct map m;
+	unsigned i, n;
+
+	v = map_get(top, "steering");
+	if (v == NULL)
+		return;
+	cfg->has_steering = true;
+	map_sub(top, "steering", mp, steer_keys, &m);
+	if (cfg->n_uplinks == 0)
+		fail(s, m.node, mp, "steering needs at least one uplink");
+
+	v = map_req(&m, "inside_prefixes");
+	kpath(p, mp, "inside_prefixes");
+	parse_prefix_list(s, v, p, st->inside, &st->n_inside, true);
+	if (st->n_inside == 0)
+		fail(s, v, p, "at least one prefix is required");
+	v = map_get(&m, "excluded_destination_prefixes");
+	if (v != NULL)
+		parse_prefix_list(s, v,
+			kpath(p, mp, "excluded_destination_prefixes"),
+			st->excluded, &st->n_excluded, false);
+	map_u32(&m, "flow_timeout_s", 1, 86400, &st->flow_timeout_s);
+	map_u32(&m, "flow_fin_timeout_s", 1, 3600, &st->flow_fin_timeout_s);
+	map_u32(&m, "flow_table_size", 1024, 16777216, &st->flow_table_size);
+
+	v = map_get(&m, "policies");
+	if (v == NULL)
+		return;
+	kpath(p, mp, "policies");
+	items = seq_items(s, v, p, &n);
+	seq_max(s, items, n, NEP_MAX_POLICIES, p, "policies");
+	if (n == 0)
+		return;
+	st->policies = calloc(n, sizeof(st->policies[0]));
+	if (st->policies == NULL)
+		fail(s, v, p, "out of memory");
+	for (i = 0; i < n; i++) {
+		parse_policy(s, get_node(s, items[i]), ipath(ip, p, i), i);
+		st->n_policies = i + 1;
+	}
+}
+
+static const char *const top_keys[] = {
+	"eal",
+	"management",
+	"log",
+	"dataplane",
+	"neighbors",
+	"icmp",
+	"ports",
+	"routes",
+	"uplinks",
+	"steering",
+	NULL,
+};
+
+static void
+set_defaults(struct nep_config *cfg)
+{
+	snprintf(cfg->eal_lcores, sizeof(cfg->eal_lcores), "0-1");
+	cfg->eal_in_memory = true;
+	snprintf(cfg->mgmt_socket, sizeof(cfg->mgmt_socket),
+		"/run/neptune/neptune.sock");
+	cfg->telemetry = true;
+	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+	cfg->burst = 32;
+	cfg->drain_us = 100;
+	cfg->mbufs = 16383;
+	cfg->punt_ring_size = 1024;
+	cfg->neigh_reachable_ms = 30000;
+	cfg->neigh_retrans_ms = 1000;
+	cfg->neigh_max_probes = 3;
+	cfg->neigh_queue_len = 8;
+	cfg->neigh_table_size = 4096;
+	cfg->icmp_rate_pps = 100;
+	cfg->icmp_burst = 50;
+	cfg->steering.flow_timeout_s = 30;
+	cfg->steering.flow_fin_timeout_s = 5;
+	cfg->steering.flow_table_size = 1048576;
+}
+
+/* Everything after the YAML text is in memory. */
+static void
+parse_config(struct ctx *c)
+{
+	struct src *s = &c->main;
+	char p[KPATH_MAX];
+	yaml_node_item_t *items;
+	yaml_node_t *root, *v;
+	struct map top;
+	unsigned i, n;
+
+	src_parse(s);
+	root = yaml_document_get_root_node(&s->doc);
+	if (root == NULL)
+		fail_at(s, 1, 1, "", "missing required key 'ports'");
+	map_open(s, root, "", top_keys, &top);
+
+	parse_eal(&top);
+	parse_misc(&top);
+
+	v = map_req(&top, "ports");
+	items = seq_items(s, v, "ports", &n);
+	if (n == 0)
+		fail(s, v, "ports", "at least one port is required");
+	seq_max(s, items, n, NEP_MAX_PORTS, "ports", "ports");
+	for (i = 0; i < n; i++) {
+		parse_port(s, get_node(s, items[i]), ipath(p, "ports", i), i);
+		c->cfg->n_ports = i + 1;
+	}
+
+	parse_neighbors(&top);
+	parse_routes(&top);
+	parse_uplinks(&top);
+	parse_steering(&top);
+}
+
+static struct nep_config *
+load_buf(const char *name, char *buf, size_t len, const char *drivers_dir,
+	struct nep_config_error *err)
+{
+	struct nep_config *cfg;
+	struct ctx *c;
+
+	/* ctx is big (presets) and must outlive longjmp: keep it off-stack. */
+	c = calloc(1, sizeof(*c));
+	cfg = calloc(1, sizeof(*cfg));
+	if (c == NULL || cfg == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		free(c);
+		free(cfg);
+		free(buf);
+		return NULL;
+	}
+	err->msg[0] = '\0';
+	c->err = err;
+	c->cfg = cfg;
+	c->drivers_dir = drivers_dir != NULL ? drivers_dir : NEP_DRIVERS_DIR;
+	c->main.ctx = c;
+	c->main.file = name;
+	c->main.buf = buf;
+	c->main.len = len;
+	c->preset.ctx = c;
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	set_defaults(cfg);
+
+	/* Only ctx members are used after setjmp: no clobbered locals. */
+	if (setjmp(c->jb) != 0) {
+		nep_config_free(c->cfg);
+		c->cfg = NULL;
+	} else {
+		parse_config(c);
+	}
+	cfg = c->cfg;
+	src_release(&c->preset);
+	src_release(&c->main);
+	free(c);
+	return cfg;
+}
+
+struct nep_config *
+nep_config_load_string(const char *name, const char *yaml,
+	const char *drivers_dir, struct nep_config_error *err)
+{
+	size_t len = strlen(yaml);
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		return NULL;
+	}
+	memcpy(buf, yaml, len + 1);
+	return load_buf(name, buf, len, drivers_dir, err);
+}
+
+struct nep_config *
+nep_config_load(
+	const char *path, const char *drivers_dir, struct nep_config_error *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	rc = read_file(path, &buf, &len);
+	if (rc != 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+			strerror(rc));
+		return NULL;
+	}
+	return load_buf(path, buf, len, drivers_dir, err);
+}
+
+void
+nep_config_free(struct nep_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->steering.policies);
+	free(cfg);
+}
+
+int
+nep_config_port_index(const struct nep_config *cfg, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+nep_config_uplink_index(const struct nep_config *cfg, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_uplinks; i++)
+		if (strcmp(cfg->uplinks[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

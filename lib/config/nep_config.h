@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * neptune configuration model.
+ *
+ * nep_config_load() parses a YAML file (libyaml) into a plain C structure.
+ * Nothing in here touches EAL, so it is unit-tested on its own and used by
+ * `neptune --check-config`. Every error names the file, line and column of
+ * the offending node (1-based, as editors count) and the dotted key path.
+ */
+#ifndef NEP_CONFIG_H
+#define NEP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NEP_NAME_MAX 32	      /* port, uplink and policy names */
+#define NEP_MAX_PORTS 16
+#define NEP_MAX_ADDRS 8	      /* addresses per port */
+#define NEP_MAX_ROUTES 1024   /* static routes */
+#define NEP_MAX_UPLINKS 16
+#define NEP_MAX_TARGETS 4     /* health-check targets per uplink */
+#define NEP_MAX_POLICIES 4096
+#define NEP_MAX_PREFIXES 64   /* inside / excluded prefix lists */
+#define NEP_MAX_EAL_ARGS 32
+#define NEP_DEVARGS_MAX 256
+#define NEP_PATH_MAX 256
+
+/* An IPv4 or IPv6 address. IPv4 is kept in network byte order in a[0..3]. */
+struct nep_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t a[16];
+};
+
+struct nep_prefix {
+	struct nep_addr addr; /* host bits cleared */
+	uint8_t len;
+};
+
+/* An address configured on a port: the host address plus its prefix length. */
+struct nep_ifaddr {
+	struct nep_addr addr; /* host bits kept */
+	uint8_t len;
+};
+
+enum nep_port_role { NEP_PORT_LAN = 0, NEP_PORT_WAN = 1 };
+
+struct nep_port_conf {
+	char name[NEP_NAME_MAX];
+	enum nep_port_role role;
+	char driver[NEP_NAME_MAX];	/* preset name, "" if none */
+	char devargs[NEP_DEVARGS_MAX];	/* vdev string or PCI address */
+	bool is_pci;			/* devargs is a PCI address */
+	uint8_t mac[6];
+	bool mac_set;			/* otherwise the NIC's own MAC */
+	uint16_t mtu;			/* default 1500 */
+	uint16_t rx_queues;		/* default 1 (preset may override) */
+	uint16_t rx_desc;		/* default 1024 (preset may override) */
+	uint16_t tx_desc;		/* default 1024 (preset may override) */
+	unsigned n_addrs;
+	struct nep_ifaddr addrs[NEP_MAX_ADDRS];
+};
+
+struct nep_route_conf {
+	struct nep_prefix prefix;
+	struct nep_addr via;		/* family 0: on-link via port */
+	int port;			/* index into ports[], -1 if not given */
+};
+
+struct nep_static_neigh_conf {
+	int port;			/* index into ports[] */
+	struct nep_addr addr;
+	uint8_t mac[6];
+};
+#define NEP_MAX_STATIC_NEIGH 64
+
+enum nep_uplink_role {
+	NEP_UPLINK_PRIMARY = 0,
+	NEP_UPLINK_BACKUP = 1,
+	NEP_UPLINK_EXCLUDED = 2,
+};
+
+struct nep_health_conf {
+	unsigned n_targets;		/* 0: the next hop is the target */
+	struct nep_addr targets[NEP_MAX_TARGETS];
+	uint32_t interval_ms;		/* default 100, min 10 */
+	uint32_t timeout_ms;		/* default 1000 */
+	uint32_t down_count;		/* consecutive failures, default 3 */
+	uint32_t up_count;		/* consecutive successes, default 5 */
+	uint32_t reliability;		/* targets that must answer, default 1 */
+	uint32_t max_rtt_ms;		/* 0: no RTT threshold */
+	uint32_t max_loss_pct;		/* 0: no loss threshold */
+	uint32_t loss_window;		/* probes in the loss window, default 20 */
+};
+
+struct nep_uplink_conf {
+	char name[NEP_NAME_MAX];
+	int port;			/* index into ports[] */
+	struct nep_addr next_hop;	/* IPv6 next hop (required) */
+	struct nep_addr next_hop4;	/* IPv4 next hop, family 0 if none */
+	struct nep_prefix delegated;	/* outside prefix for NPTv6 */
+	enum nep_uplink_role role;
+	uint32_t weight;		/* default 1; 0 = never balanced */
+	struct nep_health_conf health;
+};
+
+enum nep_policy_mode {
+	NEP_MODE_BALANCED = 0,
+	NEP_MODE_STRICT = 1,
+	NEP_MODE_PREFERRED = 2,
+};
+
+struct nep_policy_conf {
+	char name[NEP_NAME_MAX];	/* default "policy<N>" */
+	bool has_dst, has_src;
+	struct nep_prefix dst;
+	struct nep_prefix src;
+	int proto;			/* -1 any, else IP protocol number */
+	uint16_t sport_lo, sport_hi;	/* 0..65535 = any */
+	uint16_t dport_lo, dport_hi;
+	int dscp;			/* -1 any, else 0..63 */
+	enum nep_policy_mode mode;
+	int uplink;			/* index into uplinks[]; -1 for balanced */
+};
+
+struct nep_steering_conf {
+	unsigned n_inside;
+	struct nep_prefix inside[NEP_MAX_PREFIXES]; /* LAN prefixes to steer */
+	unsigned n_excluded;
+	struct nep_prefix excluded[NEP_MAX_PREFIXES];
+	uint32_t flow_timeout_s;	/* default 30 */
+	uint32_t flow_fin_timeout_s;	/* default 5, after TCP FIN or RST */
+	uint32_t flow_table_size;	/* default 1048576 */
+	unsigned n_policies;
+	struct nep_policy_conf *policies; /* heap, n_policies entries */
+};
+
+struct nep_config {
+	char path[NEP_PATH_MAX];	/* file it was loaded from */
+
+	/* eal: */
+	char eal_lcores[64];		/* "0-1" default */
+	uint32_t eal_memory_mb;		/* 0: EAL default */
+	bool eal_no_huge;
+	bool eal_in_memory;		/* default true */
+	char eal_file_prefix[64];
+	unsigned n_eal_args;
+	char eal_args[NEP_MAX_EAL_ARGS][NEP_DEVARGS_MAX]; /* extra raw args */
+
+	/* management: */
+	char mgmt_socket[NEP_PATH_MAX];	/* default /run/neptune/neptune.sock */
+	bool telemetry;			/* default true */
+	char log_level[16];		/* default "info" */
+
+	/* dataplane: */
+	uint32_t burst;			/* default 32, max 64 */
+	uint32_t drain_us;		/* default 100 */
+	uint32_t mbufs;			/* default 16383 */
+	uint32_t punt_ring_size;	/* default 1024 */
+
+	/* neighbors: */
+	uint32_t neigh_reachable_ms;	/* default 30000 */
+	uint32_t neigh_retrans_ms;	/* default 1000 */
+	uint32_t neigh_max_probes;	/* default 3 */
+	uint32_t neigh_queue_len;	/* packets held per unresolved, default 8 */
+	uint32_t neigh_table_size;	/* default 4096 */
+	unsigned n_static_neigh;
+	struct nep_static_neigh_conf static_neigh[NEP_MAX_STATIC_NEIGH];
+
+	/* icmp: */
+	uint32_t icmp_rate_pps;		/* error rate limit, default 100 */
+	uint32_t icmp_burst;		/* default 50 */
+
+	unsigned n_ports;
+	struct nep_port_conf ports[NEP_MAX_PORTS];
+	unsigned n_routes;
+	struct nep_route_conf routes[NEP_MAX_ROUTES];
+	unsigned n_uplinks;
+	struct nep_uplink_conf uplinks[NEP_MAX_UPLINKS];
+	bool has_steering;
+	struct nep_steering_conf steering;
+};
+
+/* Error report: "file:line:column: key: message". */
+struct nep_config_error {
+	char msg[512];
+};
+
+/*
+ * Load and validate a configuration file. drivers_dir is where driver
+ * presets (<driver>.yaml) are looked up; NULL means the compiled-in default.
+ * Returns a heap-allocated config on success, NULL on error with err filled.
+ */
+struct nep_config *nep_config_load(const char *path, const char *drivers_dir,
+	struct nep_config_error *err);
+
+/* Same, from a string (tests); name is used as the file name in errors. */
+struct nep_config *nep_config_load_string(const char *name, const char *yaml,
+	const char *drivers_dir, struct nep_config_error *err);
+
+void nep_config_free(struct nep_config *cfg);
+
+/* Index of a port or uplink by name, -1 if absent. */
+int nep_config_port_index(const struct nep_config *cfg, const char *name);
+int nep_config_uplink_index(const struct nep_config *cfg, const char *name);
+
+/*
+ * Address helpers shared by the parser, the CLI and the tests. The parsers
+ * return 0 on success, -EINVAL if malformed, -ERANGE for a bad prefix length
+ * (nep_ifaddr_parse also rejects /0) and -EDOM when a prefix has host bits.
+ * The *_str helpers write "-" for an unset (family 0) address.
+ */
+int nep_addr_parse(const char *s, struct nep_addr *out);	/* 0 on success */
+int nep_prefix_parse(const char *s, struct nep_prefix *out);	/* strict: host bits must be 0 */
+int nep_ifaddr_parse(const char *s, struct nep_ifaddr *out);	/* addr/len, host bits allowed */
+const char *nep_addr_str(const struct nep_addr *a, char *buf, size_t len);
+const char *nep_prefix_str(const struct nep_prefix *p, char *buf, size_t len);
+bool nep_prefix_contains(const struct nep_prefix *p, const struct nep_addr *a);
+
+#endif /* NEP_CONFIG_H */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Management plane: command grammar, dispatcher and the Unix socket server.
+ *
+ * The grammar (nep_cmd_grammar[]) is shared by the server, which dispatches
+ * on it, and by neptune-cli, which completes and prints help from it.
+ *
+ * Threading: the socket server runs on a non-EAL control thread. It never
+ * touches appliance state: each request line is handed to the control lcore
+ * through a ring, the control lcore runs the handler in nep_mgmt_poll() and
+ * the server thread writes the reply back. So handlers need no locks.
+ *
+ * Wire format (both directions are plain text):
+ *   request:  one line, "show port stats wan1 --json\n"
+ *   reply:    "OK <len>\n" or "ERR <len>\n", then exactly <len> bytes.
+ */
+#ifndef NEP_MGMT_H
+#define NEP_MGMT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define NEP_MGMT_MAX_ARGS 16
+#define NEP_MGMT_LINE_MAX 1024
+
+/* Default socket path, used by neptune and neptune-cli. */
+#define NEP_MGMT_SOCK_DEFAULT "/run/neptune/neptune.sock"
+
+/* Growable text buffer for replies. */
+struct nep_buf {
+	char *data;
+	size_t len, cap;
+};
+void nep_buf_init(struct nep_buf *b);
+void nep_buf_free(struct nep_buf *b);
+void nep_buf_reset(struct nep_buf *b);
+int nep_buf_printf(struct nep_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int nep_buf_vprintf(struct nep_buf *b, const char *fmt, va_list ap);
+/* Append raw bytes. Returns 0, or -1 when out of memory. */
+int nep_buf_append(struct nep_buf *b, const void *p, size_t n);
+
+struct nep_cmd_ctx {
+	int argc;			/* words of the command, --json removed */
+	char *argv[NEP_MGMT_MAX_ARGS];
+	bool json;			/* "--json" was given */
+	struct nep_buf *out;		/* text reply (and error message) */
+	json_t *json_out;		/* JSON reply, set by the handler when json */
+	void *app;			/* appliance context given to the dispatcher */
+};
+
+/* Returns 0 on success, -1 on error (message in ctx->out, one line). */
+typedef int (*nep_cmd_fn)(struct nep_cmd_ctx *ctx);
+
+/*
+ * One command. Pattern words:
+ *   lowercase       literal keyword, must be typed as is;
+ *   a|b             one of the literal alternatives;
+ *   UPPERCASE       placeholder, any word (NAME, N, LEVEL, ...). Some are
+ *                   checked by the matcher: N is a non-negative integer,
+ *                   LEVEL a log level, FILTER... flow filters;
+ *   [x Y]           optional group: all of its words or none;
+ *   WORD...         zero or more words (last element only), also "[WORD...]".
+ * Example: "set uplink NAME admin up|down", "flush flows [uplink NAME]".
+ */
+struct nep_cmd_def {
+	const char *pattern;
+	const char *help;
+};
+
+extern const struct nep_cmd_def nep_cmd_grammar[];
+extern const unsigned nep_cmd_grammar_len;
+
+/* Handler table, parallel to the grammar: handlers[i] serves grammar[i]. */
+struct nep_dispatch {
+	nep_cmd_fn handlers[128];
+	void *app;
+};
+
+/* Bind a handler to the grammar entry with exactly this pattern. -1 if none. */
+int nep_dispatch_bind(struct nep_dispatch *d, const char *pattern,
+	nep_cmd_fn fn);
+
+/*
+ * Parse and run one line. Returns 0 and fills reply (text, or JSON text when
+ * --json) on success; -1 with a one-line "error: ..." message in reply on an
+ * unknown/malformed command or a handler failure.
+ */
+int nep_dispatch_line(struct nep_dispatch *d, const char *line,
+	struct nep_buf *reply);
+
+/* Split a line into words (whitespace separated). Returns argc or -1. */
+int nep_mgmt_split(char *line, char **argv, int max);
+
+/* Match argv against one pattern. Returns true on match. */
+bool nep_cmd_match(const char *pattern, int argc, char **argv);
+
+/*
+ * Like nep_cmd_match() but tells a structural mismatch (0) from a match
+ * whose placeholder values are malformed (-1, "error: ..." in err when err
+ * is not NULL). 1 on a full match.
+ */
+int nep_cmd_check(const char *pattern, int argc, char **argv,
+	struct nep_buf *err);
+
+/* Index of the grammar entry with exactly this pattern, or -1. */
+int nep_cmd_find(const char *pattern);
+
+/*
+ * Keywords that may follow words[0..n-1] in some grammar entry ("--json"
+ * words are ignored). Calls fn once per distinct literal keyword, with the
+ * grammar index of the first entry offering it. Placeholders are reported
+ * through ph (may be NULL) with their pattern text ("NAME", "N", ...).
+ * Returns how many entries accept words[0..n-1] as a prefix; *can_end tells
+ * whether some entry is complete after those words. Used for completion.
+ */
+int nep_cmd_complete(int n, char **words,
+	void (*fn)(const char *kw, unsigned idx, void *arg),
+	void (*ph)(const char *name, unsigned idx, void *arg),
+	void *arg, bool *can_end);
+
+/* ---- value checks, shared by the matcher and the handlers ---- */
+
+/* Decimal non-negative integer without sign or junk. 0 ok, -1 if malformed. */
+int nep_cmd_parse_u64(const char *s, uint64_t *v);
+
+/* Log level name to RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8); -1 if unknown. */
+int nep_cmd_log_level(const char *s);
+
+/* An address or prefix: "2001:db8::1", "2001:db8::/32", "192.0.2.0/24". */
+struct nep_cmd_prefix {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* IPv4 in addr[0..3] */
+	uint8_t len;			/* 32/128 when no "/LEN" was given */
+};
+int nep_cmd_parse_prefix(const char *s, struct nep_cmd_prefix *p);
+
+/* "show flows" filters (docs/cli.md). Unset fields match anything. */
+#define NEP_FLOW_LIMIT_DEFAULT 100
+struct nep_flow_filter {
+	const char *uplink;		/* NULL: any (points into argv) */
+	int proto;			/* IP protocol, -1: any */
+	int port;			/* source or destination port, -1: any */
+	bool has_src, has_dst;
+	struct nep_cmd_prefix src, dst;
+	uint64_t limit;			/* rows listed, 0 = all */
+};
+
+/*
+ * Parse filter words ("uplink wan1 proto tcp limit 10"), argv being the
+ * words after "show flows". Returns 0, or -1 with "error: ..." in err.
+ */
+int nep_cmd_flow_filter(int argc, char **argv, struct nep_flow_filter *f,
+	struct nep_buf *err);
+
+/* ---- server (needs EAL: rte_ring + rte_ctrl_thread_create) ---- */
+struct nep_mgmt;
+
+/*
+ * Create the socket (parent directory created 0700 if missing, socket 0600,
+ * an existing stale socket replaced) and start the server thread.
+ * Returns NULL (errno set, reason logged) on failure, in particular when
+ * another live server already answers on sock_path.
+ */
+struct nep_mgmt *nep_mgmt_start(const char *sock_path, struct nep_dispatch *d,
+	bool telemetry);
+
+/* Called by the control lcore every loop: runs pending requests. Never blocks. */
+void nep_mgmt_poll(struct nep_mgmt *m);
+
+/* Stop the thread, close and unlink the socket. */
+void nep_mgmt_stop(struct nep_mgmt *m);
+
+/* ---- client side (no EAL), used by neptune-cli and the tests ---- */
+
+/* Connect to a server. Returns the fd, or -1 with errno set. */
+int nep_mgmt_connect(const char *sock_path);
+
+/*
+ * Send one command line (without newline) and read the framed reply into
+ * reply. Returns 0 for OK, 1 for ERR, -1 on an I/O or framing error
+ * (errno set; EPROTO for a malformed frame).
+ */
+int nep_mgmt_request(int fd, const char *line, struct nep_buf *reply);
+
+#endif /* NEP_MGMT_H */

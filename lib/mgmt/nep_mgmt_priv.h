@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal interfaces between the management server and its telemetry
+ * front end. Not for use outside lib/mgmt (and its tests).
+ */
+#ifndef NEP_MGMT_PRIV_H
+#define NEP_MGMT_PRIV_H
+
+#include <jansson.h>
+
+#include "nep_mgmt.h"
+
+struct rte_tel_data;
+
+extern int nep_mgmt_logtype;
+
+/*
+ * Run one line on the control lcore and wait for its reply (any thread but
+ * the control lcore itself). Returns the dispatcher's result (0 / -1) with
+ * the reply in out, or -1 with "error: ..." when the request could not be
+ * run (queue full, timeout, server stopping).
+ */
+int nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out);
+
+/* Register the /neptune/... telemetry commands and route them to m. */
+int nep_mgmt_telemetry_attach(struct nep_mgmt *m);
+/* Stop routing telemetry to m; waits for a request in progress. */
+void nep_mgmt_telemetry_detach(struct nep_mgmt *m);
+
+/*
+ * Fill a fresh rte_tel_data from a JSON value (object, array or scalar).
+ * 22.11 telemetry nests dicts freely but an array may only hold scalars or
+ * arrays of scalars, so arrays of objects become dicts keyed by each
+ * element's "name" (when all are distinct and valid keys) or by index.
+ */
+int nep_mgmt_tel_convert(struct rte_tel_data *d, json_t *j);
+
+#endif /* NEP_MGMT_PRIV_H */

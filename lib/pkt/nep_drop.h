@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Named drop reasons. Every packet neptune discards is counted under exactly
+ * one of these, per lcore; `show drops` sums them.
+ */
+#ifndef NEP_DROP_H
+#define NEP_DROP_H
+
+#define NEP_DROP_REASONS(X)                                                   \
+	X(NONE, "none")                                                       \
+	X(RUNT, "runt_frame")                                                 \
+	X(L2_NOT_FOR_US, "l2_not_for_us")                                     \
+	X(L2_UNSUPPORTED, "l2_unsupported_ethertype")                         \
+	X(IP6_TRUNCATED, "ip6_truncated")                                     \
+	X(IP6_BAD_VERSION, "ip6_bad_version")                                 \
+	X(IP6_BAD_LENGTH, "ip6_bad_length")                                   \
+	X(IP6_BAD_EXT_CHAIN, "ip6_bad_ext_chain")                             \
+	X(IP6_BAD_SOURCE, "ip6_bad_source")                                   \
+	X(IP4_TRUNCATED, "ip4_truncated")                                     \
+	X(IP4_BAD_VERSION, "ip4_bad_version")                                 \
+	X(IP4_BAD_IHL, "ip4_bad_header_length")                               \
+	X(IP4_BAD_LENGTH, "ip4_bad_length")                                   \
+	X(IP4_BAD_CHECKSUM, "ip4_bad_checksum")                               \
+	X(IP4_BAD_SOURCE, "ip4_bad_source")                                   \
+	X(L4_TRUNCATED, "l4_truncated")                                       \
+	X(ARP_MALFORMED, "arp_malformed")                                     \
+	X(ARP_NOT_FOR_US, "arp_not_for_us")                                   \
+	X(ND_MALFORMED, "nd_malformed")                                       \
+	X(ICMP_BAD_CHECKSUM, "icmp_bad_checksum")                             \
+	X(LOCAL_UNHANDLED, "local_unhandled")                                 \
+	X(MCAST_UNHANDLED, "multicast_unhandled")                             \
+	X(HOP_LIMIT, "hop_limit_exceeded")                                    \
+	X(NO_ROUTE, "no_route")                                               \
+	X(MTU_EXCEEDED, "mtu_exceeded")                                       \
+	X(NEIGH_QUEUE_FULL, "neigh_queue_full")                               \
+	X(NEIGH_FAILED, "neigh_failed")                                       \
+	X(PUNT_RING_FULL, "punt_ring_full")                                   \
+	X(TX_FULL, "tx_full")                                                 \
+	X(NO_MBUF, "no_mbuf")                                                 \
+	X(ICMP_RATELIMIT, "icmp_error_ratelimited")                           \
+	X(NPT_UNMAPPABLE, "nptv6_unmappable")                                 \
+	X(STRICT_UPLINK_DOWN, "strict_uplink_down")                           \
+	X(NO_UPLINK, "no_uplink_available")                                   \
+	X(PORT_DOWN, "port_down")
+
+enum nep_drop_reason {
+#define NEP_DROP_ENUM(n, s) NEP_DROP_##n,
+	NEP_DROP_REASONS(NEP_DROP_ENUM)
+#undef NEP_DROP_ENUM
+	NEP_DROP_MAX
+};
+
+extern const char *const nep_drop_names[NEP_DROP_MAX];
+
+#endif /* NEP_DROP_H */

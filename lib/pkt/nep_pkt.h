@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet parsing and header helpers. Pure functions over a frame buffer:
+ * no EAL, no mbuf, so the same code runs in the workers, on the control
+ * lcore and in the unit tests.
+ */
+#ifndef NEP_PKT_H
+#define NEP_PKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+
+#include "nep_drop.h"
+
+#define NEP_ETH_HLEN 14
+#define NEP_IP6_HLEN 40
+#define NEP_MAX_EXT_HDRS 8
+
+#define NEP_PROTO_ICMP 1
+#define NEP_PROTO_TCP 6
+#define NEP_PROTO_UDP 17
+#define NEP_PROTO_ICMPV6 58
+
+#define NEP_ICMP6_DST_UNREACH 1
+#define NEP_ICMP6_PKT_TOO_BIG 2
+#define NEP_ICMP6_TIME_EXCEEDED 3
+#define NEP_ICMP6_PARAM_PROB 4
+#define NEP_ICMP6_ECHO_REQUEST 128
+#define NEP_ICMP6_ECHO_REPLY 129
+#define NEP_ICMP6_RS 133
+#define NEP_ICMP6_RA 134
+#define NEP_ICMP6_NS 135
+#define NEP_ICMP6_NA 136
+#define NEP_ICMP6_REDIRECT 137
+
+#define NEP_ICMP4_ECHO_REPLY 0
+#define NEP_ICMP4_DST_UNREACH 3
+#define NEP_ICMP4_ECHO_REQUEST 8
+#define NEP_ICMP4_TIME_EXCEEDED 11
+
+/* What the parser learnt about a frame. Offsets are from the frame start. */
+struct nep_pkt_info {
+	uint16_t ethertype;	/* host order */
+	uint16_t l3_off;
+	uint16_t l4_off;	/* valid when has_l4 */
+	uint16_t l3_len;	/* IP header + payload, from the IP header */
+	uint8_t family;		/* 4, 6, or 0 for ARP */
+	uint8_t l4_proto;	/* upper-layer protocol after extension headers */
+	uint8_t has_l4;		/* the L4 header is present and complete */
+	uint8_t frag;		/* a non-first fragment: no L4 header */
+};
+
+/*
+ * Parse an Ethernet frame. Returns NEP_DROP_NONE or the reason the frame
+ * must be dropped. Checks: lengths against the buffer, IP version, IPv4
+ * header length and checksum, the IPv6 extension-header chain, and that the
+ * TCP/UDP/ICMP header is complete.
+ */
+enum nep_drop_reason nep_pkt_parse(const uint8_t *frame, uint32_t len,
+	struct nep_pkt_info *pi);
+
+/* One's-complement helpers for incremental checksum updates (RFC 1624). */
+static inline uint16_t
+nep_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* New checksum after a 16-bit field changes from old to new (host order). */
+static inline uint16_t
+nep_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
+{
+	uint32_t sum = (uint16_t)~csum + (uint16_t)~old + (uint32_t)new_;
+	return (uint16_t)~nep_csum_fold(sum);
+}
+
+/* Decrement the IPv4 TTL, fixing the header checksum incrementally. */
+static inline void
+nep_ip4_dec_ttl(struct rte_ipv4_hdr *ip)
+{
+	uint16_t old = rte_be_to_cpu_16(*(const uint16_t *)&ip->time_to_live);
+	ip->time_to_live--;
+	uint16_t new_ = rte_be_to_cpu_16(*(const uint16_t *)&ip->time_to_live);
+	ip->hdr_checksum = rte_cpu_to_be_16(nep_csum_update16(
+		rte_be_to_cpu_16(ip->hdr_checksum), old, new_));
+}
+
+static inline bool
+nep_ip6_is_multicast(const uint8_t *a)
+{
+	return a[0] == 0xff;
+}
+
+static inline bool
+nep_ip6_is_unspecified(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	return memcmp(a, zero, 16) == 0;
+}
+
+static inline bool
+nep_ip6_is_linklocal(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* Solicited-node multicast address ff02::1:ffXX:XXXX of a unicast target. */
+static inline void
+nep_ip6_solicited_node(const uint8_t *target, uint8_t out[16])
+{
+	static const uint8_t pfx[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x01, 0xff };
+	memcpy(out, pfx, 13);
+	memcpy(out + 13, target + 13, 3);
+}
+
+/* Ethernet multicast address 33:33:xx:xx:xx:xx for an IPv6 multicast group. */
+static inline void
+nep_ip6_mcast_mac(const uint8_t *group, uint8_t mac[6])
+{
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	memcpy(mac + 2, group + 12, 4);
+}
+
+/* Link-local address fe80::/64 with a modified EUI-64 from a MAC (RFC 4291). */
+void nep_ip6_linklocal_from_mac(const uint8_t mac[6], uint8_t out[16]);
+
+/* ICMPv6 checksum over the IPv6 pseudo-header and payload (l4 contiguous). */
+uint16_t nep_icmp6_cksum(const struct rte_ipv6_hdr *ip6, const void *l4,
+	uint32_t l4_len);
+
+/* Internet checksum of a buffer (ICMPv4). */
+uint16_t nep_inet_cksum(const void *buf, uint32_t len);
+
+/* ---- builders: each writes an L3 packet (no Ethernet header) into out ---- */
+
+/*
+ * ICMPv6 error (RFC 4443) about the IPv6 packet orig (orig_len bytes from its
+ * IPv6 header), from src to orig's source. The quoted part is cut so that the
+ * whole error fits in 1280 bytes. Returns the packet length or 0 when cap is
+ * too small or the packet must not be answered (RFC 4443 2.4(e)).
+ */
+uint32_t nep_icmp6_build_error(uint8_t *out, uint32_t cap, const uint8_t *orig,
+	uint32_t orig_len, uint8_t type, uint8_t code, uint32_t param,
+	const uint8_t src[16]);
+
+/* ICMPv4 error (RFC 792/1812) quoting the IP header and up to 548 bytes. */
+uint32_t nep_icmp4_build_error(uint8_t *out, uint32_t cap, const uint8_t *orig,
+	uint32_t orig_len, uint8_t type, uint8_t code, uint32_t next_mtu,
+	uint32_t src_be);
+
+/* Turn an ICMPv6 / ICMPv4 echo request (in place, L3) into the reply. */
+void nep_icmp6_echo_to_reply(uint8_t *l3, uint32_t l3_len);
+void nep_icmp4_echo_to_reply(uint8_t *l3, uint32_t l3_len);
+
+/* Neighbour Solicitation for target; dst is solicited-node or unicast. */
+uint32_t nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
+	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6]);
+
+/* Neighbour Advertisement (solicited, override, router flags). */
+uint32_t nep_nd_build_na(uint8_t *out, uint32_t cap, const uint8_t src[16],
+	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6],
+	bool solicited, bool router);
+
+/* ICMPv6 echo request (health probes) with id, seq and payload_len bytes. */
+uint32_t nep_icmp6_build_echo(uint8_t *out, uint32_t cap, const uint8_t src[16],
+	const uint8_t dst[16], uint16_t id, uint16_t seq, uint32_t payload_len);
+
+/*
+ * Find the source/target link-layer address option (type 1 or 2) in an ND
+ * message body (after the fixed part). Returns 0 and copies the MAC, -1 if
+ * absent, -2 if the options are malformed (zero length or overrunning).
+ */
+int nep_nd_find_lladdr(const uint8_t *opts, uint32_t len, uint8_t type,
+	uint8_t mac[6]);
+
+/* ARP (Ethernet/IPv4) body, 28 bytes, addresses in network order. */
+uint32_t nep_arp_build(uint8_t *out, uint32_t cap, uint16_t op,
+	const uint8_t sha[6], uint32_t spa_be, const uint8_t tha[6],
+	uint32_t tpa_be);
+
+#endif /* NEP_PKT_H */

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Routing information base: IPv4 and IPv6 longest-prefix match with
+ * rte_fib (DIR24_8) and rte_fib6 (TRIE). Built by the control lcore from
+ * the configuration (connected, local and static routes) and published
+ * inside a configuration snapshot; workers only look up.
+ */
+#ifndef NEP_ROUTE_H
+#define NEP_ROUTE_H
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+
+#include "nep_config.h"
+
+/*
+ * A FIB value packs the next-hop kind and an index into 15 bits (the
+ * 2-byte next-hop width keeps the tables at 32 MiB instead of 64).
+ */
+#define NEP_NH_KIND_SHIFT 13
+#define NEP_NH_INDEX_MASK ((1u << NEP_NH_KIND_SHIFT) - 1)
+enum nep_nh_kind {
+	NEP_NH_NONE = 0,	/* no route */
+	NEP_NH_LOCAL = 1,	/* one of our addresses: index = port */
+	NEP_NH_CONNECTED = 2,	/* on-link: index = port, neighbour = dst */
+	NEP_NH_GATEWAY = 3,	/* index into rib->nh[] */
+};
+
+static inline enum nep_nh_kind
+nep_nh_kind(uint64_t v)
+{
+	return (enum nep_nh_kind)(v >> NEP_NH_KIND_SHIFT);
+}
+
+static inline uint32_t
+nep_nh_index(uint64_t v)
+{
+	return (uint32_t)(v & NEP_NH_INDEX_MASK);
+}
+
+static inline uint64_t
+nep_nh_make(enum nep_nh_kind k, uint32_t index)
+{
+	return ((uint64_t)k << NEP_NH_KIND_SHIFT) | index;
+}
+
+struct nep_nexthop {
+	uint16_t port;		/* DPDK port id */
+	uint8_t family;
+	uint8_t gw[16];		/* IPv4 in gw[0..3] */
+};
+
+enum nep_route_type { NEP_RT_LOCAL, NEP_RT_CONNECTED, NEP_RT_STATIC };
+
+struct nep_route_entry {
+	struct nep_prefix prefix;
+	enum nep_route_type type;
+	struct nep_addr via;	/* family 0 when none */
+	uint16_t port;		/* DPDK port id */
+	int cfg_port;		/* index in cfg->ports */
+};
+
+struct nep_rib {
+	struct rte_fib *fib4;
+	struct rte_fib6 *fib6;
+	unsigned n_nh;
+	struct nep_nexthop *nh;
+	unsigned n_routes;
+	struct nep_route_entry *routes;
+};
+
+/*
+ * Build from cfg. port_ids[i] is the DPDK port id of cfg->ports[i].
+ * Returns 0, or -1 with a message in err (e.g. an unreachable gateway).
+ */
+int nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
+	const uint16_t *port_ids, char *err, size_t errlen);
+void nep_rib_free(struct nep_rib *rib);
+
+static inline uint64_t
+nep_rib_lookup6(const struct nep_rib *rib, const uint8_t *addr)
+{
+	uint64_t nh = 0;
+	uint8_t a[1][16];
+
+	memcpy(a[0], addr, 16);
+	rte_fib6_lookup_bulk(rib->fib6, a, &nh, 1);
+	return nh;
+}
+
+/* addr_be: IPv4 address in network byte order. */
+static inline uint64_t
+nep_rib_lookup4(const struct nep_rib *rib, uint32_t addr_be)
+{
+	uint64_t nh = 0;
+	uint32_t a = rte_be_to_cpu_32(addr_be);
+
+	rte_fib_lookup_bulk(rib->fib4, &a, &nh, 1);
+	return nh;
+}
+
+/* Find the configured port whose connected prefix holds a (-1 if none). */
+int nep_rib_onlink_port(const struct nep_config *cfg, const struct nep_addr *a);
+
+#endif /* NEP_ROUTE_H */

@@ -1,0 +1,970 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Management plane tests: splitting, matching, dispatch (no EAL), then the
+ * socket server and its telemetry front end under a minimal EAL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_version.h>
+
+#include "nep_mgmt.h"
+
+/* ---- fake handlers ---- */
+
+static int calls;
+static int last_argc;
+static char last_argv[NEP_MGMT_MAX_ARGS][64];
+static bool last_json;
+static void *last_app;
+
+static void
+record(struct nep_cmd_ctx *ctx)
+{
+	calls++;
+	last_argc = ctx->argc;
+	last_json = ctx->json;
+	last_app = ctx->app;
+	for (int i = 0; i < ctx->argc; i++)
+		snprintf(last_argv[i], sizeof(last_argv[i]), "%s", ctx->argv[i]);
+}
+
+static int
+h_version(struct nep_cmd_ctx *ctx)
+{
+	record(ctx);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:s,s:s}", "version", "0.1.0",
+			"dpdk", "DPDK 22.11");
+	else
+		nep_buf_printf(ctx->out, "neptune 0.1.0 (DPDK 22.11)");
+	return 0;
+}
+
+static int
+h_ports(struct nep_cmd_ctx *ctx)
+{
+	record(ctx);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:[{s:s,s:i,s:{s:b,s:i},s:[s]},"
+			"{s:s,s:i,s:{s:b,s:i},s:[]}]}", "ports",
+			"name", "lan0", "port_id", 0, "link", "up", 1,
+			"speed_mbps", 10000, "addresses", "2001:db8::1/64",
+			"name", "wan1", "port_id", 1, "link", "up", 0,
+			"speed_mbps", 0, "addresses");
+	else
+		nep_buf_printf(ctx->out, "lan0 up\nwan1 down\n");
+	return 0;
+}
+
+static int
+h_record(struct nep_cmd_ctx *ctx)
+{
+	record(ctx);
+	nep_buf_printf(ctx->out, "done");
+	return 0;
+}
+
+static int
+h_silent(struct nep_cmd_ctx *ctx)
+{
+	record(ctx);
+	return 0;
+}
+
+static int
+h_fail(struct nep_cmd_ctx *ctx)
+{
+	record(ctx);
+	if (ctx->json)
+		ctx->json_out = json_object();	/* must not leak */
+	nep_buf_printf(ctx->out, "uplink '%s' not found", ctx->argv[2]);
+	return -1;
+}
+
+static int
+h_flows(struct nep_cmd_ctx *ctx)
+{
+	struct nep_flow_filter f;
+
+	record(ctx);
+	if (nep_cmd_flow_filter(ctx->argc - 2, ctx->argv + 2, &f, ctx->out) < 0)
+		return -1;
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:[],s:i}", "flows", "total", 0);
+	else
+		nep_buf_printf(ctx->out, "uplink=%s proto=%d limit=%llu\n",
+			f.uplink ? f.uplink : "-", f.proto,
+			(unsigned long long)f.limit);
+	return 0;
+}
+
+static int app_token;
+static struct nep_dispatch disp;
+
+static void
+bind_all(void)
+{
+	memset(&disp, 0, sizeof(disp));
+	disp.app = &app_token;
+	assert_int_equal(nep_dispatch_bind(&disp, "show version", h_version), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "show ports", h_ports), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "show port stats [NAME]",
+		h_record), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "show flows [FILTER...]",
+		h_flows), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "set uplink NAME weight N",
+		h_fail), 0);
+	assert_int_equal(nep_dispatch_bind(&disp,
+		"set uplink NAME admin up|down", h_record), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "set log level LEVEL",
+		h_silent), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "flush flows [uplink NAME]",
+		h_record), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "clear stats", h_silent), 0);
+	assert_int_equal(nep_dispatch_bind(&disp, "no such command", h_silent),
+		-1);
+}
+
+/* Run a line; returns rc and leaves the reply in *out (caller frees). */
+static int
+run(const char *line, struct nep_buf *out)
+{
+	nep_buf_init(out);
+	return nep_dispatch_line(&disp, line, out);
+}
+
+static void
+expect(const char *line, int rc, const char *reply)
+{
+	struct nep_buf out;
+
+	assert_int_equal(run(line, &out), rc);
+	assert_string_equal(out.data, reply);
+	nep_buf_free(&out);
+}
+
+static void
+expect_sub(const char *line, int rc, const char *sub)
+{
+	struct nep_buf out;
+
+	assert_int_equal(run(line, &out), rc);
+	if (strstr(out.data, sub) == NULL)
+		fail_msg("'%s' -> '%s', expected '%s' in it", line, out.data,
+			sub);
+	if (rc < 0)
+		assert_true(strncmp(out.data, "error: ", 7) == 0);
+	nep_buf_free(&out);
+}
+
+/* ---- split / match ---- */
+
+static void
+test_split(void **state)
+{
+	char line[] = "  show\tport  stats wan1 \r\n";
+	char many[] = "a b c d";
+	char blank[] = " \t\n";
+	char *argv[4];
+
+	(void)state;
+	assert_int_equal(nep_mgmt_split(line, argv, 4), 4);
+	assert_string_equal(argv[0], "show");
+	assert_string_equal(argv[1], "port");
+	assert_string_equal(argv[2], "stats");
+	assert_string_equal(argv[3], "wan1");
+	assert_int_equal(nep_mgmt_split(many, argv, 3), -1);
+	assert_int_equal(nep_mgmt_split(blank, argv, 4), 0);
+}
+
+static bool
+m(const char *pattern, const char *line)
+{
+	char buf[256];
+	char *argv[NEP_MGMT_MAX_ARGS];
+	int argc;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = nep_mgmt_split(buf, argv, NEP_MGMT_MAX_ARGS);
+	assert_true(argc >= 0);
+	return nep_cmd_match(pattern, argc, argv);
+}
+
+static void
+test_match(void **state)
+{
+	(void)state;
+	assert_true(m("show ports", "show ports"));
+	assert_false(m("show ports", "show port"));
+	assert_false(m("show ports", "show ports x"));
+	assert_false(m("show ports", "show"));
+	/* alternatives */
+	assert_true(m("set uplink NAME admin up|down", "set uplink a admin up"));
+	assert_true(m("set uplink NAME admin up|down",
+		"set uplink a admin down"));
+	assert_false(m("set uplink NAME admin up|down",
+		"set uplink a admin left"));
+	/* optional single word */
+	assert_true(m("show port stats [NAME]", "show port stats"));
+	assert_true(m("show port stats [NAME]", "show port stats wan1"));
+	assert_false(m("show port stats [NAME]", "show port stats a b"));
+	/* optional group of two words: all or nothing */
+	assert_true(m("flush flows [uplink NAME]", "flush flows"));
+	assert_true(m("flush flows [uplink NAME]", "flush flows uplink wan1"));
+	assert_false(m("flush flows [uplink NAME]", "flush flows uplink"));
+	assert_false(m("flush flows [uplink NAME]", "flush flows wan1"));
+	assert_false(m("flush flows [uplink NAME]",
+		"flush flows uplink wan1 x"));
+	/* group in the middle */
+	assert_true(m("a [b C] d", "a d"));
+	assert_true(m("a [b C] d", "a b x d"));
+	assert_false(m("a [b C] d", "a b d"));
+	/* zero or more words */
+	assert_true(m("help [WORD...]", "help"));
+	assert_true(m("help [WORD...]", "help set uplink"));
+	assert_true(m("x WORD...", "x"));
+	assert_true(m("x WORD...", "x 1 2 3"));
+	/* value checks */
+	assert_true(m("set uplink NAME weight N", "set uplink a weight 0"));
+	assert_true(m("set uplink NAME weight N", "set uplink a weight 1000"));
+	assert_false(m("set uplink NAME weight N", "set uplink a weight -1"));
+	assert_false(m("set uplink NAME weight N", "set uplink a weight 1x"));
+	assert_false(m("set uplink NAME weight N", "set uplink a weight +1"));
+	assert_true(m("set log level LEVEL", "set log level debug"));
+	assert_false(m("set log level LEVEL", "set log level loud"));
+	/* malformed patterns never match */
+	assert_false(m("a [b", "a b"));
+	assert_false(m("a WORD... b", "a b"));
+}
+
+static void
+test_check_errors(void **state)
+{
+	char a0[] = "set", a1[] = "uplink", a2[] = "wan1", a3[] = "weight";
+	char a4[] = "ten";
+	char *argv[] = { a0, a1, a2, a3, a4 };
+	struct nep_buf err;
+
+	(void)state;
+	nep_buf_init(&err);
+	assert_int_equal(nep_cmd_check("set uplink NAME weight N", 5, argv,
+		&err), -1);
+	assert_non_null(strstr(err.data, "'ten'"));
+	assert_int_equal(nep_cmd_check("set uplink NAME admin up|down", 5,
+		argv, &err), 0);
+	nep_buf_free(&err);
+	assert_int_equal(nep_cmd_log_level("emerg"), 1);
+	assert_int_equal(nep_cmd_log_level("debug"), 8);
+	assert_int_equal(nep_cmd_log_level("warn"), -1);
+}
+
+/* Every grammar entry compiles and matches a sample built from it. */
+static void
+test_grammar(void **state)
+{
+	(void)state;
+	assert_true(nep_cmd_grammar_len >= 21);
+	assert_true(nep_cmd_grammar_len <= 128);
+	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
+		char pat[128], sample[256] = "", *w, *save;
+		size_t len = 0;
+
+		assert_int_equal(nep_cmd_find(nep_cmd_grammar[i].pattern),
+			(int)i);
+		assert_non_null(nep_cmd_grammar[i].help);
+		snprintf(pat, sizeof(pat), "%s", nep_cmd_grammar[i].pattern);
+		for (w = strtok_r(pat, " ", &save); w != NULL;
+		     w = strtok_r(NULL, " ", &save)) {
+			char word[64], *bar;
+
+			snprintf(word, sizeof(word), "%s",
+				w[0] == '[' ? w + 1 : w);
+			if (word[strlen(word) - 1] == ']')
+				word[strlen(word) - 1] = '\0';
+			if (strstr(word, "...") != NULL)
+				continue;
+			bar = strchr(word, '|');
+			if (bar != NULL)
+				*bar = '\0';
+			if (strcmp(word, "N") == 0)
+				strcpy(word, "7");
+			else if (strcmp(word, "LEVEL") == 0)
+				strcpy(word, "info");
+			else if (word[0] >= 'A' && word[0] <= 'Z')
+				strcpy(word, "x");
+			len += (size_t)snprintf(sample + len, sizeof(sample) - len,
+				"%s%s", len ? " " : "", word);
+		}
+		if (!m(nep_cmd_grammar[i].pattern, sample))
+			fail_msg("'%s' does not match '%s'",
+				nep_cmd_grammar[i].pattern, sample);
+	}
+	/* the required commands are all there */
+	const char *need[] = {
+		"show version", "show ports", "show port stats [NAME]",
+		"show lcores", "show neighbors", "show routes", "show drops",
+		"clear stats", "set log level LEVEL", "shutdown",
+		"show uplinks", "show flows [FILTER...]", "show policies",
+		"show events", "set uplink NAME weight N",
+		"set uplink NAME admin up|down", "flush flows [uplink NAME]",
+		"reload", "clear neighbors", "show stats",
+	};
+	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (nep_cmd_find(need[i]) < 0)
+			fail_msg("missing '%s'", need[i]);
+}
+
+static void
+test_flow_filter(void **state)
+{
+	char w[][32] = { "uplink", "wan1", "proto", "tcp", "src",
+		"2001:db8::/32", "dst", "192.0.2.1", "port", "443", "limit",
+		"5" };
+	char *argv[12];
+	struct nep_flow_filter f;
+	struct nep_buf err;
+
+	(void)state;
+	for (int i = 0; i < 12; i++)
+		argv[i] = w[i];
+	nep_buf_init(&err);
+	assert_int_equal(nep_cmd_flow_filter(0, argv, &f, &err), 0);
+	assert_null(f.uplink);
+	assert_int_equal(f.proto, -1);
+	assert_int_equal(f.port, -1);
+	assert_int_equal(f.limit, NEP_FLOW_LIMIT_DEFAULT);
+	assert_int_equal(nep_cmd_flow_filter(12, argv, &f, &err), 0);
+	assert_string_equal(f.uplink, "wan1");
+	assert_int_equal(f.proto, 6);
+	assert_true(f.has_src && f.src.family == AF_INET6 && f.src.len == 32);
+	assert_true(f.has_dst && f.dst.family == AF_INET && f.dst.len == 32);
+	assert_int_equal(f.port, 443);
+	assert_int_equal(f.limit, 5);
+	strcpy(w[3], "58");
+	assert_int_equal(nep_cmd_flow_filter(4, argv, &f, &err), 0);
+	assert_int_equal(f.proto, 58);
+	strcpy(w[3], "256");
+	assert_int_equal(nep_cmd_flow_filter(4, argv, &f, &err), -1);
+	assert_non_null(strstr(err.data, "'256'"));
+	assert_int_equal(nep_cmd_flow_filter(3, argv, &f, &err), -1);
+	assert_non_null(strstr(err.data, "'proto' needs a value"));
+	strcpy(w[5], "2001:db8::/129");
+	assert_int_equal(nep_cmd_flow_filter(2, argv + 4, &f, &err), -1);
+	assert_non_null(strstr(err.data, "'2001:db8::/129'"));
+	assert_int_equal(nep_cmd_flow_filter(1, argv + 1, &f, &err), -1);
+	assert_non_null(strstr(err.data, "unknown flow filter 'wan1'"));
+	nep_buf_free(&err);
+}
+
+/* ---- dispatch ---- */
+
+static void
+test_dispatch_text_json(void **state)
+{
+	struct nep_buf out;
+	json_t *j;
+
+	(void)state;
+	bind_all();
+	calls = 0;
+	expect("show version", 0, "neptune 0.1.0 (DPDK 22.11)\n");
+	assert_int_equal(calls, 1);
+	assert_false(last_json);
+	assert_ptr_equal(last_app, &app_token);
+	assert_int_equal(last_argc, 2);
+
+	/* --json anywhere, stripped from argv */
+	expect("show version --json", 0,
+		"{\"version\":\"0.1.0\",\"dpdk\":\"DPDK 22.11\"}\n");
+	assert_true(last_json);
+	assert_int_equal(last_argc, 2);
+	expect("--json show version", 0,
+		"{\"version\":\"0.1.0\",\"dpdk\":\"DPDK 22.11\"}\n");
+	expect("show --json version", 0,
+		"{\"version\":\"0.1.0\",\"dpdk\":\"DPDK 22.11\"}\n");
+	assert_string_equal(last_argv[1], "version");
+
+	/* text that already ends with a newline is kept as is */
+	expect("  show   ports ", 0, "lan0 up\nwan1 down\n");
+	assert_int_equal(run("show ports --json", &out), 0);
+	j = json_loads(out.data, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "ports")), 2);
+	json_decref(j);
+	nep_buf_free(&out);
+
+	/* action command without json_out: a status object */
+	expect("flush flows --json", 0, "{\"ok\":true,\"message\":\"done\"}\n");
+	expect("clear stats --json", 0, "{\"ok\":true}\n");
+	expect("clear stats", 0, "");
+	/* blank line */
+	expect("   ", 0, "");
+	expect("--json", 0, "");
+}
+
+static void
+test_dispatch_errors(void **state)
+{
+	char longline[NEP_MGMT_LINE_MAX + 10];
+
+	(void)state;
+	bind_all();
+	expect("xyz", -1, "error: unknown command 'xyz' (type 'help')\n");
+	expect("xyz --json", -1, "error: unknown command 'xyz' (type 'help')\n");
+	expect("show bogus", -1,
+		"error: unknown command 'show bogus' (type 'help')\n");
+	expect("show port", -1, "error: usage: show port stats [NAME]\n");
+	expect("show ports extra", -1, "error: usage: show ports\n");
+	expect("set log level", -1, "error: usage: set log level LEVEL\n");
+	expect("reload now", -1, "error: usage: reload\n");
+	expect("flush flows uplink", -1,
+		"error: usage: flush flows [uplink NAME]\n");
+	expect("set uplink wan1 admin sideways", -1,
+		"error: usage: set uplink NAME admin up|down\n");
+	expect("set uplink wan1 weight", -1,
+		"error: usage: set uplink NAME weight N\n");
+	expect("clear", -1, "error: usage: clear stats; clear neighbors\n");
+	expect_sub("show", -1, "incomplete command 'show'");
+	/* bad values name the value */
+	expect("set uplink wan1 weight abc", -1,
+		"error: invalid number 'abc' for N "
+		"(expected a non-negative integer)\n");
+	expect_sub("set uplink wan1 weight -3", -1, "'-3'");
+	expect("set log level loud", -1, "error: invalid log level 'loud' "
+		"(expected emerg|alert|crit|err|warning|notice|info|debug)\n");
+	expect_sub("show flows limit many", -1, "'many'");
+	expect_sub("show flows proto sctp-ish", -1, "'sctp-ish'");
+	expect_sub("show flows colour red", -1, "unknown flow filter 'colour'");
+	/* unbound handler */
+	expect("shutdown", -1, "error: not supported\n");
+	expect("show routes --json", -1, "error: not supported\n");
+	/* handler failure gets the "error: " prefix, JSON is dropped */
+	expect("set uplink wan9 weight 3", -1,
+		"error: uplink 'wan9' not found\n");
+	expect("set uplink wan9 weight 3 --json", -1,
+		"error: uplink 'wan9' not found\n");
+	/* limits */
+	expect_sub("a b c d e f g h i j k l m n o p q", -1, "too many words");
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	expect_sub(longline, -1, "line too long");
+}
+
+static void
+test_dispatch_groups(void **state)
+{
+	(void)state;
+	bind_all();
+	calls = 0;
+	expect("flush flows", 0, "done\n");
+	assert_int_equal(last_argc, 2);
+	expect("flush flows uplink wan1", 0, "done\n");
+	assert_int_equal(last_argc, 4);
+	assert_string_equal(last_argv[3], "wan1");
+	expect("show port stats", 0, "done\n");
+	expect("show port stats wan1", 0, "done\n");
+	expect("set uplink wan1 admin down", 0, "done\n");
+	assert_string_equal(last_argv[4], "down");
+	expect("set log level debug", 0, "");
+	assert_int_equal(calls, 6);
+	/* WORD...: zero or more */
+	expect("show flows", 0, "uplink=- proto=-1 limit=100\n");
+	expect("show flows uplink wan1 proto udp limit 7", 0,
+		"uplink=wan1 proto=17 limit=7\n");
+	expect("show flows --json limit 0", 0, "{\"flows\":[],\"total\":0}\n");
+}
+
+static void
+test_help(void **state)
+{
+	struct nep_buf out;
+	json_t *j, *cmds;
+
+	(void)state;
+	bind_all();
+	assert_int_equal(run("help", &out), 0);
+	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
+		assert_non_null(strstr(out.data, nep_cmd_grammar[i].pattern));
+		assert_non_null(strstr(out.data, nep_cmd_grammar[i].help));
+	}
+	nep_buf_free(&out);
+
+	assert_int_equal(run("help --json", &out), 0);
+	j = json_loads(out.data, 0, NULL);
+	assert_non_null(j);
+	cmds = json_object_get(j, "commands");
+	assert_int_equal(json_array_size(cmds), nep_cmd_grammar_len);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(cmds, 0), "pattern")), nep_cmd_grammar[0].pattern);
+	json_decref(j);
+	nep_buf_free(&out);
+
+	assert_int_equal(run("help set uplink", &out), 0);
+	assert_non_null(strstr(out.data, "set uplink NAME weight N"));
+	assert_non_null(strstr(out.data, "set uplink NAME admin up|down"));
+	assert_null(strstr(out.data, "show"));
+	assert_null(strstr(out.data, "set log"));
+	nep_buf_free(&out);
+	expect_sub("help bogus", -1, "no command matches 'bogus'");
+}
+
+/* ---- completion ---- */
+
+struct seen {
+	char kw[64][48];
+	int n;
+	char ph[128];
+};
+
+static void
+seen_kw(const char *kw, unsigned idx, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)idx;
+	snprintf(s->kw[s->n++], sizeof(s->kw[0]), "%s", kw);
+}
+
+static void
+seen_ph(const char *name, unsigned idx, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)idx;
+	strcat(s->ph, name);
+	strcat(s->ph, " ");
+}
+
+static bool
+has(const struct seen *s, const char *kw)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->kw[i], kw) == 0)
+			return true;
+	return false;
+}
+
+static int
+complete(const char *line, struct seen *s, bool *end)
+{
+	static char buf[256];
+	char *argv[NEP_MGMT_MAX_ARGS];
+	int argc;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = nep_mgmt_split(buf, argv, NEP_MGMT_MAX_ARGS);
+	return nep_cmd_complete(argc, argv, seen_kw, seen_ph, s, end);
+}
+
+static void
+test_complete(void **state)
+{
+	struct seen s;
+	bool end;
+
+	(void)state;
+	assert_true(complete("", &s, &end) > 0);
+	assert_false(end);
+	assert_true(has(&s, "show") && has(&s, "set") && has(&s, "clear") &&
+		has(&s, "flush") && has(&s, "reload") && has(&s, "help") &&
+		has(&s, "shutdown"));
+	/* distinct keywords only */
+	for (int i = 0; i < s.n; i++)
+		for (int j = i + 1; j < s.n; j++)
+			assert_string_not_equal(s.kw[i], s.kw[j]);
+
+	complete("show", &s, &end);
+	assert_true(has(&s, "ports") && has(&s, "port") && has(&s, "flows") &&
+		has(&s, "uplinks") && has(&s, "stats"));
+	assert_false(has(&s, "show"));
+
+	complete("set uplink wan1", &s, &end);
+	assert_int_equal(s.n, 2);
+	assert_true(has(&s, "weight") && has(&s, "admin"));
+	complete("set uplink wan1 admin", &s, &end);
+	assert_true(has(&s, "up") && has(&s, "down"));
+	complete("set uplink", &s, &end);
+	assert_int_equal(s.n, 0);
+	assert_string_equal(s.ph, "NAME ");
+
+	assert_int_equal(complete("show ports", &s, &end), 1);
+	assert_true(end);
+	assert_int_equal(s.n, 0);
+	complete("show ports --json", &s, &end);
+	assert_true(end);
+
+	complete("flush flows", &s, &end);
+	assert_true(end);
+	assert_true(has(&s, "uplink"));
+	complete("show flows", &s, &end);
+	assert_true(end && has(&s, "uplink") && has(&s, "limit"));
+	complete("show flows proto", &s, &end);
+	assert_true(has(&s, "tcp") && has(&s, "icmpv6"));
+	complete("show flows uplink", &s, &end);
+	assert_string_equal(s.ph, "NAME ");
+
+	assert_int_equal(complete("bogus", &s, &end), 0);
+	assert_int_equal(complete("show ports x", &s, &end), 0);
+}
+
+/* ---- server under EAL ---- */
+
+static bool eal_ok;
+static char tmpdir[128];
+static struct nep_mgmt *srv;
+static volatile bool poll_stop;
+static pthread_t poll_tid;
+
+/* Plays the control lcore. */
+static void *
+poll_thread(void *arg)
+{
+	(void)arg;
+	while (!poll_stop) {
+		nep_mgmt_poll(srv);
+		usleep(50);
+	}
+	return NULL;
+}
+
+static int
+eal_setup(void **state)
+{
+	char prefix[64];
+	char *args[] = {
+		(char *)"test_mgmt", (char *)"--no-huge", (char *)"-m",
+		(char *)"64", (char *)"--no-shconf", (char *)"--no-pci",
+		(char *)"--file-prefix", prefix, (char *)"--log-level=error",
+		(char *)"-l", (char *)"0",
+	};
+
+	(void)state;
+	snprintf(prefix, sizeof(prefix), "nep_test_mgmt_%d", (int)getpid());
+	eal_ok = rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args) >= 0;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nep-test-mgmt-%d", (int)getpid());
+	return 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	char cmd[512];
+
+	(void)state;
+	if (eal_ok) {
+		char rundir[256];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", rundir);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpdir);
+	return 0;
+}
+
+static void
+sock_path(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/run/sub/neptune.sock", tmpdir);
+}
+
+static void
+server_up(void)
+{
+	char path[256];
+
+	sock_path(path, sizeof(path));
+	bind_all();
+	srv = nep_mgmt_start(path, &disp, true);
+	assert_non_null(srv);
+	poll_stop = false;
+	assert_int_equal(pthread_create(&poll_tid, NULL, poll_thread, NULL), 0);
+}
+
+static void
+server_down(void)
+{
+	poll_stop = true;
+	pthread_join(poll_tid, NULL);
+	nep_mgmt_stop(srv);
+	srv = NULL;
+}
+
+/* Read one raw frame from fd: returns 0 OK / 1 ERR, payload in buf. */
+static int
+read_frame(int fd, char *buf, size_t size)
+{
+	char hdr[32];
+	size_t hl = 0, len, got = 0;
+	bool ok;
+
+	while (hl < sizeof(hdr) - 1) {
+		assert_int_equal(read(fd, hdr + hl, 1), 1);
+		if (hdr[hl++] == '\n')
+			break;
+	}
+	hdr[hl] = '\0';
+	ok = strncmp(hdr, "OK ", 3) == 0;
+	assert_true(ok || strncmp(hdr, "ERR ", 4) == 0);
+	len = strtoul(hdr + (ok ? 3 : 4), NULL, 10);
+	assert_true(len < size);
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+
+		assert_true(r > 0);
+		got += (size_t)r;
+	}
+	buf[len] = '\0';
+	return ok ? 0 : 1;
+}
+
+static void
+test_server(void **state)
+{
+	char path[256], dir[256], buf[4096];
+	struct nep_buf reply;
+	struct stat st;
+	int fd, fd2;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	server_up();
+	sock_path(path, sizeof(path));
+
+	/* permissions: socket 0600, created directories 0700 */
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(dir, sizeof(dir), "%s/run/sub", tmpdir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+
+	/* a live server is never replaced */
+	assert_null(nep_mgmt_start(path, &disp, false));
+	assert_int_equal(errno, EADDRINUSE);
+
+	nep_buf_init(&reply);
+	fd = nep_mgmt_connect(path);
+	assert_true(fd >= 0);
+	fd2 = nep_mgmt_connect(path);
+	assert_true(fd2 >= 0);
+	assert_int_equal(nep_mgmt_request(fd, "show version", &reply), 0);
+	assert_string_equal(reply.data, "neptune 0.1.0 (DPDK 22.11)\n");
+	assert_int_equal(nep_mgmt_request(fd2, "bogus", &reply), 1);
+	assert_string_equal(reply.data,
+		"error: unknown command 'bogus' (type 'help')\n");
+	assert_int_equal(nep_mgmt_request(fd, "show version --json", &reply), 0);
+	assert_string_equal(reply.data,
+		"{\"version\":\"0.1.0\",\"dpdk\":\"DPDK 22.11\"}\n");
+	assert_int_equal(nep_mgmt_request(fd2, "shutdown", &reply), 1);
+	assert_string_equal(reply.data, "error: not supported\n");
+	assert_int_equal(nep_mgmt_request(fd, "", &reply), 0);
+	assert_int_equal(reply.len, 0);
+
+	/* raw framing: two lines in one write, one line in two writes */
+	assert_int_equal(write(fd, "show version\r\nxyz\n", 18), 18);
+	assert_int_equal(read_frame(fd, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "neptune 0.1.0 (DPDK 22.11)\n");
+	assert_int_equal(read_frame(fd, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "error: unknown command 'xyz' (type 'help')\n");
+	assert_int_equal(write(fd, "show ver", 8), 8);
+	usleep(20000);
+	assert_int_equal(write(fd, "sion\n", 5), 5);
+	assert_int_equal(read_frame(fd, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "neptune 0.1.0 (DPDK 22.11)\n");
+
+	/* an over-long line: one ERR, then the connection still works */
+	memset(buf, 'x', 3000);
+	buf[3000] = '\n';
+	assert_int_equal(write(fd, buf, 3001), 3001);
+	assert_int_equal(read_frame(fd, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "line too long"));
+	memset(buf, 'y', NEP_MGMT_LINE_MAX);	/* exactly one too many */
+	buf[NEP_MGMT_LINE_MAX] = '\n';
+	assert_int_equal(write(fd, buf, NEP_MGMT_LINE_MAX + 1),
+		NEP_MGMT_LINE_MAX + 1);
+	assert_int_equal(read_frame(fd, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "line too long"));
+	assert_int_equal(nep_mgmt_request(fd, "show version", &reply), 0);
+
+	/* the last line may lack its newline when the client half-closes */
+	assert_int_equal(write(fd2, "show ports", 10), 10);
+	shutdown(fd2, SHUT_WR);
+	assert_int_equal(read_frame(fd2, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lan0 up\nwan1 down\n");
+	close(fd2);
+
+	close(fd);
+	server_down();
+	/* stop removes the socket; clients cannot connect any more */
+	assert_int_not_equal(lstat(path, &st), 0);
+	assert_true(nep_mgmt_connect(path) < 0);
+	nep_buf_free(&reply);
+}
+
+static void
+test_server_stale(void **state)
+{
+	struct sockaddr_un sa;
+	char path[256];
+	int fd;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	sock_path(path, sizeof(path));
+	/* a socket left behind by a dead server */
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	server_up();
+	fd = nep_mgmt_connect(path);
+	assert_true(fd >= 0);
+	close(fd);
+	server_down();
+
+	/* a regular file is never removed */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(nep_mgmt_start(path, &disp, false));
+	assert_int_equal(errno, EEXIST);
+	unlink(path);
+}
+
+/* One DPDK telemetry request over its SOCK_SEQPACKET socket. */
+static json_t *
+telemetry(const char *req)
+{
+	struct sockaddr_un sa;
+	char buf[16384 + 1];
+	ssize_t n;
+	json_t *j;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dpdk_telemetry.v2",
+		rte_eal_get_runtime_dir());
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	n = read(fd, buf, sizeof(buf) - 1);	/* greeting */
+	assert_true(n > 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	close(fd);
+	j = json_loads(buf, 0, NULL);
+	if (j == NULL)
+		fail_msg("bad telemetry reply: %s", buf);
+	return j;
+}
+
+static void
+test_telemetry(void **state)
+{
+	json_t *j, *v;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	server_up();
+	j = telemetry("/neptune/version");
+	v = json_object_get(j, "/neptune/version");
+	assert_string_equal(json_string_value(json_object_get(v, "version")),
+		"0.1.0");
+	json_decref(j);
+
+	/* arrays of objects become dicts keyed by name; bools become ints */
+	j = telemetry("/neptune/ports");
+	v = json_object_get(json_object_get(j, "/neptune/ports"), "ports");
+	assert_true(json_is_object(v));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		json_object_get(v, "lan0"), "link"), "up")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		json_object_get(v, "wan1"), "link"), "speed_mbps")), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+		json_object_get(v, "lan0"), "addresses"), 0)), "2001:db8::1/64");
+	json_decref(j);
+
+	/* parameters are passed on; errors come back as a string */
+	j = telemetry("/neptune/flows,limit,bad");
+	v = json_object_get(j, "/neptune/flows");
+	assert_true(json_is_string(v));
+	assert_non_null(strstr(json_string_value(v), "'bad'"));
+	json_decref(j);
+	j = telemetry("/neptune/flows,uplink,wan1");
+	v = json_object_get(json_object_get(j, "/neptune/flows"), "total");
+	assert_int_equal(json_integer_value(v), 0);
+	json_decref(j);
+	assert_string_equal(last_argv[3], "wan1");
+	assert_string_equal(last_argv[4], "limit");	/* telemetry default */
+
+	j = telemetry("/neptune/routes");
+	v = json_object_get(j, "/neptune/routes");
+	assert_string_equal(json_string_value(v), "error: not supported");
+	json_decref(j);
+	server_down();
+
+	/* after stop the commands stay registered but answer an error */
+	j = telemetry("/neptune/version");
+	assert_true(json_is_string(json_object_get(j, "/neptune/version")));
+	json_decref(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_check_errors),
+		cmocka_unit_test(test_grammar),
+		cmocka_unit_test(test_flow_filter),
+		cmocka_unit_test(test_dispatch_text_json),
+		cmocka_unit_test(test_dispatch_errors),
+		cmocka_unit_test(test_dispatch_groups),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_complete),
+	};
+	const struct CMUnitTest eal[] = {
+		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_server_stale),
+		cmocka_unit_test(test_telemetry),
+	};
+	int rc;
+
+	rc = cmocka_run_group_tests_name("mgmt", pure, NULL, NULL);
+	rc += cmocka_run_group_tests_name("mgmt_server", eal, eal_setup,
+		eal_teardown);
+	return rc;
+}
