@@ -34,16 +34,15 @@ ctl_drop(struct nep_app *app, struct rte_mbuf *m, enum nep_drop_reason r)
 	rte_pktmbuf_free(m);
 }
 
-/* Transmit a complete frame on port (index) from the control tx queue. */
+/* Transmit a complete frame on port (index) through worker 0's tx queue. */
 static void
 ctl_tx(struct nep_app *app, unsigned port, struct rte_mbuf *m)
 {
-	if (rte_eth_tx_burst(app->ports[port].id, (uint16_t)app->ctl_txq, &m,
-		    1) != 1) {
+	m->hash.usr = port;
+	if (rte_ring_sp_enqueue(app->workers[0].inject, m) != 0) {
 		ctl_drop(app, m, NEP_DROP_TX_FULL);
 		return;
 	}
-	ctl_stats(app)->port_tx[port]++;
 	ctl_stats(app)->tx_pkts++;
 }
 

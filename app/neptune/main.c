@@ -78,13 +78,17 @@ usage(const char *prog)
 struct eal_argv {
 	int argc;
 	char *argv[MAX_ARGV];
+	char *owned[MAX_ARGV];	/* EAL rewrites argv[]; free from here */
 };
 
 static void
 push(struct eal_argv *a, const char *s)
 {
-	if (a->argc < MAX_ARGV - 1)
-		a->argv[a->argc++] = strdup(s);
+	if (a->argc < MAX_ARGV - 1) {
+		a->owned[a->argc] = strdup(s);
+		a->argv[a->argc] = a->owned[a->argc];
+		a->argc++;
+	}
 }
 
 /* EAL arguments from the configuration, then the command line's. */
@@ -287,6 +291,6 @@ out:
 		nep_config_free(app->cfg);
 	rte_eal_cleanup();
 	for (int i = 0; i < eal.argc; i++)
-		free(eal.argv[i]);
+		free(eal.owned[i]);
 	return rc;
 }

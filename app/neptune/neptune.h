@@ -85,7 +85,8 @@ struct nep_worker {
 	unsigned n_rxq;
 	struct nep_rxq rxq[NEP_MAX_RXQ_PER_WORKER];
 	struct rte_eth_dev_tx_buffer *txb[NEP_MAX_PORTS];
-	struct rte_ring *punt;
+	struct rte_ring *punt;		/* worker -> control */
+	struct rte_ring *inject;	/* control -> worker 0: frames to send */
 	struct nep_lcore_stats *stats;
 } __rte_cache_aligned;
 
@@ -105,7 +106,6 @@ struct nep_app {
 
 	unsigned n_workers;
 	struct nep_worker workers[NEP_MAX_WORKERS];
-	unsigned ctl_txq;		/* the control lcore's tx queue */
 
 	struct nep_lcore_stats stats[RTE_MAX_LCORE];
 	struct nep_lcore_stats stats_base[RTE_MAX_LCORE]; /* at clear */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port bring-up: every configured port gets its rx queues (RSS when more
- * than one), one tx queue per worker plus one for the control lcore, the
- * configured MAC and MTU. Rx queues are spread round-robin over workers.
+ * than one), one tx queue per worker, the configured MAC and MTU. Rx queues
+ * are spread round-robin over workers. The control lcore has no tx queue of
+ * its own (some PMDs have a fixed number): it hands frames to worker 0.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,7 @@ setup_port(struct nep_app *app, unsigned i)
 	if (rc != 0)
 		return -1;
 	p->n_rxq = pc->rx_queues;
-	p->n_txq = (uint16_t)(app->n_workers + 1);
+	p->n_txq = (uint16_t)app->n_workers;
 	if (p->n_rxq > info.max_rx_queues || p->n_txq > info.max_tx_queues) {
 		NEP_LOG(ERR, "port %s: needs %u rx / %u tx queues, the device "
 			"has %u / %u", pc->name, p->n_rxq, p->n_txq,
@@ -64,6 +65,23 @@ setup_port(struct nep_app *app, unsigned i)
 	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
 		conf.intr_conf.lsc = 0; /* link state is polled */
 	rc = rte_eth_dev_configure(p->id, p->n_rxq, p->n_txq, &conf);
+	if (rc != 0 && p->n_rxq != p->n_txq) {
+		/* Some PMDs (net_tap) want as many rx as tx queues: add rx
+		 * queues, which the workers then poll like the others. */
+		uint16_t n = RTE_MAX(p->n_rxq, p->n_txq);
+		if (n <= info.max_rx_queues && n <= info.max_tx_queues) {
+			p->n_rxq = p->n_txq = n;
+			if (n > 1 && conf.rxmode.mq_mode == RTE_ETH_MQ_RX_NONE) {
+				conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+				conf.rx_adv_conf.rss_conf.rss_hf =
+					(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
+						RTE_ETH_RSS_UDP) &
+					info.flow_type_rss_offloads;
+			}
+			rc = rte_eth_dev_configure(p->id, p->n_rxq, p->n_txq,
+				&conf);
+		}
+	}
 	if (rc != 0) {
 		NEP_LOG(ERR, "port %s: configure failed: %s", pc->name,
 			rte_strerror(-rc));
@@ -89,15 +107,21 @@ setup_port(struct nep_app *app, unsigned i)
 			return -1;
 		}
 	}
+	rte_eth_macaddr_get(p->id, &p->mac);
 	if (pc->mac_set) {
 		struct rte_ether_addr mac;
 		memcpy(mac.addr_bytes, pc->mac, 6);
 		rc = rte_eth_dev_default_mac_addr_set(p->id, &mac);
-		if (rc != 0)
-			NEP_LOG(WARNING, "port %s: cannot set MAC: %s",
-				pc->name, rte_strerror(-rc));
+		if (rc != 0) {
+			/* The PMD cannot filter on it (net_pcap): use the
+			 * configured MAC anyway and receive everything. */
+			NEP_LOG(NOTICE, "port %s: PMD cannot set the MAC (%s); "
+				"using it in software, promiscuous", pc->name,
+				rte_strerror(-rc));
+			rte_eth_promiscuous_enable(p->id);
+		}
+		p->mac = mac;
 	}
-	rte_eth_macaddr_get(p->id, &p->mac);
 	nep_ip6_linklocal_from_mac(p->mac.addr_bytes, p->ll);
 	rc = rte_eth_dev_set_mtu(p->id, pc->mtu);
 	if (rc != 0 && rc != -ENOTSUP)
@@ -134,8 +158,11 @@ setup_worker_queues(struct nep_app *app)
 		snprintf(name, sizeof(name), "nep_punt_%u", w);
 		wk->punt = rte_ring_create(name, app->cfg->punt_ring_size,
 			(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (wk->punt == NULL) {
-			NEP_LOG(ERR, "cannot create the punt ring");
+		snprintf(name, sizeof(name), "nep_inject_%u", w);
+		wk->inject = rte_ring_create(name, 1024, (int)rte_socket_id(),
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (wk->punt == NULL || wk->inject == NULL) {
+			NEP_LOG(ERR, "cannot create the punt rings");
 			return -1;
 		}
 		for (i = 0; i < app->n_ports; i++) {
@@ -160,7 +187,6 @@ setup_worker_queues(struct nep_app *app)
 			wk->n_rxq++;
 			w = (w + 1) % app->n_workers;
 		}
-	app->ctl_txq = app->n_workers;
 	return 0;
 }
 
@@ -173,8 +199,9 @@ nep_ports_init(struct nep_app *app)
 	memset(app->port_index, -1, sizeof(app->port_index));
 	app->n_ports = cfg->n_ports;
 	for (i = 0; i < cfg->n_ports; i++)
-		need += cfg->ports[i].rx_queues * cfg->ports[i].rx_desc +
-			(app->n_workers + 1) * cfg->ports[i].tx_desc;
+		need += RTE_MAX(cfg->ports[i].rx_queues, app->n_workers) *
+			cfg->ports[i].rx_desc +
+			app->n_workers * cfg->ports[i].tx_desc;
 	need += app->n_workers * (cfg->punt_ring_size +
 		cfg->n_ports * NEP_BURST_MAX + NEP_BURST_MAX);
 	need += 2048; /* neighbour queues, control traffic */
@@ -224,6 +251,11 @@ nep_ports_stop(struct nep_app *app)
 			while (rte_ring_dequeue(wk->punt, (void **)&m) == 0)
 				rte_pktmbuf_free(m);
 			rte_ring_free(wk->punt);
+		}
+		if (wk->inject != NULL) {
+			while (rte_ring_dequeue(wk->inject, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(wk->inject);
 		}
 		for (i = 0; i < app->n_ports; i++)
 			rte_free(wk->txb[i]);

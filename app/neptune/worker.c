@@ -275,6 +275,18 @@ nep_worker_main(void *arg)
 				handle_packet(w, s, pkts[j], port);
 			}
 		}
+		if (unlikely(w->inject != NULL && !rte_ring_empty(w->inject))) {
+			/* Frames the control lcore originated (ND, ICMP, probes). */
+			uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(
+				w->inject, (void **)pkts, burst, NULL);
+			for (j = 0; j < n; j++) {
+				unsigned port = pkts[j]->hash.usr;
+				w->stats->port_tx[port]++;
+				rte_eth_tx_buffer(app->ports[port].id,
+					(uint16_t)w->index, w->txb[port],
+					pkts[j]);
+			}
+		}
 		w->stats->polls++;
 		w->stats->busy_polls += busy;
 		now = rte_rdtsc();
