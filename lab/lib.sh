@@ -13,7 +13,8 @@ LAB_SOCK_DEFAULT=/run/neptune/lab.sock
 
 # Every namespace the lab owns; lab/down deletes exactly these.
 LAB_NAMESPACES="client isp1 isp2 isp3 core srv1 srv2 srv3 srv-global-pref srv-global-bal"
-# neptune's net_tap interfaces and the namespace each one is moved into.
+# neptune's net_tap interfaces (they stay in the root namespace, bridged to
+# client and isp1..3; see attach_tap).
 LAB_TAPS="nep-lan nep-isp1 nep-isp2 nep-isp3"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
@@ -172,37 +173,91 @@ lab_topology() {
 		route "isp$n" 203.0.113.0/28 via "198.18.$n.2"
 		route "isp$n" 203.0.113.16/28 via "198.18.$n.2"
 
-		# core: each delegated prefix and each srvN prefix via its ISP
+		# core: each delegated prefix, each WAN link (health probes come
+		# from neptune's WAN address) and each srvN prefix via its ISP
 		route core "2001:db8:${nn}00:1::/64" via "2001:db8:${n}0:ff::1"
+		route core "2001:db8:${n}0:1::/64" via "2001:db8:${n}0:ff::1"
+		route core "198.51.100.$((16 * n))/28" via "198.18.$n.1"
 		route core "2001:db8:$srv:1::/64" via "2001:db8:${n}0:ff::1"
 		route core "203.0.113.$x/28" via "198.18.$n.1"
 	done
-	# core: the LAN itself via isp1 (plain routing, before NPTv6)
+	# core: the LAN itself via isp1, for plain routing (IPv4, and IPv6 that
+	# neptune does not steer); steered IPv6 leaves translated to a delegated
+	# prefix and comes back through that prefix's ISP
 	route core fd42:100:1::/64 via 2001:db8:10:ff::1
 	route core 192.0.2.0/24 via 198.18.1.1
 }
 
-# Kernel-side MAC of each tap once in its namespace. net_tap gives the kernel
-# interface the DPDK port's own MAC; the lab changes it so that both ends of
-# every link have distinct addresses, as on a real wire.
+# neptune's taps stay in the root namespace: DPDK's net_tap asks the kernel
+# for the link state by interface name in neptune's own namespace, so a tap
+# moved elsewhere reads as link down forever. Each tap is bridged instead:
+#
+#   neptune =fd= nep-isp1 --+ nbr-isp1 (bridge) +-- nve-isp1 ==veth== nep-isp1
+#                   (root namespace, no IPv6, no addresses)          (in isp1)
+#
+# The namespace end of the veth pair carries the name, MAC and addresses the
+# kernel end of the tap used to have, so inside the lab nothing changed.
+# `ip link set nep-isp1 down` in the root namespace is a link failure that
+# neptune sees through the PMD (lab/fail isp1 link).
+tap_bridge() { echo "nbr-${1#nep-}"; }     # nep-isp1 -> nbr-isp1
+tap_root_veth() { echo "nve-${1#nep-}"; }  # nep-isp1 -> nve-isp1
+tap_namespace() {
+	case "$1" in
+	nep-lan) echo client ;;
+	nep-isp[123]) echo "isp${1#nep-isp}" ;;
+	*) die "unknown tap $1" ;;
+	esac
+}
+
+# MAC of the lab end of each wire (the veth end in the namespace).
 tap_peer_mac() {
 	case "$1" in
 	nep-lan) echo 02:00:00:00:01:10 ;;
 	nep-isp[123]) echo "02:00:00:00:01:1${1#nep-isp}" ;;
 	esac
 }
-
-# Move one of neptune's taps from the root namespace into the lab and
-# configure the far end (client or ISP).
-attach_tap() {
-	local tap=$1 ns n
-	case "$tap" in
-	nep-lan) ns=client ;;
-	nep-isp[123]) n=${tap#nep-isp}; ns=isp$n ;;
-	*) die "unknown tap $tap" ;;
+# MAC of the tap's kernel interface in the root namespace. net_tap gives it
+# the DPDK port's MAC; a bridge delivers frames addressed to one of its
+# ports' own MACs to the root namespace's stack instead of forwarding them,
+# so the tap must not keep neptune's MAC.
+tap_root_mac() {
+	case "$1" in
+	nep-lan) echo 02:00:00:00:02:10 ;;
+	nep-isp[123]) echo "02:00:00:00:02:1${1#nep-isp}" ;;
 	esac
-	ip link set "$tap" netns "$ns"
-	ip -n "$ns" link set "$tap" down
+}
+
+# No IPv6 on a root-namespace interface of the lab: the root kernel must
+# send no router solicitations, MLD reports or DAD probes into the lab.
+no_ipv6() {
+	echo 1 >"/proc/sys/net/ipv6/conf/$1/disable_ipv6"
+}
+
+# Bridge one of neptune's taps to its namespace and configure the far end
+# (client or ISP).
+attach_tap() {
+	local tap=$1 ns n br rv
+	ns=$(tap_namespace "$tap")
+	br=$(tap_bridge "$tap")
+	rv=$(tap_root_veth "$tap")
+	n=${tap#nep-isp}
+
+	no_ipv6 "$tap"
+	ip link set "$tap" address "$(tap_root_mac "$tap")"
+
+	# stp off, no forwarding delay, no multicast snooping (flood ND and MLD
+	# as a wire would), no bridge netfilter on this bridge's traffic (see
+	# docs/lab.md about the global net.bridge.bridge-nf-call-* sysctls).
+	ip link add "$br" type bridge stp_state 0 forward_delay 0 mcast_snooping 0 \
+		nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0
+	no_ipv6 "$br"
+	ip link add "$rv" type veth peer name "$tap" netns "$ns"
+	no_ipv6 "$rv"
+	ip link set "$rv" master "$br"
+	ip link set "$tap" master "$br"
+	ip link set "$rv" up
+	ip link set "$br" up
+
 	ip -n "$ns" link set "$tap" address "$(tap_peer_mac "$tap")"
 	ip -n "$ns" link set "$tap" up
 	if [ "$ns" = client ]; then
@@ -218,11 +273,19 @@ attach_tap() {
 	fi
 }
 
+# Root-namespace links the lab creates around each tap.
+lab_root_links() {
+	local t
+	for t in $LAB_TAPS; do
+		printf '%s %s ' "$(tap_root_veth "$t")" "$(tap_bridge "$t")"
+	done
+}
+
 lab_present() {
 	local ns
 	[ -s "$LAB_RUN/neptune.pid" ] && return 0
 	for ns in $LAB_NAMESPACES; do ns_exists "$ns" && return 0; done
-	for t in $LAB_TAPS; do link_exists "$t" && return 0; done
+	for t in $LAB_TAPS $(lab_root_links); do link_exists "$t" && return 0; done
 	return 1
 }
 
@@ -246,7 +309,9 @@ lab_teardown() {
 	fi
 	rm -f "$LAB_RUN/neptune.pid"
 	for ns in $LAB_NAMESPACES; do ns_delete "$ns"; done
-	for t in $LAB_TAPS; do
+	# root ends of the veth pairs (their peers went with the namespaces),
+	# the bridges, and taps a dead neptune left behind
+	for t in $(lab_root_links) $LAB_TAPS; do
 		link_exists "$t" && { ip link del "$t" 2>/dev/null || log "could not delete $t"; }
 	done
 	sock=$(lab_socket)

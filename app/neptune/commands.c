@@ -426,8 +426,7 @@ cmd_shutdown(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
-void nep_commands_register_steering(struct nep_app *app)
-	__attribute__((weak));
+void nep_commands_register_steering(struct nep_app *app);
 
 void
 nep_commands_register(struct nep_app *app)
@@ -447,6 +446,5 @@ nep_commands_register(struct nep_app *app)
 	nep_dispatch_bind(d, "clear stats", cmd_clear_stats);
 	nep_dispatch_bind(d, "set log level LEVEL", cmd_log_level);
 	nep_dispatch_bind(d, "shutdown", cmd_shutdown);
-	if (nep_commands_register_steering != NULL)
-		nep_commands_register_steering(app);
+	nep_commands_register_steering(app);
 }

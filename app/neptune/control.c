@@ -128,6 +128,8 @@ alloc_frame(struct nep_app *app)
 
 	if (m == NULL)
 		ctl_stats(app)->drops[NEP_DROP_NO_MBUF]++;
+	else
+		m->hash.usr = 0; /* originated here: not forwarded */
 	return m;
 }
 
@@ -215,6 +217,23 @@ ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 		ctl_drop(app, m, NEP_DROP_NO_ROUTE);
 		return;
 	}
+	m->port = port_id;
+	mac = nep_neigh_lookup(app->neigh, &k);
+	if (mac & NEP_NEIGH_VALID)
+		neigh_xmit(app, m, mac);
+	else
+		nep_neigh_resolve(app->neigh, &k, m, nep_now_ms(), &neigh_ops);
+}
+
+/* Send m (IP at offset 14) to next hop nh on a given port. */
+void
+nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,
+	uint8_t family, const uint8_t *nh)
+{
+	struct nep_neigh_key k;
+	uint64_t mac;
+
+	nep_neigh_key_set(&k, port_id, family, nh);
 	m->port = port_id;
 	mac = nep_neigh_lookup(app->neigh, &k);
 	if (mac & NEP_NEIGH_VALID)
@@ -435,10 +454,6 @@ local_nd(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	ctl_drop(app, m, NEP_DROP_LOCAL_UNHANDLED);
 }
 
-/* Hook for the health prober (probe.c); returns true if it took m. */
-bool nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
-	const struct nep_pkt_info *pi) __attribute__((weak));
-
 static void
 local_ip6(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi)
@@ -473,7 +488,7 @@ local_ip6(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 			ctl_route_out(app, m, 6);
 			return;
 		}
-		if (icmp[0] == NEP_ICMP6_ECHO_REPLY && nep_probe_input &&
+		if (icmp[0] == NEP_ICMP6_ECHO_REPLY &&
 			nep_probe_input(app, m, port, pi))
 			return;
 	}
@@ -532,8 +547,23 @@ handle_punt(struct nep_app *app, struct rte_mbuf *m)
 		else
 			local_ip4(app, m, (unsigned)port, &pi);
 		break;
-	case NEP_PUNT_RESOLVE:
-		ctl_route_out(app, m, pi.family);
+	case NEP_PUNT_RESOLVE: {
+		unsigned up = (m->hash.usr >> NEP_PUNT_UPLINK_SHIFT) & 0xff;
+		if (up != 0) {
+			/* Steered: the egress is the uplink's, not the FIB's. */
+			const struct nep_steer_state *st = app->steer;
+			const struct nep_uplink_fwd *uf = &st->up[up - 1];
+			nep_ctl_send_via(app, m, uf->port_id, pi.family,
+				pi.family == 6 ? uf->nh6 : uf->nh4);
+		} else {
+			ctl_route_out(app, m, pi.family);
+		}
+		break;
+	}
+	case NEP_PUNT_UNMAPPABLE:
+		/* RFC 6296 5: the source cannot be translated. */
+		send_icmp_error(app, m, (unsigned)port, NEP_ICMP6_PARAM_PROB, 0,
+			0, 0, 8);
 		break;
 	case NEP_PUNT_TTL:
 		send_icmp_error(app, m, (unsigned)port, NEP_ICMP6_TIME_EXCEEDED,
@@ -583,10 +613,6 @@ nep_control_flush_neighbors(struct nep_app *app)
 	/* Static entries stay: they are PERMANENT. */
 }
 
-/* Optional modules (probe.c) hook in here. */
-int nep_probe_init(struct nep_app *app) __attribute__((weak));
-void nep_probe_run(struct nep_app *app, uint64_t now_ns) __attribute__((weak));
-
 int
 nep_control_init(struct nep_app *app)
 {
@@ -625,7 +651,7 @@ nep_control_init(struct nep_app *app)
 	}
 	app->icmp_last_ms = nep_now_ms();
 	app->icmp_tokens_milli = (uint64_t)app->cfg->icmp_burst * 1000;
-	if (nep_probe_init != NULL && nep_probe_init(app) < 0)
+	if (nep_uplinks_init(app) < 0)
 		return -1;
 	nep_commands_register(app);
 	app->mgmt = nep_mgmt_start(app->cfg->mgmt_socket, &app->dispatch,
@@ -658,13 +684,21 @@ nep_control_loop(struct nep_app *app)
 			work += n;
 		}
 		if (now_ns - last_link >= 1000000) {
+			/* Carrier loss takes its uplinks out at once. */
+			bool was[NEP_MAX_PORTS];
+			for (unsigned i = 0; i < app->n_ports; i++)
+				was[i] = app->ports[i].link_up;
 			nep_ports_poll_link(app);
+			for (unsigned i = 0; i < app->n_ports; i++)
+				if (was[i] != app->ports[i].link_up)
+					nep_uplinks_link_change(app, i,
+						app->ports[i].link_up);
 			last_link = now_ns;
 		}
-		if (nep_probe_run != NULL)
-			nep_probe_run(app, now_ns);
+		nep_uplinks_run(app, now_ns);
 		if (now_ns - last_tick >= 10000000) {
 			nep_neigh_tick(app->neigh, now_ns / 1000000, &neigh_ops);
+			nep_flows_scan(app, now_ns);
 			last_tick = now_ns;
 		}
 		nep_mgmt_poll(app->mgmt);

@@ -17,6 +17,11 @@
 
 #include "nep_config.h"
 #include "nep_drop.h"
+#include "nep_flow.h"
+#include "nep_health.h"
+#include "nep_nptv6.h"
+#include "nep_policy.h"
+#include "nep_uplink.h"
 #include "nep_mgmt.h"
 #include "nep_neigh.h"
 #include "nep_route.h"
@@ -30,6 +35,8 @@ extern int nep_logtype;
 	rte_log(RTE_LOG_##level, nep_logtype, "neptune: " fmt "\n",          \
 		##__VA_ARGS__)
 
+struct nep_pkt_info;
+
 /* Why a worker hands a packet to the control lcore (in mbuf->hash.usr). */
 enum nep_punt {
 	NEP_PUNT_LOCAL = 1,	/* to us: ARP, ND, echo, probe replies */
@@ -37,9 +44,12 @@ enum nep_punt {
 	NEP_PUNT_TTL,		/* hop limit expired: time exceeded */
 	NEP_PUNT_NO_ROUTE,	/* destination unreachable */
 	NEP_PUNT_TOO_BIG,	/* larger than the egress MTU */
+	NEP_PUNT_UNMAPPABLE,	/* NPTv6 cannot map the source: param problem */
 };
 /* The packet is being forwarded (hop limit still to decrement). */
 #define NEP_PUNT_FWD_FLAG 0x100
+/* Steered: bits 16..23 hold uplink slot + 1 (egress is the uplink's). */
+#define NEP_PUNT_UPLINK_SHIFT 16
 
 /* Counters owned by one lcore; summed when read. */
 struct nep_lcore_stats {
@@ -51,6 +61,14 @@ struct nep_lcore_stats {
 	uint64_t busy_polls;
 	uint64_t port_rx[NEP_MAX_PORTS];
 	uint64_t port_tx[NEP_MAX_PORTS];
+	uint64_t up_tx_pkts[NEP_MAX_UPLINKS];	/* steered out */
+	uint64_t up_tx_bytes[NEP_MAX_UPLINKS];
+	uint64_t up_rx_pkts[NEP_MAX_UPLINKS];	/* translated back in */
+	uint64_t up_rx_bytes[NEP_MAX_UPLINKS];
+	uint64_t flows_new;
+	uint64_t flows_moved;		/* re-selected after a failure */
+	uint64_t flows_stateless;	/* table full: hashed without state */
+	uint64_t policy_hits[NEP_MAX_POLICIES + 1];
 } __rte_cache_aligned;
 
 struct nep_port {
@@ -64,11 +82,73 @@ struct nep_port {
 	bool link_up;
 };
 
+/* Per-policy action, indexed like cfg->steering.policies. */
+struct nep_policy_rt {
+	uint8_t mode;		/* enum nep_policy_mode */
+	uint8_t uplink;		/* slot; unused for balanced */
+};
+
 /* Published with RCU; immutable once visible to workers. */
 struct nep_snapshot {
 	struct nep_config *cfg;
 	struct nep_rib rib;
 	uint64_t generation;
+	/* steering (cfg->has_steering) */
+	bool steering;
+	unsigned n_inside;
+	struct nep_nptv6 inside_npt[NEP_MAX_PREFIXES]; /* for in_inside() */
+	struct nep_classifier cls;
+	struct nep_policy_rt *policy;	/* n_policies entries */
+	uint8_t slot_of_cfg[NEP_MAX_UPLINKS];	/* cfg uplink -> slot */
+};
+
+/* What workers need of one uplink; part of nep_steer_state. */
+struct nep_uplink_fwd {
+	uint16_t port_id;
+	uint8_t port;			/* index into app->ports */
+	uint8_t has_v4;
+	uint8_t nh6[16];
+	uint8_t nh4[4];
+	struct nep_nptv6 npt;		/* inside[0] <-> delegated prefix */
+};
+
+/*
+ * Uplink health and pools as workers see them; rebuilt and RCU-published
+ * by the control lcore on every health, admin or weight change.
+ */
+struct nep_steer_state {
+	uint32_t usable6;		/* slots usable for strict/preferred */
+	uint32_t usable4;
+	struct nep_uplink_set pool6;	/* active pool for balanced */
+	struct nep_uplink_set pool4;
+	unsigned n_slots;
+	struct nep_uplink_fwd up[NEP_MAX_UPLINKS];
+	/* flush flows: entries created before flush_tsc whose uplink bit
+	 * (bit 31 for routed flows) is in flush_mask are gone. */
+	uint64_t flush_tsc;
+	uint32_t flush_mask;
+};
+
+#define NEP_MAX_EVENTS 256
+struct nep_event {
+	uint64_t wall_ms;		/* CLOCK_REALTIME */
+	uint8_t slot;
+	uint8_t from, to;		/* enum nep_health_state */
+	char reason[NEP_HEALTH_REASON_MAX];
+};
+
+/* Control-lcore record of one uplink slot. */
+struct nep_uplink_rt {
+	bool in_use;
+	char name[NEP_NAME_MAX];
+	struct nep_uplink_conf conf;
+	unsigned port;			/* index into app->ports */
+	bool admin_up;
+	uint32_t weight;		/* runtime (set uplink ... weight) */
+	struct nep_health health;
+	uint32_t seq;
+	uint64_t flows;			/* live flows, from the last scan */
+	uint8_t wan_src[16];		/* probe source address */
 };
 
 struct nep_rxq {
@@ -87,6 +167,7 @@ struct nep_worker {
 	struct rte_eth_dev_tx_buffer *txb[NEP_MAX_PORTS];
 	struct rte_ring *punt;		/* worker -> control */
 	struct rte_ring *inject;	/* control -> worker 0: frames to send */
+	struct nep_flow_table *flows;	/* owned: only this worker writes */
 	struct nep_lcore_stats *stats;
 } __rte_cache_aligned;
 
@@ -101,6 +182,12 @@ struct nep_app {
 	struct rte_mempool *pool;
 
 	struct nep_snapshot *snap;	/* RCU-published */
+	struct nep_steer_state *steer;	/* RCU-published */
+	struct nep_uplink_rt uplinks[NEP_MAX_UPLINKS];
+	unsigned n_events, event_head;
+	struct nep_event events[NEP_MAX_EVENTS];
+	uint64_t tsc_hz;
+	struct nep_flow_age age;	/* written by control, read by reapers */
 	struct rte_rcu_qsbr *qsv;
 	struct nep_neigh_table *neigh;
 
@@ -144,6 +231,23 @@ int nep_control_init(struct nep_app *app);
 void nep_control_loop(struct nep_app *app);
 void nep_control_fini(struct nep_app *app);
 void nep_control_flush_neighbors(struct nep_app *app);
+
+/* uplinks.c */
+int nep_uplinks_init(struct nep_app *app);
+int nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s,
+	char *err, size_t errlen);
+void nep_uplinks_publish(struct nep_app *app);
+void nep_uplinks_run(struct nep_app *app, uint64_t now_ns);
+void nep_uplinks_link_change(struct nep_app *app, unsigned port, bool up);
+bool nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
+	const struct nep_pkt_info *pi);
+void nep_flows_scan(struct nep_app *app, uint64_t now_ns);
+uint64_t nep_flows_flush(struct nep_app *app, int slot);
+int nep_reload(struct nep_app *app, char *err, size_t errlen);
+
+/* control.c, for modules that originate packets */
+void nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,
+	uint8_t family, const uint8_t *nh);
 
 /* commands.c */
 void nep_commands_register(struct nep_app *app);

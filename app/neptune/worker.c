@@ -11,6 +11,7 @@
 
 #include "neptune.h"
 #include "nep_pkt.h"
+#include "steer.h"
 
 static void
 tx_drop_cb(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
@@ -90,9 +91,143 @@ send_out(struct nep_worker *w, struct rte_mbuf *m, unsigned port,
 		m);
 }
 
+/* Does this route leave through a LAN port (so the flow is internal)? */
+static inline bool
+route_is_lan(const struct nep_app *app, const struct nep_snapshot *s,
+	uint64_t nh)
+{
+	uint16_t port_id;
+
+	switch (nep_nh_kind(nh)) {
+	case NEP_NH_CONNECTED:
+		port_id = (uint16_t)nep_nh_index(nh);
+		break;
+	case NEP_NH_GATEWAY:
+		port_id = s->rib.nh[nep_nh_index(nh)].port;
+		break;
+	default:
+		return false;
+	}
+	return app->ports[app->port_index[port_id]].role == NEP_PORT_LAN;
+}
+
+/* A steered packet leaves on uplink u (NPTv6 for IPv6). */
+static inline void
+steered_out(struct nep_worker *w, const struct nep_steer_state *st,
+	struct rte_mbuf *m, const struct nep_pkt_info *pi, unsigned u)
+{
+	const struct nep_uplink_fwd *uf = &st->up[u];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct nep_neigh_key k;
+	uint64_t mac;
+
+	if (unlikely(pi->l3_len > w->app->ports[uf->port].mtu)) {
+		/* Before translation, so the error reaches the inside host. */
+		w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
+		punt(w, m, NEP_PUNT_TOO_BIG);
+		return;
+	}
+	if (pi->family == 6) {
+		struct rte_ipv6_hdr *ip6 =
+			(struct rte_ipv6_hdr *)(f + pi->l3_off);
+		if (unlikely(nep_nptv6_snpt(&uf->npt, ip6->src_addr) < 0)) {
+			w->stats->drops[NEP_DROP_NPT_UNMAPPABLE]++;
+			punt(w, m, NEP_PUNT_UNMAPPABLE);
+			return;
+		}
+		/* An error from a LAN host quotes an inside address too. */
+		if (unlikely(pi->l4_proto == NEP_PROTO_ICMPV6 && pi->has_l4 &&
+			    f[pi->l4_off] < 128) &&
+			nep_nptv6_icmp6_inner(&uf->npt, f + pi->l4_off,
+				pi->l3_off + pi->l3_len - pi->l4_off,
+				NEP_NPTV6_EGRESS) < 0) {
+			drop(w, m, NEP_DROP_NPT_UNMAPPABLE);
+			return;
+		}
+		nep_neigh_key_set(&k, uf->port_id, 6, uf->nh6);
+	} else {
+		nep_neigh_key_set(&k, uf->port_id, 4, uf->nh4);
+	}
+	w->stats->up_tx_pkts[u]++;
+	w->stats->up_tx_bytes[u] += pi->l3_len;
+	mac = nep_neigh_lookup(w->app->neigh, &k);
+	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
+		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG |
+				(u + 1) << NEP_PUNT_UPLINK_SHIFT);
+		return;
+	}
+	if (pi->family == 6)
+		((struct rte_ipv6_hdr *)(f + pi->l3_off))->hop_limits--;
+	else
+		nep_ip4_dec_ttl((struct rte_ipv4_hdr *)(f + pi->l3_off));
+	send_out(w, m, uf->port, mac);
+}
+
+/*
+ * LAN-side flows leaving through a WAN port are steered. Returns true when
+ * the packet was consumed.
+ */
+static inline bool
+try_steer(struct nep_worker *w, const struct nep_snapshot *s,
+	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi,
+	uint64_t nh, uint64_t now_tsc)
+{
+	const struct nep_steer_state *st;
+	int reason = 0, u;
+
+	if (w->app->ports[in_port].role != NEP_PORT_LAN ||
+		route_is_lan(w->app, s, nh))
+		return false;
+	st = __atomic_load_n(&w->app->steer, __ATOMIC_ACQUIRE);
+	u = steer_flow(w, s, st, rte_pktmbuf_mtod(m, uint8_t *), pi, now_tsc,
+		&reason);
+	if (u == NEP_STEER_ROUTE)
+		return false;
+	if (u == NEP_STEER_DONE) {
+		/* Strict uplink down or no uplink at all: unreachable. */
+		w->stats->drops[reason]++;
+		punt(w, m, NEP_PUNT_NO_ROUTE);
+		return true;
+	}
+	steered_out(w, st, m, pi, (unsigned)u);
+	return true;
+}
+
+/* WAN ingress to a delegated prefix: translate back to the inside. */
+static inline int
+inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
+	const struct nep_pkt_info *pi, struct rte_ipv6_hdr *ip6)
+{
+	const struct nep_steer_state *st =
+		__atomic_load_n(&w->app->steer, __ATOMIC_ACQUIRE);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	for (unsigned u = 0; u < st->n_slots; u++) {
+		const struct nep_uplink_fwd *uf = &st->up[u];
+		if (uf->port != in_port ||
+			!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
+			continue;
+		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0) ||
+			unlikely(pi->l4_proto == NEP_PROTO_ICMPV6 &&
+				pi->has_l4 && f[pi->l4_off] < 128 &&
+				nep_nptv6_icmp6_inner(&uf->npt,
+					f + pi->l4_off,
+					pi->l3_off + pi->l3_len - pi->l4_off,
+					NEP_NPTV6_INGRESS) < 0)) {
+			drop(w, m, NEP_DROP_NPT_UNMAPPABLE);
+			return -1;
+		}
+		w->stats->up_rx_pkts[u]++;
+		w->stats->up_rx_bytes[u] += pi->l3_len;
+		return 1;
+	}
+	return 0;
+}
+
 static inline void
 forward6(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi)
+	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi,
+	uint64_t now_tsc)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + pi->l3_off);
@@ -100,7 +235,6 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	unsigned out;
 	uint64_t nh, mac;
 
-	(void)in_port;
 	if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
 		/* Only neighbour discovery is for us among multicast. */
 		if (pi->l4_proto == NEP_PROTO_ICMPV6 && pi->has_l4 &&
@@ -116,6 +250,9 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 		punt(w, m, NEP_PUNT_LOCAL);
 		return;
 	}
+	if (s->steering && w->app->ports[in_port].role == NEP_PORT_WAN &&
+		inbound_dnpt(w, m, in_port, pi, ip6) < 0)
+		return;
 	nh = nep_rib_lookup6(&s->rib, ip6->dst_addr);
 	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
 		punt(w, m, NEP_PUNT_LOCAL);
@@ -126,6 +263,9 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 		punt(w, m, NEP_PUNT_TTL);
 		return;
 	}
+	if (s->steering && steer_src_inside(s, ip6->src_addr) &&
+		try_steer(w, s, m, in_port, pi, nh, now_tsc))
+		return;
 	if (egress(w, s, m, nh, 6, ip6->dst_addr, &out, &k) < 0)
 		return;
 	if (unlikely(pi->l3_len > w->app->ports[out].mtu)) {
@@ -151,7 +291,8 @@ ip4_is_broadcast_or_mcast(uint32_t dst_be)
 
 static inline void
 forward4(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf *m, const struct nep_pkt_info *pi)
+	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi,
+	uint64_t now_tsc)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + pi->l3_off);
@@ -173,6 +314,8 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 		punt(w, m, NEP_PUNT_TTL);
 		return;
 	}
+	if (s->steering && try_steer(w, s, m, in_port, pi, nh, now_tsc))
+		return;
 	if (egress(w, s, m, nh, 4, (const uint8_t *)&ip->dst_addr, &out,
 		    &k) < 0)
 		return;
@@ -192,7 +335,7 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 
 static inline void
 handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf *m, unsigned in_port)
+	struct rte_mbuf *m, unsigned in_port, uint64_t now_tsc)
 {
 	const struct nep_port *p = &w->app->ports[in_port];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -221,10 +364,10 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 	}
 	switch (pi.family) {
 	case 6:
-		forward6(w, s, m, in_port, &pi);
+		forward6(w, s, m, in_port, &pi, now_tsc);
 		break;
 	case 4:
-		forward4(w, s, m, &pi);
+		forward4(w, s, m, in_port, &pi, now_tsc);
 		break;
 	default: /* ARP */
 		punt(w, m, NEP_PUNT_LOCAL);
@@ -255,7 +398,7 @@ nep_worker_main(void *arg)
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
 		const struct nep_snapshot *s =
 			__atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
-		uint64_t now;
+		uint64_t now = rte_rdtsc();
 		bool busy = false;
 
 		for (i = 0; i < w->n_rxq; i++) {
@@ -272,7 +415,7 @@ nep_worker_main(void *arg)
 				if (j + 4 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(
 						pkts[j + 4], void *));
-				handle_packet(w, s, pkts[j], port);
+				handle_packet(w, s, pkts[j], port, now);
 			}
 		}
 		if (unlikely(w->inject != NULL && !rte_ring_empty(w->inject))) {
@@ -289,7 +432,8 @@ nep_worker_main(void *arg)
 		}
 		w->stats->polls++;
 		w->stats->busy_polls += busy;
-		now = rte_rdtsc();
+		if (w->flows != NULL && unlikely(!rte_ring_empty(w->flows->expire)))
+			nep_flow_reap(w->flows, now, &app->age);
 		if (unlikely(now - last_drain > drain_tsc)) {
 			for (i = 0; i < app->n_ports; i++)
 				rte_eth_tx_buffer_flush(app->ports[i].id,

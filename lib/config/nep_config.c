@@ -1170,6 +1170,7 @@ static const char *const uplink_roles[] = {
 	NULL,
 };
 static const char *const health_keys[] = {
+	"enabled",
 	"targets",
 	"interval_ms",
 	"timeout_ms",
@@ -1206,8 +1207,10 @@ parse_health(struct src *s, const struct map *um, struct nep_health_conf *h)
 	h->max_rtt_ms = 0;
 	h->max_loss_pct = 0;
 	h->loss_window = 20;
+	h->enabled = true;
 
 	map_sub(um, "health", mp, health_keys, &m);
+	map_bool(&m, "enabled", &h->enabled);
 	v = map_get(&m, "targets");
 	if (v != NULL) {
 		kpath(p, mp, "targets");

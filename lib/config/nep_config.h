@@ -81,6 +81,7 @@ enum nep_uplink_role {
 };
 
 struct nep_health_conf {
+	bool enabled;			/* default true; false: always up */
 	unsigned n_targets;		/* 0: the next hop is the target */
 	struct nep_addr targets[NEP_MAX_TARGETS];
 	uint32_t interval_ms;		/* default 100, min 10 */

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Management commands of the multihoming feature: uplinks, flows,
+ * policies, events, runtime weight/admin changes, flow flush and reload.
+ * They run on the control lcore (schemas in docs/cli.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+
+#include "neptune.h"
+
+#define APP(ctx) ((struct nep_app *)(ctx)->app)
+
+static const char *const role_names[] = { "primary", "backup", "excluded" };
+static const char *const mode_names[] = { "balanced", "strict", "preferred" };
+
+static int
+find_uplink(struct nep_app *app, const char *name)
+{
+	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++)
+		if (app->uplinks[i].in_use &&
+			strcmp(app->uplinks[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+unknown_uplink(struct nep_cmd_ctx *ctx, const char *name)
+{
+	nep_buf_printf(ctx->out, "error: unknown uplink '%s'\n", name);
+	return -1;
+}
+
+static json_t *
+num_or_null(bool has, double v)
+{
+	return has ? json_real(v) : json_null();
+}
+
+static bool
+in_pool(const struct nep_uplink_set *p, unsigned slot)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->id[i] == slot)
+			return true;
+	return false;
+}
+
+static int
+cmd_uplinks(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	const struct nep_steer_state *st = app->steer;
+	json_t *arr = json_array(), *pool = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-8s %-6s %-8s %-7s %-6s %-6s %-9s "
+			"%-9s %-7s %-7s %-10s %s\n", "NAME", "PORT", "ROLE",
+			"STATE", "ADMIN", "WEIGHT", "RTT", "JITTER", "LOSS",
+			"FLOWS", "TX-PKTS", "RX-PKTS");
+	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
+		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_health_metrics hm;
+		char nh[64], dp[64];
+		const char *state;
+
+		if (!u->in_use)
+			continue;
+		nep_health_get_metrics(&u->health, &hm);
+		bool healthy = u->conf.health.enabled ?
+			nep_health_is_up(&u->health) :
+			app->ports[u->port].link_up;
+		state = nep_health_state_name(healthy ?
+				NEP_HEALTH_UP :
+				(u->health.state == NEP_HEALTH_UNKNOWN &&
+					!u->health.link_down ?
+						NEP_HEALTH_UNKNOWN :
+						NEP_HEALTH_DOWN));
+		bool has_rtt = false;
+		for (unsigned t = 0; t < hm.n_targets; t++)
+			has_rtt |= hm.target[t].has_rtt;
+		uint64_t txp = NEP_STAT(app, up_tx_pkts[i]);
+		uint64_t txb = NEP_STAT(app, up_tx_bytes[i]);
+		uint64_t rxp = NEP_STAT(app, up_rx_pkts[i]);
+		uint64_t rxb = NEP_STAT(app, up_rx_bytes[i]);
+		nep_addr_str(&u->conf.next_hop, nh, sizeof(nh));
+		nep_prefix_str(&u->conf.delegated, dp, sizeof(dp));
+		if (in_pool(&st->pool6, i))
+			json_array_append_new(pool, json_string(u->name));
+		if (ctx->json) {
+			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}",
+				"name", u->name, "port",
+				app->ports[u->port].name, "role",
+				role_names[u->conf.role], "state", state,
+				"admin", u->admin_up ? "up" : "down", "weight",
+				(int)u->weight);
+			json_object_set_new(o, "rtt_ms",
+				num_or_null(has_rtt, hm.rtt_ms));
+			json_object_set_new(o, "jitter_ms",
+				num_or_null(has_rtt, hm.jitter_ms));
+			json_object_set_new(o, "loss_pct", json_real(hm.loss_pct));
+			json_object_set_new(o, "flows",
+				json_integer((json_int_t)u->flows));
+			json_object_set_new(o, "tx_packets", json_integer((json_int_t)txp));
+			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)txb));
+			json_object_set_new(o, "rx_packets", json_integer((json_int_t)rxp));
+			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)rxb));
+			json_object_set_new(o, "next_hop", json_string(nh));
+			json_object_set_new(o, "delegated_prefix", json_string(dp));
+			json_array_append_new(arr, o);
+		} else {
+			char rtt[16] = "-", jit[16] = "-";
+			if (has_rtt) {
+				snprintf(rtt, sizeof(rtt), "%.2fms", hm.rtt_ms);
+				snprintf(jit, sizeof(jit), "%.2fms", hm.jitter_ms);
+			}
+			nep_buf_printf(ctx->out, "%-8s %-6s %-8s %-7s %-6s %-6u "
+				"%-9s %-9s %5.1f%%  %-7" PRIu64 " %-10" PRIu64
+				" %" PRIu64 "\n", u->name,
+				app->ports[u->port].name,
+				role_names[u->conf.role], state,
+				u->admin_up ? "up" : "down", u->weight, rtt,
+				jit, hm.loss_pct, u->flows, txp, rxp);
+		}
+	}
+	if (ctx->json) {
+		ctx->json_out = json_pack("{s:o, s:o}", "uplinks", arr, "pool",
+			pool);
+	} else {
+		nep_buf_printf(ctx->out, "pool:");
+		for (size_t i = 0; i < json_array_size(pool); i++)
+			nep_buf_printf(ctx->out, " %s",
+				json_string_value(json_array_get(pool, i)));
+		nep_buf_printf(ctx->out, "%s\n",
+			json_array_size(pool) ? "" : " (empty)");
+		json_decref(arr);
+		json_decref(pool);
+	}
+	return 0;
+}
+
+static void
+proto_name(uint8_t p, char *buf, size_t len)
+{
+	switch (p) {
+	case 6: snprintf(buf, len, "tcp"); break;
+	case 17: snprintf(buf, len, "udp"); break;
+	case 1: snprintf(buf, len, "icmp"); break;
+	case 58: snprintf(buf, len, "icmpv6"); break;
+	default: snprintf(buf, len, "%u", p);
+	}
+}
+
+static bool
+prefix_match(const struct nep_cmd_prefix *p, uint8_t family, const uint8_t *a)
+{
+	struct nep_prefix np = { .len = p->len };
+	struct nep_addr na = { .family = family == 6 ? AF_INET6 : AF_INET };
+
+	if ((p->family == AF_INET6) != (family == 6))
+		return false;
+	np.addr.family = (uint8_t)p->family;
+	memcpy(np.addr.a, p->addr, 16);
+	memcpy(na.a, a, 16);
+	return nep_prefix_contains(&np, &na);
+}
+
+static int
+cmd_flows(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	struct nep_flow_filter f;
+	uint64_t now = rte_rdtsc(), total = 0, shown = 0;
+	json_t *arr = json_array();
+	int want_up = -1;
+
+	if (nep_cmd_flow_filter(ctx->argc - 2, ctx->argv + 2, &f, ctx->out) < 0) {
+		json_decref(arr);
+		return -1;
+	}
+	if (f.uplink != NULL && (want_up = find_uplink(app, f.uplink)) < 0) {
+		json_decref(arr);
+		return unknown_uplink(ctx, f.uplink);
+	}
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-26s %-6s %-26s %-6s %-6s %-8s %-6s "
+			"%-6s %-8s %s\n", "SRC", "SPORT", "DST", "DPORT",
+			"PROTO", "UPLINK", "AGE", "IDLE", "PKTS", "BYTES");
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const struct nep_flow_table *t = app->workers[w].flows;
+		uint32_t max;
+
+		if (t == NULL)
+			continue;
+		max = rte_hash_max_key_id(t->h) + 1;
+		for (uint32_t pos = 0; pos < max; pos++) {
+			/* Copy first: the owner may rewrite it meanwhile. */
+			struct nep_flow_entry e = t->e[pos];
+			const struct nep_flow_key *k = &e.key;
+			struct nep_addr sa = { 0 }, da = { 0 };
+			char ss[64], ds[64], ps[8];
+			const char *up;
+
+			if (e.last_tsc == 0)
+				continue;
+			if (want_up >= 0 && e.uplink != want_up)
+				continue;
+			if (f.proto >= 0 && k->proto != f.proto)
+				continue;
+			if (f.port >= 0 && rte_be_to_cpu_16(k->sport) != f.port &&
+				rte_be_to_cpu_16(k->dport) != f.port)
+				continue;
+			if (f.has_src && !prefix_match(&f.src, k->family, k->src))
+				continue;
+			if (f.has_dst && !prefix_match(&f.dst, k->family, k->dst))
+				continue;
+			total++;
+			if (f.limit != 0 && shown >= f.limit)
+				continue;
+			shown++;
+			sa.family = da.family = k->family == 6 ? AF_INET6 : AF_INET;
+			memcpy(sa.a, k->src, 16);
+			memcpy(da.a, k->dst, 16);
+			nep_addr_str(&sa, ss, sizeof(ss));
+			nep_addr_str(&da, ds, sizeof(ds));
+			proto_name(k->proto, ps, sizeof(ps));
+			up = e.uplink < NEP_MAX_UPLINKS ?
+				app->uplinks[e.uplink].name : "(routed)";
+			uint64_t age = (now - e.created_tsc) / app->tsc_hz;
+			uint64_t idle = now > e.last_tsc ?
+				(now - e.last_tsc) / app->tsc_hz : 0;
+			const char *pol = e.policy ?
+				app->cfg->steering.policies[e.policy - 1].name : "";
+			if (ctx->json) {
+				json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, "
+					"s:s, s:I, s:I, s:I, s:I}",
+					"src", ss, "dst", ds, "proto", ps,
+					"sport", rte_be_to_cpu_16(k->sport),
+					"dport", rte_be_to_cpu_16(k->dport),
+					"uplink", up, "age_s", (json_int_t)age,
+					"idle_s", (json_int_t)idle, "packets",
+					(json_int_t)e.packets, "bytes",
+					(json_int_t)e.bytes);
+				json_object_set_new(o, "policy", e.policy ?
+					json_string(pol) : json_null());
+				json_array_append_new(arr, o);
+			} else {
+				nep_buf_printf(ctx->out, "%-26s %-6u %-26s %-6u "
+					"%-6s %-8s %-6" PRIu64 " %-6" PRIu64
+					" %-8" PRIu64 " %" PRIu64 "\n", ss,
+					rte_be_to_cpu_16(k->sport), ds,
+					rte_be_to_cpu_16(k->dport), ps, up,
+					age, idle, e.packets, e.bytes);
+			}
+		}
+	}
+	if (ctx->json) {
+		ctx->json_out = json_pack("{s:o, s:I}", "flows", arr, "total",
+			(json_int_t)total);
+	} else {
+		json_decref(arr);
+		nep_buf_printf(ctx->out, "%" PRIu64 " of %" PRIu64 " flows\n",
+			shown, total);
+	}
+	return 0;
+}
+
+static int
+cmd_policies(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	const struct nep_steering_conf *st = &app->cfg->steering;
+	json_t *arr = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-14s %-52s %-10s %-8s %s\n", "NAME",
+			"MATCH", "MODE", "UPLINK", "HITS");
+	for (unsigned i = 0; app->cfg->has_steering && i < st->n_policies; i++) {
+		const struct nep_policy_conf *p = &st->policies[i];
+		json_t *m = json_object();
+		char buf[64], txt[160] = "";
+		size_t tl = 0;
+
+		if (p->has_dst) {
+			nep_prefix_str(&p->dst, buf, sizeof(buf));
+			json_object_set_new(m, "destination", json_string(buf));
+			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "dst %s ", buf);
+		}
+		if (p->has_src) {
+			nep_prefix_str(&p->src, buf, sizeof(buf));
+			json_object_set_new(m, "source", json_string(buf));
+			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "src %s ", buf);
+		}
+		if (p->proto >= 0) {
+			proto_name((uint8_t)p->proto, buf, sizeof(buf));
+			json_object_set_new(m, "protocol", json_string(buf));
+			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "proto %s ", buf);
+		}
+		if (p->sport_lo != 0 || p->sport_hi != 65535) {
+			snprintf(buf, sizeof(buf), p->sport_lo == p->sport_hi ?
+				"%u" : "%u-%u", p->sport_lo, p->sport_hi);
+			json_object_set_new(m, "source_ports", json_string(buf));
+			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "sport %s ", buf);
+		}
+		if (p->dport_lo != 0 || p->dport_hi != 65535) {
+			snprintf(buf, sizeof(buf), p->dport_lo == p->dport_hi ?
+				"%u" : "%u-%u", p->dport_lo, p->dport_hi);
+			json_object_set_new(m, "destination_ports", json_string(buf));
+			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "dport %s ", buf);
+		}
+		if (p->dscp >= 0) {
+			json_object_set_new(m, "dscp", json_integer(p->dscp));
+			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "dscp %d ", p->dscp);
+		}
+		(void)tl;
+		uint64_t hits = NEP_STAT(app, policy_hits[i + 1]);
+		const char *up = p->uplink >= 0 ? app->cfg->uplinks[p->uplink].name :
+						  NULL;
+		if (ctx->json) {
+			json_t *o = json_pack("{s:s, s:o, s:s, s:I}", "name",
+				p->name, "match", m, "mode", mode_names[p->mode],
+				"hits", (json_int_t)hits);
+			json_object_set_new(o, "uplink", up ? json_string(up) :
+							      json_null());
+			json_array_append_new(arr, o);
+		} else {
+			json_decref(m);
+			nep_buf_printf(ctx->out, "%-14s %-52s %-10s %-8s %" PRIu64
+				"\n", p->name, txt[0] ? txt : "any",
+				mode_names[p->mode], up ? up : "-", hits);
+		}
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "policies", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+static void
+iso_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+}
+
+static int
+cmd_events(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *arr = json_array();
+	unsigned first = (app->event_head + NEP_MAX_EVENTS - app->n_events) %
+		NEP_MAX_EVENTS;
+
+	for (unsigned i = 0; i < app->n_events; i++) {
+		const struct nep_event *e =
+			&app->events[(first + i) % NEP_MAX_EVENTS];
+		char t[64];
+		iso_time(e->wall_ms, t, sizeof(t));
+		const char *from = nep_health_state_name(e->from);
+		const char *to = nep_health_state_name(e->to);
+		if (ctx->json)
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:s, s:s, s:s, s:s}", "time", t,
+				"uplink", app->uplinks[e->slot].name, "from",
+				from, "to", to, "reason", e->reason));
+		else
+			nep_buf_printf(ctx->out, "%s  %-8s %s -> %-8s %s\n", t,
+				app->uplinks[e->slot].name, from, to,
+				e->reason);
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "events", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+static void
+admin_event(struct nep_app *app, unsigned slot, bool up)
+{
+	struct nep_event *e = &app->events[app->event_head];
+	struct timespec ts;
+	enum nep_health_state hs = app->uplinks[slot].health.state;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	e->slot = (uint8_t)slot;
+	e->from = (uint8_t)(up ? NEP_HEALTH_DOWN : hs);
+	e->to = (uint8_t)(up ? hs : NEP_HEALTH_DOWN);
+	snprintf(e->reason, sizeof(e->reason), "admin %s", up ? "up" : "down");
+	app->event_head = (app->event_head + 1) % NEP_MAX_EVENTS;
+	if (app->n_events < NEP_MAX_EVENTS)
+		app->n_events++;
+}
+
+static int
+cmd_set_weight(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	int u = find_uplink(app, ctx->argv[2]);
+	unsigned long w = strtoul(ctx->argv[4], NULL, 10);
+
+	if (u < 0)
+		return unknown_uplink(ctx, ctx->argv[2]);
+	if (w > 1000) {
+		nep_buf_printf(ctx->out, "error: weight %lu out of range "
+			"(0..1000)\n", w);
+		return -1;
+	}
+	app->uplinks[u].weight = (uint32_t)w;
+	nep_uplinks_publish(app);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b, s:s, s:i}", "ok", 1, "uplink",
+			app->uplinks[u].name, "weight", (int)w);
+	else
+		nep_buf_printf(ctx->out, "uplink %s weight %lu\n",
+			app->uplinks[u].name, w);
+	return 0;
+}
+
+static int
+cmd_set_admin(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	int u = find_uplink(app, ctx->argv[2]);
+	bool up = strcmp(ctx->argv[4], "up") == 0;
+
+	if (u < 0)
+		return unknown_uplink(ctx, ctx->argv[2]);
+	if (app->uplinks[u].admin_up != up) {
+		app->uplinks[u].admin_up = up;
+		admin_event(app, (unsigned)u, up);
+		nep_uplinks_publish(app);
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b, s:s, s:s}", "ok", 1, "uplink",
+			app->uplinks[u].name, "admin", up ? "up" : "down");
+	else
+		nep_buf_printf(ctx->out, "uplink %s admin %s\n",
+			app->uplinks[u].name, up ? "up" : "down");
+	return 0;
+}
+
+static int
+cmd_flush(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	int u = -1;
+	uint64_t n;
+
+	if (ctx->argc >= 4 && (u = find_uplink(app, ctx->argv[3])) < 0)
+		return unknown_uplink(ctx, ctx->argv[3]);
+	n = nep_flows_flush(app, u);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b, s:I}", "ok", 1, "flushed",
+			(json_int_t)n);
+	else
+		nep_buf_printf(ctx->out, "flushed %" PRIu64 " flows\n", n);
+	return 0;
+}
+
+static int
+cmd_reload(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	char err[600];
+
+	if (nep_reload(app, err, sizeof(err)) < 0) {
+		nep_buf_printf(ctx->out, "error: %s\n", err);
+		return -1;
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b, s:I}", "ok", 1, "generation",
+			(json_int_t)app->snap->generation);
+	else
+		nep_buf_printf(ctx->out, "configuration reloaded (generation "
+			"%" PRIu64 ")\n", app->snap->generation);
+	return 0;
+}
+
+void
+nep_commands_register_steering(struct nep_app *app)
+{
+	struct nep_dispatch *d = &app->dispatch;
+
+	nep_dispatch_bind(d, "show uplinks", cmd_uplinks);
+	nep_dispatch_bind(d, "show flows [FILTER...]", cmd_flows);
+	nep_dispatch_bind(d, "show policies", cmd_policies);
+	nep_dispatch_bind(d, "show events", cmd_events);
+	nep_dispatch_bind(d, "set uplink NAME weight N", cmd_set_weight);
+	nep_dispatch_bind(d, "set uplink NAME admin up|down", cmd_set_admin);
+	nep_dispatch_bind(d, "flush flows [uplink NAME]", cmd_flush);
+	nep_dispatch_bind(d, "reload", cmd_reload);
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker-side flow steering: flow lookup, policy classification of new
+ * flows, weighted persistent uplink choice, re-selection of flows whose
+ * uplink failed, NPTv6 on the way out and back. Included by worker.c only.
+ */
+#ifndef NEP_STEER_H
+#define NEP_STEER_H
+
+#include <rte_hash.h>
+
+#include "neptune.h"
+#include "nep_flow.h"
+#include "nep_nptv6.h"
+#include "nep_policy.h"
+#include "nep_uplink.h"
+
+#define NEP_STEER_ROUTE (-2)	/* not steered: route plainly */
+#define NEP_STEER_DONE (-1)	/* consumed (dropped or punted) */
+
+static inline bool
+steer_src_inside(const struct nep_snapshot *s, const uint8_t *src)
+{
+	for (unsigned i = 0; i < s->n_inside; i++)
+		if (nep_nptv6_in_inside(&s->inside_npt[i], src))
+			return true;
+	return false;
+}
+
+/*
+ * Choose an uplink for a flow of policy pol (0 = none) and family.
+ * Returns the slot, or a negative drop reason.
+ */
+static inline int
+steer_select(const struct nep_snapshot *s, const struct nep_steer_state *st,
+	uint32_t pol, uint8_t family, uint32_t sig)
+{
+	uint32_t usable = family == 6 ? st->usable6 : st->usable4;
+	const struct nep_uplink_set *pool = family == 6 ? &st->pool6 :
+							  &st->pool4;
+	uint64_t h = nep_mix64(sig);
+	int u;
+
+	if (pol != NEP_POLICY_NONE) {
+		const struct nep_policy_rt *p = &s->policy[pol - 1];
+		if (p->mode == NEP_MODE_STRICT)
+			return (usable >> p->uplink) & 1 ? p->uplink :
+							   -NEP_DROP_STRICT_UPLINK_DOWN;
+		if (p->mode == NEP_MODE_PREFERRED && ((usable >> p->uplink) & 1))
+			return p->uplink;
+	}
+	u = nep_uplink_pick(pool, h);
+	return u >= 0 ? u : -NEP_DROP_NO_UPLINK;
+}
+
+static inline void
+steer_acl_input(const struct nep_flow_key *k, const uint8_t *l3,
+	struct nep_acl_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->proto = k->proto;
+	if (k->family == 6)
+		in->dscp = (uint8_t)(((l3[0] & 0x0f) << 4 | l3[1] >> 4) >> 2);
+	else
+		in->dscp = l3[1] >> 2;
+	memcpy(in->src, k->src, 16);
+	memcpy(in->dst, k->dst, 16);
+	in->sport = k->sport;
+	in->dport = k->dport;
+}
+
+/*
+ * Find or create the flow of a LAN packet and return its uplink slot,
+ * NEP_STEER_ROUTE for excluded traffic, or NEP_STEER_DONE when the packet
+ * was consumed (counted and punted or dropped by the caller's helpers).
+ * *reason gets the drop reason for NEP_STEER_DONE.
+ */
+static inline int
+steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
+	const struct nep_steer_state *st, const uint8_t *frame,
+	const struct nep_pkt_info *pi, uint64_t now_tsc, int *reason)
+{
+	struct nep_flow_table *t = w->flows;
+	struct nep_flow_key key;
+	struct nep_flow_entry *e;
+	uint8_t tcp_flags;
+	uint32_t sig;
+	int32_t pos;
+	int u;
+
+	tcp_flags = nep_flow_key_from_pkt(frame, pi, &key);
+	sig = rte_hash_hash(t->h, &key);
+	pos = rte_hash_lookup_with_hash(t->h, &key, sig);
+	if (unlikely(pos >= 0 && t->e[pos].created_tsc < st->flush_tsc) &&
+		((st->flush_mask >> (t->e[pos].uplink & 31)) & 1)) {
+		/* Flushed by the operator: start this flow afresh. */
+		rte_hash_del_key_with_hash(t->h, &key, sig);
+		t->e[pos].last_tsc = 0;
+		t->deletes++;
+		pos = -ENOENT;
+	}
+	if (likely(pos >= 0)) {
+		e = &t->e[pos];
+		u = e->uplink;
+		if (u != NEP_FLOW_UPLINK_BYPASS &&
+			unlikely(!(((pi->family == 6 ? st->usable6 :
+							st->usable4) >> u) & 1))) {
+			/* Its uplink failed: only this flow's choice changes. */
+			int nu = steer_select(s, st, e->policy, pi->family, sig);
+			if (nu < 0) {
+				*reason = -nu;
+				return NEP_STEER_DONE;
+			}
+			e->uplink = (uint8_t)nu;
+			e->moves++;
+			w->stats->flows_moved++;
+			u = nu;
+		}
+	} else {
+		struct nep_acl_in in;
+		const uint8_t *inp = (const uint8_t *)&in;
+		uint32_t pol;
+
+		steer_acl_input(&key, frame + pi->l3_off, &in);
+		nep_classify(&s->cls, pi->family, &inp, &pol, 1);
+		if (pol == NEP_POLICY_EXCLUDED) {
+			u = NEP_FLOW_UPLINK_BYPASS;
+			pol = NEP_POLICY_NONE;
+		} else {
+			u = steer_select(s, st, pol, pi->family, sig);
+			if (u < 0) {
+				/* No state: when the uplink returns, the next
+				 * packet starts the flow there. */
+				*reason = -u;
+				return NEP_STEER_DONE;
+			}
+		}
+		w->stats->policy_hits[pol]++;
+		pos = rte_hash_add_key_with_hash(t->h, &key, sig);
+		if (unlikely(pos < 0)) {
+			/* Table full: forward by the same stateless hash. */
+			w->stats->flows_stateless++;
+			return u == NEP_FLOW_UPLINK_BYPASS ? NEP_STEER_ROUTE : u;
+		}
+		e = &t->e[pos];
+		e->key = key;
+		e->created_tsc = now_tsc;
+		e->packets = 0;
+		e->bytes = 0;
+		e->policy = (uint16_t)pol;
+		e->uplink = (uint8_t)u;
+		e->flags = 0;
+		e->moves = 0;
+		w->stats->flows_new++;
+		t->inserts++;
+	}
+	e->last_tsc = now_tsc;
+	e->packets++;
+	e->bytes += pi->l3_len;
+	if (tcp_flags & 0x05) /* FIN or RST */
+		e->flags |= NEP_FLOW_F_FIN;
+	return u == NEP_FLOW_UPLINK_BYPASS ? NEP_STEER_ROUTE : u;
+}
+
+#endif /* NEP_STEER_H */

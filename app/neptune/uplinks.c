@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Uplinks on the control lcore: health probes (ICMPv6 echo sent from the
+ * data plane through each uplink's own next hop), the health state
+ * machines, link events, the active pool that workers read (RCU), flow
+ * aging scans, events, and configuration reload.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "neptune.h"
+#include "nep_pkt.h"
+
+#define PROBE_ID_BASE 0x4e50	/* echo identifier: base + slot */
+#define PROBE_PAYLOAD 16
+#define SCAN_CHUNK 65536	/* flow entries examined per scan step */
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+add_event(struct nep_app *app, unsigned slot, const struct nep_health_event *ev)
+{
+	struct nep_event *e = &app->events[app->event_head];
+
+	e->wall_ms = wall_ms();
+	e->slot = (uint8_t)slot;
+	e->from = (uint8_t)ev->from;
+	e->to = (uint8_t)ev->to;
+	snprintf(e->reason, sizeof(e->reason), "%s", ev->reason);
+	app->event_head = (app->event_head + 1) % NEP_MAX_EVENTS;
+	if (app->n_events < NEP_MAX_EVENTS)
+		app->n_events++;
+	NEP_LOG(NOTICE, "uplink %s: %s -> %s (%s)", app->uplinks[slot].name,
+		nep_health_state_name(ev->from), nep_health_state_name(ev->to),
+		ev->reason);
+}
+
+static bool
+port_ip6_onlink(const struct nep_app *app, unsigned port, const uint8_t *peer,
+	uint8_t *out)
+{
+	const struct nep_port_conf *pc = &app->cfg->ports[port];
+	struct nep_addr a = { .family = AF_INET6 };
+	bool any = false;
+
+	memcpy(a.a, peer, 16);
+	for (unsigned i = 0; i < pc->n_addrs; i++) {
+		struct nep_prefix p = { pc->addrs[i].addr, pc->addrs[i].len };
+		if (pc->addrs[i].addr.family != AF_INET6)
+			continue;
+		if (!any) {
+			memcpy(out, pc->addrs[i].addr.a, 16);
+			any = true;
+		}
+		if (nep_prefix_contains(&p, &a)) {
+			memcpy(out, pc->addrs[i].addr.a, 16);
+			return true;
+		}
+	}
+	if (!any)
+		memcpy(out, app->ports[port].ll, 16);
+	return any;
+}
+
+static void
+slot_configure(struct nep_app *app, unsigned slot,
+	const struct nep_uplink_conf *uc, bool fresh)
+{
+	struct nep_uplink_rt *u = &app->uplinks[slot];
+	bool health_changed = fresh ||
+		memcmp(&u->conf.health, &uc->health, sizeof(uc->health)) != 0 ||
+		memcmp(&u->conf.next_hop, &uc->next_hop, sizeof(uc->next_hop));
+
+	u->in_use = true;
+	snprintf(u->name, sizeof(u->name), "%s", uc->name);
+	/* A reload keeps the operator's runtime weight only if the file's
+	 * weight did not change. */
+	if (fresh || u->conf.weight != uc->weight)
+		u->weight = uc->weight;
+	if (fresh)
+		u->admin_up = true;
+	u->conf = *uc;
+	u->port = (unsigned)uc->port;
+	port_ip6_onlink(app, u->port, uc->next_hop.a, u->wan_src);
+	if (health_changed) {
+		nep_health_init(&u->health, &uc->health, nep_now_ns());
+		if (uc->health.n_targets == 0)
+			nep_health_set_target_addr(&u->health, 0, &uc->next_hop);
+	}
+}
+
+void
+nep_uplinks_publish(struct nep_app *app)
+{
+	const struct nep_snapshot *s = app->snap;
+	struct nep_uplink_view v6[NEP_MAX_UPLINKS], v4[NEP_MAX_UPLINKS];
+	struct nep_steer_state *st, *old;
+	unsigned n6 = 0, n4 = 0, i;
+
+	st = rte_zmalloc("nep_steer", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL) {
+		NEP_LOG(ERR, "out of memory publishing the uplink state");
+		return;
+	}
+	for (i = 0; i < NEP_MAX_UPLINKS; i++) {
+		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_uplink_fwd *f = &st->up[i];
+		struct nep_uplink_view v;
+
+		if (!u->in_use)
+			continue;
+		st->n_slots = i + 1;
+		f->port = (uint8_t)u->port;
+		f->port_id = app->ports[u->port].id;
+		memcpy(f->nh6, u->conf.next_hop.a, 16);
+		f->has_v4 = u->conf.next_hop4.family == AF_INET;
+		memcpy(f->nh4, u->conf.next_hop4.a, 4);
+		if (s->cfg->has_steering && s->cfg->steering.n_inside > 0)
+			nep_nptv6_init(&f->npt, &s->cfg->steering.inside[0],
+				&u->conf.delegated);
+		v.id = (uint8_t)i;
+		v.role = u->conf.role;
+		v.weight = u->weight;
+		v.healthy = (!u->conf.health.enabled ||
+				    nep_health_is_up(&u->health)) &&
+			app->ports[u->port].link_up;
+		v.admin_up = u->admin_up;
+		if (v.healthy && v.admin_up) {
+			st->usable6 |= 1u << i;
+			if (f->has_v4)
+				st->usable4 |= 1u << i;
+		}
+		v6[n6++] = v;
+		if (f->has_v4)
+			v4[n4++] = v;
+	}
+	st->flush_tsc = app->age.flush_tsc;
+	st->flush_mask = app->age.flush_mask;
+	nep_uplink_pool_build(v6, n6, &st->pool6);
+	nep_uplink_pool_build(v4, n4, &st->pool4);
+	old = app->steer;
+	__atomic_store_n(&app->steer, st, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
+		rte_free(old);
+	}
+}
+
+int
+nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s,
+	char *err, size_t errlen)
+{
+	const struct nep_config *cfg = s->cfg;
+	bool keep[NEP_MAX_UPLINKS] = { false };
+	unsigned i;
+
+	(void)err;
+	(void)errlen;
+	for (i = 0; i < cfg->n_uplinks; i++) {
+		unsigned slot = s->slot_of_cfg[i];
+		bool fresh = !app->uplinks[slot].in_use;
+		slot_configure(app, slot, &cfg->uplinks[i], fresh);
+		keep[slot] = true;
+	}
+	for (i = 0; i < NEP_MAX_UPLINKS; i++)
+		if (app->uplinks[i].in_use && !keep[i]) {
+			/* Removed: its flows re-select; the slot stays
+			 * reserved until restart so no flow is misrouted. */
+			app->uplinks[i].admin_up = false;
+			app->uplinks[i].conf.role = NEP_UPLINK_EXCLUDED;
+			char old[NEP_NAME_MAX];
+			memcpy(old, app->uplinks[i].name, sizeof(old));
+			snprintf(app->uplinks[i].name, NEP_NAME_MAX, "%.20s~rm",
+				old);
+		}
+	return 0;
+}
+
+int
+nep_uplinks_init(struct nep_app *app)
+{
+	const struct nep_config *cfg = app->cfg;
+	char name[RTE_HASH_NAMESIZE];
+	char err[128];
+
+	app->tsc_hz = rte_get_tsc_hz();
+	if (!cfg->has_steering) {
+		nep_uplinks_apply_config(app, app->snap, err, sizeof(err));
+		nep_uplinks_publish(app);
+		return 0;
+	}
+	app->age.idle_tsc = app->tsc_hz * cfg->steering.flow_timeout_s;
+	app->age.fin_idle_tsc = app->tsc_hz * cfg->steering.flow_fin_timeout_s;
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		uint32_t size = cfg->steering.flow_table_size / app->n_workers;
+		snprintf(name, sizeof(name), "nep_flows_%u", w);
+		app->workers[w].flows = nep_flow_table_create(name,
+			size < 1024 ? 1024 : size, (int)rte_socket_id());
+		if (app->workers[w].flows == NULL) {
+			NEP_LOG(ERR, "cannot allocate a flow table of %u "
+				"entries: %s", size, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	nep_uplinks_apply_config(app, app->snap, err, sizeof(err));
+	nep_uplinks_publish(app);
+	return 0;
+}
+
+static void
+send_probe(struct nep_app *app, unsigned slot, unsigned target, uint32_t seq)
+{
+	struct nep_uplink_rt *u = &app->uplinks[slot];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
+	const uint8_t *dst = u->conf.health.n_targets ?
+		u->conf.health.targets[target].a : u->conf.next_hop.a;
+	uint8_t *f;
+	uint32_t len;
+
+	if (m == NULL) {
+		app->stats[rte_lcore_id()].drops[NEP_DROP_NO_MBUF]++;
+		return;
+	}
+	m->hash.usr = 0;
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	len = nep_icmp6_build_echo(f + 14, 256, u->wan_src, dst,
+		(uint16_t)(PROBE_ID_BASE + slot), (uint16_t)seq, PROBE_PAYLOAD);
+	m->data_len = m->pkt_len = 14 + len;
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	nep_ctl_send_via(app, m, app->ports[u->port].id, 6, u->conf.next_hop.a);
+}
+
+bool
+nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
+	const struct nep_pkt_info *pi)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv6_hdr *ip6 =
+		(const struct rte_ipv6_hdr *)(f + pi->l3_off);
+	const uint8_t *icmp = f + pi->l4_off;
+	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]);
+	uint16_t seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+	unsigned slot = (unsigned)(id - PROBE_ID_BASE);
+	struct nep_uplink_rt *u;
+
+	if (id < PROBE_ID_BASE || slot >= NEP_MAX_UPLINKS)
+		return false;
+	u = &app->uplinks[slot];
+	if (!u->in_use || u->port != port)
+		return false;
+	for (unsigned t = 0; t < RTE_MAX(u->conf.health.n_targets, 1u); t++) {
+		const uint8_t *a = u->conf.health.n_targets ?
+			u->conf.health.targets[t].a : u->conf.next_hop.a;
+		if (memcmp(a, ip6->src_addr, 16) == 0) {
+			nep_health_reply(&u->health, t, seq, nep_now_ns());
+			break;
+		}
+	}
+	rte_pktmbuf_free(m);
+	return true;
+}
+
+void
+nep_uplinks_link_change(struct nep_app *app, unsigned port, bool up)
+{
+	bool changed = false;
+
+	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
+		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_health_event ev;
+
+		if (!u->in_use || u->port != port)
+			continue;
+		if (!up && nep_health_link_down(&u->health, nep_now_ns(), &ev)) {
+			add_event(app, i, &ev);
+			changed = true;
+		} else if (up) {
+			nep_health_link_up(&u->health, nep_now_ns());
+		}
+	}
+	if (changed)
+		nep_uplinks_publish(app);
+}
+
+void
+nep_uplinks_run(struct nep_app *app, uint64_t now_ns)
+{
+	bool changed = false;
+
+	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
+		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_health_event ev;
+
+		if (!u->in_use || !u->conf.health.enabled)
+			continue;
+		if (now_ns >= nep_health_next_probe_ns(&u->health) &&
+			app->ports[u->port].link_up) {
+			u->seq = (u->seq + 1) & 0xffff;
+			for (unsigned t = 0;
+				t < RTE_MAX(u->conf.health.n_targets, 1u); t++) {
+				nep_health_probe_sent(&u->health, t, u->seq,
+					now_ns);
+				send_probe(app, i, t, u->seq);
+			}
+		}
+		while (nep_health_tick(&u->health, now_ns, &ev)) {
+			add_event(app, i, &ev);
+			changed = true;
+		}
+	}
+	if (changed)
+		nep_uplinks_publish(app);
+}
+
+/*
+ * Aging: walk the workers' entry arrays a chunk at a time (read-only),
+ * post idle positions to their owners, and count live flows per uplink.
+ */
+void
+nep_flows_scan(struct nep_app *app, uint64_t now_ns)
+{
+	static unsigned worker, pos;
+	static uint64_t counts[NEP_MAX_UPLINKS];
+	uint64_t now_tsc = rte_rdtsc();
+	struct nep_flow_table *t;
+	uint32_t end, max;
+
+	(void)now_ns;
+	if (app->n_workers == 0 || app->workers[0].flows == NULL)
+		return;
+	t = app->workers[worker].flows;
+	max = rte_hash_max_key_id(t->h) + 1;
+	end = RTE_MIN(pos + SCAN_CHUNK, max);
+	for (; pos < end; pos++) {
+		const struct nep_flow_entry *e = &t->e[pos];
+		if (e->last_tsc == 0)
+			continue;
+		if (nep_flow_expired(e, now_tsc, &app->age)) {
+			if (rte_ring_sp_enqueue(t->expire,
+				    (void *)(uintptr_t)pos) != 0)
+				break; /* owner busy: resume here next time */
+			continue;
+		}
+		if (e->uplink < NEP_MAX_UPLINKS)
+			counts[e->uplink]++;
+	}
+	if (pos < max)
+		return;
+	pos = 0;
+	if (++worker < app->n_workers)
+		return;
+	worker = 0;
+	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
+		app->uplinks[i].flows = counts[i];
+		counts[i] = 0;
+	}
+}
+
+/*
+ * Flush the flows of one uplink slot (or all, slot < 0). Workers drop a
+ * flushed entry on its next packet; the aging scan reaps the idle ones.
+ * Returns how many live flows matched.
+ */
+uint64_t
+nep_flows_flush(struct nep_app *app, int slot)
+{
+	uint64_t n = 0;
+
+	app->age.flush_mask = slot < 0 ? 0xffffffffu : 1u << slot;
+	app->age.flush_tsc = rte_rdtsc();
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const struct nep_flow_table *t = app->workers[w].flows;
+		if (t == NULL)
+			continue;
+		uint32_t max = rte_hash_max_key_id(t->h) + 1;
+		for (uint32_t pos = 0; pos < max; pos++)
+			if (t->e[pos].last_tsc != 0 &&
+				nep_flow_flushed(&t->e[pos], &app->age))
+				n++;
+	}
+	nep_uplinks_publish(app);
+	return n;
+}
+
+int
+nep_reload(struct nep_app *app, char *err, size_t errlen)
+{
+	struct nep_config_error cerr;
+	struct nep_config *cfg;
+	struct nep_snapshot *s;
+	unsigned i;
+
+	cfg = nep_config_load(app->config_path,
+		app->drivers_dir[0] ? app->drivers_dir : NULL, &cerr);
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s", cerr.msg);
+		return -1;
+	}
+	/* Ports and EAL settings need a restart; refuse rather than lie. */
+	if (cfg->n_ports != app->cfg->n_ports)
+		goto ports_changed;
+	for (i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, app->cfg->ports[i].name) ||
+			strcmp(cfg->ports[i].devargs, app->cfg->ports[i].devargs) ||
+			cfg->ports[i].role != app->cfg->ports[i].role)
+			goto ports_changed;
+	if (cfg->has_steering != app->cfg->has_steering) {
+		snprintf(err, errlen, "turning steering on or off needs a "
+			"restart");
+		nep_config_free(cfg);
+		return -1;
+	}
+	s = nep_snapshot_build(app, cfg, err, errlen);
+	if (s == NULL) {
+		nep_config_free(cfg);
+		return -1;
+	}
+	nep_uplinks_apply_config(app, s, err, errlen);
+	nep_snapshot_publish(app, s);
+	nep_uplinks_publish(app);
+	if (cfg->has_steering) {
+		app->age.idle_tsc = app->tsc_hz * cfg->steering.flow_timeout_s;
+		app->age.fin_idle_tsc =
+			app->tsc_hz * cfg->steering.flow_fin_timeout_s;
+	}
+	NEP_LOG(NOTICE, "configuration reloaded from %s", app->config_path);
+	return 0;
+ports_changed:
+	snprintf(err, errlen, "%s: ports changed: port changes need a restart",
+		app->config_path);
+	nep_config_free(cfg);
+	return -1;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow table. One table per worker: RSS (or the single worker) gives each
+ * LAN-side flow to one worker, which alone inserts and deletes its entries,
+ * so the hot path needs no atomics or locks. Inbound traffic needs no flow
+ * state (NPTv6 is stateless), so affinity is only needed one way.
+ *
+ * Aging is decided on the control lcore, which scans the entry arrays
+ * read-only and posts expired positions on the owner's ring; the worker
+ * re-checks and deletes. Control-lcore readers (show flows) only copy
+ * plain counters and tolerate an entry being reused under them.
+ */
+#ifndef NEP_FLOW_H
+#define NEP_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_ring.h>
+
+#include "nep_pkt.h"
+
+struct nep_flow_key {
+	uint8_t src[16];	/* IPv4 in [0..3], rest zero */
+	uint8_t dst[16];
+	uint16_t sport;		/* TCP/UDP port, or ICMP echo identifier */
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t family;		/* 4 or 6 */
+	uint16_t pad;
+} __attribute__((packed));
+
+#define NEP_FLOW_UPLINK_BYPASS 0xff	/* routed plainly, not steered */
+
+#define NEP_FLOW_F_FIN 0x01		/* TCP FIN or RST seen */
+
+/* last_tsc == 0 marks a free slot (what the control lcore's scans use). */
+struct nep_flow_entry {
+	struct nep_flow_key key;	/* copy, so readers never touch the hash */
+	uint64_t created_tsc;
+	uint64_t last_tsc;
+	uint64_t packets;
+	uint64_t bytes;
+	uint16_t policy;	/* policy index + 1, 0 = none (balanced) */
+	uint8_t uplink;		/* uplink slot or NEP_FLOW_UPLINK_BYPASS */
+	uint8_t flags;
+	uint32_t moves;		/* times re-selected after a failure */
+};
+
+struct nep_flow_table {
+	struct rte_hash *h;
+	struct nep_flow_entry *e;	/* indexed by hash position */
+	struct rte_ring *expire;	/* control -> owner: positions */
+	uint32_t size;
+	uint64_t inserts, deletes, full;
+};
+
+struct nep_flow_table *nep_flow_table_create(const char *name, uint32_t size,
+	int socket);
+void nep_flow_table_free(struct nep_flow_table *t);
+
+/* Memory the table uses, for the benchmark's bytes-per-flow figure. */
+size_t nep_flow_table_memsize(uint32_t size);
+
+/*
+ * Fill key from a parsed packet. ICMP echo uses its identifier as sport;
+ * other ICMP and non-first fragments use (src, dst, proto).
+ * Returns the TCP flags byte (0 when not TCP).
+ */
+static inline uint8_t
+nep_flow_key_from_pkt(const uint8_t *frame, const struct nep_pkt_info *pi,
+	struct nep_flow_key *k)
+{
+	const uint8_t *l3 = frame + pi->l3_off;
+	const uint8_t *l4 = frame + pi->l4_off;
+	uint8_t tcp_flags = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->family = pi->family;
+	k->proto = pi->l4_proto;
+	if (pi->family == 6) {
+		memcpy(k->src, l3 + 8, 16);
+		memcpy(k->dst, l3 + 24, 16);
+	} else {
+		memcpy(k->src, l3 + 12, 4);
+		memcpy(k->dst, l3 + 16, 4);
+	}
+	if (!pi->has_l4)
+		return 0;
+	switch (pi->l4_proto) {
+	case NEP_PROTO_TCP:
+		tcp_flags = l4[13];
+		/* fall through */
+	case NEP_PROTO_UDP:
+		memcpy(&k->sport, l4, 2);
+		memcpy(&k->dport, l4 + 2, 2);
+		break;
+	case NEP_PROTO_ICMPV6:
+		if (l4[0] == NEP_ICMP6_ECHO_REQUEST ||
+			l4[0] == NEP_ICMP6_ECHO_REPLY)
+			memcpy(&k->sport, l4 + 4, 2);
+		break;
+	case NEP_PROTO_ICMP:
+		if (l4[0] == NEP_ICMP4_ECHO_REQUEST ||
+			l4[0] == NEP_ICMP4_ECHO_REPLY)
+			memcpy(&k->sport, l4 + 4, 2);
+		break;
+	default:
+		break;
+	}
+	return tcp_flags;
+}
+
+/* Aging parameters, and a pending "flush flows" (see nep_flow_flushed). */
+struct nep_flow_age {
+	uint64_t idle_tsc;
+	uint64_t fin_idle_tsc;
+	uint64_t flush_tsc;	/* entries created before it ... */
+	uint32_t flush_mask;	/* ... on these uplinks (bit 31: routed) */
+};
+
+static inline bool
+nep_flow_flushed(const struct nep_flow_entry *e, const struct nep_flow_age *a)
+{
+	return e->created_tsc < a->flush_tsc &&
+		((a->flush_mask >> (e->uplink & 31)) & 1);
+}
+
+static inline bool
+nep_flow_expired(const struct nep_flow_entry *e, uint64_t now_tsc,
+	const struct nep_flow_age *a)
+{
+	uint64_t limit = (e->flags & NEP_FLOW_F_FIN) ? a->fin_idle_tsc :
+						       a->idle_tsc;
+	return now_tsc - e->last_tsc > limit || nep_flow_flushed(e, a);
+}
+
+/* Worker (owner) side: delete the positions the control lcore posted. */
+void nep_flow_reap(struct nep_flow_table *t, uint64_t now_tsc,
+	const struct nep_flow_age *a);
+
+#endif /* NEP_FLOW_H */

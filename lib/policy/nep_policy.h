@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Policy classification with rte_acl: the ordered policy list (first match
+ * wins) and the excluded destinations compile into one ACL context per
+ * address family, so classifying a new flow costs the same with 10 or
+ * 1000 rules. Only flow-table misses are classified.
+ */
+#ifndef NEP_POLICY_H
+#define NEP_POLICY_H
+
+#include <stdint.h>
+
+#include <rte_acl.h>
+
+#include "nep_config.h"
+
+/* Classifier result: 0 no policy (balanced), i + 1 policy i, or excluded. */
+#define NEP_POLICY_NONE 0u
+#define NEP_POLICY_EXCLUDED 0xffffu
+
+/* ACL input, built per new flow; addresses and ports in network order. */
+struct nep_acl_in {
+	uint8_t proto;
+	uint8_t pad0[3];
+	uint8_t dscp;
+	uint8_t pad1[3];
+	uint8_t src[16];	/* IPv4 in [0..3] */
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+};
+
+struct nep_classifier {
+	struct rte_acl_ctx *acl6;
+	struct rte_acl_ctx *acl4;
+	unsigned n_rules6, n_rules4;
+};
+
+/* Build from steering config. Returns 0 or -1 with err. */
+int nep_classifier_build(struct nep_classifier *c,
+	const struct nep_steering_conf *st, unsigned generation, char *err,
+	size_t errlen);
+void nep_classifier_free(struct nep_classifier *c);
+
+/* Classify n inputs of one family; results[i] as above. */
+static inline void
+nep_classify(const struct nep_classifier *c, uint8_t family,
+	const uint8_t **in, uint32_t *results, unsigned n)
+{
+	struct rte_acl_ctx *ctx = family == 6 ? c->acl6 : c->acl4;
+
+	if (ctx == NULL) {
+		for (unsigned i = 0; i < n; i++)
+			results[i] = NEP_POLICY_NONE;
+		return;
+	}
+	rte_acl_classify(ctx, in, results, n, 1);
+}
+
+#endif /* NEP_POLICY_H */

@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Neighbour resolution of a WAN next hop, completed within one run.
+
+The gateway has no static entry. lan0 receives an IPv6 and an IPv4 packet
+for remote destinations; neptune must hold them (queued, state incomplete)
+and solicit the gateway: an NS to its solicited-node multicast group and an
+ARP request to broadcast. wan1's input is a FIFO, so the gateway's answers
+(an NA and an ARP reply) are given only after the test saw the entries
+incomplete with one packet queued each; then both packets must leave on
+wan1 with the learnt MAC.
+
+While the FIFO is open and empty the worker blocks inside the pcap PMD's
+read, so the solicitations reach out1.pcap only once the FIFO is fed and
+closed; the control lcore (and the management socket) keeps running.
+"""
+from dp_packets import (ARP, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+                        ICMPv6NDOptSrcLLAddr, IPv6, from_gw, from_host,
+                        mcast_mac, routed, solicited_node, udp4, udp6)
+from neptune_dp import (GW4, GW6, GW_MAC, HOST6, HOST_MAC, WAN1_MAC, WAN4,
+                        WAN6, assert_frame, assert_frames)
+from scapy.layers.l2 import Ether
+
+OUT6 = udp6(sport=45001, data=b"waiting for the gateway v6")
+OUT4 = udp4(sport=45002, data=b"waiting for the gateway v4")
+
+NS = Ether(src=WAN1_MAC, dst=mcast_mac(solicited_node(GW6))) / \
+    IPv6(src=WAN6, dst=solicited_node(GW6), hlim=255) / ICMPv6ND_NS(tgt=GW6) / \
+    ICMPv6NDOptSrcLLAddr(lladdr=WAN1_MAC)
+ARP_REQ = Ether(src=WAN1_MAC, dst="ff:ff:ff:ff:ff:ff") / \
+    ARP(op=1, hwsrc=WAN1_MAC, psrc=WAN4, hwdst="00:00:00:00:00:00", pdst=GW4)
+
+NA = from_gw() / IPv6(src=GW6, dst=WAN6, hlim=255) / \
+    ICMPv6ND_NA(R=1, S=1, O=1, tgt=GW6) / ICMPv6NDOptDstLLAddr(lladdr=GW_MAC)
+ARP_REPLY = from_gw() / \
+    ARP(op=2, hwsrc=GW_MAC, psrc=GW4, hwdst=WAN1_MAC, pdst=WAN4)
+
+# Only the LAN host is static; the gateway must be resolved. A long
+# retransmission interval keeps it to one solicitation each.
+NEIGH_CFG = {"neighbors": {
+    "retrans_ms": 60000,
+    "static": [{"port": "lan0", "address": HOST6, "mac": HOST_MAC}]}}
+
+
+def _nb(dp, addr):
+    return dp.neighbor("wan1", addr)
+
+
+def test_neighbor_resolution(dataplane):
+    dp = dataplane(inputs={"lan0": [from_host() / OUT6, from_host() / OUT4]},
+                   extra_cfg=NEIGH_CFG, fifo_ports=["wan1"]).start()
+    dp.wait_idle()
+
+    # Held, not dropped: one packet queued on each incomplete entry.
+    n6, n4 = _nb(dp, GW6), _nb(dp, GW4)
+    assert n6 is not None and n4 is not None, dp.neighbors()
+    for n in (n6, n4):
+        assert n["state"] == "incomplete" and n["queued"] == 1 \
+            and n["mac"] == "-", n
+    held = dp.drops()
+    assert {k: v for k, v in held.items() if v} == {}, held
+
+    # The gateway answers.
+    dp.feed("wan1", [NA, ARP_REPLY])
+    dp.close_feed("wan1")
+    dp.wait_idle()
+    for addr in (GW6, GW4):
+        n = _nb(dp, addr)
+        assert n["state"] == "reachable" and n["queued"] == 0 and \
+            n["mac"].lower() == GW_MAC, n
+    r = dp.stop()
+
+    out = r.outputs["wan1"]
+    fwd6 = routed(Ether(src=WAN1_MAC, dst=GW_MAC), OUT6)
+    fwd4 = routed(Ether(src=WAN1_MAC, dst=GW_MAC), OUT4)
+    assert_frames(out, [NS, ARP_REQ, fwd6, fwd4], "wan1 output", ordered=False)
+    # Each solicitation went out before the packet it held.
+    assert out.index(bytes(NS)) < out.index(bytes(fwd6))
+    assert out.index(bytes(ARP_REQ)) < out.index(bytes(fwd4))
+    assert_frame(out[0], NS, "first frame on wan1 (NS for the gateway)")
+    assert r.outputs["lan0"] == []
+    assert r.nonzero_drops() == {}
