@@ -225,6 +225,16 @@ ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 		nep_neigh_resolve(app->neigh, &k, m, nep_now_ms(), &neigh_ops);
 }
 
+int32_t
+nep_ctl_neigh_pin(struct nep_app *app, uint16_t port_id, uint8_t family,
+	const uint8_t *addr)
+{
+	struct nep_neigh_key k;
+
+	nep_neigh_key_set(&k, port_id, family, addr);
+	return nep_neigh_pin(app->neigh, &k, nep_now_ms(), &neigh_ops);
+}
+
 /* Send m (IP at offset 14) to next hop nh on a given port. */
 void
 nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,

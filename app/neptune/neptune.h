@@ -109,6 +109,7 @@ struct nep_uplink_fwd {
 	uint8_t has_v4;
 	uint8_t nh6[16];
 	uint8_t nh4[4];
+	int32_t nh6_pos, nh4_pos;	/* pinned neighbour entries, or -1 */
 	struct nep_nptv6 npt;		/* inside[0] <-> delegated prefix */
 };
 
@@ -246,6 +247,8 @@ uint64_t nep_flows_flush(struct nep_app *app, int slot);
 int nep_reload(struct nep_app *app, char *err, size_t errlen);
 
 /* control.c, for modules that originate packets */
+int32_t nep_ctl_neigh_pin(struct nep_app *app, uint16_t port_id,
+	uint8_t family, const uint8_t *addr);
 void nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,
 	uint8_t family, const uint8_t *nh);
 

@@ -128,6 +128,10 @@ nep_uplinks_publish(struct nep_app *app)
 		memcpy(f->nh6, u->conf.next_hop.a, 16);
 		f->has_v4 = u->conf.next_hop4.family == AF_INET;
 		memcpy(f->nh4, u->conf.next_hop4.a, 4);
+		/* Pinned, so workers read the MAC without a hash lookup. */
+		f->nh6_pos = nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6);
+		f->nh4_pos = f->has_v4 ?
+			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
 		if (s->cfg->has_steering && s->cfg->steering.n_inside > 0)
 			nep_nptv6_init(&f->npt, &s->cfg->steering.inside[0],
 				&u->conf.delegated);

@@ -118,7 +118,7 @@ steered_out(struct nep_worker *w, const struct nep_steer_state *st,
 {
 	const struct nep_uplink_fwd *uf = &st->up[u];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	struct nep_neigh_key k;
+	int32_t npos;
 	uint64_t mac;
 
 	if (unlikely(pi->l3_len > w->app->ports[uf->port].mtu)) {
@@ -144,13 +144,13 @@ steered_out(struct nep_worker *w, const struct nep_steer_state *st,
 			drop(w, m, NEP_DROP_NPT_UNMAPPABLE);
 			return;
 		}
-		nep_neigh_key_set(&k, uf->port_id, 6, uf->nh6);
+		npos = uf->nh6_pos;
 	} else {
-		nep_neigh_key_set(&k, uf->port_id, 4, uf->nh4);
+		npos = uf->nh4_pos;
 	}
 	w->stats->up_tx_pkts[u]++;
 	w->stats->up_tx_bytes[u] += pi->l3_len;
-	mac = nep_neigh_lookup(w->app->neigh, &k);
+	mac = likely(npos >= 0) ? nep_neigh_mac_at(w->app->neigh, npos) : 0;
 	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
 		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG |
 				(u + 1) << NEP_PUNT_UPLINK_SHIFT);

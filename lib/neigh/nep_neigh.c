@@ -120,6 +120,14 @@ delete_entry(struct nep_neigh_table *t, int pos,
 	struct nep_neigh_ctl *c = &t->ctl[pos];
 
 	drop_queue(c, NEP_DROP_NEIGH_FAILED, ops);
+	if (c->pinned) {
+		/* Keep the key (its position is cached): forget the MAC and
+		 * resolve again on the next timer. */
+		set_mac(t, pos, 0);
+		c->state = NEP_NEIGH_FAILED;
+		c->probes = 0;
+		return;
+	}
 	/* Invalidate first: a reader still holding pos sees "unresolved". */
 	set_mac(t, pos, 0);
 	rte_hash_del_key(t->h, &c->key);
@@ -144,6 +152,7 @@ get_or_create(struct nep_neigh_table *t, const struct nep_neigh_key *k,
 	c->key = *k;
 	c->state = NEP_NEIGH_INCOMPLETE;
 	c->probes = 0;
+	c->pinned = 0;
 	c->n_queued = 0;
 	set_mac(t, pos, 0);
 	return pos;
@@ -241,6 +250,27 @@ nep_neigh_add_static(struct nep_neigh_table *t, const struct nep_neigh_key *k,
 	return 0;
 }
 
+int32_t
+nep_neigh_pin(struct nep_neigh_table *t, const struct nep_neigh_key *k,
+	uint64_t now_ms, const struct nep_neigh_ops *ops)
+{
+	bool created;
+	int pos = get_or_create(t, k, &created);
+	struct nep_neigh_ctl *c;
+
+	if (pos < 0)
+		return pos;
+	c = &t->ctl[pos];
+	c->pinned = 1;
+	if (created) {
+		c->changed_ms = now_ms;
+		c->probes = 1;
+		c->next_ms = now_ms + t->p.retrans_ms;
+		ops->solicit(ops->arg, k, NULL);
+	}
+	return pos;
+}
+
 void
 nep_neigh_tick(struct nep_neigh_table *t, uint64_t now_ms,
 	const struct nep_neigh_ops *ops)
@@ -287,6 +317,15 @@ nep_neigh_tick(struct nep_neigh_table *t, uint64_t now_ms,
 			}
 			break;
 		case NEP_NEIGH_FAILED:
+			if (c->pinned) {
+				/* Keep trying: an uplink's next hop. */
+				c->state = NEP_NEIGH_INCOMPLETE;
+				c->probes = 1;
+				c->changed_ms = now_ms;
+				c->next_ms = now_ms + t->p.retrans_ms;
+				ops->solicit(ops->arg, &c->key, NULL);
+				break;
+			}
 			/* Forget it; the next packet starts afresh. */
 			delete_entry(t, pos, ops);
 			break;

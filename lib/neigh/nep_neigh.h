@@ -45,6 +45,7 @@ struct nep_neigh_ctl {
 	struct nep_neigh_key key;
 	uint8_t state;
 	uint8_t probes;
+	uint8_t pinned;		/* never deleted: its position is cached */
 	uint16_t n_queued;
 	uint64_t changed_ms;	/* last state change */
 	uint64_t next_ms;	/* next timer */
@@ -103,7 +104,22 @@ nep_neigh_lookup(const struct nep_neigh_table *t, const struct nep_neigh_key *k)
 	return __atomic_load_n(&t->mac[pos], __ATOMIC_ACQUIRE);
 }
 
+/* Worker side, for a pinned entry whose position the caller cached. */
+static inline uint64_t
+nep_neigh_mac_at(const struct nep_neigh_table *t, int32_t pos)
+{
+	return __atomic_load_n(&t->mac[pos], __ATOMIC_ACQUIRE);
+}
+
 /* ---- control lcore only ---- */
+
+/*
+ * Create (and start resolving) an entry that is never deleted, so its
+ * position can be cached by the data plane (uplink next hops). Failed
+ * resolution only invalidates its MAC. Returns the position or < 0.
+ */
+int32_t nep_neigh_pin(struct nep_neigh_table *t, const struct nep_neigh_key *k,
+	uint64_t now_ms, const struct nep_neigh_ops *ops);
 
 /* Hold m until k resolves (soliciting if needed); drops when full/failed. */
 void nep_neigh_resolve(struct nep_neigh_table *t, const struct nep_neigh_key *k,

@@ -14,11 +14,13 @@ While the FIFO is open and empty the worker blocks inside the pcap PMD's
 read, so the solicitations reach out1.pcap only once the FIFO is fed and
 closed; the control lcore (and the management socket) keeps running.
 """
-from dp_packets import (ARP, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
-                        ICMPv6NDOptSrcLLAddr, IPv6, from_gw, from_host,
-                        mcast_mac, routed, solicited_node, udp4, udp6)
-from neptune_dp import (GW4, GW6, GW_MAC, HOST6, HOST_MAC, WAN1_MAC, WAN4,
-                        WAN6, assert_frame, assert_frames)
+from dp_packets import (ARP, ICMP, ICMPv6ND_NA, ICMPv6ND_NS,
+                        ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr,
+                        ICMPv6TimeExceeded, IPv6, from_gw, from_host,
+                        icmp4_error, icmp6_error, mcast_mac, routed,
+                        solicited_node, udp4, udp6)
+from neptune_dp import (GW4, GW6, GW_MAC, HOST4, HOST6, HOST_MAC, WAN1_MAC,
+                        WAN4, WAN6, assert_frame, assert_frames)
 from scapy.layers.l2 import Ether
 
 OUT6 = udp6(sport=45001, data=b"waiting for the gateway v6")
@@ -39,7 +41,8 @@ ARP_REPLY = from_gw() / \
 # retransmission interval keeps it to one solicitation each.
 NEIGH_CFG = {"neighbors": {
     "retrans_ms": 60000,
-    "static": [{"port": "lan0", "address": HOST6, "mac": HOST_MAC}]}}
+    "static": [{"port": "lan0", "address": HOST6, "mac": HOST_MAC},
+               {"port": "lan0", "address": HOST4, "mac": HOST_MAC}]}}
 
 
 def _nb(dp, addr):
@@ -80,3 +83,39 @@ def test_neighbor_resolution(dataplane):
     assert_frame(out[0], NS, "first frame on wan1 (NS for the gateway)")
     assert r.outputs["lan0"] == []
     assert r.nonzero_drops() == {}
+
+
+
+def test_neighbor_queue_full(run_dataplane):
+    """queue_len 1: the first packet for the unresolved gateway is held, the
+    second is dropped as neigh_queue_full. An ICMP error originated right
+    after (for an expired third packet) must not be affected by that: exact
+    bytes, hop limit/TTL 64. Both families."""
+    pk6 = [udp6(sport=46001, data=b"held"), udp6(sport=46002, data=b"dropped"),
+           udp6(sport=46003, hlim=1, data=b"expired")]
+    pk4 = [udp4(sport=46011, data=b"held"), udp4(sport=46012, data=b"dropped"),
+           udp4(sport=46013, ttl=1, data=b"expired")]
+    cfg = {"neighbors": dict(NEIGH_CFG["neighbors"], queue_len=1)}
+    r = run_dataplane(inputs={"lan0": [from_host() / p for p in pk6 + pk4]},
+                      extra_cfg=cfg)
+    for gw in (GW6, GW4):
+        n = [n for n in r.neighbors if n["address"] == gw]
+        assert len(n) == 1 and n[0]["state"] == "incomplete" and \
+            n[0]["queued"] == 1, r.neighbors
+    assert r.nonzero_drops() == {"neigh_queue_full": 2,
+                                 "hop_limit_exceeded": 2}, r.nonzero_drops()
+    assert_frames(r.outputs["wan1"], [NS, ARP_REQ], "wan1 output")
+    lan0 = r.outputs["lan0"]
+    assert len(lan0) == 2, lan0
+    errors = []
+    for what, ethertype, want in [
+            ("ICMPv6 time exceeded on lan0", b"\x86\xdd",
+             icmp6_error(ICMPv6TimeExceeded(code=0), pk6[2])),
+            ("ICMP time exceeded on lan0", b"\x08\x00",
+             icmp4_error(ICMP(type=11, code=0), pk4[2]))]:
+        try:
+            assert_frames([o for o in lan0 if o[12:14] == ethertype], [want],
+                          what)
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, "\n\n".join(errors)

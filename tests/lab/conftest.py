@@ -26,6 +26,8 @@ CLI = BUILD / "app" / "neptune-cli" / "neptune-cli"
 LAB_NAMESPACES = ["client", "isp1", "isp2", "isp3", "core", "srv1", "srv2",
                   "srv3", "srv-global-pref", "srv-global-bal"]
 LAB_TAPS = ["nep-lan", "nep-isp1", "nep-isp2", "nep-isp3"]
+# Root-namespace bridge and veth end of each tap (lab/lib.sh attach_tap).
+LAB_ROOT_LINKS = [f"{kind}-{t[4:]}" for t in LAB_TAPS for kind in ("nbr", "nve")]
 
 # Addresses (docs/lab.md).
 NEP_LAN6, NEP_LAN4 = "fd42:100:1::1", "192.0.2.1"
@@ -146,6 +148,25 @@ def port_counters(stats, name):
         pytest.fail(f"port {name}: no {e} in `show port stats --json`: {entry}")
 
 
+def lab_up(config, build=True):
+    """Run lab/up CONFIG (it tears down a previous lab first); fail the test
+    with lab/up's output if it fails. build=False skips lab/build."""
+    env = dict(os.environ)
+    if not build:
+        env["LAB_NO_BUILD"] = "1"
+    r = subprocess.run([str(LAB_DIR / "up"), str(config)], capture_output=True,
+                       text=True, timeout=1800, env=env)
+    if r.returncode != 0:
+        pytest.fail(f"lab/up {config} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+
+
+def lab_fail(isp, what):
+    """lab/fail ISP upstream|link|clear; fails the test if lab/fail does."""
+    r = subprocess.run([str(LAB_DIR / "fail"), isp, what], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, f"lab/fail {isp} {what} -> {r.returncode}\n{r.stdout}{r.stderr}"
+
+
 @pytest.fixture(scope="session")
 def lab(request):
     if os.geteuid() != 0:
@@ -160,16 +181,13 @@ def lab(request):
         r = subprocess.run([str(LAB_DIR / "down")], capture_output=True, text=True,
                            timeout=120)
         left = [n for n in _netns_list() if n in LAB_NAMESPACES]
-        taps = [t for t in LAB_TAPS if _link_exists(t)]
-        assert r.returncode == 0 and not left and not taps, \
-            f"lab/down rc={r.returncode}, namespaces left {left}, taps left {taps}\n" \
+        links = [t for t in LAB_TAPS + LAB_ROOT_LINKS if _link_exists(t)]
+        assert r.returncode == 0 and not left and not links, \
+            f"lab/down rc={r.returncode}, namespaces left {left}, links left {links}\n" \
             f"{r.stdout}{r.stderr}"
 
     request.addfinalizer(teardown)
-    r = subprocess.run([str(LAB_DIR / "up"), str(CONFIG)], capture_output=True,
-                       text=True, timeout=1800)
-    if r.returncode != 0:
-        pytest.fail(f"lab/up failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    lab_up(CONFIG)
     for tool in ("ping", "iperf3"):  # lab/build installs them
         if shutil.which(tool) is None:
             pytest.fail(f"missing tool: {tool}")
