@@ -173,18 +173,23 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 
 	if (ctx->json)
 		json_array_append_new(arr, json_pack(
-			"{s:i, s:s, s:[], s:I, s:I}", "lcore", main_lcore,
-			"role", "control", "queues", "tx_packets",
+			"{s:i, s:s, s:[], s:I, s:I, s:I}", "lcore", main_lcore,
+			"role", "control", "queues", "rx_packets",
+			(json_int_t)NEP_STAT(app, punted), "tx_packets",
 			(json_int_t)NEP_STAT(app, tx_pkts), "punted_in",
 			(json_int_t)NEP_STAT(app, punted)));
 	else
 		nep_buf_printf(ctx->out, "lcore %u: control (punted in %" PRIu64
-			")\n", main_lcore, NEP_STAT(app, punted));
+			", originated %" PRIu64 ")\n", main_lcore,
+			NEP_STAT(app, punted), NEP_STAT(app, tx_pkts));
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		const struct nep_worker *wk = &app->workers[w];
 		const struct nep_lcore_stats *st = &app->stats[wk->lcore_id];
 		const struct nep_lcore_stats *b = &app->stats_base[wk->lcore_id];
-		uint64_t polls = st->polls - b->polls;
+		uint64_t polls = st->polls - b->polls, tx = 0;
+
+		for (unsigned p = 0; p < app->n_ports; p++)
+			tx += st->port_tx[p] - b->port_tx[p];
 		double busy = polls ? 100.0 * (double)(st->busy_polls -
 			b->busy_polls) / (double)polls : 0.0;
 		json_t *qs = json_array();
@@ -204,10 +209,10 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 		}
 		if (ctx->json)
 			json_array_append_new(arr, json_pack(
-				"{s:i, s:s, s:o, s:I, s:f}", "lcore",
+				"{s:i, s:s, s:o, s:I, s:I, s:f}", "lcore",
 				wk->lcore_id, "role", "worker", "queues", qs,
 				"rx_packets", (json_int_t)(st->rx_pkts - b->rx_pkts),
-				"busy_pct", busy));
+				"tx_packets", (json_int_t)tx, "busy_pct", busy));
 		else {
 			json_decref(qs);
 			nep_buf_printf(ctx->out, "\n");

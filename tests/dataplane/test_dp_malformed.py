@@ -5,10 +5,10 @@ its named reason (lib/pkt/nep_drop.h), nothing is emitted for any of them,
 and the good packets sent after them are still forwarded."""
 import pytest
 
-from dp_packets import (ICMPv6EchoRequest, IP, IPv6, Raw, TCP, UDP, from_host,
-                        routed, udp4, udp6)
-from neptune_dp import (Dataplane, GW_MAC, HOST6, LAN6, REMOTE6, WAN1_MAC,
-                        assert_frames)
+from dp_packets import (ARP, ICMPv6EchoRequest, IP, IPv6, Raw, TCP, UDP,
+                        from_host, routed, udp4, udp6)
+from neptune_dp import (Dataplane, GW_MAC, HOST4, HOST6, LAN4, LAN6, REMOTE6,
+                        WAN1_MAC, assert_frames)
 from scapy.layers.inet6 import (IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop,
                                 PadN)
 from scapy.layers.l2 import Ether
@@ -104,6 +104,20 @@ CASES = [
     ("icmp6-checksum", _v6(_icmp6_bad_cksum()), "icmp_bad_checksum"),
     ("ip6-mcast-source", _v6(udp6(src="ff02::1", sport=44006)),
      "ip6_bad_source"),
+    # The rest of the parser's reasons, and unwanted multicast/broadcast.
+    ("ip4-truncated", e(IP4) + bytes(udp4(sport=44011))[:19], "ip4_truncated"),
+    ("ip4-version", _v4(bytes([0x65]) + bytes(udp4(sport=44012))[1:]),
+     "ip4_bad_version"),
+    ("ip4-loopback-source", _v4(udp4(src="127.0.0.1", sport=44013)),
+     "ip4_bad_source"),
+    ("arp-truncated", e(0x0806) + bytes(ARP(op=1, psrc=HOST4, pdst=LAN4))[:20],
+     "arp_malformed"),
+    ("ip6-mcast-dst", bytes(from_host(dst_mac="33:33:00:00:00:01") /
+                            udp6(dst="ff02::1", sport=44014)),
+     "multicast_unhandled"),
+    ("ip4-broadcast-dst", bytes(from_host(dst_mac="ff:ff:ff:ff:ff:ff") /
+                                udp4(dst="255.255.255.255", sport=44015)),
+     "multicast_unhandled"),
 ]
 
 GOOD6 = udp6(sport=44100, data=b"still forwarding v6")

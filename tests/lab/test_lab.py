@@ -1,15 +1,18 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Basic lab tests: plain routing through neptune (no multihoming yet)."""
+"""Basic lab tests: the lab itself, forwarding, neighbours, the CLI, ICMP
+errors. Multihoming (uplinks, steering, failover): test_multihoming.py."""
 import json
 import re
 import subprocess
 import textwrap
+import time
 
 import pytest
 
 from conftest import (CLIENT4, CLIENT6, GBAL4, GBAL6, GPREF4, GPREF6, ISP1_WAN4,
-                      ISP1_WAN6, NEP_LAN4, NEP_LAN6, SRV1_4, SRV1_6, wait_listen)
+                      ISP1_WAN6, NEP_LAN4, NEP_LAN6, SRV1_4, SRV1_6, lab_fail,
+                      wait_listen)
 
 
 def _ok(r, what):
@@ -21,6 +24,55 @@ def _ok(r, what):
 @pytest.mark.parametrize("dst", [GBAL6, GPREF6, SRV1_6, GBAL4, GPREF4, SRV1_4])
 def test_kernel_paths_from_isp1(lab, dst):
     _ok(lab.ping("isp1", dst, count=1), f"isp1 -> {dst} (kernel only)")
+
+
+def _link_up(lab, port):
+    ports = lab.cli_json("show", "ports")["ports"]
+    entry = next((p for p in ports if p.get("name") == port), None)
+    assert entry is not None, f"no port {port} in `show ports --json`: {ports}"
+    return bool(entry["link"]["up"])
+
+
+def _wait_link(lab, port, up, timeout=2.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if _link_up(lab, port) == up:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"port {port} link not {'up' if up else 'down'} after {timeout} s: "
+                f"{lab.cli('show', 'ports').stdout}")
+
+
+def test_ports_link_up(lab):
+    """The taps stay in the root namespace (bridged into the lab), so
+    net_tap reports their real link state: up."""
+    for port in ("lan0", "wan1", "wan2", "wan3"):
+        assert _link_up(lab, port), lab.cli("show", "ports").stdout
+
+
+def test_fail_link_is_seen_by_neptune(lab, request):
+    """lab/fail isp3 link sets nep-isp3 down in the root namespace; neptune
+    sees wan3's link go down and, after lab/fail isp3 clear, up again."""
+    request.addfinalizer(lambda: lab_fail("isp3", "clear"))
+    lab_fail("isp3", "link")
+    _wait_link(lab, "wan3", False)
+    r = lab.ping("isp3", "2001:db8:30:1::2", count=1, wait=1)
+    assert r.returncode != 0, "neptune's wan3 address answers with the link down"
+    lab_fail("isp3", "clear")
+    _wait_link(lab, "wan3", True)
+    _ok(lab.ping("isp3", "2001:db8:30:1::2", count=1, wait=2), "isp3 -> wan3 after clear")
+
+
+def test_fail_upstream_kernel(lab, request):
+    """lab/fail isp3 upstream: isp3 still answers (first hop), but forwards
+    nothing (srv3 cannot reach the core); clear restores forwarding."""
+    request.addfinalizer(lambda: lab_fail("isp3", "clear"))
+    lab_fail("isp3", "upstream")
+    _ok(lab.ping("srv3", "2001:db8:303:1::1", count=1), "srv3 -> isp3 (first hop)")
+    r = lab.ping("srv3", "2001:db8:30:ff::2", count=1, wait=1)
+    assert r.returncode != 0, "isp3 still forwards with the upstream failure injected"
+    lab_fail("isp3", "clear")
+    _ok(lab.ping("srv3", "2001:db8:30:ff::2", count=1), "srv3 -> core after clear")
 
 
 # -- neptune's own addresses -----------------------------------------------
