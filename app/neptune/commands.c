@@ -19,10 +19,14 @@
 
 #define APP(ctx) ((struct nep_app *)(ctx)->app)
 
+/* Lower case, as `ip link` prints it. */
 static const char *
 mac_str(const struct rte_ether_addr *m, char *buf, size_t len)
 {
-	rte_ether_format_addr(buf, (uint16_t)len, m);
+	const uint8_t *b = m->addr_bytes;
+
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+		b[3], b[4], b[5]);
 	return buf;
 }
 

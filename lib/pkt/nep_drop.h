@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Named drop reasons. Every packet neptune discards is counted under exactly
- * one of these, per lcore; `show drops` sums them.
+ * one of these, per lcore; `show drops` sums them. One exception is not a
+ * packet: icmp_error_ratelimited counts ICMP errors that were not sent (the
+ * packet that would have caused one is counted under its own reason).
  */
 #ifndef NEP_DROP_H
 #define NEP_DROP_H

@@ -31,8 +31,12 @@ l4_min_len(uint8_t proto)
 	}
 }
 
+/*
+ * more_frags: a first fragment with more to follow. Its UDP length covers
+ * the whole datagram, so it may exceed what this fragment carries.
+ */
 static enum nep_drop_reason
-check_l4(const uint8_t *l4, uint32_t avail, uint8_t proto)
+check_l4(const uint8_t *l4, uint32_t avail, uint8_t proto, bool more_frags)
 {
 	uint32_t need = l4_min_len(proto);
 
@@ -46,7 +50,7 @@ check_l4(const uint8_t *l4, uint32_t avail, uint8_t proto)
 	} else if (proto == NEP_PROTO_UDP) {
 		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)l4;
 		uint32_t ulen = rte_be_to_cpu_16(uh->dgram_len);
-		if (ulen < 8 || ulen > avail)
+		if (ulen < 8 || (ulen > avail && !more_frags))
 			return NEP_DROP_L4_TRUNCATED;
 	}
 	return NEP_DROP_NONE;
@@ -57,6 +61,7 @@ parse_ip6(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 {
 	const struct rte_ipv6_hdr *ip6;
 	uint32_t avail = len - pi->l3_off, plen, off, end;
+	bool more_frags = false;
 	uint8_t nh;
 	int n;
 
@@ -111,6 +116,7 @@ parse_ip6(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 				pi->l4_off = (uint16_t)(off + 8);
 				return NEP_DROP_NONE;
 			}
+			more_frags = (frame[off + 3] & 1) != 0;
 			break;
 		default:
 			goto upper;
@@ -124,7 +130,8 @@ upper:
 	pi->l4_proto = nh;
 	pi->l4_off = (uint16_t)off;
 	if (l4_min_len(nh) != 0) {
-		enum nep_drop_reason r = check_l4(frame + off, end - off, nh);
+		enum nep_drop_reason r = check_l4(frame + off, end - off, nh,
+			more_frags);
 		if (r != NEP_DROP_NONE)
 			return r;
 		pi->has_l4 = 1;
@@ -166,7 +173,9 @@ parse_ip4(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 	}
 	if (l4_min_len(pi->l4_proto) != 0) {
 		enum nep_drop_reason r = check_l4(frame + pi->l4_off,
-			pi->l3_off + tot - pi->l4_off, pi->l4_proto);
+			pi->l3_off + tot - pi->l4_off, pi->l4_proto,
+			(rte_be_to_cpu_16(ip->fragment_offset) &
+			 RTE_IPV4_HDR_MF_FLAG) != 0);
 		if (r != NEP_DROP_NONE)
 			return r;
 		pi->has_l4 = 1;

@@ -11,9 +11,10 @@ hop limit/TTL 64, quoting the offending packet as it was received (RFC 4443
 import pytest
 
 from dp_packets import (ICMP, ICMPv6DestUnreach, ICMPv6PacketTooBig,
-                        ICMPv6TimeExceeded, from_host, icmp4_error,
-                        icmp6_error, udp4, udp6)
-from neptune_dp import Dataplane, assert_drops, assert_frames
+                        ICMPv6TimeExceeded, IPv6, Raw, from_gw, from_host,
+                        icmp4_error, icmp6_error, udp4, udp6)
+from neptune_dp import (Dataplane, GW_MAC, HOST6, REMOTE6, WAN1_MAC, WAN6,
+                        assert_drops, assert_frames)
 
 
 def _run(inputs, **kw):
@@ -28,11 +29,19 @@ def _run(inputs, **kw):
 
 HLIM6 = udp6(hlim=1, sport=41001)
 TTL4 = udp4(ttl=1, sport=41002)
+# From the WAN side: the error goes back through the gateway, from wan1's
+# address.
+HLIM6_WAN = udp6(src=REMOTE6, dst=HOST6, hlim=1, sport=41003, dport=40000)
+# An ICMPv6 error that expires is not answered with another error.
+HLIM6_ERR = IPv6(src=HOST6, dst=REMOTE6, hlim=1) / \
+    ICMPv6DestUnreach(code=4) / Raw(bytes(udp6(src=REMOTE6, dst=HOST6)))
 
 
 @pytest.fixture(scope="module")
 def hoplimit():
-    return _run({"lan0": [from_host() / HLIM6, from_host() / TTL4]})
+    return _run({"lan0": [from_host() / HLIM6, from_host() / TTL4,
+                          from_host() / HLIM6_ERR],
+                 "wan1": [from_gw() / HLIM6_WAN]})
 
 
 def test_hop_limit_exceeded_ipv6(hoplimit):
@@ -48,10 +57,16 @@ def test_ttl_exceeded_ipv4(hoplimit):
                   [want], "ICMP time exceeded on lan0")
 
 
+def test_hop_limit_exceeded_from_wan(hoplimit):
+    want = icmp6_error(ICMPv6TimeExceeded(code=0), HLIM6_WAN, src=WAN6,
+                       dst=REMOTE6, eth_dst=GW_MAC, eth_src=WAN1_MAC)
+    assert_frames(hoplimit.outputs["wan1"], [want], "wan1 output")
+
+
 def test_hop_limit_counters(hoplimit):
-    assert_frames(hoplimit.outputs["wan1"], [], "wan1 output")
-    assert_drops(hoplimit, {"hop_limit_exceeded": 2})
-    assert hoplimit.stats["icmp_errors_sent"] == 2, hoplimit.stats
+    # 4 expired, 3 answered: no error about the ICMPv6 error.
+    assert_drops(hoplimit, {"hop_limit_exceeded": 4})
+    assert hoplimit.stats["icmp_errors_sent"] == 3, hoplimit.stats
 
 
 # -- no route ----------------------------------------------------------------
