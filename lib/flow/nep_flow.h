@@ -66,7 +66,8 @@ size_t nep_flow_table_memsize(uint32_t size);
 
 /*
  * Fill key from a parsed packet. ICMP echo uses its identifier as sport;
- * other ICMP and non-first fragments use (src, dst, proto).
+ * other ICMP and every fragment (the first one too, so all fragments of a
+ * datagram take the same uplink and source prefix) use (src, dst, proto).
  * Returns the TCP flags byte (0 when not TCP).
  */
 static inline uint8_t
@@ -87,7 +88,7 @@ nep_flow_key_from_pkt(const uint8_t *frame, const struct nep_pkt_info *pi,
 		memcpy(k->src, l3 + 12, 4);
 		memcpy(k->dst, l3 + 16, 4);
 	}
-	if (!pi->has_l4)
+	if (!pi->has_l4 || pi->fragmented)
 		return 0;
 	switch (pi->l4_proto) {
 	case NEP_PROTO_TCP:

@@ -38,8 +38,7 @@ nep_neigh_create(const char *name, const struct nep_neigh_params *p,
 		.key_len = sizeof(struct nep_neigh_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_socket_id(),
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct nep_neigh_table *t = calloc(1, sizeof(*t));
 	uint32_t slots, i;
@@ -47,6 +46,14 @@ nep_neigh_create(const char *name, const struct nep_neigh_params *p,
 	if (t == NULL)
 		return NULL;
 	t->p = *p;
+	/*
+	 * Lock-free readers only with RCU: in that mode rte_hash never frees
+	 * a deleted key itself, the QSBR defer queue does. Without qsv a
+	 * deleted key's slot would leak, so the plain mode frees it at once
+	 * (no concurrent readers then).
+	 */
+	if (qsv != NULL)
+		hp.extra_flag |= RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
 	t->h = rte_hash_create(&hp);
 	if (t->h == NULL)
 		goto fail;

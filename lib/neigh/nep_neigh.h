@@ -79,6 +79,10 @@ struct nep_neigh_table {
 	struct nep_neigh_params p;
 };
 
+/*
+ * qsv: the workers' QS variable; deleted keys are reclaimed after a grace
+ * period. NULL only when nothing looks up concurrently (tests, tools).
+ */
 struct nep_neigh_table *nep_neigh_create(const char *name,
 	const struct nep_neigh_params *p, struct rte_rcu_qsbr *qsv);
 void nep_neigh_free(struct nep_neigh_table *t, const struct nep_neigh_ops *ops);

@@ -108,6 +108,7 @@ parse_ip6(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 			if (off + 8 > end)
 				return NEP_DROP_IP6_BAD_EXT_CHAIN;
 			hlen = 8;
+			pi->fragmented = 1;
 			/* Offset != 0: no upper-layer header in this one. */
 			if ((rte_be_to_cpu_16(*(const uint16_t *)(frame + off +
 				     2)) & 0xfff8) != 0) {
@@ -167,6 +168,9 @@ parse_ip4(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 	pi->l3_len = (uint16_t)tot;
 	pi->l4_proto = ip->next_proto_id;
 	pi->l4_off = (uint16_t)(pi->l3_off + ihl);
+	if (rte_be_to_cpu_16(ip->fragment_offset) &
+		(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))
+		pi->fragmented = 1;
 	if (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) {
 		pi->frag = 1;
 		return NEP_DROP_NONE;

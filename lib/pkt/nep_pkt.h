@@ -53,6 +53,7 @@ struct nep_pkt_info {
 	uint8_t l4_proto;	/* upper-layer protocol after extension headers */
 	uint8_t has_l4;		/* the L4 header is present and complete */
 	uint8_t frag;		/* a non-first fragment: no L4 header */
+	uint8_t fragmented;	/* any fragment, first one included */
 };
 
 /*

@@ -8,7 +8,12 @@
 
 #include "nep_policy.h"
 
-/* Field layout: proto | dscp | src (4 or 1 words) | dst | sport,dport. */
+/*
+ * Field layout: proto | dscp | src (4 or 1 words) | dst | sport,dport.
+ * rte_acl reads the first byte alone and every other input group as 4
+ * consecutive bytes, so DSCP is a 4-byte bitmask over dscp + pad1 (zero in
+ * every input): a 1-byte field alone in its group matches nothing.
+ */
 enum {
 	F_PROTO,
 	F_DSCP,
@@ -49,7 +54,7 @@ defs6(struct rte_acl_field_def *d)
 	field(&d[n], RTE_ACL_FIELD_TYPE_BITMASK, 1, n, G_PROTO,
 		offsetof(struct nep_acl_in, proto));
 	n++;
-	field(&d[n], RTE_ACL_FIELD_TYPE_BITMASK, 1, n, G_DSCP,
+	field(&d[n], RTE_ACL_FIELD_TYPE_BITMASK, 4, n, G_DSCP,
 		offsetof(struct nep_acl_in, dscp));
 	n++;
 	for (i = 0; i < 4; i++, n++)
@@ -75,7 +80,7 @@ defs4(struct rte_acl_field_def *d)
 	field(&d[n], RTE_ACL_FIELD_TYPE_BITMASK, 1, n, 0,
 		offsetof(struct nep_acl_in, proto));
 	n++;
-	field(&d[n], RTE_ACL_FIELD_TYPE_BITMASK, 1, n, 1,
+	field(&d[n], RTE_ACL_FIELD_TYPE_BITMASK, 4, n, 1,
 		offsetof(struct nep_acl_in, dscp));
 	n++;
 	field(&d[n], RTE_ACL_FIELD_TYPE_MASK, 4, n, 2,
@@ -125,8 +130,8 @@ fill_rule(struct rte_acl_field *f, unsigned words, const struct nep_policy_conf 
 	if (dst_only != NULL) {
 		f[0].value.u8 = 0;
 		f[0].mask_range.u8 = 0;
-		f[1].value.u8 = 0;
-		f[1].mask_range.u8 = 0;
+		f[1].value.u32 = 0;
+		f[1].mask_range.u32 = 0;
 		prefix_words(NULL, true, words, &f[src]);
 		prefix_words(dst_only, false, words, &f[dst]);
 		f[ports].value.u16 = 0;
@@ -137,8 +142,9 @@ fill_rule(struct rte_acl_field *f, unsigned words, const struct nep_policy_conf 
 	}
 	f[0].value.u8 = pc->proto < 0 ? 0 : (uint8_t)pc->proto;
 	f[0].mask_range.u8 = pc->proto < 0 ? 0 : 0xff;
-	f[1].value.u8 = pc->dscp < 0 ? 0 : (uint8_t)pc->dscp;
-	f[1].mask_range.u8 = pc->dscp < 0 ? 0 : 0xff;
+	/* Host order: the DSCP byte comes first in the input, so on top. */
+	f[1].value.u32 = pc->dscp < 0 ? 0 : (uint32_t)pc->dscp << 24;
+	f[1].mask_range.u32 = pc->dscp < 0 ? 0 : 0xff000000u;
 	prefix_words(&pc->src, !pc->has_src, words, &f[src]);
 	prefix_words(&pc->dst, !pc->has_dst, words, &f[dst]);
 	f[ports].value.u16 = pc->sport_lo;

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RIB tests under a minimal EAL: connected, local and static routes built
+ * from a configuration assembled in code, looked up through rte_fib/fib6.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+
+#include "nep_route.h"
+
+static bool eal_ok;
+
+/* DPDK port ids deliberately differ from the config indices. */
+static const uint16_t port_ids[] = { 3, 7 };
+
+/* ---- config assembly ---- */
+
+static void
+add_addr(struct nep_config *cfg, unsigned port, const char *s)
+{
+	struct nep_port_conf *p = &cfg->ports[port];
+
+	assert_int_equal(nep_ifaddr_parse(s, &p->addrs[p->n_addrs]), 0);
+	p->n_addrs++;
+}
+
+static void
+add_route(struct nep_config *cfg, const char *pfx, const char *via, int port)
+{
+	struct nep_route_conf *r = &cfg->routes[cfg->n_routes++];
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(nep_prefix_parse(pfx, &r->prefix), 0);
+	if (via != NULL)
+		assert_int_equal(nep_addr_parse(via, &r->via), 0);
+	r->port = port;
+}
+
+static struct nep_config *
+base_config(void)
+{
+	struct nep_config *cfg = calloc(1, sizeof(*cfg));
+
+	assert_non_null(cfg);
+	cfg->n_ports = 2;
+	snprintf(cfg->ports[0].name, NEP_NAME_MAX, "lan0");
+	snprintf(cfg->ports[1].name, NEP_NAME_MAX, "wan1");
+	cfg->ports[1].role = NEP_PORT_WAN;
+	add_addr(cfg, 0, "2001:db8:1::1/64");
+	add_addr(cfg, 0, "192.168.1.1/24");
+	add_addr(cfg, 1, "2001:db8:ff::2/64");
+	add_addr(cfg, 1, "203.0.113.2/24");
+	add_addr(cfg, 1, "10.0.0.5/32");	/* host address: no connected */
+	return cfg;
+}
+
+static uint64_t
+look6(const struct nep_rib *rib, const char *s)
+{
+	uint8_t a[16];
+
+	assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+	return nep_rib_lookup6(rib, a);
+}
+
+static uint64_t
+look4(const struct nep_rib *rib, const char *s)
+{
+	uint32_t a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return nep_rib_lookup4(rib, a);
+}
+
+static void
+assert_nh(uint64_t v, enum nep_nh_kind k, uint32_t idx)
+{
+	if (nep_nh_kind(v) != k || nep_nh_index(v) != idx)
+		fail_msg("next hop kind %d index %u, want kind %d index %u",
+			nep_nh_kind(v), nep_nh_index(v), k, idx);
+}
+
+static void
+assert_gw(const struct nep_rib *rib, uint64_t v, uint16_t port,
+	const char *gw)
+{
+	const struct nep_nexthop *n;
+	uint8_t a[16] = { 0 };
+	int fam = strchr(gw, ':') != NULL ? AF_INET6 : AF_INET;
+
+	assert_int_equal(nep_nh_kind(v), NEP_NH_GATEWAY);
+	assert_true(nep_nh_index(v) < rib->n_nh);
+	n = &rib->nh[nep_nh_index(v)];
+	assert_int_equal(inet_pton(fam, gw, a), 1);
+	assert_int_equal(n->port, port);
+	assert_int_equal(n->family, fam == AF_INET6 ? 6 : 4);
+	assert_memory_equal(n->gw, a, fam == AF_INET6 ? 16 : 4);
+}
+
+/* ---- tests ---- */
+
+static void
+test_nh_pack(void **state)
+{
+	static const enum nep_nh_kind kinds[] = { NEP_NH_NONE, NEP_NH_LOCAL,
+		NEP_NH_CONNECTED, NEP_NH_GATEWAY };
+	static const uint32_t idx[] = { 0, 1, 31, 1024, NEP_NH_INDEX_MASK };
+
+	(void)state;
+	for (unsigned k = 0; k < 4; k++)
+		for (unsigned i = 0; i < 5; i++) {
+			uint64_t v = nep_nh_make(kinds[k], idx[i]);
+			assert_int_equal(nep_nh_kind(v), kinds[k]);
+			assert_int_equal(nep_nh_index(v), idx[i]);
+			/* fits the 2-byte FIB next hop (top bit is reserved) */
+			assert_true(v <= 0x7fff);
+		}
+	assert_int_equal(nep_nh_make(NEP_NH_NONE, 0), 0);
+	assert_true(NEP_MAX_ROUTES <= NEP_NH_INDEX_MASK + 1);
+}
+
+static void
+test_rib_full(void **state)
+{
+	struct nep_config *cfg;
+	struct nep_rib rib;
+	char err[256] = "";
+	unsigned i, n_local = 0, n_conn = 0, n_static = 0;
+	uint64_t v;
+
+	(void)state;
+	cfg = base_config();
+	add_route(cfg, "2001:db8:100::/48", "2001:db8:ff::1", -1);
+	add_route(cfg, "2001:db8:100:5::/64", "2001:db8:1::fe", -1);
+	add_route(cfg, "::/0", "2001:db8:ff::9", -1);
+	add_route(cfg, "198.51.100.0/24", "203.0.113.1", -1);
+	add_route(cfg, "10.99.0.0/16", NULL, 0);	/* on-link via lan0 */
+	add_route(cfg, "0.0.0.0/0", "203.0.113.254", 1);
+	add_route(cfg, "2001:db8:300::/40", NULL, 1);
+
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+		0);
+	assert_non_null(rib.fib4);
+	assert_non_null(rib.fib6);
+	assert_int_equal(rib.n_nh, 5);
+	/* lan0: 2 connected + 2 local; wan1: 2 connected + 3 local; 7 static */
+	assert_int_equal(rib.n_routes, 16);
+	for (i = 0; i < rib.n_routes; i++) {
+		const struct nep_route_entry *e = &rib.routes[i];
+		assert_int_equal(e->port, port_ids[e->cfg_port]);
+		n_local += e->type == NEP_RT_LOCAL;
+		n_conn += e->type == NEP_RT_CONNECTED;
+		n_static += e->type == NEP_RT_STATIC;
+	}
+	assert_int_equal(n_local, 5);
+	assert_int_equal(n_conn, 4);
+	assert_int_equal(n_static, 7);
+	/* connected prefixes have their host bits cleared */
+	char buf[64];
+	assert_int_equal(rib.routes[0].type, NEP_RT_CONNECTED);
+	assert_string_equal(nep_prefix_str(&rib.routes[0].prefix, buf,
+				    sizeof(buf)), "2001:db8:1::/64");
+	assert_int_equal(rib.routes[1].type, NEP_RT_LOCAL);
+	assert_string_equal(nep_prefix_str(&rib.routes[1].prefix, buf,
+				    sizeof(buf)), "2001:db8:1::1/128");
+	assert_string_equal(nep_prefix_str(&rib.routes[2].prefix, buf,
+				    sizeof(buf)), "192.168.1.0/24");
+
+	/* IPv6: longest prefix match between the /48 and the /64 */
+	v = look6(&rib, "2001:db8:100:5::42");
+	assert_gw(&rib, v, 3, "2001:db8:1::fe");
+	v = look6(&rib, "2001:db8:100:5:ffff:ffff:ffff:ffff");
+	assert_gw(&rib, v, 3, "2001:db8:1::fe");
+	v = look6(&rib, "2001:db8:100:4:ffff:ffff:ffff:ffff");
+	assert_gw(&rib, v, 7, "2001:db8:ff::1");
+	v = look6(&rib, "2001:db8:100:6::1");
+	assert_gw(&rib, v, 7, "2001:db8:ff::1");
+	v = look6(&rib, "2001:db8:100::");
+	assert_gw(&rib, v, 7, "2001:db8:ff::1");
+	/* default */
+	v = look6(&rib, "2001:db8:101::1");
+	assert_gw(&rib, v, 7, "2001:db8:ff::9");
+	v = look6(&rib, "2a00::1");
+	assert_gw(&rib, v, 7, "2001:db8:ff::9");
+	/* own addresses and connected prefixes */
+	assert_nh(look6(&rib, "2001:db8:1::1"), NEP_NH_LOCAL, 3);
+	assert_nh(look6(&rib, "2001:db8:1::2"), NEP_NH_CONNECTED, 3);
+	assert_nh(look6(&rib, "2001:db8:1:0:ffff::"), NEP_NH_CONNECTED, 3);
+	assert_nh(look6(&rib, "2001:db8:ff::2"), NEP_NH_LOCAL, 7);
+	assert_nh(look6(&rib, "2001:db8:ff::1"), NEP_NH_CONNECTED, 7);
+	/* on-link static route through a named port */
+	assert_nh(look6(&rib, "2001:db8:3ff::1"), NEP_NH_CONNECTED, 7);
+	/* next to the connected /64: default */
+	assert_nh(look6(&rib, "2001:db8:1:1::1"), NEP_NH_GATEWAY,
+		nep_nh_index(look6(&rib, "2a00::1")));
+
+	/* IPv4 */
+	v = look4(&rib, "198.51.100.7");
+	assert_gw(&rib, v, 7, "203.0.113.1");
+	assert_nh(look4(&rib, "10.99.3.4"), NEP_NH_CONNECTED, 3);
+	assert_nh(look4(&rib, "192.168.1.1"), NEP_NH_LOCAL, 3);
+	assert_nh(look4(&rib, "192.168.1.77"), NEP_NH_CONNECTED, 3);
+	assert_nh(look4(&rib, "192.168.1.255"), NEP_NH_CONNECTED, 3);
+	assert_nh(look4(&rib, "203.0.113.2"), NEP_NH_LOCAL, 7);
+	assert_nh(look4(&rib, "203.0.113.3"), NEP_NH_CONNECTED, 7);
+	assert_nh(look4(&rib, "10.0.0.5"), NEP_NH_LOCAL, 7);
+	v = look4(&rib, "10.0.0.6");
+	assert_gw(&rib, v, 7, "203.0.113.254");
+	v = look4(&rib, "8.8.8.8");
+	assert_gw(&rib, v, 7, "203.0.113.254");
+	v = look4(&rib, "192.168.2.1");
+	assert_gw(&rib, v, 7, "203.0.113.254");
+
+	nep_rib_free(&rib);
+	assert_null(rib.fib4);
+	assert_null(rib.nh);
+	free(cfg);
+}
+
+static void
+test_rib_no_default(void **state)
+{
+	struct nep_config *cfg;
+	struct nep_rib rib;
+	char err[256] = "";
+
+	(void)state;
+	cfg = base_config();
+	add_route(cfg, "2001:db8:100::/48", "2001:db8:ff::1", -1);
+	add_route(cfg, "198.51.100.0/24", "203.0.113.1", -1);
+	/* built twice: each build has its own FIB names */
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err,
+					 sizeof(err)), 0);
+		assert_int_equal(look6(&rib, "2a00::1"), NEP_NH_NONE);
+		assert_int_equal(look6(&rib, "::"), NEP_NH_NONE);
+		assert_int_equal(look6(&rib, "2001:db8:101::1"), NEP_NH_NONE);
+		assert_int_equal(look4(&rib, "8.8.8.8"), NEP_NH_NONE);
+		assert_int_equal(look4(&rib, "198.51.101.1"), NEP_NH_NONE);
+		assert_int_equal(look4(&rib, "0.0.0.0"), NEP_NH_NONE);
+		assert_gw(&rib, look6(&rib, "2001:db8:100:ffff::1"), 7,
+			"2001:db8:ff::1");
+		assert_gw(&rib, look4(&rib, "198.51.100.255"), 7,
+			"203.0.113.1");
+		assert_nh(look6(&rib, "2001:db8:1::1"), NEP_NH_LOCAL, 3);
+		nep_rib_free(&rib);
+	}
+	free(cfg);
+}
+
+static void
+test_rib_gateway_offlink(void **state)
+{
+	struct nep_config *cfg;
+	struct nep_rib rib;
+	char err[256] = "";
+
+	(void)state;
+	cfg = base_config();
+	add_route(cfg, "2001:db8:100::/48", "2001:db8:ff::1", -1);
+	add_route(cfg, "2001:db8:200::/48", "2001:db8:77::1", -1);
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, "2001:db8:200::/48"));
+	assert_non_null(strstr(err, "2001:db8:77::1"));
+	assert_non_null(strstr(err, "not on any connected prefix"));
+	assert_null(rib.fib4);
+	assert_null(rib.fib6);
+
+	/* IPv4 too */
+	cfg->n_routes = 0;
+	add_route(cfg, "198.51.100.0/24", "198.18.0.1", -1);
+	err[0] = '\0';
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, "198.18.0.1"));
+
+	/* the same gateway once its prefix is configured */
+	add_addr(cfg, 1, "198.18.0.2/15");
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+		0);
+	assert_gw(&rib, look4(&rib, "198.51.100.1"), 7, "198.18.0.1");
+	nep_rib_free(&rib);
+	free(cfg);
+}
+
+static void
+test_onlink_port(void **state)
+{
+	struct nep_config *cfg;
+	struct nep_addr a;
+
+	(void)state;
+	cfg = base_config();
+	assert_int_equal(nep_addr_parse("2001:db8:ff::77", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), 1);
+	assert_int_equal(nep_addr_parse("2001:db8:1::ffff", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), 0);
+	assert_int_equal(nep_addr_parse("192.168.1.200", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), 0);
+	assert_int_equal(nep_addr_parse("192.168.2.1", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), -1);
+	assert_int_equal(nep_addr_parse("2001:db8:2::1", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), -1);
+	/* a /32 host address has no on-link neighbours but itself */
+	assert_int_equal(nep_addr_parse("10.0.0.5", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), 1);
+	assert_int_equal(nep_addr_parse("10.0.0.6", &a), 0);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), -1);
+	free(cfg);
+}
+
+static void
+test_rib_from_yaml(void **state)
+{
+	static const char yaml[] =
+		"ports:\n"
+		"  - name: lan0\n"
+		"    role: lan\n"
+		"    devargs: net_null0\n"
+		"    addresses: [\"2001:db8:1::1/64\"]\n"
+		"  - name: wan1\n"
+		"    role: wan\n"
+		"    devargs: net_null1\n"
+		"    addresses: [\"2001:db8:ff::2/64\", \"203.0.113.2/24\"]\n"
+		"routes:\n"
+		"  - prefix: \"::/0\"\n"
+		"    via: \"2001:db8:ff::1\"\n"
+		"  - prefix: \"2001:db8:100::/48\"\n"
+		"    via: \"2001:db8:1::fe\"\n";
+	struct nep_config_error cerr;
+	struct nep_config *cfg;
+	struct nep_rib rib;
+	char err[256] = "";
+
+	(void)state;
+	cfg = nep_config_load_string("route.yaml", yaml,
+		"/nonexistent-neptune-drivers", &cerr);
+	if (cfg == NULL)
+		fail_msg("config: %s", cerr.msg);
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+		0);
+	assert_gw(&rib, look6(&rib, "2001:db8:100::1"), 3, "2001:db8:1::fe");
+	assert_gw(&rib, look6(&rib, "2001:db8:101::1"), 7, "2001:db8:ff::1");
+	assert_nh(look6(&rib, "2001:db8:ff::2"), NEP_NH_LOCAL, 7);
+	assert_nh(look4(&rib, "203.0.113.9"), NEP_NH_CONNECTED, 7);
+	assert_int_equal(look4(&rib, "8.8.8.8"), NEP_NH_NONE);
+	nep_rib_free(&rib);
+	nep_config_free(cfg);
+}
+
+/* ---- EAL ---- */
+
+static int
+eal_setup(void **state)
+{
+	char prefix[64];
+	char *args[] = {
+		(char *)"test_route", (char *)"--no-huge", (char *)"-m",
+		(char *)"512", (char *)"--no-shconf", (char *)"--no-pci",
+		(char *)"--file-prefix", prefix, (char *)"--log-level=error",
+		(char *)"-l", (char *)"0",
+	};
+
+	(void)state;
+	snprintf(prefix, sizeof(prefix), "nep_test_route_%d", (int)getpid());
+	eal_ok = rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args) >= 0;
+	if (!eal_ok)
+		fprintf(stderr, "EAL init failed\n");
+	return eal_ok ? 0 : -1;
+}
+
+static int
+eal_teardown(void **state)
+{
+	char rundir[256], cmd[300];
+
+	(void)state;
+	if (!eal_ok)
+		return 0;
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", rundir);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nh_pack),
+		cmocka_unit_test(test_onlink_port),
+		cmocka_unit_test(test_rib_full),
+		cmocka_unit_test(test_rib_no_default),
+		cmocka_unit_test(test_rib_gateway_offlink),
+		cmocka_unit_test(test_rib_from_yaml),
+	};
+
+	return cmocka_run_group_tests_name("route", tests, eal_setup,
+		eal_teardown);
+}
