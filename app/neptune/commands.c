@@ -367,12 +367,17 @@ cmd_stats(struct nep_cmd_ctx *ctx)
 	for (unsigned r = 1; r < NEP_DROP_MAX; r++)
 		drops += NEP_STAT(app, drops[r]);
 	if (ctx->json) {
-		ctx->json_out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+		ctx->json_out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:I, s:I}",
 			"rx_packets", (json_int_t)NEP_STAT(app, rx_pkts),
 			"punted", (json_int_t)NEP_STAT(app, punted),
 			"control_tx_packets", (json_int_t)NEP_STAT(app, tx_pkts),
 			"drops", (json_int_t)drops,
 			"icmp_errors_sent", (json_int_t)app->icmp_sent,
+			"flows_new", (json_int_t)NEP_STAT(app, flows_new),
+			"flows_moved", (json_int_t)NEP_STAT(app, flows_moved),
+			"flows_stateless",
+			(json_int_t)NEP_STAT(app, flows_stateless),
 			"uptime_s",
 			(json_int_t)((nep_now_ms() - app->start_ms) / 1000));
 		return 0;
@@ -380,9 +385,13 @@ cmd_stats(struct nep_cmd_ctx *ctx)
 	nep_buf_printf(ctx->out,
 		"rx packets %" PRIu64 "\npunted %" PRIu64
 		"\ncontrol tx %" PRIu64 "\ndrops %" PRIu64
-		"\nicmp errors sent %" PRIu64 "\nuptime %" PRIu64 " s\n",
+		"\nicmp errors sent %" PRIu64 "\nflows new %" PRIu64
+		"\nflows moved %" PRIu64 "\nflows stateless (table full) %"
+		PRIu64 "\nuptime %" PRIu64 " s\n",
 		NEP_STAT(app, rx_pkts), NEP_STAT(app, punted),
 		NEP_STAT(app, tx_pkts), drops, app->icmp_sent,
+		NEP_STAT(app, flows_new), NEP_STAT(app, flows_moved),
+		NEP_STAT(app, flows_stateless),
 		(nep_now_ms() - app->start_ms) / 1000);
 	return 0;
 }

@@ -91,6 +91,39 @@ send_out(struct nep_worker *w, struct rte_mbuf *m, unsigned port,
 		m);
 }
 
+static inline bool
+mtu_ok(struct nep_worker *w, struct rte_mbuf *m, const struct nep_pkt_info *pi,
+	unsigned out)
+{
+	if (likely(pi->l3_len <= w->app->ports[out].mtu))
+		return true;
+	w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
+	punt(w, m, NEP_PUNT_TOO_BIG);
+	return false;
+}
+
+/*
+ * Last step of every forwarded packet: with the next hop's MAC word, age
+ * the hop limit and send; without one, hand it over for resolution.
+ */
+static inline void
+xmit_fwd(struct nep_worker *w, struct rte_mbuf *m,
+	const struct nep_pkt_info *pi, unsigned out, uint64_t mac,
+	uint32_t resolve_punt)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + pi->l3_off;
+
+	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
+		punt(w, m, resolve_punt);
+		return;
+	}
+	if (pi->family == 6)
+		((struct rte_ipv6_hdr *)l3)->hop_limits--;
+	else
+		nep_ip4_dec_ttl((struct rte_ipv4_hdr *)l3);
+	send_out(w, m, out, mac);
+}
+
 /* Does this route leave through a LAN port (so the flow is internal)? */
 static inline bool
 route_is_lan(const struct nep_app *app, const struct nep_snapshot *s,
@@ -121,12 +154,9 @@ steered_out(struct nep_worker *w, const struct nep_steer_state *st,
 	int32_t npos;
 	uint64_t mac;
 
-	if (unlikely(pi->l3_len > w->app->ports[uf->port].mtu)) {
-		/* Before translation, so the error reaches the inside host. */
-		w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
-		punt(w, m, NEP_PUNT_TOO_BIG);
+	/* Before translation, so the error reaches the inside host. */
+	if (!mtu_ok(w, m, pi, uf->port))
 		return;
-	}
 	if (pi->family == 6) {
 		struct rte_ipv6_hdr *ip6 =
 			(struct rte_ipv6_hdr *)(f + pi->l3_off);
@@ -151,16 +181,8 @@ steered_out(struct nep_worker *w, const struct nep_steer_state *st,
 	w->stats->up_tx_pkts[u]++;
 	w->stats->up_tx_bytes[u] += pi->l3_len;
 	mac = likely(npos >= 0) ? nep_neigh_mac_at(w->app->neigh, npos) : 0;
-	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
-		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG |
-				(u + 1) << NEP_PUNT_UPLINK_SHIFT);
-		return;
-	}
-	if (pi->family == 6)
-		((struct rte_ipv6_hdr *)(f + pi->l3_off))->hop_limits--;
-	else
-		nep_ip4_dec_ttl((struct rte_ipv4_hdr *)(f + pi->l3_off));
-	send_out(w, m, uf->port, mac);
+	xmit_fwd(w, m, pi, uf->port, mac, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG |
+			(u + 1) << NEP_PUNT_UPLINK_SHIFT);
 }
 
 /*
@@ -233,7 +255,7 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + pi->l3_off);
 	struct nep_neigh_key k;
 	unsigned out;
-	uint64_t nh, mac;
+	uint64_t nh;
 
 	if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
 		/* Only neighbour discovery is for us among multicast. */
@@ -266,20 +288,11 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	if (s->steering && steer_src_inside(s, ip6->src_addr) &&
 		try_steer(w, s, m, in_port, pi, nh, now_tsc))
 		return;
-	if (egress(w, s, m, nh, 6, ip6->dst_addr, &out, &k) < 0)
+	if (egress(w, s, m, nh, 6, ip6->dst_addr, &out, &k) < 0 ||
+		!mtu_ok(w, m, pi, out))
 		return;
-	if (unlikely(pi->l3_len > w->app->ports[out].mtu)) {
-		w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
-		punt(w, m, NEP_PUNT_TOO_BIG);
-		return;
-	}
-	mac = nep_neigh_lookup(w->app->neigh, &k);
-	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
-		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
-		return;
-	}
-	ip6->hop_limits--;
-	send_out(w, m, out, mac);
+	xmit_fwd(w, m, pi, out, nep_neigh_lookup(w->app->neigh, &k),
+		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
 }
 
 static inline bool
@@ -298,7 +311,7 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + pi->l3_off);
 	struct nep_neigh_key k;
 	unsigned out;
-	uint64_t nh, mac;
+	uint64_t nh;
 
 	if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr))) {
 		drop(w, m, NEP_DROP_MCAST_UNHANDLED);
@@ -317,20 +330,11 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 	if (s->steering && try_steer(w, s, m, in_port, pi, nh, now_tsc))
 		return;
 	if (egress(w, s, m, nh, 4, (const uint8_t *)&ip->dst_addr, &out,
-		    &k) < 0)
+		    &k) < 0 ||
+		!mtu_ok(w, m, pi, out))
 		return;
-	if (unlikely(pi->l3_len > w->app->ports[out].mtu)) {
-		w->stats->drops[NEP_DROP_MTU_EXCEEDED]++;
-		punt(w, m, NEP_PUNT_TOO_BIG);
-		return;
-	}
-	mac = nep_neigh_lookup(w->app->neigh, &k);
-	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
-		punt(w, m, NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
-		return;
-	}
-	nep_ip4_dec_ttl(ip);
-	send_out(w, m, out, mac);
+	xmit_fwd(w, m, pi, out, nep_neigh_lookup(w->app->neigh, &k),
+		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
 }
 
 static inline void
