@@ -575,6 +575,10 @@ handle_punt(struct nep_app *app, struct rte_mbuf *m)
 		send_icmp_error(app, m, (unsigned)port, NEP_ICMP6_PARAM_PROB, 0,
 			0, 0, 8);
 		break;
+	case NEP_PUNT_UNMAPPABLE_DST:
+		send_icmp_error(app, m, (unsigned)port, NEP_ICMP6_PARAM_PROB, 0,
+			0, 0, 24);
+		break;
 	case NEP_PUNT_TTL:
 		send_icmp_error(app, m, (unsigned)port, NEP_ICMP6_TIME_EXCEEDED,
 			0, NEP_ICMP4_TIME_EXCEEDED, 0, 0);

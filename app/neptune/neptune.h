@@ -45,6 +45,7 @@ enum nep_punt {
 	NEP_PUNT_NO_ROUTE,	/* destination unreachable */
 	NEP_PUNT_TOO_BIG,	/* larger than the egress MTU */
 	NEP_PUNT_UNMAPPABLE,	/* NPTv6 cannot map the source: param problem */
+	NEP_PUNT_UNMAPPABLE_DST, /* ... nor an inbound destination */
 };
 /* The packet is being forwarded (hop limit still to decrement). */
 #define NEP_PUNT_FWD_FLAG 0x100

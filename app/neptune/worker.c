@@ -229,8 +229,13 @@ inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
 		if (uf->port != in_port ||
 			!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
 			continue;
-		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0) ||
-			unlikely(pi->l4_proto == NEP_PROTO_ICMPV6 &&
+		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0)) {
+			/* RFC 6296 5: Parameter Problem, pointer 24. */
+			w->stats->drops[NEP_DROP_NPT_UNMAPPABLE]++;
+			punt(w, m, NEP_PUNT_UNMAPPABLE_DST);
+			return -1;
+		}
+		if (unlikely(pi->l4_proto == NEP_PROTO_ICMPV6 &&
 				pi->has_l4 && f[pi->l4_off] < 128 &&
 				nep_nptv6_icmp6_inner(&uf->npt,
 					f + pi->l4_off,

@@ -138,31 +138,46 @@ class Mgmt:
 
     def __init__(self, path, timeout=10.0):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.timeout = timeout
         self.s.settimeout(timeout)
         self.s.connect(str(path))
         self.buf = b""
 
-    def _read_until(self, n):
-        while len(self.buf) < n:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise ConnectionError("management socket closed")
-            self.buf += chunk
-
     def cmd(self, line):
         """Send one request line; returns (ok, payload text)."""
+        self.send(line)
+        return self.reply()
+
+    def send(self, line):
+        """Send a request line without waiting for its reply (reply())."""
         self.s.sendall(line.encode() + b"\n")
-        while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
+
+    def reply(self, timeout=None):
+        """The next reply: (ok, payload text). With a timeout, raises
+        socket.timeout when the reply is not complete by then; nothing is
+        lost, call again."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if b"\n" in self.buf:
+                head, rest = self.buf.split(b"\n", 1)
+                status, length = head.decode().split()
+                length = int(length)
+                if len(rest) >= length:
+                    self.buf = rest[length:]
+                    return status == "OK", rest[:length].decode()
+            if end is not None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise socket.timeout("no reply yet")
+                self.s.settimeout(left)
+            try:
+                chunk = self.s.recv(65536)
+            finally:
+                if end is not None:
+                    self.s.settimeout(self.timeout)
             if not chunk:
                 raise ConnectionError("management socket closed")
             self.buf += chunk
-        head, self.buf = self.buf.split(b"\n", 1)
-        status, length = head.decode().split()
-        length = int(length)
-        self._read_until(length)
-        payload, self.buf = self.buf[:length], self.buf[length:]
-        return status == "OK", payload.decode()
 
     def json(self, line):
         ok, payload = self.cmd(line + " --json")
@@ -216,26 +231,37 @@ def _runtime_dirs(prefix):
 
 
 class Dataplane:
-    """One neptune process on two net_pcap ports (lan0 = port 0, wan1 = 1)."""
+    """One neptune process on net_pcap ports: lan0 = port 0, wan1 = 1, then
+    any extra_ports."""
 
     def __init__(self, inputs=None, extra_cfg=None, port_cfg=None,
-                 fifo_ports=()):
+                 fifo_ports=(), extra_ports=()):
+        """extra_ports: more port entries (mappings as in the configuration,
+        without devargs), appended after lan0 and wan1; the N-th port of
+        the run (from 0) reads in<N>.pcap and writes out<N>.pcap."""
         global _seq
         _seq += 1
         self.tmp = Path(tempfile.mkdtemp(prefix="nep-dpt-"))
         self.prefix = f"nep-dpt-{os.getpid()}-{_seq}"
+        self.ports = PORTS + tuple(p["name"] for p in extra_ports)
         self.inputs = {p: [bytes(f) for f in (inputs or {}).get(p, [])]
-                       for p in PORTS}
-        unknown = set(inputs or {}) - set(PORTS)
+                       for p in self.ports}
+        unknown = set(inputs or {}) - set(self.ports)
         if unknown:
             raise ValueError(f"unknown ports {unknown}")
         self.fifo_ports = tuple(fifo_ports)
         self.fifo_fds = {}
-        self.fed = {p: 0 for p in PORTS}
+        self.fed = {p: 0 for p in self.ports}
+        self.kicks = 0
         self.proc = None
         self.mgmt = None
         self.logf = None
         cfg = base_config(self.tmp, self.prefix)
+        for i, pc in enumerate(extra_ports, start=len(PORTS)):
+            pc = copy.deepcopy(pc)
+            pc.setdefault("devargs", f"net_pcap{i},rx_pcap={self.tmp}/in{i}"
+                          f".pcap,tx_pcap={self.tmp}/out{i}.pcap")
+            cfg["ports"].append(pc)
         merge(cfg, extra_cfg or {})
         for name, pc in (port_cfg or {}).items():
             port = next(p for p in cfg["ports"] if p["name"] == name)
@@ -249,7 +275,7 @@ class Dataplane:
     def start(self, timeout=15.0):
         if not NEPTUNE.is_file():
             raise DataplaneError(f"{NEPTUNE} not built (NEPTUNE_BUILD={BUILD})")
-        for i, p in enumerate(PORTS):
+        for i, p in enumerate(self.ports):
             path = self.tmp / f"in{i}.pcap"
             if p in self.fifo_ports:
                 os.mkfifo(path)
@@ -295,6 +321,43 @@ class Dataplane:
 
     def json(self, line):
         return self.mgmt.json(line)
+
+    def cmd(self, line):
+        """One management command: (ok, payload text)."""
+        return self.mgmt.cmd(line)
+
+    def cmd_kicked(self, line, port, kick):
+        """A command that publishes new state while the worker is blocked
+        in an empty FIFO input.
+
+        Publishing (uplink admin/weight, flush, reload) waits for an RCU
+        grace period, which needs the worker to pass a quiescent point; a
+        worker blocked reading an empty FIFO never does, so the control
+        lcore (and the reply) would hang. The request is sent, and until
+        its reply comes the frames `kick` (e.g. one dropped as
+        l2_not_for_us) are fed into `port` every 50 ms to wake the worker:
+        once the control lcore has run the command, the next kick lets the
+        grace period end (the worker reads the new state before its next
+        frame). A kick fed before the command ran is just dropped. The
+        number of kick frames fed is added to self.kicks. Returns (ok,
+        payload)."""
+        self.mgmt.send(line)
+        end = time.monotonic() + 15
+        while True:
+            try:
+                return self.mgmt.reply(timeout=0.05)
+            except socket.timeout:
+                if time.monotonic() > end:
+                    raise DataplaneError(f"no reply to '{line}'\n{self.log()}")
+                self.feed(port, kick)
+                self.kicks += len(kick)
+
+    def write_config(self, cfg):
+        """Replace the configuration file in place (for `reload`)."""
+        self.cfg = cfg
+        tmp = self.cfg_path.with_suffix(".new")
+        tmp.write_text(json.dumps(cfg, indent=2) + "\n")
+        os.replace(tmp, self.cfg_path)
 
     def stats(self):
         return self.json("show stats")
@@ -393,7 +456,7 @@ class Dataplane:
             raise DataplaneError(f"shutdown: reply ok={ok}, exit status {rc}\n"
                                  f"{self.log()}")
         outputs = {p: read_pcap(self.tmp / f"out{i}.pcap")
-                   for i, p in enumerate(PORTS)}
+                   for i, p in enumerate(self.ports)}
         return Result(outputs, drops, stats, neighbors, self.log())
 
     def kill(self):
