@@ -96,8 +96,11 @@ struct nep_snapshot {
 	uint64_t generation;
 	/* steering (cfg->has_steering) */
 	bool steering;
-	unsigned n_inside;
+	unsigned n_inside;		/* IPv6 inside prefixes */
 	struct nep_nptv6 inside_npt[NEP_MAX_PREFIXES]; /* for in_inside() */
+	unsigned n_inside4;		/* IPv4 ones, steered untranslated */
+	uint32_t inside4_net[NEP_MAX_PREFIXES], inside4_mask[NEP_MAX_PREFIXES];
+	int first_inside6;		/* index in cfg of the translated one */
 	struct nep_classifier cls;
 	struct nep_policy_rt *policy;	/* n_policies entries */
 	uint8_t slot_of_cfg[NEP_MAX_UPLINKS];	/* cfg uplink -> slot */

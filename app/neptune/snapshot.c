@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <rte_byteorder.h>
 
 #include "neptune.h"
 
@@ -61,14 +64,25 @@ build_steering(struct nep_app *app, struct nep_snapshot *s, char *err,
 
 	if (assign_slots(app, s->cfg, s->slot_of_cfg, err, errlen) < 0)
 		return -1;
-	s->n_inside = st->n_inside;
-	for (i = 0; i < st->n_inside; i++)
+	s->first_inside6 = -1;
+	for (i = 0; i < st->n_inside; i++) {
+		const struct nep_prefix *p = &st->inside[i];
+		if (p->addr.family == AF_INET) {
+			uint32_t a;
+			memcpy(&a, p->addr.a, 4);
+			s->inside4_mask[s->n_inside4] = p->len ?
+				rte_cpu_to_be_32(~0u << (32 - p->len)) : 0;
+			s->inside4_net[s->n_inside4++] = a;
+			continue;
+		}
+		if (s->first_inside6 < 0)
+			s->first_inside6 = (int)i;
 		/* Only the inside half is used (membership test). */
-		if (nep_nptv6_init(&s->inside_npt[i], &st->inside[i],
-			    &st->inside[i]) != 0) {
+		if (nep_nptv6_init(&s->inside_npt[s->n_inside++], p, p) != 0) {
 			snprintf(err, errlen, "bad inside prefix");
 			return -1;
 		}
+	}
 	s->policy = calloc(st->n_policies + 1, sizeof(*s->policy));
 	if (s->policy == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -27,6 +27,15 @@ steer_src_inside(const struct nep_snapshot *s, const uint8_t *src)
 	return false;
 }
 
+static inline bool
+steer_src_inside4(const struct nep_snapshot *s, uint32_t src_be)
+{
+	for (unsigned i = 0; i < s->n_inside4; i++)
+		if ((src_be & s->inside4_mask[i]) == s->inside4_net[i])
+			return true;
+	return false;
+}
+
 /*
  * Choose an uplink for a flow of policy pol (0 = none) and family.
  * Returns the slot, or a negative drop reason.

@@ -132,8 +132,9 @@ nep_uplinks_publish(struct nep_app *app)
 		f->nh6_pos = nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6);
 		f->nh4_pos = f->has_v4 ?
 			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
-		if (s->cfg->has_steering && s->cfg->steering.n_inside > 0)
-			nep_nptv6_init(&f->npt, &s->cfg->steering.inside[0],
+		if (s->steering && s->first_inside6 >= 0)
+			nep_nptv6_init(&f->npt,
+				&s->cfg->steering.inside[s->first_inside6],
 				&u->conf.delegated);
 		v.id = (uint8_t)i;
 		v.role = u->conf.role;
@@ -283,6 +284,8 @@ nep_uplinks_link_change(struct nep_app *app, unsigned port, bool up)
 {
 	bool changed = false;
 
+	if (up)
+		nep_neigh_port_up(app->neigh, app->ports[port].id, nep_now_ms());
 	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
 		struct nep_uplink_rt *u = &app->uplinks[i];
 		struct nep_health_event ev;

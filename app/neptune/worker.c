@@ -332,7 +332,8 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 		punt(w, m, NEP_PUNT_TTL);
 		return;
 	}
-	if (s->steering && try_steer(w, s, m, in_port, pi, nh, now_tsc))
+	if (s->steering && steer_src_inside4(s, ip->src_addr) &&
+		try_steer(w, s, m, in_port, pi, nh, now_tsc))
 		return;
 	if (egress(w, s, m, nh, 4, (const uint8_t *)&ip->dst_addr, &out,
 		    &k) < 0 ||

@@ -1500,10 +1500,11 @@ parse_prefix_list(struct src *s, yaml_node_t *n, const char *path,
 	for (i = 0; i < num; i++) {
 		v = get_node(s, items[i]);
 		ipath(ip, path, i);
-		if (inside)
-			parse_prefix6_64(s, v, ip, &out[i]);
-		else
-			parse_prefix(s, v, ip, &out[i]);
+		parse_prefix(s, v, ip, &out[i]);
+		/* IPv6 inside prefixes are translated: RFC 6296 needs <= /64.
+		 * IPv4 ones are steered without translation. */
+		if (inside && out[i].addr.family == AF_INET6 && out[i].len > 64)
+			fail(s, v, ip, "prefix longer than /64");
 		*count = i + 1;
 	}
 }

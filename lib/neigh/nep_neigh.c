@@ -343,6 +343,26 @@ nep_neigh_tick(struct nep_neigh_table *t, uint64_t now_ms,
 }
 
 void
+nep_neigh_port_up(struct nep_neigh_table *t, uint16_t port, uint64_t now_ms)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(t->h, &key, &data, &iter)) >= 0) {
+		struct nep_neigh_ctl *c = &t->ctl[pos];
+		if (c->key.port != port || (c->state != NEP_NEIGH_INCOMPLETE &&
+						   c->state != NEP_NEIGH_FAILED))
+			continue;
+		/* Solicitations sent while the link was down were lost. */
+		c->state = NEP_NEIGH_INCOMPLETE;
+		c->probes = 0;
+		c->next_ms = now_ms;
+	}
+}
+
+void
 nep_neigh_flush(struct nep_neigh_table *t, const struct nep_neigh_ops *ops)
 {
 	const void *key;

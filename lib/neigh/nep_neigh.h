@@ -145,6 +145,10 @@ int nep_neigh_add_static(struct nep_neigh_table *t,
 void nep_neigh_tick(struct nep_neigh_table *t, uint64_t now_ms,
 	const struct nep_neigh_ops *ops);
 
+/* A port's carrier came back: resolve its unresolved entries at once. */
+void nep_neigh_port_up(struct nep_neigh_table *t, uint16_t port,
+	uint64_t now_ms);
+
 /* Remove every dynamic entry (queued packets are dropped). */
 void nep_neigh_flush(struct nep_neigh_table *t, const struct nep_neigh_ops *ops);
 

@@ -158,6 +158,9 @@ def lab_up(config, build=True):
                        text=True, timeout=1800, env=env)
     if r.returncode != 0:
         pytest.fail(f"lab/up {config} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    # lab/up waits up to 15 s for the uplinks and only warns: fail here
+    if "uplinks not up" in r.stderr:
+        pytest.fail(f"lab/up {config}: {r.stderr}")
 
 
 def lab_fail(isp, what):

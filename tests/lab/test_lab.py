@@ -60,7 +60,15 @@ def test_fail_link_is_seen_by_neptune(lab, request):
     assert r.returncode != 0, "neptune's wan3 address answers with the link down"
     lab_fail("isp3", "clear")
     _wait_link(lab, "wan3", True)
-    _ok(lab.ping("isp3", "2001:db8:30:1::2", count=1, wait=2), "isp3 -> wan3 after clear")
+    # Right after link up, replies can be lost to neighbour resolution:
+    # neptune's entry for isp3, left incomplete while the link was down,
+    # resolves on its next solicitation (neighbors.retrans_ms). Retry.
+    end = time.monotonic() + 5
+    while True:
+        r = lab.ping("isp3", "2001:db8:30:1::2", count=1, wait=1)
+        if r.returncode == 0 or time.monotonic() > end:
+            break
+    _ok(r, "isp3 -> wan3 within 5 s of lab/fail isp3 clear")
 
 
 def test_fail_upstream_kernel(lab, request):
@@ -146,7 +154,8 @@ def test_neighbors_after_flush(lab):
 def test_port_stats_move(lab):
     before = {p: lab.port_counters(p) for p in ("lan0", "wan1")}
     burst = 20
-    _ok(lab.ping("client", GBAL6, count=burst, interval=0.01), "ping burst")
+    # srv1 is strict via isp1 (wan1); balanced destinations may use wan2
+    _ok(lab.ping("client", SRV1_6, count=burst, interval=0.01), "ping burst")
     after = {p: lab.port_counters(p) for p in ("lan0", "wan1")}
     for p in ("lan0", "wan1"):
         (rx0, tx0), (rx1, tx1) = before[p], after[p]

@@ -692,11 +692,12 @@ test_err_prefix_len_64(void **state)
 			 "    delegated_prefix: 2001:db8:1:2:3::/80\n",
 		"t.yaml:12:23: uplinks[0].delegated_prefix: prefix longer "
 		"than /64");
+	/* IPv4 inside prefixes are steered untranslated: any length. */
 	expect_err(PORTS UPLINK
 		"steering:\n"
-		"  inside_prefixes: [fd00:1::/48, 10.0.0.0/8]\n",
-		"t.yaml:14:34: steering.inside_prefixes[1]: expected an IPv6 "
-		"prefix");
+		"  inside_prefixes: [fd00:1::/48, 192.0.2.1/24]\n",
+		"t.yaml:14:34: steering.inside_prefixes[1]: host bits set in "
+		"prefix '192.0.2.1/24'");
 	expect_err(PORTS UPLINK "steering:\n"
 				"  inside_prefixes: [\"fd00:1:2:3:4::/96\"]\n",
 		"t.yaml:14:21: steering.inside_prefixes[0]: prefix longer "
