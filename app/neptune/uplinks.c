@@ -267,11 +267,16 @@ nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	u = &app->uplinks[slot];
 	if (!u->in_use || u->port != port)
 		return false;
+	/* When the worker received it, not when we got to it. */
+	uint32_t waited = (uint32_t)rte_rdtsc() - m->hash.fdir.hi;
+	uint64_t now = nep_now_ns(), waited_ns = (uint64_t)waited *
+		1000000000ull / app->tsc_hz;
+	uint64_t arrived = waited_ns < now ? now - waited_ns : now;
 	for (unsigned t = 0; t < RTE_MAX(u->conf.health.n_targets, 1u); t++) {
 		const uint8_t *a = u->conf.health.n_targets ?
 			u->conf.health.targets[t].a : u->conf.next_hop.a;
 		if (memcmp(a, ip6->src_addr, 16) == 0) {
-			nep_health_reply(&u->health, t, seq, nep_now_ns());
+			nep_health_reply(&u->health, t, seq, arrived);
 			break;
 		}
 	}

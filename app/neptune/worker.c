@@ -33,6 +33,9 @@ static inline void
 punt(struct nep_worker *w, struct rte_mbuf *m, uint32_t why)
 {
 	m->hash.usr = why;
+	/* Arrival time (low TSC bits), so a busy control lcore does not
+	 * make probe replies look late. */
+	m->hash.fdir.hi = (uint32_t)rte_rdtsc();
 	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
 		drop(w, m, NEP_DROP_PUNT_RING_FULL);
 		return;
