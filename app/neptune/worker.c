@@ -346,17 +346,36 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
 }
 
+/*
+ * Per-burst state of the steering fast path: LAN packets that may belong
+ * to an existing steered flow are looked up together (rte_hash bulk
+ * lookup, which prefetches and hashes in a pipeline).
+ */
+struct fast_batch {
+	unsigned n;
+	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
+	uint8_t tcp_flags[NEP_BURST_MAX];
+	struct nep_flow_key keys[NEP_BURST_MAX];
+	const void *kp[NEP_BURST_MAX];
+	struct nep_pkt_info pi[NEP_BURST_MAX];
+};
+
+/*
+ * Parse, check L2, and either handle the packet now or, when it is a
+ * candidate for the steering fast path, add it to the batch.
+ */
 static inline void
 handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf *m, unsigned in_port, uint64_t now_tsc)
+	struct rte_mbuf *m, unsigned in_port, uint64_t now_tsc,
+	struct fast_batch *fb, unsigned idx)
 {
 	const struct nep_port *p = &w->app->ports[in_port];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	struct nep_pkt_info pi;
+	struct nep_pkt_info *pi = &fb->pi[fb->n];
 	enum nep_drop_reason r;
 
 	w->stats->port_rx[in_port]++;
-	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), &pi);
+	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), pi);
 	if (unlikely(r != NEP_DROP_NONE)) {
 		drop(w, m, r);
 		return;
@@ -369,23 +388,78 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 		return;
 	}
 	/* Trim Ethernet padding so lengths below are the IP lengths. */
-	if (pi.family != 0) {
-		uint32_t want = pi.l3_off + pi.l3_len;
+	if (pi->family != 0) {
+		uint32_t want = pi->l3_off + pi->l3_len;
 		if (rte_pktmbuf_data_len(m) > want)
 			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) -
 				want));
 	}
-	switch (pi.family) {
-	case 6:
-		forward6(w, s, m, in_port, &pi, now_tsc);
+	switch (pi->family) {
+	case 6: {
+		const struct rte_ipv6_hdr *ip6 =
+			(const struct rte_ipv6_hdr *)(f + pi->l3_off);
+		/* Existing steered flows need neither FIB nor classifier. */
+		if (s->steering && p->role == NEP_PORT_LAN &&
+			ip6->hop_limits > 1 &&
+			!nep_ip6_is_multicast(ip6->dst_addr) &&
+			!nep_ip6_is_linklocal(ip6->dst_addr) &&
+			steer_src_inside(s, ip6->src_addr)) {
+			unsigned k = fb->n++;
+			fb->idx[k] = (uint16_t)idx;
+			fb->tcp_flags[k] = nep_flow_key_from_pkt(f, pi,
+				&fb->keys[k]);
+			fb->kp[k] = &fb->keys[k];
+			return;
+		}
+		forward6(w, s, m, in_port, pi, now_tsc);
 		break;
+	}
 	case 4:
-		forward4(w, s, m, in_port, &pi, now_tsc);
+		forward4(w, s, m, in_port, pi, now_tsc);
 		break;
 	default: /* ARP */
 		punt(w, m, NEP_PUNT_LOCAL);
 		break;
 	}
+}
+
+/* Flow hits go straight out; anything else takes the full path. */
+static inline void
+fast_steer(struct nep_worker *w, const struct nep_snapshot *s,
+	struct rte_mbuf **pkts, unsigned in_port, uint64_t now_tsc,
+	struct fast_batch *fb)
+{
+	const struct nep_steer_state *st =
+		__atomic_load_n(&w->app->steer, __ATOMIC_ACQUIRE);
+	struct nep_flow_table *t = w->flows;
+	int32_t pos[NEP_BURST_MAX];
+
+	rte_hash_lookup_bulk(t->h, fb->kp, fb->n, pos);
+	for (unsigned k = 0; k < fb->n; k++) {
+		struct rte_mbuf *m = pkts[fb->idx[k]];
+		const struct nep_pkt_info *pi = &fb->pi[k];
+
+		if (likely(pos[k] >= 0)) {
+			struct nep_flow_entry *e = &t->e[pos[k]];
+			unsigned u = e->uplink;
+
+			if (likely(u != NEP_FLOW_UPLINK_BYPASS &&
+				    ((st->usable6 >> u) & 1) &&
+				    (e->created_tsc >= st->flush_tsc ||
+					    !((st->flush_mask >> u) & 1)))) {
+				e->last_tsc = now_tsc;
+				e->packets++;
+				e->bytes += pi->l3_len;
+				if (fb->tcp_flags[k] & 0x05)
+					e->flags |= NEP_FLOW_F_FIN;
+				steered_out(w, st, m, pi, u);
+				continue;
+			}
+		}
+		/* New, moved, flushed or routed flows: the general path. */
+		forward6(w, s, m, in_port, pi, now_tsc);
+	}
+	fb->n = 0;
 }
 
 int
@@ -394,6 +468,7 @@ nep_worker_main(void *arg)
 	struct nep_worker *w = arg;
 	struct nep_app *app = w->app;
 	struct rte_mbuf *pkts[NEP_BURST_MAX];
+	static __thread struct fast_batch fb;
 	const uint64_t drain_tsc = rte_get_tsc_hz() * app->cfg->drain_us /
 		1000000ull;
 	const uint16_t burst = (uint16_t)app->cfg->burst;
@@ -428,8 +503,10 @@ nep_worker_main(void *arg)
 				if (j + 4 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(
 						pkts[j + 4], void *));
-				handle_packet(w, s, pkts[j], port, now);
+				handle_packet(w, s, pkts[j], port, now, &fb, j);
 			}
+			if (fb.n != 0)
+				fast_steer(w, s, pkts, port, now, &fb);
 		}
 		if (unlikely(w->inject != NULL && !rte_ring_empty(w->inject))) {
 			/* Frames the control lcore originated (ND, ICMP, probes). */
