@@ -21,8 +21,8 @@
 #include <rte_memory.h>
 
 #include "nep_flow.h"
+#include "nep_test_eal.h"
 
-static bool eal_ok;
 static uint8_t fr[256] __attribute__((aligned(8)));
 
 /* ---- frame helpers ---- */
@@ -520,36 +520,8 @@ test_table_fill(void **state)
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *args[] = {
-		(char *)"test_flow", (char *)"--no-huge", (char *)"-m",
-		(char *)"256", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--file-prefix", prefix, (char *)"--log-level=error",
-		(char *)"-l", (char *)"0",
-	};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "nep_test_flow_%d", (int)getpid());
-	eal_ok = rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args) >= 0;
-	if (!eal_ok)
-		fprintf(stderr, "EAL init failed\n");
-	return eal_ok ? 0 : -1;
-}
-
-static int
-eal_teardown(void **state)
-{
-	char rundir[256], cmd[300];
-
-	(void)state;
-	if (!eal_ok)
-		return 0;
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", rundir);
-	return 0;
+	return nep_test_eal_init("flow", 256);
 }
 
 int
@@ -571,6 +543,6 @@ main(void)
 
 	rc = cmocka_run_group_tests_name("flow_key", pure, NULL, NULL);
 	rc += cmocka_run_group_tests_name("flow_table", eal, eal_setup,
-		eal_teardown);
+		nep_test_eal_teardown);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <rte_version.h>
 
 #include "nep_mgmt.h"
+#include "nep_test_eal.h"
 
 /* ---- fake handlers ---- */
 
@@ -647,17 +648,9 @@ poll_thread(void *arg)
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *args[] = {
-		(char *)"test_mgmt", (char *)"--no-huge", (char *)"-m",
-		(char *)"64", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--file-prefix", prefix, (char *)"--log-level=error",
-		(char *)"-l", (char *)"0",
-	};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "nep_test_mgmt_%d", (int)getpid());
-	eal_ok = rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args) >= 0;
+	/* without an EAL the server tests skip themselves */
+	eal_ok = nep_test_eal_init("mgmt", 64) == 0;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nep-test-mgmt-%d", (int)getpid());
 	return 0;
 }
@@ -668,15 +661,7 @@ eal_teardown(void **state)
 	char cmd[512];
 
 	(void)state;
-	if (eal_ok) {
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove %s\n", rundir);
-	}
+	nep_test_eal_fini();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
@@ -749,7 +734,7 @@ test_server(void **state)
 
 	(void)state;
 	if (!eal_ok)
-		skip();
+		fail_msg("EAL did not start: the server tests cannot run");
 	server_up();
 	sock_path(path, sizeof(path));
 
@@ -833,7 +818,7 @@ test_server_stale(void **state)
 
 	(void)state;
 	if (!eal_ok)
-		skip();
+		fail_msg("EAL did not start: the server tests cannot run");
 	sock_path(path, sizeof(path));
 	/* a socket left behind by a dead server */
 	memset(&sa, 0, sizeof(sa));
@@ -896,7 +881,7 @@ test_telemetry(void **state)
 
 	(void)state;
 	if (!eal_ok)
-		skip();
+		fail_msg("EAL did not start: the server tests cannot run");
 	server_up();
 	j = telemetry("/neptune/version");
 	v = json_object_get(j, "/neptune/version");

@@ -22,6 +22,7 @@
 #include <rte_malloc.h>
 
 #include "nep_neigh.h"
+#include "nep_test_eal.h"
 
 static bool eal_ok;
 static struct rte_rcu_qsbr *qsv;
@@ -689,22 +690,12 @@ test_table_full(void **state)
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *args[] = {
-		(char *)"test_neigh", (char *)"--no-huge", (char *)"-m",
-		(char *)"256", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--file-prefix", prefix, (char *)"--log-level=error",
-		(char *)"-l", (char *)"0",
-	};
 	size_t sz;
 
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "nep_test_neigh_%d", (int)getpid());
-	eal_ok = rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args) >= 0;
-	if (!eal_ok) {
-		fprintf(stderr, "EAL init failed\n");
+	eal_ok = nep_test_eal_init("neigh", 256) == 0;
+	if (!eal_ok)
 		return -1;
-	}
 	sz = rte_rcu_qsbr_get_memsize(1);
 	qsv = rte_zmalloc("nt_qsv", sz, RTE_CACHE_LINE_SIZE);
 	if (qsv == NULL || rte_rcu_qsbr_init(qsv, 1) != 0 ||
@@ -717,19 +708,13 @@ eal_setup(void **state)
 static int
 eal_teardown(void **state)
 {
-	char rundir[256], cmd[300];
-
 	(void)state;
 	if (!eal_ok)
 		return 0;
 	rte_rcu_qsbr_thread_offline(qsv, 0);
 	rte_rcu_qsbr_thread_unregister(qsv, 0);
 	rte_free(qsv);
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", rundir);
+	nep_test_eal_fini();
 	return 0;
 }
 

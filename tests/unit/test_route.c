@@ -19,8 +19,7 @@
 #include <rte_eal.h>
 
 #include "nep_route.h"
-
-static bool eal_ok;
+#include "nep_test_eal.h"
 
 /* DPDK port ids deliberately differ from the config indices. */
 static const uint16_t port_ids[] = { 3, 7 };
@@ -109,6 +108,16 @@ assert_gw(const struct nep_rib *rib, uint64_t v, uint16_t port,
 	assert_memory_equal(n->gw, a, fam == AF_INET6 ? 16 : 4);
 }
 
+/* Builds the RIB of cfg, which must succeed. */
+static void
+build_ok(struct nep_rib *rib, const struct nep_config *cfg)
+{
+	char err[256] = "";
+
+	if (nep_rib_build(rib, cfg, port_ids, err, sizeof(err)) != 0)
+		fail_msg("rib build: %s", err);
+}
+
 /* ---- tests ---- */
 
 static void
@@ -136,9 +145,7 @@ test_rib_full(void **state)
 {
 	struct nep_config *cfg;
 	struct nep_rib rib;
-	char err[256] = "";
 	unsigned i, n_local = 0, n_conn = 0, n_static = 0;
-	uint64_t v;
 
 	(void)state;
 	cfg = base_config();
@@ -150,8 +157,7 @@ test_rib_full(void **state)
 	add_route(cfg, "0.0.0.0/0", "203.0.113.254", 1);
 	add_route(cfg, "2001:db8:300::/40", NULL, 1);
 
-	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
-		0);
+	build_ok(&rib, cfg);
 	assert_non_null(rib.fib4);
 	assert_non_null(rib.fib6);
 	assert_int_equal(rib.n_nh, 5);
@@ -179,21 +185,16 @@ test_rib_full(void **state)
 				    sizeof(buf)), "192.168.1.0/24");
 
 	/* IPv6: longest prefix match between the /48 and the /64 */
-	v = look6(&rib, "2001:db8:100:5::42");
-	assert_gw(&rib, v, 3, "2001:db8:1::fe");
-	v = look6(&rib, "2001:db8:100:5:ffff:ffff:ffff:ffff");
-	assert_gw(&rib, v, 3, "2001:db8:1::fe");
-	v = look6(&rib, "2001:db8:100:4:ffff:ffff:ffff:ffff");
-	assert_gw(&rib, v, 7, "2001:db8:ff::1");
-	v = look6(&rib, "2001:db8:100:6::1");
-	assert_gw(&rib, v, 7, "2001:db8:ff::1");
-	v = look6(&rib, "2001:db8:100::");
-	assert_gw(&rib, v, 7, "2001:db8:ff::1");
+	assert_gw(&rib, look6(&rib, "2001:db8:100:5::42"), 3, "2001:db8:1::fe");
+	assert_gw(&rib, look6(&rib, "2001:db8:100:5:ffff:ffff:ffff:ffff"), 3,
+		"2001:db8:1::fe");
+	assert_gw(&rib, look6(&rib, "2001:db8:100:4:ffff:ffff:ffff:ffff"), 7,
+		"2001:db8:ff::1");
+	assert_gw(&rib, look6(&rib, "2001:db8:100:6::1"), 7, "2001:db8:ff::1");
+	assert_gw(&rib, look6(&rib, "2001:db8:100::"), 7, "2001:db8:ff::1");
 	/* default */
-	v = look6(&rib, "2001:db8:101::1");
-	assert_gw(&rib, v, 7, "2001:db8:ff::9");
-	v = look6(&rib, "2a00::1");
-	assert_gw(&rib, v, 7, "2001:db8:ff::9");
+	assert_gw(&rib, look6(&rib, "2001:db8:101::1"), 7, "2001:db8:ff::9");
+	assert_gw(&rib, look6(&rib, "2a00::1"), 7, "2001:db8:ff::9");
 	/* own addresses and connected prefixes */
 	assert_nh(look6(&rib, "2001:db8:1::1"), NEP_NH_LOCAL, 3);
 	assert_nh(look6(&rib, "2001:db8:1::2"), NEP_NH_CONNECTED, 3);
@@ -207,8 +208,7 @@ test_rib_full(void **state)
 		nep_nh_index(look6(&rib, "2a00::1")));
 
 	/* IPv4 */
-	v = look4(&rib, "198.51.100.7");
-	assert_gw(&rib, v, 7, "203.0.113.1");
+	assert_gw(&rib, look4(&rib, "198.51.100.7"), 7, "203.0.113.1");
 	assert_nh(look4(&rib, "10.99.3.4"), NEP_NH_CONNECTED, 3);
 	assert_nh(look4(&rib, "192.168.1.1"), NEP_NH_LOCAL, 3);
 	assert_nh(look4(&rib, "192.168.1.77"), NEP_NH_CONNECTED, 3);
@@ -216,12 +216,9 @@ test_rib_full(void **state)
 	assert_nh(look4(&rib, "203.0.113.2"), NEP_NH_LOCAL, 7);
 	assert_nh(look4(&rib, "203.0.113.3"), NEP_NH_CONNECTED, 7);
 	assert_nh(look4(&rib, "10.0.0.5"), NEP_NH_LOCAL, 7);
-	v = look4(&rib, "10.0.0.6");
-	assert_gw(&rib, v, 7, "203.0.113.254");
-	v = look4(&rib, "8.8.8.8");
-	assert_gw(&rib, v, 7, "203.0.113.254");
-	v = look4(&rib, "192.168.2.1");
-	assert_gw(&rib, v, 7, "203.0.113.254");
+	assert_gw(&rib, look4(&rib, "10.0.0.6"), 7, "203.0.113.254");
+	assert_gw(&rib, look4(&rib, "8.8.8.8"), 7, "203.0.113.254");
+	assert_gw(&rib, look4(&rib, "192.168.2.1"), 7, "203.0.113.254");
 
 	nep_rib_free(&rib);
 	assert_null(rib.fib4);
@@ -234,7 +231,6 @@ test_rib_no_default(void **state)
 {
 	struct nep_config *cfg;
 	struct nep_rib rib;
-	char err[256] = "";
 
 	(void)state;
 	cfg = base_config();
@@ -242,8 +238,7 @@ test_rib_no_default(void **state)
 	add_route(cfg, "198.51.100.0/24", "203.0.113.1", -1);
 	/* built twice: each build has its own FIB names */
 	for (int round = 0; round < 2; round++) {
-		assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err,
-					 sizeof(err)), 0);
+		build_ok(&rib, cfg);
 		assert_int_equal(look6(&rib, "2a00::1"), NEP_NH_NONE);
 		assert_int_equal(look6(&rib, "::"), NEP_NH_NONE);
 		assert_int_equal(look6(&rib, "2001:db8:101::1"), NEP_NH_NONE);
@@ -289,8 +284,7 @@ test_rib_gateway_offlink(void **state)
 
 	/* the same gateway once its prefix is configured */
 	add_addr(cfg, 1, "198.18.0.2/15");
-	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
-		0);
+	build_ok(&rib, cfg);
 	assert_gw(&rib, look4(&rib, "198.51.100.1"), 7, "198.18.0.1");
 	nep_rib_free(&rib);
 	free(cfg);
@@ -343,15 +337,13 @@ test_rib_from_yaml(void **state)
 	struct nep_config_error cerr;
 	struct nep_config *cfg;
 	struct nep_rib rib;
-	char err[256] = "";
 
 	(void)state;
 	cfg = nep_config_load_string("route.yaml", yaml,
 		"/nonexistent-neptune-drivers", &cerr);
 	if (cfg == NULL)
 		fail_msg("config: %s", cerr.msg);
-	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
-		0);
+	build_ok(&rib, cfg);
 	assert_gw(&rib, look6(&rib, "2001:db8:100::1"), 3, "2001:db8:1::fe");
 	assert_gw(&rib, look6(&rib, "2001:db8:101::1"), 7, "2001:db8:ff::1");
 	assert_nh(look6(&rib, "2001:db8:ff::2"), NEP_NH_LOCAL, 7);
@@ -366,36 +358,8 @@ test_rib_from_yaml(void **state)
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *args[] = {
-		(char *)"test_route", (char *)"--no-huge", (char *)"-m",
-		(char *)"512", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--file-prefix", prefix, (char *)"--log-level=error",
-		(char *)"-l", (char *)"0",
-	};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "nep_test_route_%d", (int)getpid());
-	eal_ok = rte_eal_init((int)(sizeof(args) / sizeof(args[0])), args) >= 0;
-	if (!eal_ok)
-		fprintf(stderr, "EAL init failed\n");
-	return eal_ok ? 0 : -1;
-}
-
-static int
-eal_teardown(void **state)
-{
-	char rundir[256], cmd[300];
-
-	(void)state;
-	if (!eal_ok)
-		return 0;
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", rundir);
-	return 0;
+	return nep_test_eal_init("route", 512);
 }
 
 int
@@ -411,5 +375,5 @@ main(void)
 	};
 
 	return cmocka_run_group_tests_name("route", tests, eal_setup,
-		eal_teardown);
+		nep_test_eal_teardown);
 }
