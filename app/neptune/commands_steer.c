@@ -375,7 +375,7 @@ cmd_events(struct nep_cmd_ctx *ctx)
 				"uplink", app->uplinks[e->slot].name, "from",
 				from, "to", to, "reason", e->reason));
 		else
-			nep_buf_printf(ctx->out, "%s  %-8s %s -> %-8s %s\n", t,
+			nep_buf_printf(ctx->out, "%s  %-8s %-7s -> %-7s %s\n", t,
 				app->uplinks[e->slot].name, from, to,
 				e->reason);
 	}
