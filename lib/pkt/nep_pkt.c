@@ -405,9 +405,11 @@ nep_icmp4_echo_to_reply(uint8_t *l3, uint32_t l3_len)
 	memcpy(icmp + 2, &c, 2);
 }
 
-uint32_t
-nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
-	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6])
+/* NS and NA share one layout: 8-byte header, target, one lladdr option. */
+static uint32_t
+nd_build(uint8_t *out, uint32_t cap, const uint8_t src[16],
+	const uint8_t dst[16], uint8_t type, uint8_t flags,
+	const uint8_t target[16], uint8_t opt_type, const uint8_t mac[6])
 {
 	const uint32_t l4_len = 8 + 16 + 8;
 
@@ -416,9 +418,10 @@ nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
 	ip6_header(out, src, dst, l4_len, 255);
 	uint8_t *l4 = out + NEP_IP6_HLEN;
 	memset(l4, 0, l4_len);
-	l4[0] = NEP_ICMP6_NS;
+	l4[0] = type;
+	l4[4] = flags;
 	memcpy(l4 + 8, target, 16);
-	l4[24] = 1; /* source link-layer address */
+	l4[24] = opt_type;
 	l4[25] = 1;
 	memcpy(l4 + 26, mac, 6);
 	icmp6_finish(out, l4_len);
@@ -426,25 +429,24 @@ nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
 }
 
 uint32_t
+nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
+	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6])
+{
+	/* Source link-layer address option. */
+	return nd_build(out, cap, src, dst, NEP_ICMP6_NS, 0, target, 1, mac);
+}
+
+uint32_t
 nep_nd_build_na(uint8_t *out, uint32_t cap, const uint8_t src[16],
 	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6],
 	bool solicited, bool router)
 {
-	const uint32_t l4_len = 8 + 16 + 8;
+	uint8_t flags = (uint8_t)((router ? 0x80 : 0) |
+		(solicited ? 0x40 : 0) | 0x20 /* override */);
 
-	if (cap < NEP_IP6_HLEN + l4_len)
-		return 0;
-	ip6_header(out, src, dst, l4_len, 255);
-	uint8_t *l4 = out + NEP_IP6_HLEN;
-	memset(l4, 0, l4_len);
-	l4[0] = NEP_ICMP6_NA;
-	l4[4] = (uint8_t)((router ? 0x80 : 0) | (solicited ? 0x40 : 0) | 0x20);
-	memcpy(l4 + 8, target, 16);
-	l4[24] = 2; /* target link-layer address */
-	l4[25] = 1;
-	memcpy(l4 + 26, mac, 6);
-	icmp6_finish(out, l4_len);
-	return NEP_IP6_HLEN + l4_len;
+	/* Target link-layer address option. */
+	return nd_build(out, cap, src, dst, NEP_ICMP6_NA, flags, target, 2,
+		mac);
 }
 
 uint32_t
