@@ -99,10 +99,7 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 			json_decref(addrs);
 		}
 	}
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "ports", arr);
-	else
-		json_decref(arr);
+	nep_reply_list(ctx, "ports", arr);
 	return 0;
 }
 
@@ -161,10 +158,7 @@ cmd_port_stats(struct nep_cmd_ctx *ctx)
 				fwd_tx);
 		}
 	}
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "ports", arr);
-	else
-		json_decref(arr);
+	nep_reply_list(ctx, "ports", arr);
 	return 0;
 }
 
@@ -222,10 +216,7 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 			nep_buf_printf(ctx->out, "\n");
 		}
 	}
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "lcores", arr);
-	else
-		json_decref(arr);
+	nep_reply_list(ctx, "lcores", arr);
 	return 0;
 }
 
@@ -324,10 +315,7 @@ cmd_routes(struct nep_cmd_ctx *ctx)
 				types[e->type], e->via.family ? vs : "-", pn);
 		}
 	}
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "routes", arr);
-	else
-		json_decref(arr);
+	nep_reply_list(ctx, "routes", arr);
 	return 0;
 }
 

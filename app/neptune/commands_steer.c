@@ -335,10 +335,7 @@ cmd_policies(struct nep_cmd_ctx *ctx)
 				mode_names[p->mode], up ? up : "-", hits);
 		}
 	}
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "policies", arr);
-	else
-		json_decref(arr);
+	nep_reply_list(ctx, "policies", arr);
 	return 0;
 }
 
@@ -379,10 +376,7 @@ cmd_events(struct nep_cmd_ctx *ctx)
 				app->uplinks[e->slot].name, from, to,
 				e->reason);
 	}
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "events", arr);
-	else
-		json_decref(arr);
+	nep_reply_list(ctx, "events", arr);
 	return 0;
 }
 

@@ -259,6 +259,17 @@ void nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,
 /* commands.c */
 void nep_commands_register(struct nep_app *app);
 
+/* A `show` handler's list: the JSON reply {key: list} with --json, else
+ * the list was only scaffolding for the text reply and is dropped. */
+static inline void
+nep_reply_list(struct nep_cmd_ctx *ctx, const char *key, json_t *list)
+{
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", key, list);
+	else
+		json_decref(list);
+}
+
 /* Sum of one counter field over all lcores, minus the cleared baseline. */
 uint64_t nep_stats_sum(const struct nep_app *app, size_t offset);
 #define NEP_STAT(app, field)                                                  \
