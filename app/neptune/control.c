@@ -474,8 +474,8 @@ local_ip6(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	if (pi->l4_proto == NEP_PROTO_ICMPV6 && pi->has_l4) {
 		uint8_t *icmp = f + pi->l4_off;
 		uint32_t icmp_len = pi->l3_off + pi->l3_len - pi->l4_off;
-		if (nep_icmp6_cksum(ip6, icmp, icmp_len) != 0 &&
-			nep_icmp6_cksum(ip6, icmp, icmp_len) != 0xffff) {
+		uint16_t c = nep_icmp6_cksum(ip6, icmp, icmp_len);
+		if (c != 0 && c != 0xffff) {
 			ctl_drop(app, m, NEP_DROP_ICMP_BAD_CHECKSUM);
 			return;
 		}
