@@ -188,7 +188,7 @@ parse_ip4(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 }
 
 enum nep_drop_reason
-nep_pkt_parse(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
+nep_pkt_parse_full(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 {
 	memset(pi, 0, sizeof(*pi));
 	if (len < NEP_ETH_HLEN)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -60,10 +61,62 @@ struct nep_pkt_info {
  * Parse an Ethernet frame. Returns NEP_DROP_NONE or the reason the frame
  * must be dropped. Checks: lengths against the buffer, IP version, IPv4
  * header length and checksum, the IPv6 extension-header chain, and that the
- * TCP/UDP/ICMP header is complete.
+ * TCP/UDP/ICMP header is complete. Handles every frame; nep_pkt_parse()
+ * below is the same with the common case inline.
  */
-enum nep_drop_reason nep_pkt_parse(const uint8_t *frame, uint32_t len,
+enum nep_drop_reason nep_pkt_parse_full(const uint8_t *frame, uint32_t len,
 	struct nep_pkt_info *pi);
+
+/*
+ * IPv6 carrying TCP or UDP right after the fixed header, valid lengths:
+ * fill pi as nep_pkt_parse_full() would and return true. Anything else
+ * (extension headers, fragments, other protocols, every error) returns
+ * false and is left to the full parser.
+ */
+static inline bool
+nep_pkt_parse_ip6_l4(const uint8_t *f, uint32_t len, struct nep_pkt_info *pi)
+{
+	const uint32_t l4_off = NEP_ETH_HLEN + NEP_IP6_HLEN;
+	uint32_t plen, ulen;
+	uint8_t nh;
+
+	if (unlikely(len < l4_off + 8) || f[12] != 0x86 || f[13] != 0xdd ||
+		(f[14] >> 4) != 6 || f[22] == 0xff /* multicast source */)
+		return false;
+	plen = (uint32_t)f[18] << 8 | f[19];
+	nh = f[20];
+	if (plen == 0 || plen + l4_off > len)
+		return false;
+	if (nh == NEP_PROTO_UDP) {
+		ulen = (uint32_t)f[l4_off + 4] << 8 | f[l4_off + 5];
+		if (plen < 8 || ulen < 8 || ulen > plen)
+			return false;
+	} else if (nh == NEP_PROTO_TCP) {
+		ulen = (f[l4_off + 12] >> 4) * 4u;	/* data offset */
+		if (plen < 20 || ulen < 20 || ulen > plen)
+			return false;
+	} else {
+		return false;
+	}
+	*pi = (struct nep_pkt_info){
+		.ethertype = RTE_ETHER_TYPE_IPV6,
+		.l3_off = NEP_ETH_HLEN,
+		.l4_off = (uint16_t)l4_off,
+		.l3_len = (uint16_t)(plen + NEP_IP6_HLEN),
+		.family = 6,
+		.l4_proto = nh,
+		.has_l4 = 1,
+	};
+	return true;
+}
+
+static inline enum nep_drop_reason
+nep_pkt_parse(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
+{
+	if (likely(nep_pkt_parse_ip6_l4(frame, len, pi)))
+		return NEP_DROP_NONE;
+	return nep_pkt_parse_full(frame, len, pi);
+}
 
 /* One's-complement helpers for incremental checksum updates (RFC 1624). */
 static inline uint16_t

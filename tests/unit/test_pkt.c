@@ -170,6 +170,76 @@ parse(uint32_t len, struct nep_pkt_info *pi)
 	return nep_pkt_parse(fr, len, pi);
 }
 
+static void
+assert_same_info(const struct nep_pkt_info *a, const struct nep_pkt_info *b)
+{
+	assert_int_equal(a->ethertype, b->ethertype);
+	assert_int_equal(a->l3_off, b->l3_off);
+	assert_int_equal(a->l4_off, b->l4_off);
+	assert_int_equal(a->l3_len, b->l3_len);
+	assert_int_equal(a->family, b->family);
+	assert_int_equal(a->l4_proto, b->l4_proto);
+	assert_int_equal(a->has_l4, b->has_l4);
+	assert_int_equal(a->frag, b->frag);
+	assert_int_equal(a->fragmented, b->fragmented);
+}
+
+/*
+ * The inline IPv6 TCP/UDP parser must agree with the full one on every
+ * frame: mutate the header bytes and lengths of good frames at random and
+ * compare verdicts and results.
+ */
+static void
+test_parse_fast_matches_full(void **state)
+{
+	static const uint8_t protos[] = { NEP_PROTO_TCP, NEP_PROTO_UDP,
+		NEP_PROTO_ICMPV6, 0 /* hop-by-hop */, 44 /* fragment */ };
+	uint32_t seed = 12345, fast = 0, good = 0, bad = 0;
+	struct nep_pkt_info a, b;
+
+	(void)state;
+	for (unsigned i = 0; i < 200000; i++) {
+		uint8_t proto = protos[i % RTE_DIM(protos)];
+		uint32_t plen = 20 + (i / 7) % 60, len;
+		uint8_t *l4;
+
+		memset(fr, 0, 256);
+		l4 = ip6(fr, (uint16_t)plen, proto, A6S, A6D);
+		if (proto == NEP_PROTO_TCP)
+			tcp(l4, 1000, 80, 5, 0x10);
+		else if (proto == NEP_PROTO_UDP)
+			udp(l4, 1000, 53, (uint16_t)plen);
+		len = 14 + 40 + plen;
+		/* Up to three random byte changes in the first 80 bytes, a
+		 * random length change (truncation or padding). */
+		for (unsigned k = 0; k < i % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned off = 12 + (seed >> 8) % 68;
+			seed = seed * 1103515245u + 12345u;
+			fr[off] = (uint8_t)(seed >> 16);
+		}
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 3 == 0)
+			len = (len + (seed >> 20) % 40 + 20) % 160;
+		bool took = nep_pkt_parse_ip6_l4(fr, len, &a);
+		enum nep_drop_reason ra = nep_pkt_parse(fr, len, &a);
+		enum nep_drop_reason rb = nep_pkt_parse_full(fr, len, &b);
+		assert_int_equal(ra, rb);
+		if (ra == NEP_DROP_NONE)
+			assert_same_info(&a, &b);
+		fast += took;
+		good += rb == NEP_DROP_NONE;
+		bad += rb != NEP_DROP_NONE;
+		/* Whatever the fast path takes, the full parser accepts. */
+		if (took)
+			assert_int_equal(rb, NEP_DROP_NONE);
+	}
+	/* Both parsers really were exercised. */
+	assert_true(fast > 20000);
+	assert_true(good > fast);
+	assert_true(bad > 20000);
+}
+
 /* ---- parser: good frames ---- */
 
 static void
@@ -1141,6 +1211,7 @@ main(void)
 		cmocka_unit_test(test_build_arp),
 		cmocka_unit_test(test_nd_find_lladdr),
 		cmocka_unit_test(test_addr_helpers),
+		cmocka_unit_test(test_parse_fast_matches_full),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);
