@@ -163,6 +163,8 @@ struct nep_rxq {
 
 struct nep_app;
 
+struct nep_dcache;
+
 struct nep_worker {
 	struct nep_app *app;
 	unsigned lcore_id;
@@ -173,6 +175,7 @@ struct nep_worker {
 	struct rte_ring *punt;		/* worker -> control */
 	struct rte_ring *inject;	/* control -> worker 0: frames to send */
 	struct nep_flow_table *flows;	/* owned: only this worker writes */
+	struct nep_dcache *dc;		/* owned: destination cache */
 	struct nep_lcore_stats *stats;
 } __rte_cache_aligned;
 

@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
+#include "nep_dcache.h"
 #include "neptune.h"
 #include "nep_pkt.h"
 
@@ -161,7 +162,11 @@ setup_worker_queues(struct nep_app *app)
 		snprintf(name, sizeof(name), "nep_inject_%u", w);
 		wk->inject = rte_ring_create(name, 1024, (int)rte_socket_id(),
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (wk->punt == NULL || wk->inject == NULL) {
+		wk->dc = rte_malloc_socket("nep_dcache", sizeof(*wk->dc),
+			RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+		if (wk->dc != NULL)
+			nep_dcache_init(wk->dc);
+		if (wk->punt == NULL || wk->inject == NULL || wk->dc == NULL) {
 			NEP_LOG(ERR, "cannot create the punt rings");
 			return -1;
 		}

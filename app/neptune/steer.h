@@ -98,7 +98,7 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 	int u;
 
 	tcp_flags = nep_flow_key_from_pkt(frame, pi, &key);
-	sig = rte_hash_hash(t->h, &key);
+	sig = nep_flow_hash(&key);
 	pos = rte_hash_lookup_with_hash(t->h, &key, sig);
 	if (unlikely(pos >= 0 && t->e[pos].created_tsc < st->flush_tsc) &&
 		((st->flush_mask >> (t->e[pos].uplink & 31)) & 1)) {

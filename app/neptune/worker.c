@@ -10,6 +10,7 @@
 #include <rte_prefetch.h>
 
 #include "neptune.h"
+#include "nep_dcache.h"
 #include "nep_pkt.h"
 #include "steer.h"
 
@@ -44,40 +45,64 @@ punt(struct nep_worker *w, struct rte_mbuf *m, uint32_t why)
 }
 
 /*
- * Resolve the egress of a forwarded packet: port index and neighbour key.
- * Returns 0, or punts/drops and returns -1.
+ * Route a destination (16 bytes, IPv4 zero padded) through the worker's
+ * destination cache: returns the FIB next-hop value and, for connected and
+ * gateway routes, the egress port index and the neighbour position (< 0
+ * when the neighbour has no entry yet: such results are not cached).
  */
-static inline int
-egress(struct nep_worker *w, const struct nep_snapshot *s, struct rte_mbuf *m,
-	uint64_t nh, uint8_t family, const uint8_t *dst, unsigned *out_port,
-	struct nep_neigh_key *k)
+static inline uint64_t
+route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
+	const uint8_t *dst, unsigned *out, int32_t *npos)
 {
 	struct nep_app *app = w->app;
-	enum nep_nh_kind kind = nep_nh_kind(nh);
-	uint32_t idx = nep_nh_index(nh);
+	struct nep_dcache *c = w->dc;
+	struct nep_dcache_entry *e = nep_dcache_slot(c, dst);
+	struct nep_neigh_key k;
 	uint16_t port_id;
+	uint64_t nh;
 
-	switch (kind) {
+	if (likely(nep_dcache_hit(c, e, dst, family))) {
+		*out = e->out;
+		*npos = e->neigh_pos;
+		return e->nh;
+	}
+	c->misses++;
+	if (family == 6) {
+		nh = nep_rib_lookup6(&s->rib, dst);
+	} else {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		nh = nep_rib_lookup4(&s->rib, a);
+	}
+	switch (nep_nh_kind(nh)) {
 	case NEP_NH_CONNECTED:
-		port_id = (uint16_t)idx;
-		nep_neigh_key_set(k, port_id, family, dst);
+		port_id = (uint16_t)nep_nh_index(nh);
+		nep_neigh_key_set(&k, port_id, family, dst);
 		break;
 	case NEP_NH_GATEWAY: {
-		const struct nep_nexthop *n = &s->rib.nh[idx];
+		const struct nep_nexthop *n = &s->rib.nh[nep_nh_index(nh)];
 		port_id = n->port;
-		nep_neigh_key_set(k, port_id, family, n->gw);
+		nep_neigh_key_set(&k, port_id, family, n->gw);
 		break;
 	}
-	case NEP_NH_LOCAL:
-		punt(w, m, NEP_PUNT_LOCAL);
-		return -1;
 	default:
-		w->stats->drops[NEP_DROP_NO_ROUTE]++;
-		punt(w, m, NEP_PUNT_NO_ROUTE);
-		return -1;
+		return nh;	/* local or no route: the caller punts */
 	}
-	*out_port = (unsigned)app->port_index[port_id];
-	return 0;
+	*out = (unsigned)app->port_index[port_id];
+	*npos = nep_neigh_lookup_pos(app->neigh, &k);
+	if (*npos >= 0)
+		nep_dcache_fill(c, e, dst, family, (uint16_t)nh,
+			(uint8_t)*out, *npos);
+	return nh;
+}
+
+/* A routed packet without a next hop: count, and let the control lcore
+ * answer (ICMP unreachable). */
+static inline void
+no_route(struct nep_worker *w, struct rte_mbuf *m)
+{
+	w->stats->drops[NEP_DROP_NO_ROUTE]++;
+	punt(w, m, NEP_PUNT_NO_ROUTE);
 }
 
 static inline void
@@ -261,8 +286,8 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + pi->l3_off);
-	struct nep_neigh_key k;
-	unsigned out;
+	unsigned out = 0;
+	int32_t npos = -1;
 	uint64_t nh;
 
 	if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
@@ -283,7 +308,7 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	if (s->steering && w->app->ports[in_port].role == NEP_PORT_WAN &&
 		inbound_dnpt(w, m, in_port, pi, ip6) < 0)
 		return;
-	nh = nep_rib_lookup6(&s->rib, ip6->dst_addr);
+	nh = route(w, s, 6, ip6->dst_addr, &out, &npos);
 	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
 		punt(w, m, NEP_PUNT_LOCAL);
 		return;
@@ -296,10 +321,14 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	if (s->steering && steer_src_inside(s, ip6->src_addr) &&
 		try_steer(w, s, m, in_port, pi, nh, now_tsc))
 		return;
-	if (egress(w, s, m, nh, 6, ip6->dst_addr, &out, &k) < 0 ||
-		!mtu_ok(w, m, pi, out))
+	if (unlikely(nep_nh_kind(nh) == NEP_NH_NONE)) {
+		no_route(w, m);
 		return;
-	xmit_fwd(w, m, pi, out, nep_neigh_lookup(w->app->neigh, &k),
+	}
+	if (!mtu_ok(w, m, pi, out))
+		return;
+	xmit_fwd(w, m, pi, out,
+		npos >= 0 ? nep_neigh_mac_at(w->app->neigh, npos) : 0,
 		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
 }
 
@@ -317,15 +346,17 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + pi->l3_off);
-	struct nep_neigh_key k;
-	unsigned out;
+	uint8_t dst[16] = { 0 };
+	unsigned out = 0;
+	int32_t npos = -1;
 	uint64_t nh;
 
 	if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr))) {
 		drop(w, m, NEP_DROP_MCAST_UNHANDLED);
 		return;
 	}
-	nh = nep_rib_lookup4(&s->rib, ip->dst_addr);
+	memcpy(dst, &ip->dst_addr, 4);
+	nh = route(w, s, 4, dst, &out, &npos);
 	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
 		punt(w, m, NEP_PUNT_LOCAL);
 		return;
@@ -338,11 +369,14 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 	if (s->steering && steer_src_inside4(s, ip->src_addr) &&
 		try_steer(w, s, m, in_port, pi, nh, now_tsc))
 		return;
-	if (egress(w, s, m, nh, 4, (const uint8_t *)&ip->dst_addr, &out,
-		    &k) < 0 ||
-		!mtu_ok(w, m, pi, out))
+	if (unlikely(nep_nh_kind(nh) == NEP_NH_NONE)) {
+		no_route(w, m);
 		return;
-	xmit_fwd(w, m, pi, out, nep_neigh_lookup(w->app->neigh, &k),
+	}
+	if (!mtu_ok(w, m, pi, out))
+		return;
+	xmit_fwd(w, m, pi, out,
+		npos >= 0 ? nep_neigh_mac_at(w->app->neigh, npos) : 0,
 		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
 }
 
@@ -357,6 +391,7 @@ struct fast_batch {
 	uint8_t tcp_flags[NEP_BURST_MAX];
 	struct nep_flow_key keys[NEP_BURST_MAX];
 	const void *kp[NEP_BURST_MAX];
+	hash_sig_t sig[NEP_BURST_MAX];
 	struct nep_pkt_info pi[NEP_BURST_MAX];
 };
 
@@ -366,7 +401,7 @@ struct fast_batch {
  */
 static inline void
 handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf *m, unsigned in_port, uint64_t now_tsc,
+	struct rte_mbuf *m, unsigned in_port, bool lan_steer, uint64_t now_tsc,
 	struct fast_batch *fb, unsigned idx)
 {
 	const struct nep_port *p = &w->app->ports[in_port];
@@ -374,7 +409,6 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 	struct nep_pkt_info *pi = &fb->pi[fb->n];
 	enum nep_drop_reason r;
 
-	w->stats->port_rx[in_port]++;
 	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), pi);
 	if (unlikely(r != NEP_DROP_NONE)) {
 		drop(w, m, r);
@@ -399,8 +433,7 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 		const struct rte_ipv6_hdr *ip6 =
 			(const struct rte_ipv6_hdr *)(f + pi->l3_off);
 		/* Existing steered flows need neither FIB nor classifier. */
-		if (s->steering && p->role == NEP_PORT_LAN &&
-			ip6->hop_limits > 1 &&
+		if (lan_steer && ip6->hop_limits > 1 &&
 			!nep_ip6_is_multicast(ip6->dst_addr) &&
 			!nep_ip6_is_linklocal(ip6->dst_addr) &&
 			steer_src_inside(s, ip6->src_addr)) {
@@ -409,6 +442,7 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 			fb->tcp_flags[k] = nep_flow_key_from_pkt(f, pi,
 				&fb->keys[k]);
 			fb->kp[k] = &fb->keys[k];
+			fb->sig[k] = nep_flow_hash(&fb->keys[k]);
 			return;
 		}
 		forward6(w, s, m, in_port, pi, now_tsc);
@@ -434,7 +468,7 @@ fast_steer(struct nep_worker *w, const struct nep_snapshot *s,
 	struct nep_flow_table *t = w->flows;
 	int32_t pos[NEP_BURST_MAX];
 
-	rte_hash_lookup_bulk(t->h, fb->kp, fb->n, pos);
+	rte_hash_lookup_with_hash_bulk(t->h, fb->kp, fb->sig, fb->n, pos);
 	for (unsigned k = 0; k < fb->n; k++) {
 		struct rte_mbuf *m = pkts[fb->idx[k]];
 		const struct nep_pkt_info *pi = &fb->pi[k];
@@ -487,7 +521,10 @@ nep_worker_main(void *arg)
 		const struct nep_snapshot *s =
 			__atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
 		uint64_t now = rte_rdtsc();
-		bool busy = false;
+		bool busy = false, lan_steer;
+
+		nep_dcache_revalidate(w->dc, s->generation,
+			nep_neigh_gen(app->neigh));
 
 		for (i = 0; i < w->n_rxq; i++) {
 			unsigned port = w->rxq[i].port;
@@ -497,13 +534,17 @@ nep_worker_main(void *arg)
 				continue;
 			busy = true;
 			w->stats->rx_pkts += n;
+			w->stats->port_rx[port] += n;
+			lan_steer = s->steering && w->flows != NULL &&
+				app->ports[port].role == NEP_PORT_LAN;
 			for (j = 0; j < n && j < 4; j++)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
 			for (j = 0; j < n; j++) {
 				if (j + 4 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(
 						pkts[j + 4], void *));
-				handle_packet(w, s, pkts[j], port, now, &fb, j);
+				handle_packet(w, s, pkts[j], port, lan_steer,
+					now, &fb, j);
 			}
 			if (fb.n != 0)
 				fast_steer(w, s, pkts, port, now, &fb);

@@ -17,6 +17,7 @@ nep_flow_table_create(const char *name, uint32_t size, int socket)
 		.entries = size,
 		.key_len = sizeof(struct nep_flow_key),
 		.hash_func = rte_hash_crc,
+		.hash_func_init_val = NEP_FLOW_HASH_INIT,
 		.socket_id = socket,
 		/* Single writer (the owning worker): no locks. The extendable
 		 * buckets keep inserts succeeding at high load. */

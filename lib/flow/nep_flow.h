@@ -18,10 +18,16 @@
 #include <string.h>
 
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ring.h>
 
 #include "nep_pkt.h"
 
+/*
+ * 48 bytes, zero padded: rte_hash compares keys of that size with vector
+ * instructions (it has no comparator for 38 or 40 bytes, and falls back to
+ * memcmp), and the hash is six crc32 steps.
+ */
 struct nep_flow_key {
 	uint8_t src[16];	/* IPv4 in [0..3], rest zero */
 	uint8_t dst[16];
@@ -29,8 +35,17 @@ struct nep_flow_key {
 	uint16_t dport;
 	uint8_t proto;
 	uint8_t family;		/* 4 or 6 */
-	uint16_t pad;
-} __attribute__((packed));
+	uint8_t pad[10];
+} __attribute__((aligned(8)));
+
+#define NEP_FLOW_HASH_INIT 0x4e455054u	/* the table's hash seed */
+
+/* The table's hash of a key, inline (the same function rte_hash uses). */
+static inline uint32_t
+nep_flow_hash(const struct nep_flow_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), NEP_FLOW_HASH_INIT);
+}
 
 #define NEP_FLOW_UPLINK_BYPASS 0xff	/* routed plainly, not steered */
 
@@ -38,15 +53,16 @@ struct nep_flow_key {
 
 /* last_tsc == 0 marks a free slot (what the control lcore's scans use). */
 struct nep_flow_entry {
-	struct nep_flow_key key;	/* copy, so readers never touch the hash */
-	uint64_t created_tsc;
+	/* What every packet of the flow reads or writes comes first. */
 	uint64_t last_tsc;
 	uint64_t packets;
 	uint64_t bytes;
+	uint64_t created_tsc;
 	uint16_t policy;	/* policy index + 1, 0 = none (balanced) */
 	uint8_t uplink;		/* uplink slot or NEP_FLOW_UPLINK_BYPASS */
 	uint8_t flags;
 	uint32_t moves;		/* times re-selected after a failure */
+	struct nep_flow_key key;	/* copy, so readers never touch the hash */
 };
 
 struct nep_flow_table {

@@ -135,8 +135,10 @@ delete_entry(struct nep_neigh_table *t, int pos,
 		c->probes = 0;
 		return;
 	}
-	/* Invalidate first: a reader still holding pos sees "unresolved". */
+	/* Invalidate first: a reader still holding pos sees "unresolved",
+	 * and caches of positions (nep_dcache) drop theirs. */
 	set_mac(t, pos, 0);
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
 	rte_hash_del_key(t->h, &c->key);
 	memset(&c->key, 0, sizeof(c->key));
 	c->state = NEP_NEIGH_FAILED;

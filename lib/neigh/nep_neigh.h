@@ -77,6 +77,9 @@ struct nep_neigh_table {
 	uint64_t *mac;			/* per hash position, read by workers */
 	struct nep_neigh_ctl *ctl;	/* per hash position, control only */
 	struct nep_neigh_params p;
+	/* Bumped before any key is deleted: a position read under an older
+	 * value may since have been freed and reused. */
+	uint32_t gen;
 };
 
 /*
@@ -108,7 +111,23 @@ nep_neigh_lookup(const struct nep_neigh_table *t, const struct nep_neigh_key *k)
 	return __atomic_load_n(&t->mac[pos], __ATOMIC_ACQUIRE);
 }
 
-/* Worker side, for a pinned entry whose position the caller cached. */
+/* Worker side: the position of k, or < 0 when there is no entry. */
+static inline int32_t
+nep_neigh_lookup_pos(const struct nep_neigh_table *t,
+	const struct nep_neigh_key *k)
+{
+	return rte_hash_lookup(t->h, k);
+}
+
+/* Deletions so far (see gen). */
+static inline uint32_t
+nep_neigh_gen(const struct nep_neigh_table *t)
+{
+	return __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
+}
+
+/* Worker side, for an entry whose position the caller cached: a pinned
+ * one, or one cached under the current nep_neigh_gen(). */
 static inline uint64_t
 nep_neigh_mac_at(const struct nep_neigh_table *t, int32_t pos)
 {

@@ -135,7 +135,8 @@ test_key_tcp_udp(void **state)
 	assert_a6(k.dst, "2001:db8:2::20");
 	assert_int_equal(k.sport, htons(40000));	/* network order */
 	assert_int_equal(k.dport, htons(443));
-	assert_int_equal(k.pad, 0);
+	for (unsigned i = 0; i < sizeof(k.pad); i++)
+		assert_int_equal(k.pad[i], 0);
 	/* FIN, RST */
 	l4[13] = 0x11;
 	assert_int_equal(key_of(74, &k2), 0x11);
@@ -376,6 +377,22 @@ test_table_add_lookup(void **state)
 		assert_memory_equal(&t->e[pos[i]].key, &k, sizeof(k));
 		assert_int_equal(t->e[pos[i]].last_tsc, 1000 + i);
 	}
+	/* The worker hashes keys itself and looks up with that hash: it
+	 * must be the table's own, and find what rte_hash_lookup finds. */
+	const void *kp[8];
+	struct nep_flow_key ks[8];
+	hash_sig_t sig[8];
+	int32_t got[8];
+	for (i = 0; i < 8; i++) {
+		mkkey(&ks[i], i + 4);	/* 4..7 present, 8..11 not */
+		kp[i] = &ks[i];
+		sig[i] = nep_flow_hash(&ks[i]);
+		assert_int_equal(sig[i], rte_hash_hash(t->h, &ks[i]));
+	}
+	assert_int_equal(rte_hash_lookup_with_hash_bulk(t->h, kp, sig, 8, got),
+		0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(got[i], i < 4 ? pos[i + 4] : -ENOENT);
 	mkkey(&k, 8);
 	assert_int_equal(rte_hash_lookup(t->h, &k), -ENOENT);
 	/* same key again: same position */

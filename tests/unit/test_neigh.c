@@ -21,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "nep_dcache.h"
 #include "nep_neigh.h"
 #include "nep_test_eal.h"
 
@@ -334,6 +335,86 @@ test_resolve_learn(void **state)
 	/* a new MAC replaces the old one */
 	nep_neigh_learn(t, &k, MAC2, true, false, 1700, &ops);
 	assert_lookup_mac(t, &k, MAC2);
+	free_table(t);
+}
+
+/*
+ * A worker's destination cache keeps neighbour positions: an entry is
+ * good until the FIB generation or the neighbour table's deletion count
+ * changes; MAC updates in place need no invalidation.
+ */
+static void
+test_dcache_with_neighbours(void **state)
+{
+	static struct nep_dcache c;
+	struct nep_dcache_entry *e, *eb;
+	struct nep_neigh_table *t;
+	struct nep_neigh_key k;
+	uint8_t a[16], b[16];
+	int32_t pos;
+	uint32_t g0;
+
+	(void)state;
+	t = mk_table(64);
+	key6(&k, 0, "fd42:100:1::20");
+	memcpy(a, k.addr, 16);
+	nep_neigh_learn(t, &k, MAC1, false, true, 0, &ops);
+	pos = nep_neigh_lookup_pos(t, &k);
+	assert_true(pos >= 0);
+	g0 = nep_neigh_gen(t);
+
+	nep_dcache_init(&c);
+	nep_dcache_revalidate(&c, 7, g0);
+	e = nep_dcache_slot(&c, a);
+	assert_false(nep_dcache_hit(&c, e, a, 6));
+	nep_dcache_fill(&c, e, a, 6, 0x4001, 2, pos);
+	assert_true(nep_dcache_hit(&c, e, a, 6));
+	assert_false(nep_dcache_hit(&c, e, a, 4));	/* other family */
+	assert_int_equal(e->neigh_pos, pos);
+	assert_int_equal(e->nh, 0x4001);
+	assert_int_equal(e->out, 2);
+
+	/* A new MAC is read live at the same position. */
+	nep_neigh_learn(t, &k, MAC2, true, false, 10, &ops);
+	assert_int_equal(nep_neigh_gen(t), g0);
+	nep_dcache_revalidate(&c, 7, nep_neigh_gen(t));
+	assert_true(nep_dcache_hit(&c, e, a, 6));
+	assert_int_equal(nep_neigh_mac_at(t, e->neigh_pos), word_of(MAC2));
+
+	/* Another address in the same slot replaces it. */
+	memcpy(b, a, 16);
+	for (unsigned i = 0; i < 1u << 16; i++) {
+		b[14] = (uint8_t)(i >> 8);
+		b[15] = (uint8_t)i;
+		if (memcmp(a, b, 16) != 0 && nep_dcache_slot(&c, b) == e)
+			break;
+	}
+	eb = nep_dcache_slot(&c, b);
+	assert_ptr_equal(eb, e);
+	nep_dcache_fill(&c, eb, b, 6, 0x4002, 1, pos);
+	assert_false(nep_dcache_hit(&c, e, a, 6));
+	assert_true(nep_dcache_hit(&c, eb, b, 6));
+	nep_dcache_fill(&c, e, a, 6, 0x4001, 2, pos);
+
+	/* A deletion (here a flush) ends the epoch. */
+	nep_neigh_flush(t, &ops);
+	assert_true(nep_neigh_gen(t) != g0);
+	nep_dcache_revalidate(&c, 7, nep_neigh_gen(t));
+	assert_false(nep_dcache_hit(&c, e, a, 6));
+	assert_int_equal(c.epochs, 2);
+
+	/* So does a new configuration snapshot (a new FIB). */
+	nep_dcache_fill(&c, e, a, 6, 0x4001, 2, pos);
+	assert_true(nep_dcache_hit(&c, e, a, 6));
+	nep_dcache_revalidate(&c, 8, nep_neigh_gen(t));
+	assert_false(nep_dcache_hit(&c, e, a, 6));
+
+	/* Epoch numbers wrap without old entries coming back. */
+	c.epoch = UINT32_MAX;
+	nep_dcache_fill(&c, e, a, 6, 0x4001, 2, pos);
+	nep_dcache_revalidate(&c, 9, nep_neigh_gen(t));
+	assert_int_equal(c.epoch, 1);
+	assert_false(nep_dcache_hit(&c, e, a, 6));
 	free_table(t);
 }
 
@@ -733,6 +814,7 @@ main(void)
 		cmocka_unit_test(test_recycle),
 		cmocka_unit_test(test_recycle_no_rcu),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_dcache_with_neighbours),
 	};
 
 	return cmocka_run_group_tests_name("neigh", tests, eal_setup,
