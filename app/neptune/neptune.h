@@ -128,6 +128,8 @@ struct nep_steer_state {
 	struct nep_uplink_set pool4;
 	unsigned n_slots;
 	struct nep_uplink_fwd up[NEP_MAX_UPLINKS];
+	/* per port index: the slots whose delegated prefix arrives there */
+	uint32_t port_slots[NEP_MAX_PORTS];
 	/* flush flows: entries created before flush_tsc whose uplink bit
 	 * (bit 31 for routed flows) is in flush_mask are gone. */
 	uint64_t flush_tsc;

@@ -132,10 +132,11 @@ nep_uplinks_publish(struct nep_app *app)
 		f->nh6_pos = nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6);
 		f->nh4_pos = f->has_v4 ?
 			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
-		if (s->steering && s->first_inside6 >= 0)
+		if (s->steering && s->first_inside6 >= 0 &&
 			nep_nptv6_init(&f->npt,
 				&s->cfg->steering.inside[s->first_inside6],
-				&u->conf.delegated);
+				&u->conf.delegated) == 0)
+			st->port_slots[f->port] |= 1u << i;
 		v.id = (uint8_t)i;
 		v.role = u->conf.role;
 		v.weight = u->weight;

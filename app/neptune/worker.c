@@ -252,10 +252,11 @@ inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
 		__atomic_load_n(&w->app->steer, __ATOMIC_ACQUIRE);
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 
-	for (unsigned u = 0; u < st->n_slots; u++) {
+	for (uint32_t slots = st->port_slots[in_port]; slots != 0;
+		slots &= slots - 1) {
+		unsigned u = (unsigned)__builtin_ctz(slots);
 		const struct nep_uplink_fwd *uf = &st->up[u];
-		if (uf->port != in_port ||
-			!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
+		if (!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
 			continue;
 		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0)) {
 			/* RFC 6296 5: Parameter Problem, pointer 24. */
@@ -381,35 +382,48 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 }
 
 /*
- * Per-burst state of the steering fast path: LAN packets that may belong
- * to an existing steered flow are looked up together (rte_hash bulk
- * lookup, which prefetches and hashes in a pipeline).
+ * The fast path. Each packet of a burst that is plain IPv6 TCP/UDP,
+ * addressed to this port, not expiring and for a unicast global
+ * destination is handled here:
+ *  - from the LAN with an inside source: its flow key is hashed into a
+ *    batch that is looked up in one rte_hash bulk call; a hit on a usable
+ *    uplink is translated and sent without FIB or classifier;
+ *  - from an uplink's port to its delegated prefix: translated back (DNPT)
+ *    and, like any other routed packet, sent through the destination
+ *    cache.
+ * Everything else, and every case that needs a decision (new or moved
+ * flow, unresolved neighbour, MTU), takes the general path (forward6 and
+ * friends), which re-checks from the start.
  */
 struct fast_batch {
 	unsigned n;
 	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
-	uint8_t tcp_flags[NEP_BURST_MAX];
+	uint16_t l3_len[NEP_BURST_MAX];
 	struct nep_flow_key keys[NEP_BURST_MAX];
 	const void *kp[NEP_BURST_MAX];
 	hash_sig_t sig[NEP_BURST_MAX];
-	struct nep_pkt_info pi[NEP_BURST_MAX];
 };
 
-/*
- * Parse, check L2, and either handle the packet now or, when it is a
- * candidate for the steering fast path, add it to the batch.
- */
+/* What the burst loop knows about the receiving port. */
+struct rx_ctx {
+	const struct nep_snapshot *s;
+	const struct nep_steer_state *st;
+	unsigned port;
+	bool lan_steer;		/* LAN port, steering on */
+	uint32_t dnpt_slots;	/* uplinks whose prefix arrives here */
+	uint64_t now;
+};
+
+/* The general path for one packet: parse fully, check, dispatch. */
 static inline void
-handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf *m, unsigned in_port, bool lan_steer, uint64_t now_tsc,
-	struct fast_batch *fb, unsigned idx)
+slow_packet(struct nep_worker *w, const struct rx_ctx *c, struct rte_mbuf *m)
 {
-	const struct nep_port *p = &w->app->ports[in_port];
+	const struct nep_port *p = &w->app->ports[c->port];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	struct nep_pkt_info *pi = &fb->pi[fb->n];
+	struct nep_pkt_info pi;
 	enum nep_drop_reason r;
 
-	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), pi);
+	r = nep_pkt_parse_full(f, rte_pktmbuf_data_len(m), &pi);
 	if (unlikely(r != NEP_DROP_NONE)) {
 		drop(w, m, r);
 		return;
@@ -422,34 +436,18 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 		return;
 	}
 	/* Trim Ethernet padding so lengths below are the IP lengths. */
-	if (pi->family != 0) {
-		uint32_t want = pi->l3_off + pi->l3_len;
+	if (pi.family != 0) {
+		uint32_t want = pi.l3_off + pi.l3_len;
 		if (rte_pktmbuf_data_len(m) > want)
 			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) -
 				want));
 	}
-	switch (pi->family) {
-	case 6: {
-		const struct rte_ipv6_hdr *ip6 =
-			(const struct rte_ipv6_hdr *)(f + pi->l3_off);
-		/* Existing steered flows need neither FIB nor classifier. */
-		if (lan_steer && ip6->hop_limits > 1 &&
-			!nep_ip6_is_multicast(ip6->dst_addr) &&
-			!nep_ip6_is_linklocal(ip6->dst_addr) &&
-			steer_src_inside(s, ip6->src_addr)) {
-			unsigned k = fb->n++;
-			fb->idx[k] = (uint16_t)idx;
-			fb->tcp_flags[k] = nep_flow_key_from_pkt(f, pi,
-				&fb->keys[k]);
-			fb->kp[k] = &fb->keys[k];
-			fb->sig[k] = nep_flow_hash(&fb->keys[k]);
-			return;
-		}
-		forward6(w, s, m, in_port, pi, now_tsc);
+	switch (pi.family) {
+	case 6:
+		forward6(w, c->s, m, c->port, &pi, c->now);
 		break;
-	}
 	case 4:
-		forward4(w, s, m, in_port, pi, now_tsc);
+		forward4(w, c->s, m, c->port, &pi, c->now);
 		break;
 	default: /* ARP */
 		punt(w, m, NEP_PUNT_LOCAL);
@@ -457,43 +455,162 @@ handle_packet(struct nep_worker *w, const struct nep_snapshot *s,
 	}
 }
 
-/* Flow hits go straight out; anything else takes the full path. */
+/* Rewrite Ethernet (next hop's MAC word, port's MAC), age, buffer. */
 static inline void
-fast_steer(struct nep_worker *w, const struct nep_snapshot *s,
-	struct rte_mbuf **pkts, unsigned in_port, uint64_t now_tsc,
-	struct fast_batch *fb)
+fast_xmit(struct nep_worker *w, struct rte_mbuf *m, uint8_t *f,
+	unsigned out, uint64_t mac)
 {
-	const struct nep_steer_state *st =
-		__atomic_load_n(&w->app->steer, __ATOMIC_ACQUIRE);
+	struct nep_app *app = w->app;
+
+	memcpy(f, &mac, 6);
+	memcpy(f + 6, &app->ports[out].mac, 6);
+	f[NEP_ETH_HLEN + 7]--;	/* hop limit */
+	w->stats->port_tx[out]++;
+	rte_eth_tx_buffer(app->ports[out].id, (uint16_t)w->index, w->txb[out],
+		m);
+}
+
+/* A routed packet (already DNPT'ed if it was for an uplink prefix). */
+static inline void
+fast_route6(struct nep_worker *w, const struct rx_ctx *c, struct rte_mbuf *m,
+	uint8_t *f, uint32_t l3_len)
+{
+	struct nep_dcache *dc = w->dc;
+	const uint8_t *dst = f + NEP_ETH_HLEN + 24;
+	struct nep_dcache_entry *e = nep_dcache_slot(dc, dst);
+	uint64_t mac;
+
+	if (likely(nep_dcache_hit(dc, e, dst, 6))) {
+		mac = nep_neigh_mac_at(w->app->neigh, e->neigh_pos);
+		if (likely((mac & NEP_NEIGH_VALID) &&
+			    l3_len <= w->app->ports[e->out].mtu)) {
+			fast_xmit(w, m, f, e->out, mac);
+			return;
+		}
+	}
+	slow_packet(w, c, m);
+}
+
+/* Steered flow hits go straight out; the rest takes the general path. */
+static inline void
+fast_steer(struct nep_worker *w, const struct rx_ctx *c,
+	struct rte_mbuf **pkts, struct fast_batch *fb)
+{
+	const struct nep_steer_state *st = c->st;
 	struct nep_flow_table *t = w->flows;
+	struct nep_neigh_table *nt = w->app->neigh;
+	struct nep_lcore_stats *stats = w->stats;
 	int32_t pos[NEP_BURST_MAX];
 
 	rte_hash_lookup_with_hash_bulk(t->h, fb->kp, fb->sig, fb->n, pos);
 	for (unsigned k = 0; k < fb->n; k++) {
 		struct rte_mbuf *m = pkts[fb->idx[k]];
-		const struct nep_pkt_info *pi = &fb->pi[k];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t l3_len = fb->l3_len[k];
+		const struct nep_uplink_fwd *uf;
+		struct nep_flow_entry *e;
+		uint64_t mac;
+		unsigned u;
 
-		if (likely(pos[k] >= 0)) {
-			struct nep_flow_entry *e = &t->e[pos[k]];
-			unsigned u = e->uplink;
-
-			if (likely(u != NEP_FLOW_UPLINK_BYPASS &&
-				    ((st->usable6 >> u) & 1) &&
-				    (e->created_tsc >= st->flush_tsc ||
-					    !((st->flush_mask >> u) & 1)))) {
-				e->last_tsc = now_tsc;
-				e->packets++;
-				e->bytes += pi->l3_len;
-				if (fb->tcp_flags[k] & 0x05)
-					e->flags |= NEP_FLOW_F_FIN;
-				steered_out(w, st, m, pi, u);
-				continue;
-			}
-		}
-		/* New, moved, flushed or routed flows: the general path. */
-		forward6(w, s, m, in_port, pi, now_tsc);
+		if (unlikely(pos[k] < 0))
+			goto slow;
+		e = &t->e[pos[k]];
+		u = e->uplink;
+		if (unlikely(u == NEP_FLOW_UPLINK_BYPASS ||
+			    !((st->usable6 >> u) & 1) ||
+			    (e->created_tsc < st->flush_tsc &&
+				    ((st->flush_mask >> u) & 1))))
+			goto slow;
+		uf = &st->up[u];
+		if (unlikely(uf->nh6_pos < 0))
+			goto slow;
+		mac = nep_neigh_mac_at(nt, uf->nh6_pos);
+		/* MTU before translation: the error must reach the host. */
+		if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+			    l3_len > w->app->ports[uf->port].mtu ||
+			    nep_nptv6_snpt(&uf->npt,
+				    f + NEP_ETH_HLEN + 8) < 0))
+			goto slow;
+		e->last_tsc = c->now;
+		e->packets++;
+		e->bytes += l3_len;
+		if (f[NEP_ETH_HLEN + 6] == NEP_PROTO_TCP &&
+			(f[NEP_ETH_HLEN + NEP_IP6_HLEN + 13] & 0x05))
+			e->flags |= NEP_FLOW_F_FIN;	/* FIN or RST */
+		stats->up_tx_pkts[u]++;
+		stats->up_tx_bytes[u] += l3_len;
+		fast_xmit(w, m, f, uf->port, mac);
+		continue;
+slow:
+		/* New, moved, flushed or routed flows; unresolved next hop;
+		 * too big; unmappable. */
+		slow_packet(w, c, m);
 	}
 	fb->n = 0;
+}
+
+static inline void
+process_burst(struct nep_worker *w, const struct rx_ctx *c,
+	struct rte_mbuf **pkts, uint16_t n, struct fast_batch *fb)
+{
+	const struct nep_port *p = &w->app->ports[c->port];
+	uint64_t port_mac = 0;
+	unsigned j;
+
+	memcpy(&port_mac, &p->mac, 6);
+	for (j = 0; j < n && j < 4; j++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
+	for (j = 0; j < n; j++) {
+		struct rte_mbuf *m = pkts[j];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m), l3_len;
+		struct nep_pkt_info pi;
+		uint64_t dmac = 0;
+		uint8_t *ip6;
+
+		if (j + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
+		memcpy(&dmac, f, 6);
+		/* Fast path: unpadded IPv6 TCP/UDP for us to forward. */
+		if (unlikely(dmac != port_mac ||
+			    !nep_pkt_parse_ip6_l4(f, len, &pi) ||
+			    len != NEP_ETH_HLEN + (l3_len = pi.l3_len))) {
+			slow_packet(w, c, m);
+			continue;
+		}
+		ip6 = f + NEP_ETH_HLEN;
+		if (unlikely(ip6[7] <= 1 || ip6[24] == 0xff ||
+			    nep_ip6_is_linklocal(ip6 + 24))) {
+			slow_packet(w, c, m);
+			continue;
+		}
+		if (c->lan_steer && steer_src_inside(c->s, ip6 + 8)) {
+			unsigned k = fb->n++;
+			struct nep_flow_key *key = &fb->keys[k];
+
+			fb->idx[k] = (uint16_t)j;
+			fb->l3_len[k] = (uint16_t)l3_len;
+			nep_flow_key_ip6_l4(ip6, key);
+			fb->kp[k] = key;
+			fb->sig[k] = nep_flow_hash(key);
+			continue;
+		}
+		if (c->dnpt_slots != 0) {
+			/* For an uplink's delegated prefix? */
+			int r = inbound_dnpt(w, m, c->port, &pi,
+				(struct rte_ipv6_hdr *)ip6);
+			if (r < 0)
+				continue;	/* punted: unmappable */
+		} else if (c->st != NULL && p->role == NEP_PORT_LAN) {
+			/* LAN traffic from outside the inside prefixes:
+			 * plain routing, decided by the general path. */
+			slow_packet(w, c, m);
+			continue;
+		}
+		fast_route6(w, c, m, f, l3_len);
+	}
+	if (fb->n != 0)
+		fast_steer(w, c, pkts, fb);
 }
 
 int
@@ -521,7 +638,8 @@ nep_worker_main(void *arg)
 		const struct nep_snapshot *s =
 			__atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
 		uint64_t now = rte_rdtsc();
-		bool busy = false, lan_steer;
+		struct rx_ctx c;
+		bool busy = false;
 
 		nep_dcache_revalidate(w->dc, s->generation,
 			nep_neigh_gen(app->neigh));
@@ -535,19 +653,15 @@ nep_worker_main(void *arg)
 			busy = true;
 			w->stats->rx_pkts += n;
 			w->stats->port_rx[port] += n;
-			lan_steer = s->steering && w->flows != NULL &&
+			c.s = s;
+			c.st = s->steering ? __atomic_load_n(&app->steer,
+				__ATOMIC_ACQUIRE) : NULL;
+			c.port = port;
+			c.now = now;
+			c.lan_steer = c.st != NULL && w->flows != NULL &&
 				app->ports[port].role == NEP_PORT_LAN;
-			for (j = 0; j < n && j < 4; j++)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
-			for (j = 0; j < n; j++) {
-				if (j + 4 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(
-						pkts[j + 4], void *));
-				handle_packet(w, s, pkts[j], port, lan_steer,
-					now, &fb, j);
-			}
-			if (fb.n != 0)
-				fast_steer(w, s, pkts, port, now, &fb);
+			c.dnpt_slots = c.st != NULL ? c.st->port_slots[port] : 0;
+			process_burst(w, &c, pkts, n, &fb);
 		}
 		if (unlikely(w->inject != NULL && !rte_ring_empty(w->inject))) {
 			/* Frames the control lcore originated (ND, ICMP, probes). */

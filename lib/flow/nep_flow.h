@@ -130,6 +130,21 @@ nep_flow_key_from_pkt(const uint8_t *frame, const struct nep_pkt_info *pi,
 	return tcp_flags;
 }
 
+/*
+ * The key of an IPv6 TCP/UDP packet without extension headers (what
+ * nep_pkt_parse_ip6_l4() accepts), straight from its IPv6 header: the
+ * same key nep_flow_key_from_pkt() builds for it.
+ */
+static inline void
+nep_flow_key_ip6_l4(const uint8_t *ip6, struct nep_flow_key *k)
+{
+	memcpy(k->src, ip6 + 8, 32);		/* source and destination */
+	memcpy(&k->sport, ip6 + 40, 4);		/* both ports */
+	k->proto = ip6[6];
+	k->family = 6;
+	memset(k->pad, 0, sizeof(k->pad));
+}
+
 /* Aging parameters, and a pending "flush flows" (see nep_flow_flushed). */
 struct nep_flow_age {
 	uint64_t idle_tsc;
