@@ -400,7 +400,6 @@ struct fast_batch {
 	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
 	uint16_t l3_len[NEP_BURST_MAX];
 	struct nep_flow_key keys[NEP_BURST_MAX];
-	const void *kp[NEP_BURST_MAX];
 	hash_sig_t sig[NEP_BURST_MAX];
 };
 
@@ -500,10 +499,33 @@ fast_steer(struct nep_worker *w, const struct rx_ctx *c,
 	struct nep_flow_table *t = w->flows;
 	struct nep_neigh_table *nt = w->app->neigh;
 	struct nep_lcore_stats *stats = w->stats;
-	int32_t pos[NEP_BURST_MAX];
+	int32_t pos[NEP_BURST_MAX], mpos[NEP_BURST_MAX];
+	const void *mkp[NEP_BURST_MAX];
+	hash_sig_t msig[NEP_BURST_MAX];
+	uint8_t mk[NEP_BURST_MAX];
+	unsigned k, nm = 0;
 
-	rte_hash_lookup_with_hash_bulk(t->h, fb->kp, fb->sig, fb->n, pos);
-	for (unsigned k = 0; k < fb->n; k++) {
+	/* The exact-match cache first; what it misses, rte_hash in bulk. */
+	for (k = 0; k < fb->n; k++) {
+		pos[k] = nep_flow_emc_lookup(t, &fb->keys[k], fb->sig[k]);
+		if (pos[k] < 0) {
+			mk[nm] = (uint8_t)k;
+			mkp[nm] = &fb->keys[k];
+			msig[nm] = fb->sig[k];
+			nm++;
+		}
+	}
+	t->emc_hits += fb->n - nm;
+	if (nm != 0) {
+		t->emc_misses += nm;
+		rte_hash_lookup_with_hash_bulk(t->h, mkp, msig, nm, mpos);
+		for (unsigned i = 0; i < nm; i++) {
+			pos[mk[i]] = mpos[i];
+			if (mpos[i] >= 0)
+				nep_flow_emc_insert(t, msig[i], mpos[i]);
+		}
+	}
+	for (k = 0; k < fb->n; k++) {
 		struct rte_mbuf *m = pkts[fb->idx[k]];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t l3_len = fb->l3_len[k];
@@ -590,9 +612,7 @@ process_burst(struct nep_worker *w, const struct rx_ctx *c,
 
 			fb->idx[k] = (uint16_t)j;
 			fb->l3_len[k] = (uint16_t)l3_len;
-			nep_flow_key_ip6_l4(ip6, key);
-			fb->kp[k] = key;
-			fb->sig[k] = nep_flow_hash(key);
+			fb->sig[k] = nep_flow_key_ip6_l4(ip6, key);
 			continue;
 		}
 		if (c->dnpt_slots != 0) {

@@ -35,10 +35,16 @@ nep_flow_table_create(const char *name, uint32_t size, int socket)
 	t->e = rte_zmalloc_socket("nep_flow_e",
 		(size_t)(rte_hash_max_key_id(t->h) + 1) * sizeof(*t->e),
 		RTE_CACHE_LINE_SIZE, socket);
+	t->emc = rte_malloc_socket("nep_flow_emc",
+		NEP_FLOW_EMC_SIZE * sizeof(*t->emc), RTE_CACHE_LINE_SIZE,
+		socket);
+	if (t->emc != NULL)
+		for (unsigned i = 0; i < NEP_FLOW_EMC_SIZE; i++)
+			t->emc[i] = (struct nep_flow_emc_slot){ 0, -1 };
 	snprintf(rname, sizeof(rname), "%s_x", name);
 	t->expire = rte_ring_create(rname, 4096, socket,
 		RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (t->e == NULL || t->expire == NULL)
+	if (t->e == NULL || t->expire == NULL || t->emc == NULL)
 		goto fail;
 	return t;
 fail:
@@ -52,6 +58,7 @@ nep_flow_table_free(struct nep_flow_table *t)
 	if (t == NULL)
 		return;
 	rte_ring_free(t->expire);
+	rte_free(t->emc);
 	rte_free(t->e);
 	rte_hash_free(t->h);
 	rte_free(t);

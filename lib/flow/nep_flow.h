@@ -14,9 +14,12 @@
 #define NEP_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_ring.h>
@@ -65,13 +68,75 @@ struct nep_flow_entry {
 	struct nep_flow_key key;	/* copy, so readers never touch the hash */
 };
 
+/*
+ * Exact-match cache in front of the table (as Open vSwitch's EMC): a pair
+ * of slots per hash value modulo its size, remembering the positions of
+ * the last two flows seen with such a hash. A hit is checked against the entry's own
+ * key copy, so a stale or colliding slot can only miss, never answer
+ * wrong. The owning worker alone reads and writes it, next to its table.
+ * It turns the common case (a packet of an established flow) into one
+ * probe and one key compare instead of rte_hash's two-bucket search.
+ */
+#define NEP_FLOW_EMC_SIZE 8192		/* slots, a power of two: 64 KiB */
+
+struct nep_flow_emc_slot {
+	uint32_t sig;
+	int32_t pos;		/* -1: empty */
+};
+
 struct nep_flow_table {
 	struct rte_hash *h;
 	struct nep_flow_entry *e;	/* indexed by hash position */
 	struct rte_ring *expire;	/* control -> owner: positions */
+	struct nep_flow_emc_slot *emc;	/* NEP_FLOW_EMC_SIZE slots */
 	uint32_t size;
 	uint64_t inserts, deletes, full;
+	uint64_t emc_hits, emc_misses;
 };
+
+static inline bool
+nep_flow_key_eq(const struct nep_flow_key *a, const struct nep_flow_key *b)
+{
+	uint64_t x[6], y[6];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		(x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5])) == 0;
+}
+
+/* Position of the live flow with key k (hash sig) if the cache knows it,
+ * else -1. Two-way: a hash picks a pair of slots (one cache line holds
+ * four pairs), so two flows sharing a slot do not evict each other. */
+static inline int32_t
+nep_flow_emc_lookup(const struct nep_flow_table *t,
+	const struct nep_flow_key *k, uint32_t sig)
+{
+	const struct nep_flow_emc_slot *c =
+		&t->emc[sig & (NEP_FLOW_EMC_SIZE - 2)];
+
+	for (unsigned i = 0; i < 2; i++) {
+		const struct nep_flow_entry *e;
+
+		if (c[i].sig != sig || c[i].pos < 0)
+			continue;
+		e = &t->e[c[i].pos];
+		if (e->last_tsc != 0 && nep_flow_key_eq(&e->key, k))
+			return c[i].pos;
+	}
+	return -1;
+}
+
+/* Remember a flow the table found: it takes the pair's first slot, the
+ * previous first moves to the second (the older second is forgotten). */
+static inline void
+nep_flow_emc_insert(struct nep_flow_table *t, uint32_t sig, int32_t pos)
+{
+	struct nep_flow_emc_slot *c = &t->emc[sig & (NEP_FLOW_EMC_SIZE - 2)];
+
+	c[1] = c[0];
+	c[0] = (struct nep_flow_emc_slot){ sig, pos };
+}
 
 struct nep_flow_table *nep_flow_table_create(const char *name, uint32_t size,
 	int socket);
@@ -133,16 +198,46 @@ nep_flow_key_from_pkt(const uint8_t *frame, const struct nep_pkt_info *pi,
 /*
  * The key of an IPv6 TCP/UDP packet without extension headers (what
  * nep_pkt_parse_ip6_l4() accepts), straight from its IPv6 header: the
- * same key nep_flow_key_from_pkt() builds for it.
+ * same key nep_flow_key_from_pkt() builds for it. Returns its hash
+ * (nep_flow_hash()). The key is assembled in registers, hashed from them
+ * and stored with three 16-byte stores: hashing or comparing it from
+ * memory right after byte-sized stores would stall on store forwarding.
  */
-static inline void
+static inline uint32_t
 nep_flow_key_ip6_l4(const uint8_t *ip6, struct nep_flow_key *k)
 {
-	memcpy(k->src, ip6 + 8, 32);		/* source and destination */
-	memcpy(&k->sport, ip6 + 40, 4);		/* both ports */
-	k->proto = ip6[6];
-	k->family = 6;
-	memset(k->pad, 0, sizeof(k->pad));
+	typedef uint64_t u64x2 __attribute__((vector_size(16)));
+	uint64_t q0, q1, q2, q3, q4;
+	uint32_t ports, h;
+	u64x2 v;
+
+	memcpy(&q0, ip6 + 8, 8);
+	memcpy(&q1, ip6 + 16, 8);
+	memcpy(&q2, ip6 + 24, 8);
+	memcpy(&q3, ip6 + 32, 8);
+	memcpy(&ports, ip6 + 40, 4);
+	/* sport, dport, proto, family 6, then zero padding (little end) */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	q4 = ports | (uint64_t)ip6[6] << 32 | (uint64_t)6 << 40;
+#else
+	q4 = (uint64_t)ports << 32 | (uint64_t)ip6[6] << 24 | 6u << 16;
+#endif
+	RTE_BUILD_BUG_ON(offsetof(struct nep_flow_key, proto) != 36 ||
+		offsetof(struct nep_flow_key, family) != 37 ||
+		sizeof(struct nep_flow_key) != 48);
+	h = rte_hash_crc_8byte(q0, NEP_FLOW_HASH_INIT);
+	h = rte_hash_crc_8byte(q1, h);
+	h = rte_hash_crc_8byte(q2, h);
+	h = rte_hash_crc_8byte(q3, h);
+	h = rte_hash_crc_8byte(q4, h);
+	h = rte_hash_crc_8byte(0, h);
+	v = (u64x2){ q0, q1 };
+	memcpy(k->src, &v, 16);
+	v = (u64x2){ q2, q3 };
+	memcpy(k->dst, &v, 16);
+	v = (u64x2){ q4, 0 };
+	memcpy(&k->sport, &v, 16);
+	return h;
 }
 
 /* Aging parameters, and a pending "flush flows" (see nep_flow_flushed). */

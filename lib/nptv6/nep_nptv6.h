@@ -107,12 +107,6 @@ nep_nptv6_store64(uint8_t *a, uint64_t v)
 	memcpy(a, &v, sizeof(v));
 }
 
-static inline uint16_t
-nep_nptv6_word(const uint8_t *a, unsigned int i)
-{
-	return (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
-}
-
 /* Mask of the first plen bits of a 64-bit value, 0 < plen <= 64. */
 static inline uint64_t
 nep_nptv6_mask64(unsigned int plen)
@@ -123,41 +117,50 @@ nep_nptv6_mask64(unsigned int plen)
 /*
  * Core mapping: addr must match from_net under mask (the extended prefix);
  * the prefix bits become to_net and adj is folded into the adjustment word.
- * The address is left untouched when -1 is returned.
+ * The address is left untouched when -1 is returned. Each half is written
+ * with one 64-bit store, so code reading the address right after (a route
+ * or cache lookup) gets it forwarded from the store buffer instead of
+ * waiting for narrower stores to drain.
  */
 static inline int
 nep_nptv6_map(uint8_t addr[16], uint64_t from_net, uint64_t to_net,
 	uint64_t mask, unsigned int plen, uint16_t adj)
 {
-	uint64_t hi = nep_nptv6_load64(addr);
-	unsigned int idx;
+	uint64_t hi = nep_nptv6_load64(addr), lo;
+	unsigned int shift;
 	uint16_t w;
 
 	if ((hi & mask) != from_net)
 		return -1;
+	hi = (hi & ~mask) | to_net;
 
 	/* The adjustment word lies outside the prefix: the rewrite keeps it. */
 	if (plen <= 48) {
-		idx = 3;
-		w = nep_nptv6_word(addr, 3);
+		/* word 3: the low 16 bits of the first half */
+		w = (uint16_t)hi;
 		if (unlikely(w == 0xffff))
 			return -1;
-	} else {
-		for (idx = 4; idx < 8; idx++) {
-			w = nep_nptv6_word(addr, idx);
-			if (likely(w != 0xffff))
-				break;
-		}
-		if (unlikely(idx == 8))
+		w = nep_csum16_add(w, adj);
+		if (w == 0xffff)
+			w = 0;
+		nep_nptv6_store64(addr, (hi & ~(uint64_t)0xffff) | w);
+		return 0;
+	}
+	/* words 4..7: the first of them that is not 0xFFFF */
+	lo = nep_nptv6_load64(addr + 8);
+	for (shift = 48;; shift -= 16) {
+		w = (uint16_t)(lo >> shift);
+		if (likely(w != 0xffff))
+			break;
+		if (unlikely(shift == 0))
 			return -1;
 	}
-
-	nep_nptv6_store64(addr, (hi & ~mask) | to_net);
 	w = nep_csum16_add(w, adj);
 	if (w == 0xffff)
 		w = 0;
-	addr[2 * idx] = (uint8_t)(w >> 8);
-	addr[2 * idx + 1] = (uint8_t)w;
+	lo = (lo & ~((uint64_t)0xffff << shift)) | (uint64_t)w << shift;
+	nep_nptv6_store64(addr, hi);
+	nep_nptv6_store64(addr + 8, lo);
 	return 0;
 }
 

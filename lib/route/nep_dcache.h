@@ -86,11 +86,15 @@ static inline bool
 nep_dcache_hit(const struct nep_dcache *c, const struct nep_dcache_entry *e,
 	const uint8_t *addr, uint8_t family)
 {
-	uint64_t a[2], b[2];
+	uint64_t a0, a1, b0, b1;
 
-	memcpy(a, addr, 16);
-	memcpy(b, e->addr, 16);
-	return e->epoch == c->epoch && ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
+	/* Two 8-byte loads (not one of 16): the address may have just been
+	 * written that way by NPTv6. */
+	memcpy(&a0, addr, 8);
+	memcpy(&a1, addr + 8, 8);
+	memcpy(&b0, e->addr, 8);
+	memcpy(&b1, e->addr + 8, 8);
+	return e->epoch == c->epoch && ((a0 ^ b0) | (a1 ^ b1)) == 0 &&
 		e->family == family;
 }
 

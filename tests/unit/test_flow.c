@@ -143,6 +143,10 @@ test_key_tcp_udp(void **state)
 	assert_memory_equal(&k, &k2, sizeof(k));	/* same flow */
 	l4[13] = 0x04;
 	assert_int_equal(key_of(74, &k2), 0x04);
+	/* The fast path's builder: same key, and its hash. */
+	memset(&k2, 0xa5, sizeof(k2));
+	assert_int_equal(nep_flow_key_ip6_l4(fr + 14, &k2), nep_flow_hash(&k));
+	assert_memory_equal(&k, &k2, sizeof(k));
 
 	/* the reverse direction is another key */
 	l4 = ip6(20, NEP_PROTO_TCP, "2001:db8:2::20", "2001:db8:1::10");
@@ -160,6 +164,9 @@ test_key_tcp_udp(void **state)
 	assert_int_equal(k.proto, NEP_PROTO_UDP);
 	assert_int_equal(k.sport, htons(5353));
 	assert_int_equal(k.dport, htons(53));
+	memset(&k2, 0x5a, sizeof(k2));
+	assert_int_equal(nep_flow_key_ip6_l4(fr + 14, &k2), nep_flow_hash(&k));
+	assert_memory_equal(&k, &k2, sizeof(k));
 
 	l4 = ip4(28, NEP_PROTO_UDP, "192.0.2.1", "198.51.100.2", 0);
 	put16(l4, 1111);
@@ -404,6 +411,49 @@ test_table_add_lookup(void **state)
 	nep_flow_table_free(NULL);
 }
 
+/* The exact-match cache: hits are checked against the entry's own key. */
+static void
+test_emc(void **state)
+{
+	struct nep_flow_table *t;
+	struct nep_flow_key k[4];
+	uint32_t sig[4];
+	int32_t pos[4];
+
+	(void)state;
+	t = mk_table(1024);
+	for (unsigned i = 0; i < 4; i++) {
+		mkkey(&k[i], 100 + i);
+		sig[i] = nep_flow_hash(&k[i]);
+		pos[i] = add(t, &k[i], 1000);
+		assert_true(pos[i] >= 0);
+		assert_int_equal(nep_flow_emc_lookup(t, &k[i], sig[i]), -1);
+	}
+	nep_flow_emc_insert(t, sig[0], pos[0]);
+	assert_int_equal(nep_flow_emc_lookup(t, &k[0], sig[0]), pos[0]);
+	/* Same hash, another key: never the wrong flow. */
+	assert_int_equal(nep_flow_emc_lookup(t, &k[1], sig[0]), -1);
+	/* Two flows whose hashes pick the same pair both stay... */
+	nep_flow_emc_insert(t, sig[0] ^ 1, pos[1]);
+	assert_int_equal(nep_flow_emc_lookup(t, &k[0], sig[0]), pos[0]);
+	assert_int_equal(nep_flow_emc_lookup(t, &k[1], sig[0] ^ 1), pos[1]);
+	/* ... a third one pushes the older out. */
+	nep_flow_emc_insert(t, sig[0] ^ 1u << 13, pos[2]);
+	assert_int_equal(nep_flow_emc_lookup(t, &k[2], sig[0] ^ 1u << 13),
+		pos[2]);
+	assert_int_equal(nep_flow_emc_lookup(t, &k[1], sig[0] ^ 1), pos[1]);
+	assert_int_equal(nep_flow_emc_lookup(t, &k[0], sig[0]), -1);
+	/* A deleted flow (free slot) is a miss, and so is its reuse by
+	 * another flow at the same position. */
+	nep_flow_emc_insert(t, sig[3], pos[3]);
+	t->e[pos[3]].last_tsc = 0;
+	assert_int_equal(nep_flow_emc_lookup(t, &k[3], sig[3]), -1);
+	t->e[pos[3]].last_tsc = 5;
+	t->e[pos[3]].key = k[0];
+	assert_int_equal(nep_flow_emc_lookup(t, &k[3], sig[3]), -1);
+	nep_flow_table_free(t);
+}
+
 static void
 test_reap(void **state)
 {
@@ -552,6 +602,7 @@ main(void)
 	};
 	const struct CMUnitTest eal[] = {
 		cmocka_unit_test(test_table_add_lookup),
+		cmocka_unit_test(test_emc),
 		cmocka_unit_test(test_reap),
 		cmocka_unit_test(test_reap_burst),
 		cmocka_unit_test(test_table_fill),
