@@ -14,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_version.h>
 
+#include "nep_dcache.h"
 #include "neptune.h"
 #include "nep_pkt.h"
 
@@ -192,10 +193,19 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 			b->busy_polls) / (double)polls : 0.0;
 		json_t *qs = json_array();
 
+		uint64_t fc_hit = st->flow_cache_hits - b->flow_cache_hits;
+		uint64_t fc_miss = st->flow_cache_misses - b->flow_cache_misses;
+		uint64_t rc_miss = st->route_cache_misses -
+			b->route_cache_misses;
+		uint64_t rc_epochs = wk->dc != NULL ? wk->dc->epochs : 0;
+
 		if (!ctx->json)
 			nep_buf_printf(ctx->out, "lcore %u: worker %u, rx %"
-				PRIu64 ", busy polls %.1f%%, queues:",
-				wk->lcore_id, w, st->rx_pkts - b->rx_pkts, busy);
+				PRIu64 ", busy polls %.1f%%, flow cache hit %"
+				PRIu64 " miss %" PRIu64 ", route cache miss %"
+				PRIu64 " (%" PRIu64 " invalidations), queues:",
+				wk->lcore_id, w, st->rx_pkts - b->rx_pkts, busy,
+				fc_hit, fc_miss, rc_miss, rc_epochs);
 		for (unsigned q = 0; q < wk->n_rxq; q++) {
 			const char *pn = app->ports[wk->rxq[q].port].name;
 			if (ctx->json)
@@ -207,10 +217,16 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 		}
 		if (ctx->json)
 			json_array_append_new(arr, json_pack(
-				"{s:i, s:s, s:o, s:I, s:I, s:f}", "lcore",
-				wk->lcore_id, "role", "worker", "queues", qs,
+				"{s:i, s:s, s:o, s:I, s:I, s:f, s:I, s:I, s:I, s:I}",
+				"lcore", wk->lcore_id, "role", "worker",
+				"queues", qs,
 				"rx_packets", (json_int_t)(st->rx_pkts - b->rx_pkts),
-				"tx_packets", (json_int_t)tx, "busy_pct", busy));
+				"tx_packets", (json_int_t)tx, "busy_pct", busy,
+				"flow_cache_hits", (json_int_t)fc_hit,
+				"flow_cache_misses", (json_int_t)fc_miss,
+				"route_cache_misses", (json_int_t)rc_miss,
+				"route_cache_invalidations",
+				(json_int_t)rc_epochs));
 		else {
 			json_decref(qs);
 			nep_buf_printf(ctx->out, "\n");

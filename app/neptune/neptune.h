@@ -70,6 +70,9 @@ struct nep_lcore_stats {
 	uint64_t flows_moved;		/* re-selected after a failure */
 	uint64_t flows_stateless;	/* table full: hashed without state */
 	uint64_t policy_hits[NEP_MAX_POLICIES + 1];
+	uint64_t flow_cache_hits;	/* exact-match cache (fast path) */
+	uint64_t flow_cache_misses;	/* ... looked up in rte_hash */
+	uint64_t route_cache_misses;	/* destination cache: FIB + neighbour */
 } __rte_cache_aligned;
 
 struct nep_port {

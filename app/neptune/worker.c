@@ -66,7 +66,7 @@ route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
 		*npos = e->neigh_pos;
 		return e->nh;
 	}
-	c->misses++;
+	w->stats->route_cache_misses++;
 	if (family == 6) {
 		nh = nep_rib_lookup6(&s->rib, dst);
 	} else {
@@ -515,9 +515,9 @@ fast_steer(struct nep_worker *w, const struct rx_ctx *c,
 			nm++;
 		}
 	}
-	t->emc_hits += fb->n - nm;
+	stats->flow_cache_hits += fb->n - nm;
 	if (nm != 0) {
-		t->emc_misses += nm;
+		stats->flow_cache_misses += nm;
 		rte_hash_lookup_with_hash_bulk(t->h, mkp, msig, nm, mpos);
 		for (unsigned i = 0; i < nm; i++) {
 			pos[mk[i]] = mpos[i];

@@ -91,7 +91,6 @@ struct nep_flow_table {
 	struct nep_flow_emc_slot *emc;	/* NEP_FLOW_EMC_SIZE slots */
 	uint32_t size;
 	uint64_t inserts, deletes, full;
-	uint64_t emc_hits, emc_misses;
 };
 
 static inline bool

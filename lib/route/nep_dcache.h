@@ -40,7 +40,7 @@ struct nep_dcache {
 	uint32_t epoch;
 	uint32_t neigh_gen;
 	uint64_t snap_gen;
-	uint64_t hits, misses, epochs;
+	uint64_t epochs;		/* invalidations */
 	struct nep_dcache_entry e[NEP_DCACHE_SIZE];
 };
 

@@ -129,3 +129,17 @@ def test_many_destinations_share_slots(dataplane):
         want[14 + 7] -= 1
         assert bytes(o) == bytes(want), (i, o.hex(), bytes(want).hex())
     assert_drops(r, {})
+
+
+def test_route_cache_counters(dataplane):
+    # 40 packets to one destination: one miss fills the cache, 39 hit.
+    frames = [fast_udp6(HOST_MAC, LAN0_MAC, HOST6, "2001:db8:99::42",
+                        40000 + i, 5001, b"y" * 16) for i in range(40)]
+    dp = dataplane(inputs={"lan0": frames}).start()
+    dp.wait_idle()
+    workers = [lc for lc in dp.json("show lcores")["lcores"]
+               if lc["role"] == "worker"]
+    r = dp.stop()
+    assert len(r.outputs["wan1"]) == 40
+    assert sum(w["route_cache_misses"] for w in workers) == 1, workers
+    assert sum(w["rx_packets"] for w in workers) == 40, workers
