@@ -194,7 +194,8 @@ steered_out(struct nep_worker *w, const struct nep_steer_state *st,
 			return;
 		}
 		/* An error from a LAN host quotes an inside address too. */
-		if (unlikely(pi->l4_proto == NEP_PROTO_ICMPV6 && pi->has_l4 &&
+		/* (pi NULL: TCP or UDP from the fast path) */
+		if (unlikely(pi != NULL && pi->l4_proto == NEP_PROTO_ICMPV6 && pi->has_l4 &&
 			    f[pi->l4_off] < 128) &&
 			nep_nptv6_icmp6_inner(&uf->npt, f + pi->l4_off,
 				pi->l3_off + pi->l3_len - pi->l4_off,
@@ -246,7 +247,8 @@ try_steer(struct nep_worker *w, const struct nep_snapshot *s,
 /* WAN ingress to a delegated prefix: translate back to the inside. */
 static inline int
 inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
-	const struct nep_pkt_info *pi, struct rte_ipv6_hdr *ip6)
+	const struct nep_pkt_info *pi, uint32_t l3_len,
+	struct rte_ipv6_hdr *ip6)
 {
 	const struct nep_steer_state *st =
 		__atomic_load_n(&w->app->steer, __ATOMIC_ACQUIRE);
@@ -264,7 +266,8 @@ inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
 			punt(w, m, NEP_PUNT_UNMAPPABLE_DST);
 			return -1;
 		}
-		if (unlikely(pi->l4_proto == NEP_PROTO_ICMPV6 &&
+		/* (pi NULL: TCP or UDP from the fast path) */
+		if (unlikely(pi != NULL && pi->l4_proto == NEP_PROTO_ICMPV6 &&
 				pi->has_l4 && f[pi->l4_off] < 128 &&
 				nep_nptv6_icmp6_inner(&uf->npt,
 					f + pi->l4_off,
@@ -274,7 +277,7 @@ inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
 			return -1;
 		}
 		w->stats->up_rx_pkts[u]++;
-		w->stats->up_rx_bytes[u] += pi->l3_len;
+		w->stats->up_rx_bytes[u] += l3_len;
 		return 1;
 	}
 	return 0;
@@ -307,7 +310,7 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 		return;
 	}
 	if (s->steering && w->app->ports[in_port].role == NEP_PORT_WAN &&
-		inbound_dnpt(w, m, in_port, pi, ip6) < 0)
+		inbound_dnpt(w, m, in_port, pi, pi->l3_len, ip6) < 0)
 		return;
 	nh = route(w, s, 6, ip6->dst_addr, &out, &npos);
 	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
@@ -381,20 +384,6 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
 }
 
-/*
- * The fast path. Each packet of a burst that is plain IPv6 TCP/UDP,
- * addressed to this port, not expiring and for a unicast global
- * destination is handled here:
- *  - from the LAN with an inside source: its flow key is hashed into a
- *    batch that is looked up in one rte_hash bulk call; a hit on a usable
- *    uplink is translated and sent without FIB or classifier;
- *  - from an uplink's port to its delegated prefix: translated back (DNPT)
- *    and, like any other routed packet, sent through the destination
- *    cache.
- * Everything else, and every case that needs a decision (new or moved
- * flow, unresolved neighbour, MTU), takes the general path (forward6 and
- * friends), which re-checks from the start.
- */
 struct fast_batch {
 	unsigned n;
 	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
@@ -414,7 +403,7 @@ struct rx_ctx {
 };
 
 /* The general path for one packet: parse fully, check, dispatch. */
-static inline void
+static __rte_noinline void
 slow_packet(struct nep_worker *w, const struct rx_ctx *c, struct rte_mbuf *m)
 {
 	const struct nep_port *p = &w->app->ports[c->port];
@@ -422,7 +411,7 @@ slow_packet(struct nep_worker *w, const struct rx_ctx *c, struct rte_mbuf *m)
 	struct nep_pkt_info pi;
 	enum nep_drop_reason r;
 
-	r = nep_pkt_parse_full(f, rte_pktmbuf_data_len(m), &pi);
+	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), &pi);
 	if (unlikely(r != NEP_DROP_NONE)) {
 		drop(w, m, r);
 		return;
@@ -454,131 +443,182 @@ slow_packet(struct nep_worker *w, const struct rx_ctx *c, struct rte_mbuf *m)
 	}
 }
 
+/*
+ * Everything the fast path reads per packet, copied into one local once
+ * per burst: the packet writes go through uint8_t pointers, which may
+ * alias anything in memory, so fields read through w or c would be
+ * reloaded after every one of them.
+ */
+struct fast_ctx {
+	struct nep_lcore_stats *stats;
+	const struct nep_port *ports;
+	struct rte_eth_dev_tx_buffer *const *txb;
+	const uint64_t *neigh_mac;
+	struct nep_flow_table *t;
+	struct nep_flow_entry *fe;
+	struct nep_dcache *dc;
+	const struct nep_steer_state *st;
+	uint64_t now, flush_tsc;
+	uint32_t usable6;	/* uplinks a flow hit may leave by */
+	uint32_t no_flush6;	/* ... without a flush check */
+	uint16_t txq;
+};
+
 /* Rewrite Ethernet (next hop's MAC word, port's MAC), age, buffer. */
 static inline void
-fast_xmit(struct nep_worker *w, struct rte_mbuf *m, uint8_t *f,
+fast_xmit(const struct fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 	unsigned out, uint64_t mac)
 {
-	struct nep_app *app = w->app;
+	const struct nep_port *op = &x->ports[out];
 
 	memcpy(f, &mac, 6);
-	memcpy(f + 6, &app->ports[out].mac, 6);
+	memcpy(f + 6, &op->mac, 6);
 	f[NEP_ETH_HLEN + 7]--;	/* hop limit */
-	w->stats->port_tx[out]++;
-	rte_eth_tx_buffer(app->ports[out].id, (uint16_t)w->index, w->txb[out],
-		m);
+	x->stats->port_tx[out]++;
+	rte_eth_tx_buffer(op->id, x->txq, x->txb[out], m);
 }
 
-/* A routed packet (already DNPT'ed if it was for an uplink prefix). */
-static inline void
-fast_route6(struct nep_worker *w, const struct rx_ctx *c, struct rte_mbuf *m,
-	uint8_t *f, uint32_t l3_len)
+/* A routed packet (already DNPT'ed if it was for an uplink prefix).
+ * Returns false when the general path must decide. */
+static inline bool
+fast_route6(const struct fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
+	uint32_t l3_len)
 {
-	struct nep_dcache *dc = w->dc;
 	const uint8_t *dst = f + NEP_ETH_HLEN + 24;
-	struct nep_dcache_entry *e = nep_dcache_slot(dc, dst);
+	const struct nep_dcache_entry *e = nep_dcache_slot(x->dc, dst);
 	uint64_t mac;
 
-	if (likely(nep_dcache_hit(dc, e, dst, 6))) {
-		mac = nep_neigh_mac_at(w->app->neigh, e->neigh_pos);
-		if (likely((mac & NEP_NEIGH_VALID) &&
-			    l3_len <= w->app->ports[e->out].mtu)) {
-			fast_xmit(w, m, f, e->out, mac);
-			return;
-		}
-	}
-	slow_packet(w, c, m);
+	if (unlikely(!nep_dcache_hit(x->dc, e, dst, 6)))
+		return false;
+	mac = __atomic_load_n(&x->neigh_mac[e->neigh_pos], __ATOMIC_ACQUIRE);
+	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+		    l3_len > x->ports[e->out].mtu))
+		return false;
+	fast_xmit(x, m, f, e->out, mac);
+	return true;
 }
 
-/* Steered flow hits go straight out; the rest takes the general path. */
-static inline void
-fast_steer(struct nep_worker *w, const struct rx_ctx *c,
-	struct rte_mbuf **pkts, struct fast_batch *fb)
+/*
+ * A packet of the established flow at position pos: translate and send
+ * it on the flow's uplink. Returns false when the general path must
+ * decide (uplink down or flushed, next hop unresolved, too big,
+ * unmappable source).
+ */
+static inline bool
+fast_steer_hit(const struct fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
+	uint32_t l3_len, int32_t pos)
 {
-	const struct nep_steer_state *st = c->st;
-	struct nep_flow_table *t = w->flows;
-	struct nep_neigh_table *nt = w->app->neigh;
-	struct nep_lcore_stats *stats = w->stats;
-	int32_t pos[NEP_BURST_MAX], mpos[NEP_BURST_MAX];
-	const void *mkp[NEP_BURST_MAX];
-	hash_sig_t msig[NEP_BURST_MAX];
-	uint8_t mk[NEP_BURST_MAX];
-	unsigned k, nm = 0;
+	struct nep_flow_entry *e = &x->fe[pos];
+	const struct nep_uplink_fwd *uf;
+	unsigned u = e->uplink;
+	uint64_t mac;
 
-	/* The exact-match cache first; what it misses, rte_hash in bulk. */
-	for (k = 0; k < fb->n; k++) {
-		pos[k] = nep_flow_emc_lookup(t, &fb->keys[k], fb->sig[k]);
-		if (pos[k] < 0) {
-			mk[nm] = (uint8_t)k;
-			mkp[nm] = &fb->keys[k];
-			msig[nm] = fb->sig[k];
-			nm++;
-		}
+	/* (NEP_FLOW_UPLINK_BYPASS is never below NEP_MAX_UPLINKS.) */
+	if (unlikely(u >= NEP_MAX_UPLINKS || !((x->no_flush6 >> u) & 1))) {
+		if (u >= NEP_MAX_UPLINKS || !((x->usable6 >> u) & 1) ||
+			e->created_tsc < x->flush_tsc)
+			return false;
 	}
-	stats->flow_cache_hits += fb->n - nm;
-	if (nm != 0) {
-		stats->flow_cache_misses += nm;
-		rte_hash_lookup_with_hash_bulk(t->h, mkp, msig, nm, mpos);
-		for (unsigned i = 0; i < nm; i++) {
-			pos[mk[i]] = mpos[i];
-			if (mpos[i] >= 0)
-				nep_flow_emc_insert(t, msig[i], mpos[i]);
-		}
-	}
+	uf = &x->st->up[u];
+	mac = __atomic_load_n(&x->neigh_mac[uf->nh6_pos], __ATOMIC_ACQUIRE);
+	/* MTU before translation: the error must reach the host. */
+	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+		    l3_len > x->ports[uf->port].mtu ||
+		    nep_nptv6_snpt(&uf->npt, f + NEP_ETH_HLEN + 8) < 0))
+		return false;
+	e->last_tsc = x->now;
+	e->packets++;
+	e->bytes += l3_len;
+	if (f[NEP_ETH_HLEN + 6] == NEP_PROTO_TCP &&
+		(f[NEP_ETH_HLEN + NEP_IP6_HLEN + 13] & 0x05))
+		e->flags |= NEP_FLOW_F_FIN;	/* FIN or RST */
+	x->stats->up_tx_pkts[u]++;
+	x->stats->up_tx_bytes[u] += l3_len;
+	fast_xmit(x, m, f, uf->port, mac);
+	return true;
+}
+
+/* Flows the exact-match cache missed: one rte_hash bulk lookup. */
+static inline void
+fast_steer_misses(struct nep_worker *w, const struct rx_ctx *c,
+	const struct fast_ctx *x, struct rte_mbuf **pkts,
+	struct fast_batch *fb)
+{
+	const void *kp[NEP_BURST_MAX];
+	int32_t pos[NEP_BURST_MAX];
+	unsigned k;
+
+	for (k = 0; k < fb->n; k++)
+		kp[k] = &fb->keys[k];
+	x->stats->flow_cache_misses += fb->n;
+	rte_hash_lookup_with_hash_bulk(x->t->h, kp, fb->sig, fb->n, pos);
 	for (k = 0; k < fb->n; k++) {
 		struct rte_mbuf *m = pkts[fb->idx[k]];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-		uint32_t l3_len = fb->l3_len[k];
-		const struct nep_uplink_fwd *uf;
-		struct nep_flow_entry *e;
-		uint64_t mac;
-		unsigned u;
 
-		if (unlikely(pos[k] < 0))
-			goto slow;
-		e = &t->e[pos[k]];
-		u = e->uplink;
-		if (unlikely(u == NEP_FLOW_UPLINK_BYPASS ||
-			    !((st->usable6 >> u) & 1) ||
-			    (e->created_tsc < st->flush_tsc &&
-				    ((st->flush_mask >> u) & 1))))
-			goto slow;
-		uf = &st->up[u];
-		if (unlikely(uf->nh6_pos < 0))
-			goto slow;
-		mac = nep_neigh_mac_at(nt, uf->nh6_pos);
-		/* MTU before translation: the error must reach the host. */
-		if (unlikely(!(mac & NEP_NEIGH_VALID) ||
-			    l3_len > w->app->ports[uf->port].mtu ||
-			    nep_nptv6_snpt(&uf->npt,
-				    f + NEP_ETH_HLEN + 8) < 0))
-			goto slow;
-		e->last_tsc = c->now;
-		e->packets++;
-		e->bytes += l3_len;
-		if (f[NEP_ETH_HLEN + 6] == NEP_PROTO_TCP &&
-			(f[NEP_ETH_HLEN + NEP_IP6_HLEN + 13] & 0x05))
-			e->flags |= NEP_FLOW_F_FIN;	/* FIN or RST */
-		stats->up_tx_pkts[u]++;
-		stats->up_tx_bytes[u] += l3_len;
-		fast_xmit(w, m, f, uf->port, mac);
-		continue;
-slow:
-		/* New, moved, flushed or routed flows; unresolved next hop;
-		 * too big; unmappable. */
+		if (pos[k] >= 0) {
+			nep_flow_emc_insert(x->t, fb->sig[k], pos[k]);
+			if (fast_steer_hit(x, m, rte_pktmbuf_mtod(m, uint8_t *),
+				    fb->l3_len[k], pos[k]))
+				continue;
+		}
+		/* New, moved, flushed or routed flows, and the rest. */
 		slow_packet(w, c, m);
 	}
 	fb->n = 0;
 }
 
+/*
+ * The fast path. Each packet of a burst that is plain IPv6 TCP/UDP,
+ * addressed to this port, not expiring and for a unicast global
+ * destination is handled here:
+ *  - from the LAN with an inside source: its flow key is hashed and looked
+ *    up in the exact-match cache; a hit on a usable uplink is translated
+ *    and sent without FIB or classifier; cache misses are looked up
+ *    together in rte_hash after the burst (the packets of one flow keep
+ *    their order: they all hit or all miss);
+ *  - from an uplink's port to its delegated prefix: translated back (DNPT)
+ *    and, like any other routed packet, sent through the destination
+ *    cache.
+ * Everything else, and every case that needs a decision (new or moved
+ * flow, unresolved neighbour, MTU), takes the general path (forward6 and
+ * friends), which re-checks from the start.
+ */
 static inline void
 process_burst(struct nep_worker *w, const struct rx_ctx *c,
 	struct rte_mbuf **pkts, uint16_t n, struct fast_batch *fb)
 {
-	const struct nep_port *p = &w->app->ports[c->port];
-	uint64_t port_mac = 0;
+	struct nep_app *app = w->app;
+	const struct nep_port *p = &app->ports[c->port];
+	const struct nep_snapshot *s = c->s;
+	const bool lan_steer = c->lan_steer;
+	const bool lan_routed = c->st != NULL && p->role == NEP_PORT_LAN;
+	const uint32_t dnpt_slots = c->dnpt_slots;
+	uint64_t port_mac = 0, hits = 0;
+	struct fast_ctx x = {
+		.stats = w->stats,
+		.ports = app->ports,
+		.txb = w->txb,
+		.neigh_mac = app->neigh->mac,
+		.t = w->flows,
+		.fe = w->flows != NULL ? w->flows->e : NULL,
+		.dc = w->dc,
+		.st = c->st,
+		.now = c->now,
+		.txq = (uint16_t)w->index,
+	};
 	unsigned j;
 
+	if (c->st != NULL) {
+		const struct nep_steer_state *st = c->st;
+		uint32_t ok = 0;
+
+		for (unsigned u = 0; u < st->n_slots; u++)
+			if (st->up[u].nh6_pos >= 0)
+				ok |= 1u << u;
+		x.usable6 = st->usable6 & ok;
+		x.no_flush6 = x.usable6 & ~st->flush_mask;
+		x.flush_tsc = st->flush_tsc;
+	}
 	memcpy(&port_mac, &p->mac, 6);
 	for (j = 0; j < n && j < 4; j++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
@@ -586,51 +626,56 @@ process_burst(struct nep_worker *w, const struct rx_ctx *c,
 		struct rte_mbuf *m = pkts[j];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m), l3_len;
-		struct nep_pkt_info pi;
 		uint64_t dmac = 0;
-		uint8_t *ip6;
+		uint8_t *ip6 = f + NEP_ETH_HLEN;
 
 		if (j + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
 		memcpy(&dmac, f, 6);
 		/* Fast path: unpadded IPv6 TCP/UDP for us to forward. */
-		if (unlikely(dmac != port_mac ||
-			    !nep_pkt_parse_ip6_l4(f, len, &pi) ||
-			    len != NEP_ETH_HLEN + (l3_len = pi.l3_len))) {
-			slow_packet(w, c, m);
-			continue;
-		}
-		ip6 = f + NEP_ETH_HLEN;
-		if (unlikely(ip6[7] <= 1 || ip6[24] == 0xff ||
-			    nep_ip6_is_linklocal(ip6 + 24))) {
-			slow_packet(w, c, m);
-			continue;
-		}
-		if (c->lan_steer && steer_src_inside(c->s, ip6 + 8)) {
-			unsigned k = fb->n++;
+		l3_len = nep_pkt_ip6_l4_len(f, len);
+		if (unlikely(dmac != port_mac || l3_len == 0 ||
+			    len != NEP_ETH_HLEN + l3_len || ip6[7] <= 1 ||
+			    ip6[24] == 0xff || nep_ip6_is_linklocal(ip6 + 24)))
+			goto slow;
+		if (lan_steer && steer_src_inside(s, ip6 + 8)) {
+			unsigned k = fb->n;
 			struct nep_flow_key *key = &fb->keys[k];
+			uint32_t sig = nep_flow_key_ip6_l4(ip6, key);
+			int32_t pos = nep_flow_emc_lookup(x.t, key, sig);
 
+			if (likely(pos >= 0)) {
+				hits++;
+				if (likely(fast_steer_hit(&x, m, f, l3_len,
+					    pos)))
+					continue;
+				goto slow;
+			}
 			fb->idx[k] = (uint16_t)j;
 			fb->l3_len[k] = (uint16_t)l3_len;
-			fb->sig[k] = nep_flow_key_ip6_l4(ip6, key);
+			fb->sig[k] = sig;
+			fb->n = k + 1;
 			continue;
 		}
-		if (c->dnpt_slots != 0) {
+		if (dnpt_slots != 0) {
 			/* For an uplink's delegated prefix? */
-			int r = inbound_dnpt(w, m, c->port, &pi,
+			int r = inbound_dnpt(w, m, c->port, NULL, l3_len,
 				(struct rte_ipv6_hdr *)ip6);
 			if (r < 0)
 				continue;	/* punted: unmappable */
-		} else if (c->st != NULL && p->role == NEP_PORT_LAN) {
+		} else if (lan_routed) {
 			/* LAN traffic from outside the inside prefixes:
 			 * plain routing, decided by the general path. */
-			slow_packet(w, c, m);
-			continue;
+			goto slow;
 		}
-		fast_route6(w, c, m, f, l3_len);
+		if (likely(fast_route6(&x, m, f, l3_len)))
+			continue;
+slow:
+		slow_packet(w, c, m);
 	}
+	x.stats->flow_cache_hits += hits;
 	if (fb->n != 0)
-		fast_steer(w, c, pkts, fb);
+		fast_steer_misses(w, c, &x, pkts, fb);
 }
 
 int

@@ -68,43 +68,56 @@ enum nep_drop_reason nep_pkt_parse_full(const uint8_t *frame, uint32_t len,
 	struct nep_pkt_info *pi);
 
 /*
- * IPv6 carrying TCP or UDP right after the fixed header, valid lengths:
- * fill pi as nep_pkt_parse_full() would and return true. Anything else
- * (extension headers, fragments, other protocols, every error) returns
- * false and is left to the full parser.
+ * IPv6 carrying TCP or UDP right after the fixed header, valid lengths, as
+ * nep_pkt_parse_full() would accept it: returns the IPv6 packet's length
+ * (header + payload). Anything else (extension headers, fragments, other
+ * protocols, every error) returns 0 and is left to the full parser.
  */
+static inline uint32_t
+nep_pkt_ip6_l4_len(const uint8_t *f, uint32_t len)
+{
+	const uint32_t l4_off = NEP_ETH_HLEN + NEP_IP6_HLEN;
+	uint64_t w;
+	uint32_t plen, l4;
+
+	if (unlikely(len < l4_off + 8))
+		return 0;
+	/* bytes 12..19: ethertype, version/class/flow label, payload length */
+	memcpy(&w, f + 12, 8);
+	w = rte_be_to_cpu_64(w);
+	plen = (uint16_t)w;
+	if ((w >> 44) != 0x86dd6 || f[22] == 0xff /* multicast source */ ||
+		plen == 0 || plen + l4_off > len)
+		return 0;
+	if (f[20] == NEP_PROTO_UDP) {
+		l4 = (uint32_t)f[l4_off + 4] << 8 | f[l4_off + 5]; /* length */
+		if (l4 < 8 || l4 > plen)	/* also plen >= 8 */
+			return 0;
+	} else if (f[20] == NEP_PROTO_TCP) {
+		l4 = (f[l4_off + 12] >> 4) * 4u;	/* data offset */
+		if (l4 < 20 || l4 > plen)	/* also plen >= 20 */
+			return 0;
+	} else {
+		return 0;
+	}
+	return plen + NEP_IP6_HLEN;
+}
+
+/* The same, filling pi as nep_pkt_parse_full() would; false otherwise. */
 static inline bool
 nep_pkt_parse_ip6_l4(const uint8_t *f, uint32_t len, struct nep_pkt_info *pi)
 {
-	const uint32_t l4_off = NEP_ETH_HLEN + NEP_IP6_HLEN;
-	uint32_t plen, ulen;
-	uint8_t nh;
+	uint32_t l3_len = nep_pkt_ip6_l4_len(f, len);
 
-	if (unlikely(len < l4_off + 8) || f[12] != 0x86 || f[13] != 0xdd ||
-		(f[14] >> 4) != 6 || f[22] == 0xff /* multicast source */)
+	if (l3_len == 0)
 		return false;
-	plen = (uint32_t)f[18] << 8 | f[19];
-	nh = f[20];
-	if (plen == 0 || plen + l4_off > len)
-		return false;
-	if (nh == NEP_PROTO_UDP) {
-		ulen = (uint32_t)f[l4_off + 4] << 8 | f[l4_off + 5];
-		if (plen < 8 || ulen < 8 || ulen > plen)
-			return false;
-	} else if (nh == NEP_PROTO_TCP) {
-		ulen = (f[l4_off + 12] >> 4) * 4u;	/* data offset */
-		if (plen < 20 || ulen < 20 || ulen > plen)
-			return false;
-	} else {
-		return false;
-	}
 	*pi = (struct nep_pkt_info){
 		.ethertype = RTE_ETHER_TYPE_IPV6,
 		.l3_off = NEP_ETH_HLEN,
-		.l4_off = (uint16_t)l4_off,
-		.l3_len = (uint16_t)(plen + NEP_IP6_HLEN),
+		.l4_off = NEP_ETH_HLEN + NEP_IP6_HLEN,
+		.l3_len = (uint16_t)l3_len,
 		.family = 6,
-		.l4_proto = nh,
+		.l4_proto = f[20],
 		.has_l4 = 1,
 	};
 	return true;
