@@ -640,9 +640,9 @@ process_burst(struct nep_worker *w, const struct rx_ctx *c,
 			goto slow;
 		if (lan_steer && steer_src_inside(s, ip6 + 8)) {
 			unsigned k = fb->n;
-			struct nep_flow_key *key = &fb->keys[k];
-			uint32_t sig = nep_flow_key_ip6_l4(ip6, key);
-			int32_t pos = nep_flow_emc_lookup(x.t, key, sig);
+			struct nep_flow_kv kv;
+			uint32_t sig = nep_flow_kv_ip6_l4(ip6, &kv);
+			int32_t pos = nep_flow_emc_lookup_kv(x.t, &kv, sig);
 
 			if (likely(pos >= 0)) {
 				hits++;
@@ -651,6 +651,7 @@ process_burst(struct nep_worker *w, const struct rx_ctx *c,
 					continue;
 				goto slow;
 			}
+			nep_flow_kv_store(&kv, &fb->keys[k]);
 			fb->idx[k] = (uint16_t)j;
 			fb->l3_len[k] = (uint16_t)l3_len;
 			fb->sig[k] = sig;

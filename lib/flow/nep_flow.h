@@ -21,6 +21,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_vect.h>
 #include <rte_hash_crc.h>
 #include <rte_ring.h>
 
@@ -49,6 +50,12 @@ nep_flow_hash(const struct nep_flow_key *k)
 {
 	return rte_hash_crc(k, sizeof(*k), NEP_FLOW_HASH_INIT);
 }
+
+/* A flow key in registers: the first five 64-bit words of struct
+ * nep_flow_key (the sixth is padding, zero). */
+struct nep_flow_kv {
+	uint64_t q[5];
+};
 
 #define NEP_FLOW_UPLINK_BYPASS 0xff	/* routed plainly, not steered */
 
@@ -93,23 +100,23 @@ struct nep_flow_table {
 	uint64_t inserts, deletes, full;
 };
 
+/* Does the stored key a equal the words w (w[5], the padding, is 0)? */
 static inline bool
-nep_flow_key_eq(const struct nep_flow_key *a, const struct nep_flow_key *b)
+nep_flow_key_eq_kv(const struct nep_flow_key *a, const struct nep_flow_kv *w)
 {
-	uint64_t x[6], y[6];
+	uint64_t x[6];
 
 	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		(x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5])) == 0;
+	return ((x[0] ^ w->q[0]) | (x[1] ^ w->q[1]) | (x[2] ^ w->q[2]) |
+		(x[3] ^ w->q[3]) | (x[4] ^ w->q[4]) | x[5]) == 0;
 }
 
-/* Position of the live flow with key k (hash sig) if the cache knows it,
+/* Position of the live flow with key v (hash sig) if the cache knows it,
  * else -1. Two-way: a hash picks a pair of slots (one cache line holds
  * four pairs), so two flows sharing a slot do not evict each other. */
 static inline int32_t
-nep_flow_emc_lookup(const struct nep_flow_table *t,
-	const struct nep_flow_key *k, uint32_t sig)
+nep_flow_emc_lookup_kv(const struct nep_flow_table *t,
+	const struct nep_flow_kv *v, uint32_t sig)
 {
 	const struct nep_flow_emc_slot *c =
 		&t->emc[sig & (NEP_FLOW_EMC_SIZE - 2)];
@@ -120,10 +127,25 @@ nep_flow_emc_lookup(const struct nep_flow_table *t,
 		if (c[i].sig != sig || c[i].pos < 0)
 			continue;
 		e = &t->e[c[i].pos];
-		if (e->last_tsc != 0 && nep_flow_key_eq(&e->key, k))
+		if (e->last_tsc != 0 && nep_flow_key_eq_kv(&e->key, v))
 			return c[i].pos;
 	}
 	return -1;
+}
+
+/* The same for a key in memory. */
+static inline int32_t
+nep_flow_emc_lookup(const struct nep_flow_table *t,
+	const struct nep_flow_key *k, uint32_t sig)
+{
+	struct nep_flow_kv v;
+	uint64_t pad;
+
+	memcpy(v.q, k, sizeof(v.q));
+	memcpy(&pad, (const uint8_t *)k + sizeof(v.q), sizeof(pad));
+	if (pad != 0)
+		return -1;	/* never a real key */
+	return nep_flow_emc_lookup_kv(t, &v, sig);
 }
 
 /* Remember a flow the table found: it takes the pair's first slot, the
@@ -194,48 +216,76 @@ nep_flow_key_from_pkt(const uint8_t *frame, const struct nep_pkt_info *pi,
 	return tcp_flags;
 }
 
+/* One crc32 step of the table's hash (rte_hash_crc's, the same CRC32C). */
+static inline uint32_t
+nep_flow_crc8(uint64_t v, uint32_t h)
+{
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, v);
+#else
+	return rte_hash_crc_8byte(v, h);
+#endif
+}
+
 /*
  * The key of an IPv6 TCP/UDP packet without extension headers (what
- * nep_pkt_parse_ip6_l4() accepts), straight from its IPv6 header: the
- * same key nep_flow_key_from_pkt() builds for it. Returns its hash
- * (nep_flow_hash()). The key is assembled in registers, hashed from them
- * and stored with three 16-byte stores: hashing or comparing it from
- * memory right after byte-sized stores would stall on store forwarding.
+ * nep_pkt_ip6_l4_len() accepts), straight from its IPv6 header, in
+ * registers: the same key nep_flow_key_from_pkt() builds for it. Returns
+ * its hash (nep_flow_hash()). Hashing and comparing it from registers
+ * also avoids reading back memory just written with narrower stores,
+ * which would stall on store forwarding.
  */
 static inline uint32_t
-nep_flow_key_ip6_l4(const uint8_t *ip6, struct nep_flow_key *k)
+nep_flow_kv_ip6_l4(const uint8_t *ip6, struct nep_flow_kv *v)
 {
-	typedef uint64_t u64x2 __attribute__((vector_size(16)));
-	uint64_t q0, q1, q2, q3, q4;
 	uint32_t ports, h;
-	u64x2 v;
 
-	memcpy(&q0, ip6 + 8, 8);
-	memcpy(&q1, ip6 + 16, 8);
-	memcpy(&q2, ip6 + 24, 8);
-	memcpy(&q3, ip6 + 32, 8);
-	memcpy(&ports, ip6 + 40, 4);
-	/* sport, dport, proto, family 6, then zero padding (little end) */
+	memcpy(&v->q[0], ip6 + 8, 8);	/* source and destination */
+	memcpy(&v->q[1], ip6 + 16, 8);
+	memcpy(&v->q[2], ip6 + 24, 8);
+	memcpy(&v->q[3], ip6 + 32, 8);
+	memcpy(&ports, ip6 + 40, 4);	/* both ports */
+	/* sport, dport, proto, family 6, then zero padding */
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	q4 = ports | (uint64_t)ip6[6] << 32 | (uint64_t)6 << 40;
+	v->q[4] = ports | (uint64_t)ip6[6] << 32 | (uint64_t)6 << 40;
 #else
-	q4 = (uint64_t)ports << 32 | (uint64_t)ip6[6] << 24 | 6u << 16;
+	v->q[4] = (uint64_t)ports << 32 | (uint64_t)ip6[6] << 24 | 6u << 16;
 #endif
 	RTE_BUILD_BUG_ON(offsetof(struct nep_flow_key, proto) != 36 ||
 		offsetof(struct nep_flow_key, family) != 37 ||
 		sizeof(struct nep_flow_key) != 48);
-	h = rte_hash_crc_8byte(q0, NEP_FLOW_HASH_INIT);
-	h = rte_hash_crc_8byte(q1, h);
-	h = rte_hash_crc_8byte(q2, h);
-	h = rte_hash_crc_8byte(q3, h);
-	h = rte_hash_crc_8byte(q4, h);
-	h = rte_hash_crc_8byte(0, h);
-	v = (u64x2){ q0, q1 };
-	memcpy(k->src, &v, 16);
-	v = (u64x2){ q2, q3 };
-	memcpy(k->dst, &v, 16);
-	v = (u64x2){ q4, 0 };
-	memcpy(&k->sport, &v, 16);
+	h = nep_flow_crc8(v->q[0], NEP_FLOW_HASH_INIT);
+	h = nep_flow_crc8(v->q[1], h);
+	h = nep_flow_crc8(v->q[2], h);
+	h = nep_flow_crc8(v->q[3], h);
+	h = nep_flow_crc8(v->q[4], h);
+	return nep_flow_crc8(0, h);
+}
+
+/* Store a key held in registers: three 16-byte stores, so that rte_hash's
+ * 16-byte compares of it are forwarded whole. */
+static inline void
+nep_flow_kv_store(const struct nep_flow_kv *v, struct nep_flow_key *k)
+{
+	typedef uint64_t u64x2 __attribute__((vector_size(16)));
+	u64x2 x;
+
+	x = (u64x2){ v->q[0], v->q[1] };
+	memcpy(k->src, &x, 16);
+	x = (u64x2){ v->q[2], v->q[3] };
+	memcpy(k->dst, &x, 16);
+	x = (u64x2){ v->q[4], 0 };
+	memcpy(&k->sport, &x, 16);
+}
+
+/* nep_flow_kv_ip6_l4() into memory. */
+static inline uint32_t
+nep_flow_key_ip6_l4(const uint8_t *ip6, struct nep_flow_key *k)
+{
+	struct nep_flow_kv v;
+	uint32_t h = nep_flow_kv_ip6_l4(ip6, &v);
+
+	nep_flow_kv_store(&v, k);
 	return h;
 }
 
