@@ -215,8 +215,8 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 				nep_buf_printf(ctx->out, " %s/%u", pn,
 					wk->rxq[q].queue);
 		}
-		if (ctx->json)
-			json_array_append_new(arr, json_pack(
+		if (ctx->json) {
+			json_t *o = json_pack(
 				"{s:i, s:s, s:o, s:I, s:I, s:f, s:I, s:I, s:I, s:I}",
 				"lcore", wk->lcore_id, "role", "worker",
 				"queues", qs,
@@ -226,8 +226,19 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 				"flow_cache_misses", (json_int_t)fc_miss,
 				"route_cache_misses", (json_int_t)rc_miss,
 				"route_cache_invalidations",
-				(json_int_t)rc_epochs));
-		else {
+				(json_int_t)rc_epochs);
+#ifdef NEP_STAGE_CYCLES
+			uint64_t rx = st->rx_pkts - b->rx_pkts;
+			double d = rx ? (double)rx : 1.0;
+
+			json_object_set_new(o, "cycles_per_packet", json_pack(
+				"{s:f, s:f, s:f}",
+				"rx", (double)(st->cyc_rx - b->cyc_rx) / d,
+				"process", (double)(st->cyc_proc - b->cyc_proc) / d,
+				"tx", (double)(st->cyc_tx - b->cyc_tx) / d));
+#endif
+			json_array_append_new(arr, o);
+		} else {
 			json_decref(qs);
 			nep_buf_printf(ctx->out, "\n");
 		}

@@ -73,6 +73,9 @@ struct nep_lcore_stats {
 	uint64_t flow_cache_hits;	/* exact-match cache (fast path) */
 	uint64_t flow_cache_misses;	/* ... looked up in rte_hash */
 	uint64_t route_cache_misses;	/* destination cache: FIB + neighbour */
+	/* -Dstage_cycles builds: TSC cycles in rx bursts that returned
+	 * packets, in their processing (tx excluded), in tx bursts. */
+	uint64_t cyc_rx, cyc_proc, cyc_tx;
 } __rte_cache_aligned;
 
 struct nep_port {

@@ -14,6 +14,27 @@
 #include "nep_pkt.h"
 #include "steer.h"
 
+/*
+ * rte_eth_tx_buffer(), with the tx burst it triggers timed in
+ * -Dstage_cycles builds.
+ */
+static inline void
+tx_buffer(struct nep_lcore_stats *stats, uint16_t port_id, uint16_t queue,
+	struct rte_eth_dev_tx_buffer *b, struct rte_mbuf *m)
+{
+	b->pkts[b->length++] = m;
+	if (b->length < b->size)
+		return;
+#ifdef NEP_STAGE_CYCLES
+	uint64_t t0 = rte_rdtsc();
+	rte_eth_tx_buffer_flush(port_id, queue, b);
+	stats->cyc_tx += rte_rdtsc() - t0;
+#else
+	(void)stats;
+	rte_eth_tx_buffer_flush(port_id, queue, b);
+#endif
+}
+
 static void
 tx_drop_cb(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
 {
@@ -115,8 +136,8 @@ send_out(struct nep_worker *w, struct rte_mbuf *m, unsigned port,
 	memcpy(&eth->dst_addr, &mac, 6);
 	rte_ether_addr_copy(&app->ports[port].mac, &eth->src_addr);
 	w->stats->port_tx[port]++;
-	rte_eth_tx_buffer(app->ports[port].id, (uint16_t)w->index, w->txb[port],
-		m);
+	tx_buffer(w->stats, app->ports[port].id, (uint16_t)w->index,
+		w->txb[port], m);
 }
 
 static inline bool
@@ -475,7 +496,7 @@ fast_xmit(const struct fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 	memcpy(f + 6, &op->mac, 6);
 	f[NEP_ETH_HLEN + 7]--;	/* hop limit */
 	x->stats->port_tx[out]++;
-	rte_eth_tx_buffer(op->id, x->txq, x->txb[out], m);
+	tx_buffer(x->stats, op->id, x->txq, x->txb[out], m);
 }
 
 /* A routed packet (already DNPT'ed if it was for an uplink prefix).
@@ -712,10 +733,18 @@ nep_worker_main(void *arg)
 
 		for (i = 0; i < w->n_rxq; i++) {
 			unsigned port = w->rxq[i].port;
+#ifdef NEP_STAGE_CYCLES
+			uint64_t t0 = rte_rdtsc(), t1, tx0;
+#endif
 			uint16_t n = rte_eth_rx_burst(app->ports[port].id,
 				w->rxq[i].queue, pkts, burst);
 			if (n == 0)
 				continue;
+#ifdef NEP_STAGE_CYCLES
+			t1 = rte_rdtsc();
+			tx0 = w->stats->cyc_tx;
+			w->stats->cyc_rx += t1 - t0;
+#endif
 			busy = true;
 			w->stats->rx_pkts += n;
 			w->stats->port_rx[port] += n;
@@ -728,6 +757,10 @@ nep_worker_main(void *arg)
 				app->ports[port].role == NEP_PORT_LAN;
 			c.dnpt_slots = c.st != NULL ? c.st->port_slots[port] : 0;
 			process_burst(w, &c, pkts, n, &fb);
+#ifdef NEP_STAGE_CYCLES
+			w->stats->cyc_proc += rte_rdtsc() - t1 -
+				(w->stats->cyc_tx - tx0);
+#endif
 		}
 		if (unlikely(w->inject != NULL && !rte_ring_empty(w->inject))) {
 			/* Frames the control lcore originated (ND, ICMP, probes). */
@@ -736,7 +769,7 @@ nep_worker_main(void *arg)
 			for (j = 0; j < n; j++) {
 				unsigned port = pkts[j]->hash.usr;
 				w->stats->port_tx[port]++;
-				rte_eth_tx_buffer(app->ports[port].id,
+				tx_buffer(w->stats, app->ports[port].id,
 					(uint16_t)w->index, w->txb[port],
 					pkts[j]);
 			}
