@@ -101,14 +101,25 @@ struct nep_flow_table {
 };
 
 /* Does the stored key a equal the words w (w[5], the padding, is 0)? */
+static inline uint64_t
+nep_flow_word(const struct nep_flow_key *a, unsigned int i)
+{
+	uint64_t x;
+
+	memcpy(&x, (const uint8_t *)a + 8 * i, sizeof(x));
+	return x;
+}
+
 static inline bool
 nep_flow_key_eq_kv(const struct nep_flow_key *a, const struct nep_flow_kv *w)
 {
-	uint64_t x[6];
-
-	memcpy(x, a, sizeof(x));
-	return ((x[0] ^ w->q[0]) | (x[1] ^ w->q[1]) | (x[2] ^ w->q[2]) |
-		(x[3] ^ w->q[3]) | (x[4] ^ w->q[4]) | x[5]) == 0;
+	/* Word by word from memory: copying the key into a local array
+	 * first makes compilers bounce it through the stack. */
+	return ((nep_flow_word(a, 0) ^ w->q[0]) |
+		(nep_flow_word(a, 1) ^ w->q[1]) |
+		(nep_flow_word(a, 2) ^ w->q[2]) |
+		(nep_flow_word(a, 3) ^ w->q[3]) |
+		(nep_flow_word(a, 4) ^ w->q[4]) | nep_flow_word(a, 5)) == 0;
 }
 
 /* Position of the live flow with key v (hash sig) if the cache knows it,
