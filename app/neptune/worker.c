@@ -492,8 +492,21 @@ fast_xmit(const struct fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 {
 	const struct nep_port *op = &x->ports[out];
 
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* Two stores: destination MAC + 2 bytes of ours, then the rest. */
+	uint16_t s01;
+	uint32_t s25;
+	uint64_t w0;
+
+	memcpy(&s01, op->mac.addr_bytes, 2);
+	memcpy(&s25, op->mac.addr_bytes + 2, 4);
+	w0 = (mac & 0xffffffffffffull) | (uint64_t)s01 << 48;
+	memcpy(f, &w0, 8);
+	memcpy(f + 8, &s25, 4);
+#else
 	memcpy(f, &mac, 6);
 	memcpy(f + 6, &op->mac, 6);
+#endif
 	f[NEP_ETH_HLEN + 7]--;	/* hop limit */
 	x->stats->port_tx[out]++;
 	tx_buffer(x->stats, op->id, x->txq, x->txb[out], m);
