@@ -190,7 +190,7 @@ ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 {
 	const struct nep_snapshot *s = app->snap;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint8_t *dst;
+	const uint8_t *dst, *hop;
 	struct nep_neigh_key k;
 	uint64_t nh, mac;
 	uint16_t port_id;
@@ -202,21 +202,12 @@ ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 		dst = (const uint8_t *)&((struct rte_ipv4_hdr *)(f + 14))->dst_addr;
 		nh = nep_rib_lookup4(&s->rib, *(const uint32_t *)dst);
 	}
-	switch (nep_nh_kind(nh)) {
-	case NEP_NH_CONNECTED:
-		port_id = (uint16_t)nep_nh_index(nh);
-		nep_neigh_key_set(&k, port_id, family, dst);
-		break;
-	case NEP_NH_GATEWAY: {
-		const struct nep_nexthop *n = &s->rib.nh[nep_nh_index(nh)];
-		port_id = n->port;
-		nep_neigh_key_set(&k, port_id, family, n->gw);
-		break;
-	}
-	default:
+	hop = nep_rib_next_hop(&s->rib, nh, dst, &port_id);
+	if (hop == NULL) {
 		ctl_drop(app, m, NEP_DROP_NO_ROUTE);
 		return;
 	}
+	nep_neigh_key_set(&k, port_id, family, hop);
 	m->port = port_id;
 	mac = nep_neigh_lookup(app->neigh, &k);
 	if (mac & NEP_NEIGH_VALID)

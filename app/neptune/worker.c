@@ -79,6 +79,7 @@ route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
 	struct nep_dcache *c = w->dc;
 	struct nep_dcache_entry *e = nep_dcache_slot(c, dst);
 	struct nep_neigh_key k;
+	const uint8_t *hop;
 	uint16_t port_id;
 	uint64_t nh;
 
@@ -95,20 +96,10 @@ route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
 		memcpy(&a, dst, 4);
 		nh = nep_rib_lookup4(&s->rib, a);
 	}
-	switch (nep_nh_kind(nh)) {
-	case NEP_NH_CONNECTED:
-		port_id = (uint16_t)nep_nh_index(nh);
-		nep_neigh_key_set(&k, port_id, family, dst);
-		break;
-	case NEP_NH_GATEWAY: {
-		const struct nep_nexthop *n = &s->rib.nh[nep_nh_index(nh)];
-		port_id = n->port;
-		nep_neigh_key_set(&k, port_id, family, n->gw);
-		break;
-	}
-	default:
+	hop = nep_rib_next_hop(&s->rib, nh, dst, &port_id);
+	if (hop == NULL)
 		return nh;	/* local or no route: the caller punts */
-	}
+	nep_neigh_key_set(&k, port_id, family, hop);
 	*out = (unsigned)app->port_index[port_id];
 	*npos = nep_neigh_lookup_pos(app->neigh, &k);
 	if (*npos >= 0)
@@ -304,6 +295,43 @@ inbound_dnpt(struct nep_worker *w, struct rte_mbuf *m, unsigned in_port,
 	return 0;
 }
 
+/*
+ * The common end of forward6/forward4: route dst (16 bytes, IPv4 zero
+ * padded), punt what is ours or expiring, steer LAN flows from an inside
+ * source (inside), else send to the route's next hop.
+ */
+static inline void
+route_and_send(struct nep_worker *w, const struct nep_snapshot *s,
+	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi,
+	uint64_t now_tsc, const uint8_t *dst, uint8_t hop_limit, bool inside)
+{
+	unsigned out = 0;
+	int32_t npos = -1;
+	uint64_t nh;
+
+	nh = route(w, s, pi->family, dst, &out, &npos);
+	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
+		punt(w, m, NEP_PUNT_LOCAL);
+		return;
+	}
+	if (unlikely(hop_limit <= 1)) {
+		w->stats->drops[NEP_DROP_HOP_LIMIT]++;
+		punt(w, m, NEP_PUNT_TTL);
+		return;
+	}
+	if (inside && try_steer(w, s, m, in_port, pi, nh, now_tsc))
+		return;
+	if (unlikely(nep_nh_kind(nh) == NEP_NH_NONE)) {
+		no_route(w, m);
+		return;
+	}
+	if (!mtu_ok(w, m, pi, out))
+		return;
+	xmit_fwd(w, m, pi, out,
+		npos >= 0 ? nep_neigh_mac_at(w->app->neigh, npos) : 0,
+		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
+}
+
 static inline void
 forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	struct rte_mbuf *m, unsigned in_port, const struct nep_pkt_info *pi,
@@ -311,9 +339,6 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + pi->l3_off);
-	unsigned out = 0;
-	int32_t npos = -1;
-	uint64_t nh;
 
 	if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
 		/* Only neighbour discovery is for us among multicast. */
@@ -333,28 +358,9 @@ forward6(struct nep_worker *w, const struct nep_snapshot *s,
 	if (s->steering && w->app->ports[in_port].role == NEP_PORT_WAN &&
 		inbound_dnpt(w, m, in_port, pi, pi->l3_len, ip6) < 0)
 		return;
-	nh = route(w, s, 6, ip6->dst_addr, &out, &npos);
-	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
-		punt(w, m, NEP_PUNT_LOCAL);
-		return;
-	}
-	if (unlikely(ip6->hop_limits <= 1)) {
-		w->stats->drops[NEP_DROP_HOP_LIMIT]++;
-		punt(w, m, NEP_PUNT_TTL);
-		return;
-	}
-	if (s->steering && steer_src_inside(s, ip6->src_addr) &&
-		try_steer(w, s, m, in_port, pi, nh, now_tsc))
-		return;
-	if (unlikely(nep_nh_kind(nh) == NEP_NH_NONE)) {
-		no_route(w, m);
-		return;
-	}
-	if (!mtu_ok(w, m, pi, out))
-		return;
-	xmit_fwd(w, m, pi, out,
-		npos >= 0 ? nep_neigh_mac_at(w->app->neigh, npos) : 0,
-		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
+	route_and_send(w, s, m, in_port, pi, now_tsc, ip6->dst_addr,
+		ip6->hop_limits, s->steering &&
+		steer_src_inside(s, ip6->src_addr));
 }
 
 static inline bool
@@ -372,37 +378,14 @@ forward4(struct nep_worker *w, const struct nep_snapshot *s,
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + pi->l3_off);
 	uint8_t dst[16] = { 0 };
-	unsigned out = 0;
-	int32_t npos = -1;
-	uint64_t nh;
 
 	if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr))) {
 		drop(w, m, NEP_DROP_MCAST_UNHANDLED);
 		return;
 	}
 	memcpy(dst, &ip->dst_addr, 4);
-	nh = route(w, s, 4, dst, &out, &npos);
-	if (nep_nh_kind(nh) == NEP_NH_LOCAL) {
-		punt(w, m, NEP_PUNT_LOCAL);
-		return;
-	}
-	if (unlikely(ip->time_to_live <= 1)) {
-		w->stats->drops[NEP_DROP_HOP_LIMIT]++;
-		punt(w, m, NEP_PUNT_TTL);
-		return;
-	}
-	if (s->steering && steer_src_inside4(s, ip->src_addr) &&
-		try_steer(w, s, m, in_port, pi, nh, now_tsc))
-		return;
-	if (unlikely(nep_nh_kind(nh) == NEP_NH_NONE)) {
-		no_route(w, m);
-		return;
-	}
-	if (!mtu_ok(w, m, pi, out))
-		return;
-	xmit_fwd(w, m, pi, out,
-		npos >= 0 ? nep_neigh_mac_at(w->app->neigh, npos) : 0,
-		NEP_PUNT_RESOLVE | NEP_PUNT_FWD_FLAG);
+	route_and_send(w, s, m, in_port, pi, now_tsc, dst, ip->time_to_live,
+		s->steering && steer_src_inside4(s, ip->src_addr));
 }
 
 struct fast_batch {

@@ -102,6 +102,27 @@ nep_rib_lookup4(const struct nep_rib *rib, uint32_t addr_be)
 	return nh;
 }
 
+/*
+ * The on-link next hop of a FIB value for destination dst: the destination
+ * itself (connected) or the gateway, and in *port_id its DPDK port.
+ * NULL for a local address or no route.
+ */
+static inline const uint8_t *
+nep_rib_next_hop(const struct nep_rib *rib, uint64_t nh, const uint8_t *dst,
+	uint16_t *port_id)
+{
+	switch (nep_nh_kind(nh)) {
+	case NEP_NH_CONNECTED:
+		*port_id = (uint16_t)nep_nh_index(nh);
+		return dst;
+	case NEP_NH_GATEWAY:
+		*port_id = rib->nh[nep_nh_index(nh)].port;
+		return rib->nh[nep_nh_index(nh)].gw;
+	default:
+		return NULL;
+	}
+}
+
 /* Find the configured port whose connected prefix holds a (-1 if none). */
 int nep_rib_onlink_port(const struct nep_config *cfg, const struct nep_addr *a);
 
