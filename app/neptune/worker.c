@@ -108,15 +108,6 @@ route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
 	return nh;
 }
 
-/* A routed packet without a next hop: count, and let the control lcore
- * answer (ICMP unreachable). */
-static inline void
-no_route(struct nep_worker *w, struct rte_mbuf *m)
-{
-	w->stats->drops[NEP_DROP_NO_ROUTE]++;
-	punt(w, m, NEP_PUNT_NO_ROUTE);
-}
-
 static inline void
 send_out(struct nep_worker *w, struct rte_mbuf *m, unsigned port,
 	uint64_t mac)
@@ -322,7 +313,9 @@ route_and_send(struct nep_worker *w, const struct nep_snapshot *s,
 	if (inside && try_steer(w, s, m, in_port, pi, nh, now_tsc))
 		return;
 	if (unlikely(nep_nh_kind(nh) == NEP_NH_NONE)) {
-		no_route(w, m);
+		/* The control lcore answers (ICMP unreachable). */
+		w->stats->drops[NEP_DROP_NO_ROUTE]++;
+		punt(w, m, NEP_PUNT_NO_ROUTE);
 		return;
 	}
 	if (!mtu_ok(w, m, pi, out))
