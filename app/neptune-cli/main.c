@@ -9,7 +9,8 @@
  * The interactive shell uses DPDK's librte_cmdline (as testpmd does). It has
  * a single command instance whose tokens are generated on the fly, one per
  * word, so that the completion offered for a word can depend on the words
- * before it: the candidates come from nep_cmd_grammar[], the same table the
+ * before it: the candidates come from the command grammar (the core table
+ * and the features' tables, see nep_cmd_register()), the same grammar the
  * server dispatches on. Every line is sent to the server as typed; the
  * server does all validation.
  */
@@ -222,8 +223,8 @@ cli_tok_nb(cmdline_parse_token_hdr_t *tk)
 		for (unsigned i = 0; i < t->idx; i++)
 			if (strcmp(argv[i], "--json") != 0)
 				words[argc++] = argv[i];
-		for (unsigned i = 0; i < nep_cmd_grammar_len; i++)
-			if (nep_cmd_check(nep_cmd_grammar[i].pattern, argc,
+		for (unsigned i = 0; i < nep_cmd_grammar_count(); i++)
+			if (nep_cmd_check(nep_cmd_grammar_get(i)->pattern, argc,
 					words, NULL) != 0) {
 				cand_end_grammar = (int)i;
 				break;
@@ -280,7 +281,8 @@ cli_tok_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned size)
 			cli_inst->help_str = help;
 			return 0;
 		}
-		snprintf(dst, size, "%s", nep_cmd_grammar[g].pattern);
+		snprintf(dst, size, "%s",
+			nep_cmd_grammar_get((unsigned)g)->pattern);
 	} else if (cand_ph[0] != '\0') {
 		g = cand_ph_grammar;
 		snprintf(dst, size, "%s", cand_ph);
@@ -290,7 +292,8 @@ cli_tok_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned size)
 	} else {
 		snprintf(dst, size, "?");
 	}
-	cli_inst->help_str = g >= 0 ? nep_cmd_grammar[g].help : NULL;
+	cli_inst->help_str = g >= 0 ? nep_cmd_grammar_get((unsigned)g)->help :
+		NULL;
 	return 0;
 }
 

@@ -15,7 +15,11 @@
 
 #include "nep_mgmt.h"
 
-const struct nep_cmd_def nep_cmd_grammar[] = {
+/*
+ * Core commands. Each feature registers its own from its directory
+ * (nep_cmd_register()); they follow these, in registration order.
+ */
+static const struct nep_cmd_def nep_cmd_core[] = {
 	{ "show version", "Show neptune and DPDK versions" },
 	{ "show ports", "List ports: role, MAC, MTU, link, addresses" },
 	{ "show port stats [NAME]", "Show port counters (all ports, or NAME)" },
@@ -23,32 +27,34 @@ const struct nep_cmd_def nep_cmd_grammar[] = {
 	{ "show neighbors", "Show the neighbour (ND/ARP) table" },
 	{ "show routes", "Show the routing table" },
 	{ "show drops", "Show dropped packets by reason" },
+	{ "show errors", "Drops and punts by stage, feature and reason" },
 	{ "show stats", "Show global packet counters" },
-	{ "show uplinks", "Show uplinks: state, health, weight, traffic" },
-	{ "show flows [FILTER...]",
-	  "List steered flows (uplink NAME, proto P, src/dst PREFIX, port N, limit N)" },
-	{ "show policies", "List steering policies and their hit counts" },
-	{ "show events", "Show recent uplink state changes" },
-	{ "set uplink NAME weight N", "Set an uplink's balancing weight (0..1000)" },
-	{ "set uplink NAME admin up|down", "Enable or disable an uplink administratively" },
+	{ "show runtime", "Per stage: calls, packets, cycles per packet" },
+	{ "trace add N [port NAME]",
+	  "Trace the next N packets (received on port NAME) through every stage" },
+	{ "show trace", "Show traced packets, stage by stage" },
 	{ "set log level LEVEL", "Set the log level (emerg..debug)" },
 	{ "clear stats", "Reset port, drop, lcore and uplink counters" },
 	{ "clear neighbors", "Flush the dynamic neighbour table" },
-	{ "flush flows [uplink NAME]", "Remove steered flows (all, or one uplink's)" },
+	{ "clear trace", "Stop tracing and discard the trace" },
 	{ "reload", "Reload the configuration file" },
 	{ "shutdown", "Stop neptune" },
 	{ "help [WORD...]", "List commands (those starting with WORD...)" },
 };
-const unsigned nep_cmd_grammar_len = sizeof(nep_cmd_grammar) /
-	sizeof(nep_cmd_grammar[0]);
 
-_Static_assert(sizeof(nep_cmd_grammar) / sizeof(nep_cmd_grammar[0]) <=
-	sizeof(((struct nep_dispatch *)0)->handlers) / sizeof(nep_cmd_fn),
-	"grammar larger than the handler table");
+#define CORE_LEN (sizeof(nep_cmd_core) / sizeof(nep_cmd_core[0]))
+
+_Static_assert(CORE_LEN <= NEP_CMD_MAX, "core grammar larger than NEP_CMD_MAX");
+
+/* Registered entries, by reference: the tables are the features' own. */
+static const struct nep_cmd_def *nep_cmd_reg[NEP_CMD_MAX - CORE_LEN];
+static unsigned nep_cmd_nreg;
 
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
+
+#define N_LOG_LEVELS (sizeof(log_levels) / sizeof(log_levels[0]))
 
 /* ---- compiled patterns ---- */
 
@@ -297,10 +303,18 @@ nep_cmd_parse_u64(const char *s, uint64_t *v)
 int
 nep_cmd_log_level(const char *s)
 {
-	for (unsigned i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+	for (unsigned i = 0; s != NULL && i < N_LOG_LEVELS; i++)
 		if (strcmp(s, log_levels[i]) == 0)
 			return (int)i + 1;	/* RTE_LOG_EMERG is 1 */
 	return -1;
+}
+
+const char *
+nep_log_level_name(int level)
+{
+	if (level < 1 || level > (int)N_LOG_LEVELS)
+		return NULL;
+	return log_levels[level - 1];
 }
 
 int
@@ -460,9 +474,17 @@ check_values(const struct mstate *st, struct nep_buf *err)
 			return -1;
 		}
 		if (strcmp(e->text, "LEVEL") == 0 && nep_cmd_log_level(w) < 0) {
-			err_set(err, "invalid log level '%s' (expected "
-				"emerg|alert|crit|err|warning|notice|info|debug)",
-				w);
+			char names[128];
+			size_t len = 0;
+
+			/* from the table, so the message never goes stale */
+			names[0] = '\0';
+			for (unsigned j = 0; j < N_LOG_LEVELS; j++)
+				len += (size_t)snprintf(names + len,
+					sizeof(names) - len, "%s%s",
+					j ? "|" : "", log_levels[j]);
+			err_set(err, "invalid log level '%s' (expected %s)", w,
+				names);
 			return -1;
 		}
 	}
@@ -489,13 +511,80 @@ nep_cmd_match(const char *pattern, int argc, char **argv)
 	return nep_cmd_check(pattern, argc, argv, NULL) == 1;
 }
 
+/* ---- the grammar: core table, then registered tables ---- */
+
+unsigned
+nep_cmd_grammar_count(void)
+{
+	return (unsigned)CORE_LEN + nep_cmd_nreg;
+}
+
+const struct nep_cmd_def *
+nep_cmd_grammar_get(unsigned i)
+{
+	if (i < CORE_LEN)
+		return &nep_cmd_core[i];
+	i -= (unsigned)CORE_LEN;
+	return i < nep_cmd_nreg ? nep_cmd_reg[i] : NULL;
+}
+
 int
 nep_cmd_find(const char *pattern)
 {
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++)
-		if (strcmp(nep_cmd_grammar[i].pattern, pattern) == 0)
+	unsigned n = nep_cmd_grammar_count();
+
+	if (pattern == NULL)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(nep_cmd_grammar_get(i)->pattern, pattern) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* Constructors have no caller to report to: say why on stderr. */
+static int
+reg_fail(int err, const char *pattern, const char *why)
+{
+	fprintf(stderr, "nep_cmd_register: '%s': %s\n",
+		pattern != NULL ? pattern : "(null)", why);
+	errno = err;
+	return -1;
+}
+
+int
+nep_cmd_register(const struct nep_cmd_def *defs, unsigned n)
+{
+	if (n == 0)
+		return 0;
+	if (defs == NULL)
+		return reg_fail(EINVAL, NULL, "no table");
+	if (n > NEP_CMD_MAX - nep_cmd_grammar_count())
+		return reg_fail(ENOSPC, defs[0].pattern,
+			"grammar full (NEP_CMD_MAX entries)");
+	/* Check the whole table first: all of it is registered, or none. */
+	for (unsigned i = 0; i < n; i++) {
+		const char *pattern = defs[i].pattern;
+		struct pat p;
+
+		if (pattern == NULL || defs[i].help == NULL)
+			return reg_fail(EINVAL, pattern, "no pattern or help");
+		if (pat_compile(pattern, &p) < 0)
+			return reg_fail(EINVAL, pattern, "malformed pattern");
+		/* the dispatcher answers "help ..." before the grammar */
+		if ((p.el[0].kind == EL_LIT || p.el[0].kind == EL_ALT) &&
+		    el_match(&p.el[0], "help"))
+			return reg_fail(EINVAL, pattern, "shadowed by help");
+		if (nep_cmd_find(pattern) >= 0)
+			return reg_fail(EEXIST, pattern,
+				"already in the grammar");
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(defs[j].pattern, pattern) == 0)
+				return reg_fail(EEXIST, pattern,
+					"twice in the table");
+	}
+	for (unsigned i = 0; i < n; i++)
+		nep_cmd_reg[nep_cmd_nreg++] = &defs[i];
+	return 0;
 }
 
 /* ---- completion ---- */
@@ -618,11 +707,11 @@ nep_cmd_complete(int n, char **words,
 	c->fn = fn;
 	c->ph = ph;
 	c->arg = arg;
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
+	for (unsigned i = 0; i < nep_cmd_grammar_count(); i++) {
 		struct pat p;
 		struct mstate st;
 
-		if (pat_compile(nep_cmd_grammar[i].pattern, &p) < 0)
+		if (pat_compile(nep_cmd_grammar_get(i)->pattern, &p) < 0)
 			continue;
 		mstate_init(&st, &p, argc, argv);
 		st.collect = true;
@@ -728,16 +817,17 @@ do_help(struct nep_cmd_ctx *ctx)
 	int nw = ctx->argc - 1;
 	char **w = ctx->argv + 1;
 	size_t width = 0;
-	unsigned shown = 0;
-	bool sel[sizeof(nep_cmd_grammar) / sizeof(nep_cmd_grammar[0])];
+	unsigned shown = 0, n = nep_cmd_grammar_count();
+	bool sel[NEP_CMD_MAX];
 	json_t *arr = NULL;
 
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
+	for (unsigned i = 0; i < n; i++) {
+		const char *pattern = nep_cmd_grammar_get(i)->pattern;
 		struct pat p;
 		struct mstate st;
 
 		sel[i] = false;
-		if (pat_compile(nep_cmd_grammar[i].pattern, &p) < 0)
+		if (pat_compile(pattern, &p) < 0)
 			continue;
 		mstate_init(&st, &p, nw, w);
 		m_rec(&st, 0, 0);
@@ -745,8 +835,8 @@ do_help(struct nep_cmd_ctx *ctx)
 			continue;
 		sel[i] = true;
 		shown++;
-		if (strlen(nep_cmd_grammar[i].pattern) > width)
-			width = strlen(nep_cmd_grammar[i].pattern);
+		if (strlen(pattern) > width)
+			width = strlen(pattern);
 	}
 	if (shown == 0) {
 		char words[NEP_MGMT_LINE_MAX];
@@ -757,22 +847,25 @@ do_help(struct nep_cmd_ctx *ctx)
 	}
 	if (ctx->json) {
 		arr = json_array();
-		for (unsigned i = 0; i < nep_cmd_grammar_len; i++)
+		for (unsigned i = 0; i < n; i++) {
+			const struct nep_cmd_def *def = nep_cmd_grammar_get(i);
+
 			if (sel[i])
-				json_array_append_new(arr, json_pack("{s:s,s:s}",
-					"pattern", nep_cmd_grammar[i].pattern,
-					"help", nep_cmd_grammar[i].help));
+				json_array_append_new(arr,
+					json_pack("{s:s,s:s}", "pattern",
+						def->pattern, "help", def->help));
+		}
 		ctx->json_out = json_pack("{s:o}", "commands", arr);
 		return 0;
 	}
 	if (nw == 0)
 		nep_buf_printf(ctx->out, "Commands (add --json for JSON "
 			"output):\n");
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (sel[i])
 			nep_buf_printf(ctx->out, "  %-*s  %s\n", (int)width,
-				nep_cmd_grammar[i].pattern,
-				nep_cmd_grammar[i].help);
+				nep_cmd_grammar_get(i)->pattern,
+				nep_cmd_grammar_get(i)->help);
 	return 0;
 }
 
@@ -783,18 +876,19 @@ do_help(struct nep_cmd_ctx *ctx)
 static int
 explain_mismatch(struct nep_cmd_ctx *ctx)
 {
-	int reach[sizeof(nep_cmd_grammar) / sizeof(nep_cmd_grammar[0])];
-	int nlead[sizeof(nep_cmd_grammar) / sizeof(nep_cmd_grammar[0])];
+	int reach[NEP_CMD_MAX];
+	int nlead[NEP_CMD_MAX];
 	char words[NEP_MGMT_LINE_MAX];
+	unsigned n = nep_cmd_grammar_count();
 	int best = 0, n_usage = 0;
 
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct pat p;
 		struct mstate st;
 
 		reach[i] = 0;
 		nlead[i] = 0;
-		if (pat_compile(nep_cmd_grammar[i].pattern, &p) < 0)
+		if (pat_compile(nep_cmd_grammar_get(i)->pattern, &p) < 0)
 			continue;
 		mstate_init(&st, &p, ctx->argc, ctx->argv);
 		m_rec(&st, 0, 0);
@@ -807,7 +901,7 @@ explain_mismatch(struct nep_cmd_ctx *ctx)
 		return reply_error(ctx->out, "unknown command '%s' (type 'help')",
 			ctx->argv[0]);
 	/* Candidates whose keywords were all given: their usage helps. */
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (reach[i] == best && (best >= nlead[i] || best == ctx->argc))
 			n_usage++;
 	if (n_usage == 0) {
@@ -824,10 +918,10 @@ explain_mismatch(struct nep_cmd_ctx *ctx)
 	nep_buf_reset(ctx->out);
 	nep_buf_printf(ctx->out, "error: usage:");
 	n_usage = 0;
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (reach[i] == best && (best >= nlead[i] || best == ctx->argc))
 			nep_buf_printf(ctx->out, "%s %s", n_usage++ ? ";" : "",
-				nep_cmd_grammar[i].pattern);
+				nep_cmd_grammar_get(i)->pattern);
 	nep_buf_printf(ctx->out, "\n");
 	return -1;
 }
@@ -906,8 +1000,8 @@ nep_dispatch_line(struct nep_dispatch *d, const char *line,
 
 	/* First full match with valid values wins; else the first bad value. */
 	nep_buf_init(&err);
-	for (unsigned i = 0; i < nep_cmd_grammar_len && found < 0; i++) {
-		rc = nep_cmd_check(nep_cmd_grammar[i].pattern, ctx.argc,
+	for (unsigned i = 0; i < nep_cmd_grammar_count() && found < 0; i++) {
+		rc = nep_cmd_check(nep_cmd_grammar_get(i)->pattern, ctx.argc,
 			ctx.argv, bad ? NULL : &err);
 		if (rc == 1)
 			found = (int)i;

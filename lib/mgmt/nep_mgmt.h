@@ -2,8 +2,11 @@
 /*
  * Management plane: command grammar, dispatcher and the Unix socket server.
  *
- * The grammar (nep_cmd_grammar[]) is shared by the server, which dispatches
- * on it, and by neptune-cli, which completes and prints help from it.
+ * The grammar is shared by the server, which dispatches on it, and by
+ * neptune-cli, which completes and prints help from it. It is a core table
+ * (lib/mgmt/nep_cmd.c) followed by the tables each feature registers from
+ * its own directory with nep_cmd_register(); read it only through
+ * nep_cmd_grammar_count() and nep_cmd_grammar_get().
  *
  * Threading: the socket server runs on a non-EAL control thread. It never
  * touches appliance state: each request line is handed to the control lcore
@@ -72,12 +75,31 @@ struct nep_cmd_def {
 	const char *help;
 };
 
-extern const struct nep_cmd_def nep_cmd_grammar[];
-extern const unsigned nep_cmd_grammar_len;
+/* Bound on the whole grammar: core entries plus every registered one. */
+#define NEP_CMD_MAX 256
 
-/* Handler table, parallel to the grammar: handlers[i] serves grammar[i]. */
+/*
+ * Append a feature's commands to the grammar, after the core table and the
+ * tables registered before (help lists them in that order). The table is
+ * kept by reference: it must stay valid (static) for the process lifetime.
+ * Needs no EAL, so it may run from a constructor; register before the
+ * grammar is used (the grammar is not locked).
+ * Returns 0, or -1 (errno set, reason on stderr) and registers nothing
+ * when an entry is malformed or NULL (EINVAL), a pattern is already in the
+ * grammar or twice in defs (EEXIST), or the grammar would exceed
+ * NEP_CMD_MAX entries (ENOSPC).
+ */
+int nep_cmd_register(const struct nep_cmd_def *defs, unsigned n);
+
+/* Number of grammar entries, core plus registered (<= NEP_CMD_MAX). */
+unsigned nep_cmd_grammar_count(void);
+
+/* Grammar entry i (0 <= i < nep_cmd_grammar_count()), else NULL. */
+const struct nep_cmd_def *nep_cmd_grammar_get(unsigned i);
+
+/* Handler table, parallel to the grammar: handlers[i] serves entry i. */
 struct nep_dispatch {
-	nep_cmd_fn handlers[128];
+	nep_cmd_fn handlers[NEP_CMD_MAX];
 	void *app;
 };
 
@@ -128,8 +150,14 @@ int nep_cmd_complete(int n, char **words,
 /* Decimal non-negative integer without sign or junk. 0 ok, -1 if malformed. */
 int nep_cmd_parse_u64(const char *s, uint64_t *v);
 
-/* Log level name to RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8); -1 if unknown. */
+/*
+ * The one list of log level names (also used by the LEVEL placeholder).
+ * Name to RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8); -1 if unknown.
+ */
 int nep_cmd_log_level(const char *s);
+
+/* Level 1..8 to its name ("emerg".."debug"); NULL if out of range. */
+const char *nep_log_level_name(int level);
 
 /* An address or prefix: "2001:db8::1", "2001:db8::/32", "192.0.2.0/24". */
 struct nep_cmd_prefix {

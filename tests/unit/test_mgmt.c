@@ -26,6 +26,42 @@
 #include "nep_mgmt.h"
 #include "nep_test_eal.h"
 
+/*
+ * The multihoming commands live in app/neptune/features/multihoming/grammar.c,
+ * which this suite does not link: main() registers the same patterns (keep
+ * them in step) unless grammar.c is there, so the tests below that use
+ * "show flows" and "set uplink" dispatch through registered entries.
+ */
+static const struct nep_cmd_def multihoming_grammar[] = {
+	{ "show uplinks", "Show uplinks: state, health, weight, traffic" },
+	{ "show uplink NAME",
+	  "Show one uplink: each health target's RTT, loss and state" },
+	{ "show flows [FILTER...]",
+	  "List steered flows (uplink NAME, proto P, src/dst PREFIX, port N, limit N)" },
+	{ "show policies", "List steering policies and their hit counts" },
+	{ "show events", "Show recent uplink state changes" },
+	{ "set uplink NAME weight N",
+	  "Set an uplink's balancing weight (0..1000)" },
+	{ "set uplink NAME admin up|down",
+	  "Enable or disable an uplink administratively" },
+	{ "flush flows [uplink NAME]",
+	  "Remove steered flows (all, or one uplink's)" },
+};
+
+#define DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Registered before main(), with no EAL, as the features do. */
+static const struct nep_cmd_def ctor_grammar[] = {
+	{ "show gadgets", "Registered from a constructor (test)" },
+};
+static int ctor_rc = -2;
+
+static void __attribute__((constructor))
+ctor_register(void)
+{
+	ctor_rc = nep_cmd_register(ctor_grammar, DIM(ctor_grammar));
+}
+
 /* ---- fake handlers ---- */
 
 static int calls;
@@ -273,23 +309,36 @@ test_check_errors(void **state)
 	assert_int_equal(nep_cmd_log_level("emerg"), 1);
 	assert_int_equal(nep_cmd_log_level("debug"), 8);
 	assert_int_equal(nep_cmd_log_level("warn"), -1);
+	assert_int_equal(nep_cmd_log_level(NULL), -1);
+	assert_string_equal(nep_log_level_name(1), "emerg");
+	assert_string_equal(nep_log_level_name(4), "err");
+	assert_string_equal(nep_log_level_name(8), "debug");
+	assert_null(nep_log_level_name(0));
+	assert_null(nep_log_level_name(9));
+	for (int l = 1; l <= 8; l++)
+		assert_int_equal(nep_cmd_log_level(nep_log_level_name(l)), l);
 }
 
 /* Every grammar entry compiles and matches a sample built from it. */
 static void
 test_grammar(void **state)
 {
+	unsigned n = nep_cmd_grammar_count();
+
 	(void)state;
-	assert_true(nep_cmd_grammar_len >= 21);
-	assert_true(nep_cmd_grammar_len <= 128);
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
+	/* the core table alone has 19 entries; plus the registered ones */
+	assert_true(n >= 19 + DIM(multihoming_grammar) + DIM(ctor_grammar));
+	assert_true(n <= NEP_CMD_MAX);
+	assert_null(nep_cmd_grammar_get(n));
+	for (unsigned i = 0; i < n; i++) {
+		const struct nep_cmd_def *def = nep_cmd_grammar_get(i);
 		char pat[128], sample[256] = "", *w, *save;
 		size_t len = 0;
 
-		assert_int_equal(nep_cmd_find(nep_cmd_grammar[i].pattern),
-			(int)i);
-		assert_non_null(nep_cmd_grammar[i].help);
-		snprintf(pat, sizeof(pat), "%s", nep_cmd_grammar[i].pattern);
+		assert_non_null(def);
+		assert_int_equal(nep_cmd_find(def->pattern), (int)i);
+		assert_non_null(def->help);
+		snprintf(pat, sizeof(pat), "%s", def->pattern);
 		for (w = strtok_r(pat, " ", &save); w != NULL;
 		     w = strtok_r(NULL, " ", &save)) {
 			char word[64], *bar;
@@ -312,23 +361,33 @@ test_grammar(void **state)
 			len += (size_t)snprintf(sample + len, sizeof(sample) - len,
 				"%s%s", len ? " " : "", word);
 		}
-		if (!m(nep_cmd_grammar[i].pattern, sample))
-			fail_msg("'%s' does not match '%s'",
-				nep_cmd_grammar[i].pattern, sample);
+		if (!m(def->pattern, sample))
+			fail_msg("'%s' does not match '%s'", def->pattern,
+				sample);
 	}
-	/* the required commands are all there */
+	/* the required core commands are all there, before any feature's */
 	const char *need[] = {
 		"show version", "show ports", "show port stats [NAME]",
 		"show lcores", "show neighbors", "show routes", "show drops",
 		"clear stats", "set log level LEVEL", "shutdown",
-		"show uplinks", "show flows [FILTER...]", "show policies",
-		"show events", "set uplink NAME weight N",
-		"set uplink NAME admin up|down", "flush flows [uplink NAME]",
 		"reload", "clear neighbors", "show stats",
+		"trace add N [port NAME]", "show trace", "clear trace",
+		"show runtime", "show errors", "help [WORD...]",
 	};
-	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (nep_cmd_find(need[i]) < 0)
-			fail_msg("missing '%s'", need[i]);
+	for (unsigned i = 0; i < DIM(need); i++)
+		if (nep_cmd_find(need[i]) < 0 ||
+		    nep_cmd_find(need[i]) >= nep_cmd_find("show gadgets"))
+			fail_msg("missing core '%s'", need[i]);
+	/* the multihoming commands, registered (grammar.c or main()) */
+	for (unsigned i = 0; i < DIM(multihoming_grammar); i++)
+		if (nep_cmd_find(multihoming_grammar[i].pattern) <
+		    nep_cmd_find("help [WORD...]"))
+			fail_msg("'%s' not registered after the core",
+				multihoming_grammar[i].pattern);
+	/* the constructor registered its table before main() */
+	assert_int_equal(ctor_rc, 0);
+	assert_ptr_equal(nep_cmd_grammar_get((unsigned)nep_cmd_find(
+		"show gadgets")), &ctor_grammar[0]);
 }
 
 static void
@@ -440,7 +499,8 @@ test_dispatch_errors(void **state)
 		"error: usage: set uplink NAME admin up|down\n");
 	expect("set uplink wan1 weight", -1,
 		"error: usage: set uplink NAME weight N\n");
-	expect("clear", -1, "error: usage: clear stats; clear neighbors\n");
+	expect("clear", -1,
+		"error: usage: clear stats; clear neighbors; clear trace\n");
 	expect_sub("show", -1, "incomplete command 'show'");
 	/* bad values name the value */
 	expect("set uplink wan1 weight abc", -1,
@@ -500,20 +560,40 @@ test_help(void **state)
 	(void)state;
 	bind_all();
 	assert_int_equal(run("help", &out), 0);
-	for (unsigned i = 0; i < nep_cmd_grammar_len; i++) {
-		assert_non_null(strstr(out.data, nep_cmd_grammar[i].pattern));
-		assert_non_null(strstr(out.data, nep_cmd_grammar[i].help));
+	for (unsigned i = 0; i < nep_cmd_grammar_count(); i++) {
+		assert_non_null(strstr(out.data,
+			nep_cmd_grammar_get(i)->pattern));
+		assert_non_null(strstr(out.data, nep_cmd_grammar_get(i)->help));
 	}
+	/* core first, then the registered tables */
+	assert_true(strstr(out.data, "help [WORD...]") <
+		strstr(out.data, "show uplinks"));
 	nep_buf_free(&out);
 
 	assert_int_equal(run("help --json", &out), 0);
 	j = json_loads(out.data, 0, NULL);
 	assert_non_null(j);
 	cmds = json_object_get(j, "commands");
-	assert_int_equal(json_array_size(cmds), nep_cmd_grammar_len);
-	assert_string_equal(json_string_value(json_object_get(
-		json_array_get(cmds, 0), "pattern")), nep_cmd_grammar[0].pattern);
+	assert_int_equal(json_array_size(cmds), nep_cmd_grammar_count());
+	for (unsigned i = 0; i < nep_cmd_grammar_count(); i++) {
+		json_t *c = json_array_get(cmds, i);
+
+		assert_string_equal(json_string_value(json_object_get(c,
+			"pattern")), nep_cmd_grammar_get(i)->pattern);
+		assert_string_equal(json_string_value(json_object_get(c,
+			"help")), nep_cmd_grammar_get(i)->help);
+	}
 	json_decref(j);
+	nep_buf_free(&out);
+
+	assert_int_equal(run("help show uplink", &out), 0);
+	assert_null(strstr(out.data, "show uplinks"));
+	assert_non_null(strstr(out.data, "show uplink NAME  Show one uplink: "
+		"each health target's RTT, loss and state"));
+	nep_buf_free(&out);
+	assert_int_equal(run("help trace", &out), 0);
+	assert_non_null(strstr(out.data, "trace add N [port NAME]"));
+	assert_null(strstr(out.data, "show trace"));
 	nep_buf_free(&out);
 
 	assert_int_equal(run("help set uplink", &out), 0);
@@ -623,6 +703,193 @@ test_complete(void **state)
 
 	assert_int_equal(complete("bogus", &s, &end), 0);
 	assert_int_equal(complete("show ports x", &s, &end), 0);
+
+	/* the new core commands */
+	complete("", &s, &end);
+	assert_true(has(&s, "trace"));
+	complete("trace add 10", &s, &end);
+	assert_true(end && has(&s, "port"));
+	complete("show", &s, &end);
+	assert_true(has(&s, "trace") && has(&s, "runtime") &&
+		has(&s, "errors") && has(&s, "uplink"));
+}
+
+/* ---- registration ---- */
+
+static const struct nep_cmd_def widget_grammar[] = {
+	{ "show widgets [NAME]", "Show widgets (test feature)" },
+	{ "set widget NAME colour red|green", "Paint a widget (test feature)" },
+};
+
+static void
+test_register(void **state)
+{
+	unsigned n0 = nep_cmd_grammar_count();
+	struct nep_buf out;
+	struct seen s;
+	json_t *j, *cmds;
+	bool end;
+	int w;
+
+	(void)state;
+	assert_int_equal(nep_cmd_find("show widgets [NAME]"), -1);
+	assert_int_equal(nep_cmd_register(widget_grammar, 0), 0);
+	assert_int_equal(nep_cmd_register(widget_grammar,
+		DIM(widget_grammar)), 0);
+	assert_int_equal(nep_cmd_grammar_count(), n0 + 2);
+	w = nep_cmd_find("show widgets [NAME]");
+	assert_int_equal(w, (int)n0);
+	assert_int_equal(nep_cmd_find("set widget NAME colour red|green"),
+		(int)n0 + 1);
+	assert_ptr_equal(nep_cmd_grammar_get(n0), &widget_grammar[0]);
+
+	/* dispatched like a core command */
+	bind_all();
+	assert_int_equal(nep_dispatch_bind(&disp, "show widgets [NAME]",
+		h_record), 0);
+	calls = 0;
+	expect("show widgets", 0, "done\n");
+	expect("show widgets w1 --json", 0,
+		"{\"ok\":true,\"message\":\"done\"}\n");
+	assert_int_equal(calls, 2);
+	assert_string_equal(last_argv[2], "w1");
+	expect("set widget w1 colour red", -1, "error: not supported\n");
+	expect("set widget w1 colour blue", -1,
+		"error: usage: set widget NAME colour red|green\n");
+	expect("show widgets a b", -1, "error: usage: show widgets [NAME]\n");
+
+	/* completed */
+	complete("show", &s, &end);
+	assert_true(has(&s, "widgets") && has(&s, "version"));
+	complete("set", &s, &end);
+	assert_true(has(&s, "widget") && has(&s, "uplink") && has(&s, "log"));
+	complete("set widget w1 colour", &s, &end);
+	assert_int_equal(s.n, 2);
+	assert_true(has(&s, "red") && has(&s, "green"));
+	assert_int_equal(complete("show widgets", &s, &end), 1);
+	assert_true(end);
+	assert_string_equal(s.ph, "NAME ");
+
+	/* in help, text and JSON, after everything registered before */
+	assert_int_equal(run("help", &out), 0);
+	assert_non_null(strstr(out.data, "Paint a widget (test feature)"));
+	assert_true(strstr(out.data, "show widgets [NAME]") >
+		strstr(out.data, "flush flows [uplink NAME]"));
+	nep_buf_free(&out);
+	assert_int_equal(run("help set widget", &out), 0);
+	assert_string_equal(out.data, "  set widget NAME colour red|green  "
+		"Paint a widget (test feature)\n");
+	nep_buf_free(&out);
+	assert_int_equal(run("help --json", &out), 0);
+	j = json_loads(out.data, 0, NULL);
+	assert_non_null(j);
+	cmds = json_object_get(j, "commands");
+	assert_int_equal(json_array_size(cmds), n0 + 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		cmds, n0 + 1), "pattern")), "set widget NAME colour red|green");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		cmds, n0), "help")), "Show widgets (test feature)");
+	json_decref(j);
+	nep_buf_free(&out);
+}
+
+static void
+test_register_refused(void **state)
+{
+	static const struct nep_cmd_def core_dup[] = {
+		{ "show version", "again" },
+	};
+	static const struct nep_cmd_def partly_dup[] = {
+		{ "show sprockets", "new" },
+		{ "show uplinks", "already registered" },
+	};
+	static const struct nep_cmd_def twice[] = {
+		{ "show sprockets", "new" },
+		{ "show sprockets", "new, twice" },
+	};
+	static const struct nep_cmd_def bad[][1] = {
+		{ { "show [sprockets", "malformed" } },
+		{ { "show WORD... x", "malformed" } },
+		{ { "", "empty" } },
+		{ { NULL, "no pattern" } },
+		{ { "show sprockets", NULL } },
+		{ { "help sprockets", "never reached: help comes first" } },
+		{ { "help|aide", "never reached either" } },
+	};
+	unsigned n0 = nep_cmd_grammar_count();
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(nep_cmd_register(core_dup, DIM(core_dup)), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(nep_cmd_register(multihoming_grammar,
+		DIM(multihoming_grammar)), -1);
+	assert_int_equal(errno, EEXIST);
+	/* all or nothing: the new entry before the duplicate is not kept */
+	assert_int_equal(nep_cmd_register(partly_dup, DIM(partly_dup)), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(nep_cmd_register(twice, DIM(twice)), -1);
+	assert_int_equal(errno, EEXIST);
+	for (unsigned i = 0; i < DIM(bad); i++) {
+		errno = 0;
+		if (nep_cmd_register(bad[i], 1) != -1 || errno != EINVAL)
+			fail_msg("'%s' accepted", bad[i][0].pattern ?
+				bad[i][0].pattern : "(null)");
+	}
+	assert_int_equal(nep_cmd_register(NULL, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(nep_cmd_grammar_count(), n0);
+	assert_int_equal(nep_cmd_find("show sprockets"), -1);
+	/* a table with more entries than the grammar holds */
+	assert_int_equal(nep_cmd_register(core_dup, NEP_CMD_MAX + 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(nep_cmd_grammar_count(), n0);
+}
+
+/* Fills the grammar for good: runs last. */
+static void
+test_register_full(void **state)
+{
+	static char pats[NEP_CMD_MAX][32];
+	static struct nep_cmd_def fill[NEP_CMD_MAX];
+	static const struct nep_cmd_def one_more[] = {
+		{ "fill extra", "one too many" },
+	};
+	unsigned n0 = nep_cmd_grammar_count(), room = NEP_CMD_MAX - n0;
+	char line[64];
+
+	(void)state;
+	assert_true(room >= 2);
+	for (unsigned i = 0; i < room; i++) {
+		snprintf(pats[i], sizeof(pats[i]), "fill c%u", i);
+		fill[i].pattern = pats[i];
+		fill[i].help = "filler";
+	}
+	/* one entry too many: refused whole */
+	fill[room].pattern = "fill c-over";
+	fill[room].help = "filler";
+	errno = 0;
+	assert_int_equal(nep_cmd_register(fill, room + 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(nep_cmd_grammar_count(), n0);
+	/* exactly full */
+	assert_int_equal(nep_cmd_register(fill, room), 0);
+	assert_int_equal(nep_cmd_grammar_count(), NEP_CMD_MAX);
+	assert_int_equal(nep_cmd_register(one_more, 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(nep_cmd_grammar_count(), NEP_CMD_MAX);
+	assert_null(nep_cmd_grammar_get(NEP_CMD_MAX));
+
+	/* the handler table covers the last entry */
+	bind_all();
+	snprintf(line, sizeof(line), "fill c%u", room - 1);
+	assert_int_equal(nep_dispatch_bind(&disp, line, h_record), 0);
+	assert_ptr_equal(disp.handlers[NEP_CMD_MAX - 1], h_record);
+	expect(line, 0, "done\n");
+	expect("fill c0", -1, "error: not supported\n");
+	expect_sub("fill", -1, "incomplete command 'fill'");
+	expect("show version", 0, "neptune 0.1.0 (DPDK 22.11)\n");
+	expect_sub("help fill", 0, line);
 }
 
 /* ---- server under EAL ---- */
@@ -940,16 +1207,27 @@ main(void)
 		cmocka_unit_test(test_dispatch_groups),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_complete),
+		cmocka_unit_test(test_register),
+		cmocka_unit_test(test_register_refused),
 	};
 	const struct CMUnitTest eal[] = {
 		cmocka_unit_test(test_server),
 		cmocka_unit_test(test_server_stale),
 		cmocka_unit_test(test_telemetry),
 	};
+	const struct CMUnitTest full[] = {
+		cmocka_unit_test(test_register_full),
+	};
 	int rc;
 
+	/* constructors have run: grammar.c's table is there if linked */
+	if (nep_cmd_find(multihoming_grammar[0].pattern) < 0 &&
+	    nep_cmd_register(multihoming_grammar,
+		    DIM(multihoming_grammar)) < 0)
+		return 1;
 	rc = cmocka_run_group_tests_name("mgmt", pure, NULL, NULL);
 	rc += cmocka_run_group_tests_name("mgmt_server", eal, eal_setup,
 		eal_teardown);
+	rc += cmocka_run_group_tests_name("mgmt_full", full, NULL, NULL);
 	return rc;
 }
