@@ -126,6 +126,165 @@ ipath(char *buf, const char *parent, unsigned i)
 	return path_trunc(buf, snprintf(buf, KPATH_MAX, "%s[%u]", parent, i));
 }
 
+/* ---- key positions --------------------------------------------------- */
+
+/*
+ * Every node the parser visits in the main file, under the path its errors
+ * would name, so a reload can point at a key it refuses. An open-addressing
+ * hash on the path keeps a config with thousands of policies linear.
+ */
+struct key_slot {
+	uint32_t hash;
+	uint32_t off;  /* path, into names */
+	uint32_t line; /* 1-based; 0: empty slot */
+	uint32_t col;
+};
+
+struct nep_config_keys {
+	struct key_slot *slot;
+	uint32_t mask; /* slots - 1, a power of two */
+	uint32_t n;
+	char *names; /* the paths, NUL-terminated, back to back */
+	size_t names_len, names_cap;
+};
+
+#define KEYS_MIN_SLOTS 256
+#define KEYS_MIN_NAMES 4096
+
+/* FNV-1a */
+static uint32_t
+key_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+/* The slot holding key, or the empty one where it would go. */
+static struct key_slot *
+keys_slot(const struct nep_config_keys *t, const char *key, uint32_t h)
+{
+	uint32_t i = h & t->mask;
+
+	while (t->slot[i].line != 0 &&
+		(t->slot[i].hash != h ||
+			strcmp(t->names + t->slot[i].off, key) != 0))
+		i = (i + 1) & t->mask;
+	return &t->slot[i];
+}
+
+static int
+keys_grow(struct nep_config_keys *t)
+{
+	uint32_t n = t->slot != NULL ? (t->mask + 1) * 2 : KEYS_MIN_SLOTS;
+	struct key_slot *old = t->slot;
+	uint32_t i, omask = t->mask;
+
+	if (n == 0)
+		return -ENOMEM;
+	t->slot = calloc(n, sizeof(t->slot[0]));
+	if (t->slot == NULL) {
+		t->slot = old;
+		return -ENOMEM;
+	}
+	t->mask = n - 1;
+	for (i = 0; old != NULL && i <= omask; i++) {
+		uint32_t j = old[i].hash & t->mask;
+
+		if (old[i].line == 0)
+			continue;
+		while (t->slot[j].line != 0)
+			j = (j + 1) & t->mask;
+		t->slot[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* Returns 0 or -ENOMEM. A path seen before keeps its first position. */
+static int
+keys_add(struct nep_config_keys *t, const char *key, unsigned long line,
+	unsigned long col)
+{
+	size_t klen = strlen(key) + 1;
+	struct key_slot *e;
+	uint32_t h = key_hash(key);
+
+	/* Load factor at most 3/4: linear probes stay short. */
+	if (((uint64_t)t->n + 1) * 4 >
+			(t->slot != NULL ? (uint64_t)(t->mask + 1) * 3 : 0) &&
+		keys_grow(t) < 0)
+		return -ENOMEM;
+	e = keys_slot(t, key, h);
+	if (e->line != 0)
+		return 0;
+	if (t->names_len + klen > UINT32_MAX)
+		return -ENOMEM;
+	if (t->names_len + klen > t->names_cap) {
+		size_t cap = t->names_cap ? t->names_cap : KEYS_MIN_NAMES;
+		char *nb;
+
+		while (cap < t->names_len + klen)
+			cap *= 2;
+		nb = realloc(t->names, cap);
+		if (nb == NULL)
+			return -ENOMEM;
+		t->names = nb;
+		t->names_cap = cap;
+	}
+	memcpy(t->names + t->names_len, key, klen);
+	e->hash = h;
+	e->off = (uint32_t)t->names_len;
+	e->line = (uint32_t)line;
+	e->col = (uint32_t)col;
+	t->names_len += klen;
+	t->n++;
+	return 0;
+}
+
+/* Loading is over: give back the unused part of names (half, at worst). */
+static void
+keys_trim(struct nep_config_keys *t)
+{
+	char *nb;
+
+	if (t == NULL || t->names_len == t->names_cap)
+		return;
+	nb = realloc(t->names, t->names_len);
+	if (nb != NULL) {
+		t->names = nb;
+		t->names_cap = t->names_len;
+	}
+}
+
+static void
+keys_free(struct nep_config_keys *t)
+{
+	if (t == NULL)
+		return;
+	free(t->slot);
+	free(t->names);
+	free(t);
+}
+
+/* Presets are skipped: a reload names keys of the file it loaded. */
+static void
+key_note(struct src *s, const yaml_node_t *n, const char *path)
+{
+	struct nep_config *cfg = s->ctx->cfg;
+
+	if (s != &s->ctx->main)
+		return;
+	if (cfg->keys == NULL)
+		cfg->keys = calloc(1, sizeof(*cfg->keys));
+	if (cfg->keys == NULL ||
+		keys_add(cfg->keys, path, n->start_mark.line + 1,
+			n->start_mark.column + 1) < 0)
+		fail(s, n, path, "out of memory");
+}
+
 /* ---- nodes ----------------------------------------------------------- */
 
 static yaml_node_t *
@@ -259,6 +418,9 @@ scalar_enum(struct src *s, yaml_node_t *n, const char *path,
 static yaml_node_item_t *
 seq_items(struct src *s, yaml_node_t *n, const char *path, unsigned *count)
 {
+	char ip[KPATH_MAX];
+	unsigned i;
+
 	if (is_null(n)) {
 		*count = 0;
 		return NULL;
@@ -267,6 +429,9 @@ seq_items(struct src *s, yaml_node_t *n, const char *path, unsigned *count)
 		fail(s, n, path, "expected a list");
 	*count = (unsigned)(n->data.sequence.items.top -
 			    n->data.sequence.items.start);
+	for (i = 0; i < *count; i++)
+		key_note(s, get_node(s, n->data.sequence.items.start[i]),
+			ipath(ip, path, i));
 	return n->data.sequence.items.start;
 }
 
@@ -325,6 +490,7 @@ map_open(struct src *s, yaml_node_t *n, const char *path,
 						1);
 		if (m->n == MAP_KEYS)
 			fail(s, k, p, "too many keys");
+		key_note(s, v, p);
 		m->e[m->n].key = key;
 		m->e[m->n].k = k;
 		m->e[m->n].v = v;
@@ -1670,6 +1836,7 @@ load_buf(const char *name, char *buf, size_t len, const char *drivers_dir,
 		c->cfg = NULL;
 	} else {
 		parse_config(c);
+		keys_trim(c->cfg->keys);
 	}
 	cfg = c->cfg;
 	src_release(&c->preset);
@@ -1716,7 +1883,25 @@ nep_config_free(struct nep_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->steering.policies);
+	keys_free(cfg->keys);
 	free(cfg);
+}
+
+const char *
+nep_config_key_pos(
+	const struct nep_config *cfg, const char *key, char *buf, size_t len)
+{
+	const struct nep_config_keys *t = cfg->keys;
+	const struct key_slot *e = NULL;
+
+	if (t != NULL && t->slot != NULL && key != NULL)
+		e = keys_slot(t, key, key_hash(key));
+	if (e != NULL && e->line != 0)
+		snprintf(buf, len, "%s:%" PRIu32 ":%" PRIu32, cfg->path,
+			e->line, e->col);
+	else
+		snprintf(buf, len, "%s", cfg->path);
+	return buf;
 }
 
 int

@@ -136,6 +136,8 @@ struct nep_steering_conf {
 	struct nep_policy_conf *policies; /* heap, n_policies entries */
 };
 
+struct nep_config_keys;
+
 struct nep_config {
 	char path[NEP_PATH_MAX];	/* file it was loaded from */
 
@@ -180,6 +182,8 @@ struct nep_config {
 	struct nep_uplink_conf uplinks[NEP_MAX_UPLINKS];
 	bool has_steering;
 	struct nep_steering_conf steering;
+
+	struct nep_config_keys *keys;	/* private: nep_config_key_pos() */
 };
 
 /* Error report: "file:line:column: key: message". */
@@ -200,6 +204,18 @@ struct nep_config *nep_config_load_string(const char *name, const char *yaml,
 	const char *drivers_dir, struct nep_config_error *err);
 
 void nep_config_free(struct nep_config *cfg);
+
+/*
+ * "file:line:column" of the value of a dotted key path as the parser names
+ * it ("ports[0].mac", "eal.lcores", "uplinks[1].health.interval_ms"), or
+ * "file" alone when the file does not set that key (a default); for a
+ * section key ("ports", "eal.args") the position of that node. Writes into
+ * buf (always NUL-terminated when len > 0), returns buf. Lines and columns
+ * are 1-based, as in the load errors; reload uses this to name a key it
+ * refuses in the new file.
+ */
+const char *nep_config_key_pos(const struct nep_config *cfg, const char *key,
+	char *buf, size_t len);
 
 /* Index of a port or uplink by name, -1 if absent. */
 int nep_config_port_index(const struct nep_config *cfg, const char *name);

@@ -372,6 +372,138 @@ test_defaults(void **state)
 	nep_config_free(cfg);
 }
 
+/* ---- key positions --------------------------------------------------- */
+
+static const char pos_yaml[] =
+	"eal:\n"				  /* 1 */
+	"  lcores: \"0-3\"\n"			  /* 2 */
+	"  args:\n"				  /* 3 */
+	"    - --no-telemetry\n"		  /* 4 */
+	"log: {level: debug}\n"			  /* 5 */
+	"ports:\n"				  /* 6 */
+	"  - name: lan\n"			  /* 7 */
+	"    role: lan\n"			  /* 8 */
+	"    devargs: net_tap0\n"		  /* 9 */
+	"    mac: \"02:00:00:00:00:01\"\n"	  /* 10 */
+	"  - name: wan\n"			  /* 11 */
+	"    role: wan\n"			  /* 12 */
+	"    devargs: net_tap1\n"		  /* 13 */
+	"    mtu:   9000\n"			  /* 14 */
+	"uplinks:\n"				  /* 15 */
+	"  - name: isp1\n"			  /* 16 */
+	"    port: wan\n"			  /* 17 */
+	"    next_hop: fe80::1\n"		  /* 18 */
+	"    delegated_prefix: 2001:db8:1::/48\n" /* 19 */
+	"    health:\n"				  /* 20 */
+	"      interval_ms: 200\n"		  /* 21 */
+	"      targets: [\"2001:db8::53\"]\n";	  /* 22 */
+
+static void
+expect_pos(const struct nep_config *cfg, const char *key, const char *want)
+{
+	char buf[128];
+
+	memset(buf, 'x', sizeof(buf));
+	assert_ptr_equal(nep_config_key_pos(cfg, key, buf, sizeof(buf)), buf);
+	if (strcmp(buf, want) != 0)
+		fail_msg("%s: got '%s', want '%s'", key, buf, want);
+}
+
+static void
+test_key_pos(void **state)
+{
+	struct nep_config *cfg = load(pos_yaml);
+
+	(void)state;
+	/* Scalars: where the value starts (a quoted one at its quote). */
+	expect_pos(cfg, "eal.lcores", "t.yaml:2:11");
+	expect_pos(cfg, "log.level", "t.yaml:5:14");
+	expect_pos(cfg, "ports[0].mac", "t.yaml:10:10");
+	expect_pos(cfg, "ports[1].mtu", "t.yaml:14:12");
+	expect_pos(cfg, "uplinks[0].health.interval_ms", "t.yaml:21:20");
+	expect_pos(cfg, "uplinks[0].health.targets[0]", "t.yaml:22:17");
+	expect_pos(cfg, "eal.args[0]", "t.yaml:4:7");
+	/* Sections and list items: the node itself. */
+	expect_pos(cfg, "eal", "t.yaml:2:3");
+	expect_pos(cfg, "eal.args", "t.yaml:4:5");
+	expect_pos(cfg, "ports", "t.yaml:7:3");
+	expect_pos(cfg, "ports[1]", "t.yaml:11:5");
+	expect_pos(cfg, "uplinks[0].health", "t.yaml:21:7");
+	expect_pos(cfg, "uplinks[0].health.targets", "t.yaml:22:16");
+	/* Not in the file (defaults), or no such key: the file alone. */
+	expect_pos(cfg, "ports[0].mtu", "t.yaml");
+	expect_pos(cfg, "ports[1].mac", "t.yaml");
+	expect_pos(cfg, "ports[2]", "t.yaml");
+	expect_pos(cfg, "eal.memory_mb", "t.yaml");
+	expect_pos(cfg, "dataplane", "t.yaml");
+	expect_pos(cfg, "dataplane.burst", "t.yaml");
+	expect_pos(cfg, "uplinks[0].health.timeout_ms", "t.yaml");
+	expect_pos(cfg, "", "t.yaml");
+	expect_pos(cfg, "ports[0].mac.x", "t.yaml");
+	expect_pos(cfg, "Ports[0].mac", "t.yaml");
+	nep_config_free(cfg);
+}
+
+static void
+test_key_pos_truncated(void **state)
+{
+	struct nep_config *cfg = load(pos_yaml);
+	char buf[16];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_string_equal(
+		nep_config_key_pos(cfg, "ports[0].mac", buf, 8), "t.yaml:");
+	assert_int_equal(buf[8], 'x');
+	assert_string_equal(
+		nep_config_key_pos(cfg, "ports[0].mac", buf, 1), "");
+	assert_string_equal(
+		nep_config_key_pos(cfg, "eal.no_huge", buf, 4), "t.y");
+	/* len 0: nothing is written. */
+	buf[0] = 'x';
+	assert_ptr_equal(nep_config_key_pos(cfg, "eal", buf, 0), buf);
+	assert_int_equal(buf[0], 'x');
+	nep_config_free(cfg);
+}
+
+/* Thousands of policies: every one of them is found (and loads quickly). */
+static void
+test_key_pos_many(void **state)
+{
+	const unsigned n = 4096;
+	size_t len = 0, cap = 128 * (size_t)n + 1024;
+	char *yaml = malloc(cap);
+	struct nep_config *cfg;
+	char key[64], want[64];
+	unsigned i;
+
+	(void)state;
+	assert_non_null(yaml);
+	len += (size_t)snprintf(
+		yaml + len, cap - len, "%s%s%s", PORTS, UPLINK, STEERING);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(yaml + len, cap - len,
+			"    - {name: p%u, dscp: %u, mode: strict, uplink: "
+			"isp1}\n",
+			i, i % 64);
+	assert_true(len < cap);
+	cfg = load(yaml);
+	free(yaml);
+	assert_int_equal(cfg->steering.n_policies, n);
+	for (i = 0; i < n; i++) {
+		/* Policy i is on line 16 + i. */
+		int col = (int)strlen("    - {name: p, dscp: ") + 1 +
+			  snprintf(NULL, 0, "%u", i);
+
+		snprintf(key, sizeof(key), "steering.policies[%u].dscp", i);
+		snprintf(want, sizeof(want), "t.yaml:%u:%d", 16 + i, col);
+		expect_pos(cfg, key, want);
+	}
+	expect_pos(cfg, "steering.policies", "t.yaml:16:5");
+	expect_pos(cfg, "steering.policies[4096]", "t.yaml");
+	nep_config_free(cfg);
+}
+
 /* ---- syntax and structure -------------------------------------------- */
 
 static void
@@ -811,6 +943,11 @@ test_preset_load(void **state)
 	assert_string_equal(cfg->eal_args[0], "--first");
 	assert_string_equal(cfg->eal_args[1], "--no-pci");
 	assert_string_equal(cfg->eal_args[2], "--vdev-extra");
+	/* Only the main file's keys have positions, not the preset's. */
+	expect_pos(cfg, "ports[1].rx_queues", "t.yaml:5:17");
+	expect_pos(cfg, "ports[0].rx_queues", "t.yaml");
+	expect_pos(cfg, "rx_queues", "t.yaml");
+	expect_pos(cfg, "eal_args[0]", "t.yaml");
 	nep_config_free(cfg);
 }
 
@@ -908,6 +1045,9 @@ test_load_file(void **state)
 	if (cfg == NULL)
 		fail_msg("%s", err.msg);
 	assert_string_equal(cfg->path, path);
+	snprintf(want, sizeof(want), "%s:6:11", path);
+	expect_pos(cfg, "ports[1].role", want);
+	expect_pos(cfg, "ports[1].mtu", path);
 	nep_config_free(cfg);
 	unlink(path);
 
@@ -1012,6 +1152,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_key_pos),
+		cmocka_unit_test(test_key_pos_truncated),
+		cmocka_unit_test(test_key_pos_many),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_unknown_key),
 		cmocka_unit_test(test_err_duplicate_key),
