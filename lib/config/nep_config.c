@@ -985,7 +985,7 @@ parse_eal(const struct map *top)
 
 static const char *const mgmt_keys[] = {"socket", "telemetry", NULL};
 static const char *const log_keys[] = {"level", NULL};
-static const char *const log_levels[] = {
+const char *const nep_log_levels[NEP_N_LOG_LEVELS + 1] = {
 	"emerg",
 	"alert",
 	"crit",
@@ -1026,11 +1026,19 @@ parse_misc(const struct map *top)
 	map_sub(top, "log", mp, log_keys, &m);
 	v = map_get(&m, "level");
 	if (v != NULL) {
-		i = scalar_enum(s, v, kpath(p, mp, "level"), log_levels,
-			"one of emerg, alert, crit, err, warning, "
-			"notice, info, debug");
+		char expect[128];
+		size_t len;
+
+		/* From the table, so the message never goes stale. */
+		len = (size_t)snprintf(expect, sizeof(expect), "one of");
+		for (i = 0; nep_log_levels[i] != NULL; i++)
+			len += (size_t)snprintf(expect + len,
+				sizeof(expect) - len, "%s %s", i ? "," : "",
+				nep_log_levels[i]);
+		i = scalar_enum(
+			s, v, kpath(p, mp, "level"), nep_log_levels, expect);
 		snprintf(cfg->log_level, sizeof(cfg->log_level), "%s",
-			log_levels[i]);
+			nep_log_levels[i]);
 	}
 
 	map_sub(top, "dataplane", mp, dp_keys, &m);

@@ -186,6 +186,14 @@ struct nep_config {
 	struct nep_config_keys *keys;	/* private: nep_config_key_pos() */
 };
 
+/*
+ * Log level names, most severe first: nep_log_levels[i] is DPDK log level
+ * i + 1 (RTE_LOG_EMERG is 1, RTE_LOG_DEBUG 8). NULL-terminated. The one
+ * list: log.level here, `set log level` in lib/mgmt.
+ */
+#define NEP_N_LOG_LEVELS 8
+extern const char *const nep_log_levels[NEP_N_LOG_LEVELS + 1];
+
 /* Error report: "file:line:column: key: message". */
 struct nep_config_error {
 	char msg[512];

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include <rte_log.h>
+
 #include "nep_config.h"
 
 /* Lines 1-7 of most bad configs: a lan and a wan port. */
@@ -502,6 +504,31 @@ test_key_pos_many(void **state)
 	expect_pos(cfg, "steering.policies", "t.yaml:16:5");
 	expect_pos(cfg, "steering.policies[4096]", "t.yaml");
 	nep_config_free(cfg);
+}
+
+/* nep_log_levels[] is indexed by DPDK level - 1; every name loads. */
+static void
+test_log_levels(void **state)
+{
+	struct nep_config *cfg;
+	char yaml[256];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(NEP_N_LOG_LEVELS, RTE_LOG_DEBUG);
+	assert_string_equal(nep_log_levels[RTE_LOG_EMERG - 1], "emerg");
+	assert_string_equal(nep_log_levels[RTE_LOG_ERR - 1], "err");
+	assert_string_equal(nep_log_levels[RTE_LOG_INFO - 1], "info");
+	assert_string_equal(nep_log_levels[RTE_LOG_DEBUG - 1], "debug");
+	assert_null(nep_log_levels[NEP_N_LOG_LEVELS]);
+	for (i = 0; i < NEP_N_LOG_LEVELS; i++) {
+		assert_non_null(nep_log_levels[i]);
+		snprintf(yaml, sizeof(yaml), "log: {level: %s}\n" PORTS,
+			nep_log_levels[i]);
+		cfg = load(yaml);
+		assert_string_equal(cfg->log_level, nep_log_levels[i]);
+		nep_config_free(cfg);
+	}
 }
 
 /* ---- syntax and structure -------------------------------------------- */
@@ -1155,6 +1182,7 @@ main(void)
 		cmocka_unit_test(test_key_pos),
 		cmocka_unit_test(test_key_pos_truncated),
 		cmocka_unit_test(test_key_pos_many),
+		cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_unknown_key),
 		cmocka_unit_test(test_err_duplicate_key),
