@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nep_config.h" /* nep_log_levels[] */
 #include "nep_mgmt.h"
 
 /*
@@ -49,12 +50,6 @@ _Static_assert(CORE_LEN <= NEP_CMD_MAX, "core grammar larger than NEP_CMD_MAX");
 /* Registered entries, by reference: the tables are the features' own. */
 static const struct nep_cmd_def *nep_cmd_reg[NEP_CMD_MAX - CORE_LEN];
 static unsigned nep_cmd_nreg;
-
-static const char *const log_levels[] = {
-	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-};
-
-#define N_LOG_LEVELS (sizeof(log_levels) / sizeof(log_levels[0]))
 
 /* ---- compiled patterns ---- */
 
@@ -303,8 +298,8 @@ nep_cmd_parse_u64(const char *s, uint64_t *v)
 int
 nep_cmd_log_level(const char *s)
 {
-	for (unsigned i = 0; s != NULL && i < N_LOG_LEVELS; i++)
-		if (strcmp(s, log_levels[i]) == 0)
+	for (unsigned i = 0; s != NULL && i < NEP_N_LOG_LEVELS; i++)
+		if (strcmp(s, nep_log_levels[i]) == 0)
 			return (int)i + 1;	/* RTE_LOG_EMERG is 1 */
 	return -1;
 }
@@ -312,9 +307,9 @@ nep_cmd_log_level(const char *s)
 const char *
 nep_log_level_name(int level)
 {
-	if (level < 1 || level > (int)N_LOG_LEVELS)
+	if (level < 1 || level > NEP_N_LOG_LEVELS)
 		return NULL;
-	return log_levels[level - 1];
+	return nep_log_levels[level - 1];
 }
 
 int
@@ -479,10 +474,10 @@ check_values(const struct mstate *st, struct nep_buf *err)
 
 			/* from the table, so the message never goes stale */
 			names[0] = '\0';
-			for (unsigned j = 0; j < N_LOG_LEVELS; j++)
+			for (unsigned j = 0; j < NEP_N_LOG_LEVELS; j++)
 				len += (size_t)snprintf(names + len,
 					sizeof(names) - len, "%s%s",
-					j ? "|" : "", log_levels[j]);
+					j ? "|" : "", nep_log_levels[j]);
 			err_set(err, "invalid log level '%s' (expected %s)", w,
 				names);
 			return -1;
