@@ -16,7 +16,9 @@
 
 #include "nep_dcache.h"
 #include "neptune.h"
+#include "nep_control.h"
 #include "nep_pkt.h"
+#include "nep_trace.h"
 
 #define APP(ctx) ((struct nep_app *)(ctx)->app)
 
@@ -31,8 +33,8 @@ mac_str(const struct rte_ether_addr *m, char *buf, size_t len)
 	return buf;
 }
 
-static int
-find_port(struct nep_app *app, const char *name)
+int
+nep_port_find(const struct nep_app *app, const char *name)
 {
 	for (unsigned i = 0; i < app->n_ports; i++)
 		if (strcmp(app->ports[i].name, name) == 0)
@@ -112,7 +114,7 @@ cmd_port_stats(struct nep_cmd_ctx *ctx)
 	int only = -1;
 
 	if (ctx->argc > 3) {
-		only = find_port(app, ctx->argv[3]);
+		only = nep_port_find(app, ctx->argv[3]);
 		if (only < 0) {
 			nep_buf_printf(ctx->out, "error: unknown port '%s'\n",
 				ctx->argv[3]);
@@ -169,13 +171,15 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 	struct nep_app *app = APP(ctx);
 	json_t *arr = json_array();
 	unsigned main_lcore = rte_get_main_lcore();
+	struct nep_feature *f;
 
 	if (ctx->json)
 		json_array_append_new(arr, json_pack(
 			"{s:i, s:s, s:[], s:I, s:I, s:I}", "lcore", main_lcore,
 			"role", "control", "queues", "rx_packets",
 			(json_int_t)NEP_STAT(app, punted), "tx_packets",
-			(json_int_t)NEP_STAT(app, tx_pkts), "punted_in",
+			(json_int_t)(NEP_STAT(app, tx_pkts) +
+				NEP_STAT(app, ctl_forwarded)), "punted_in",
 			(json_int_t)NEP_STAT(app, punted)));
 	else
 		nep_buf_printf(ctx->out, "lcore %u: control (punted in %" PRIu64
@@ -193,19 +197,18 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 			b->busy_polls) / (double)polls : 0.0;
 		json_t *qs = json_array();
 
-		uint64_t fc_hit = st->flow_cache_hits - b->flow_cache_hits;
-		uint64_t fc_miss = st->flow_cache_misses - b->flow_cache_misses;
 		uint64_t rc_miss = st->route_cache_misses -
 			b->route_cache_misses;
 		uint64_t rc_epochs = wk->dc != NULL ? wk->dc->epochs : 0;
 
 		if (!ctx->json)
 			nep_buf_printf(ctx->out, "lcore %u: worker %u, rx %"
-				PRIu64 ", busy polls %.1f%%, flow cache hit %"
-				PRIu64 " miss %" PRIu64 ", route cache miss %"
-				PRIu64 " (%" PRIu64 " invalidations), queues:",
+				PRIu64 ", busy polls %.1f%%, idle sleeps %" PRIu64
+				", route cache miss %" PRIu64 " (%" PRIu64
+				" invalidations), queues:",
 				wk->lcore_id, w, st->rx_pkts - b->rx_pkts, busy,
-				fc_hit, fc_miss, rc_miss, rc_epochs);
+				st->idle_sleeps - b->idle_sleeps, rc_miss,
+				rc_epochs);
 		for (unsigned q = 0; q < wk->n_rxq; q++) {
 			const char *pn = app->ports[wk->rxq[q].port].name;
 			if (ctx->json)
@@ -217,16 +220,19 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 		}
 		if (ctx->json) {
 			json_t *o = json_pack(
-				"{s:i, s:s, s:o, s:I, s:I, s:f, s:I, s:I, s:I, s:I}",
+				"{s:i, s:s, s:o, s:I, s:I, s:f, s:I, s:I, s:I}",
 				"lcore", wk->lcore_id, "role", "worker",
 				"queues", qs,
 				"rx_packets", (json_int_t)(st->rx_pkts - b->rx_pkts),
 				"tx_packets", (json_int_t)tx, "busy_pct", busy,
-				"flow_cache_hits", (json_int_t)fc_hit,
-				"flow_cache_misses", (json_int_t)fc_miss,
+				"idle_sleeps",
+				(json_int_t)(st->idle_sleeps - b->idle_sleeps),
 				"route_cache_misses", (json_int_t)rc_miss,
 				"route_cache_invalidations",
 				(json_int_t)rc_epochs);
+			NEP_FOREACH_FEATURE(f)
+				if (f->lcore_json != NULL)
+					f->lcore_json(app, wk, o);
 #ifdef NEP_STAGE_CYCLES
 			uint64_t rx = st->rx_pkts - b->rx_pkts;
 			double d = rx ? (double)rx : 1.0;
@@ -346,6 +352,17 @@ cmd_routes(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+static uint64_t
+drops_total(struct nep_app *app)
+{
+	uint64_t total = 0;
+
+	for (unsigned r = 1; r < nep_drop_count(); r++)
+		if (r != NEP_DROP_ICMP_RATELIMIT) /* not a packet */
+			total += NEP_STAT(app, drops[r]);
+	return total;
+}
+
 static int
 cmd_drops(struct nep_cmd_ctx *ctx)
 {
@@ -353,15 +370,15 @@ cmd_drops(struct nep_cmd_ctx *ctx)
 	json_t *obj = json_object();
 	uint64_t total = 0;
 
-	for (unsigned r = 1; r < NEP_DROP_MAX; r++) {
+	for (unsigned r = 1; r < nep_drop_count(); r++) {
 		uint64_t n = NEP_STAT(app, drops[r]);
 		total += n;
 		if (ctx->json)
-			json_object_set_new(obj, nep_drop_names[r],
+			json_object_set_new(obj, nep_drop_name(r),
 				json_integer((json_int_t)n));
 		else if (n != 0)
 			nep_buf_printf(ctx->out, "%-28s %" PRIu64 "\n",
-				nep_drop_names[r], n);
+				nep_drop_name(r), n);
 	}
 	if (ctx->json) {
 		ctx->json_out = json_pack("{s:o, s:I}", "drops", obj, "total",
@@ -373,41 +390,185 @@ cmd_drops(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+/* show errors: every drop reason and punt by stage and owner, as VPP's. */
+static int
+cmd_errors(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *arr = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-10s %-12s %-28s %-6s %s\n", "STAGE",
+			"FEATURE", "REASON", "KIND", "COUNT");
+	for (unsigned st = 0; st < NEP_STAGE_MAX; st++)
+		for (unsigned r = 1; r < nep_drop_count(); r++) {
+			uint64_t n = NEP_STAT(app, drops[r]);
+			if (nep_drop_stage(r) != st || n == 0)
+				continue;
+			if (ctx->json)
+				json_array_append_new(arr, json_pack(
+					"{s:s, s:s, s:s, s:s, s:I}", "stage",
+					nep_stage_names[st], "feature",
+					nep_drop_feature(r), "reason",
+					nep_drop_name(r), "kind",
+					r == NEP_DROP_ICMP_RATELIMIT ? "info" :
+								       "drop",
+					"count", (json_int_t)n));
+			else
+				nep_buf_printf(ctx->out,
+					"%-10s %-12s %-28s %-6s %" PRIu64 "\n",
+					nep_stage_names[st], nep_drop_feature(r),
+					nep_drop_name(r),
+					r == NEP_DROP_ICMP_RATELIMIT ? "info" :
+								       "drop", n);
+		}
+	for (unsigned p = 1; p < NEP_PUNT_MAX; p++) {
+		uint64_t n = NEP_STAT(app, punts[p]);
+		if (n == 0)
+			continue;
+		if (ctx->json)
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:s, s:s, s:s, s:I}", "stage", "worker",
+				"feature", "core", "reason", nep_punt_names[p],
+				"kind", "punt", "count", (json_int_t)n));
+		else
+			nep_buf_printf(ctx->out,
+				"%-10s %-12s %-28s %-6s %" PRIu64 "\n", "worker",
+				"core", nep_punt_names[p], "punt", n);
+	}
+	nep_reply_list(ctx, "errors", arr);
+	return 0;
+}
+
+/* show runtime: per stage calls, packets and cycles per packet, summed
+ * over the workers. */
+static int
+cmd_runtime(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	json_t *arr = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-10s %14s %14s %10s %12s\n", "STAGE",
+			"CALLS", "PACKETS", "PKTS/CALL", "CYCLES/PKT");
+	for (unsigned st = 0; st < NEP_STAGE_MAX; st++) {
+		uint64_t calls = 0, pkts = 0, cyc = 0;
+
+		if (st == NEP_STAGE_CONTROL)
+			continue;
+		for (unsigned w = 0; w < app->n_workers; w++) {
+			unsigned l = app->workers[w].lcore_id;
+			calls += app->stats[l].rt[st].calls -
+				app->stats_base[l].rt[st].calls;
+			pkts += app->stats[l].rt[st].pkts -
+				app->stats_base[l].rt[st].pkts;
+			cyc += app->stats[l].rt[st].cycles -
+				app->stats_base[l].rt[st].cycles;
+		}
+#ifdef NEP_STAGE_CYCLES
+		const bool timed = true;
+#else
+		const bool timed = false;
+#endif
+		double cpp = pkts ? (double)cyc / (double)pkts : 0.0;
+		double ppc = calls ? (double)pkts / (double)calls : 0.0;
+		if (ctx->json) {
+			json_t *o = json_pack("{s:s, s:I, s:I, s:f}", "stage",
+				nep_stage_names[st], "calls", (json_int_t)calls,
+				"packets", (json_int_t)pkts, "packets_per_call",
+				ppc);
+			json_object_set_new(o, "cycles_per_packet",
+				timed ? json_real(cpp) : json_null());
+			json_array_append_new(arr, o);
+		} else if (timed) {
+			nep_buf_printf(ctx->out, "%-10s %14" PRIu64 " %14" PRIu64
+				" %10.2f %12.1f\n", nep_stage_names[st], calls,
+				pkts, ppc, cpp);
+		} else {
+			nep_buf_printf(ctx->out, "%-10s %14" PRIu64 " %14" PRIu64
+				" %10.2f %12s\n", nep_stage_names[st], calls,
+				pkts, ppc, "-");
+		}
+	}
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "(the fast-path row counts every rx "
+			"burst; packets it hands to the general path are counted "
+			"again by the stages%s)\n",
+#ifdef NEP_STAGE_CYCLES
+			""
+#else
+			"; cycles need a -Dstage_cycles build"
+#endif
+			);
+	nep_reply_list(ctx, "stages", arr);
+	return 0;
+}
+
+static int
+cmd_local(struct nep_cmd_ctx *ctx)
+{
+	nep_local_show(APP(ctx), ctx);
+	return 0;
+}
+
+/*
+ * show stats: the accounting. Workers: rx = forwarded + punted + drops;
+ * control: punted = local + ctl_forwarded + held + control drops (at
+ * rest, with the punt rings empty). docs/architecture.md.
+ */
 static int
 cmd_stats(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	uint64_t drops = 0;
+	uint64_t drops = drops_total(app);
+	struct nep_feature *f;
 
-	for (unsigned r = 1; r < NEP_DROP_MAX; r++)
-		drops += NEP_STAT(app, drops[r]);
 	if (ctx->json) {
-		ctx->json_out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:I}",
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:I, s:I, s:I, s:I, s:I, s:I}",
 			"rx_packets", (json_int_t)NEP_STAT(app, rx_pkts),
+			"forwarded", (json_int_t)NEP_STAT(app, forwarded),
 			"punted", (json_int_t)NEP_STAT(app, punted),
+			"local", (json_int_t)NEP_STAT(app, local),
+			"control_forwarded",
+			(json_int_t)NEP_STAT(app, ctl_forwarded),
+			"held", (json_int_t)app->held,
 			"control_tx_packets", (json_int_t)NEP_STAT(app, tx_pkts),
+			"originated_lost", (json_int_t)NEP_STAT(app, orig_drops),
+			"icmp_errors_lost",
+			(json_int_t)NEP_STAT(app, icmp_errors_lost),
 			"drops", (json_int_t)drops,
 			"icmp_errors_sent", (json_int_t)app->icmp_sent,
-			"flows_new", (json_int_t)NEP_STAT(app, flows_new),
-			"flows_moved", (json_int_t)NEP_STAT(app, flows_moved),
-			"flows_stateless",
-			(json_int_t)NEP_STAT(app, flows_stateless),
 			"uptime_s",
-			(json_int_t)((nep_now_ms() - app->start_ms) / 1000));
+			(json_int_t)((nep_now_ms() - app->start_ms) / 1000),
+			"generation", (json_int_t)app->snap->generation);
+		NEP_FOREACH_FEATURE(f)
+			if (f->stats_json != NULL)
+				f->stats_json(app, o);
+		ctx->json_out = o;
 		return 0;
 	}
 	nep_buf_printf(ctx->out,
-		"rx packets %" PRIu64 "\npunted %" PRIu64
-		"\ncontrol tx %" PRIu64 "\ndrops %" PRIu64
-		"\nicmp errors sent %" PRIu64 "\nflows new %" PRIu64
-		"\nflows moved %" PRIu64 "\nflows stateless (table full) %"
-		PRIu64 "\nuptime %" PRIu64 " s\n",
-		NEP_STAT(app, rx_pkts), NEP_STAT(app, punted),
+		"rx packets %" PRIu64 "\nforwarded %" PRIu64 "\npunted %" PRIu64
+		"\n  local %" PRIu64 "\n  forwarded by control %" PRIu64
+		"\n  held %" PRIu64 "\ncontrol tx %" PRIu64 "\ndrops %" PRIu64
+		"\nicmp errors sent %" PRIu64 "\nuptime %" PRIu64 " s\n",
+		NEP_STAT(app, rx_pkts), NEP_STAT(app, forwarded),
+		NEP_STAT(app, punted), NEP_STAT(app, local),
+		NEP_STAT(app, ctl_forwarded), app->held,
 		NEP_STAT(app, tx_pkts), drops, app->icmp_sent,
-		NEP_STAT(app, flows_new), NEP_STAT(app, flows_moved),
-		NEP_STAT(app, flows_stateless),
 		(nep_now_ms() - app->start_ms) / 1000);
+	NEP_FOREACH_FEATURE(f)
+		if (f->stats_json != NULL) {
+			json_t *o = json_object();
+			const char *k;
+			json_t *v;
+			f->stats_json(app, o);
+			json_object_foreach(o, k, v)
+				nep_buf_printf(ctx->out, "%s %" JSON_INTEGER_FORMAT
+					"\n", k, json_integer_value(v));
+			json_decref(o);
+		}
 	return 0;
 }
 
@@ -417,10 +578,15 @@ cmd_clear_stats(struct nep_cmd_ctx *ctx)
 	struct nep_app *app = APP(ctx);
 
 	/* Workers own their counters: remember a baseline, never write them. */
+	struct nep_feature *f;
+
 	memcpy(app->stats_base, app->stats, sizeof(app->stats));
 	for (unsigned i = 0; i < app->n_ports; i++)
 		rte_eth_stats_reset(app->ports[i].id);
 	app->icmp_sent = 0;
+	NEP_FOREACH_FEATURE(f)
+		if (f->clear_stats != NULL)
+			f->clear_stats(app);
 	if (ctx->json)
 		ctx->json_out = json_pack("{s:b}", "ok", 1);
 	else
@@ -431,21 +597,19 @@ cmd_clear_stats(struct nep_cmd_ctx *ctx)
 static int
 cmd_log_level(struct nep_cmd_ctx *ctx)
 {
-	static const char *const names[] = { "emerg", "alert", "crit", "err",
-		"warning", "notice", "info", "debug" };
 	const char *lvl = ctx->argv[ctx->argc - 1];
+	int l = nep_cmd_log_level(lvl);
 
-	for (unsigned i = 0; i < RTE_DIM(names); i++)
-		if (strcmp(lvl, names[i]) == 0) {
-			rte_log_set_level(nep_logtype, i + 1);
-			if (ctx->json)
-				ctx->json_out = json_pack("{s:s}", "level", lvl);
-			else
-				nep_buf_printf(ctx->out, "log level %s\n", lvl);
-			return 0;
-		}
-	nep_buf_printf(ctx->out, "error: unknown log level '%s'\n", lvl);
-	return -1;
+	if (l < 0) {
+		nep_buf_printf(ctx->out, "error: unknown log level '%s'\n", lvl);
+		return -1;
+	}
+	rte_log_set_level(nep_logtype, (uint32_t)l);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:s}", "level", lvl);
+	else
+		nep_buf_printf(ctx->out, "log level %s\n", lvl);
+	return 0;
 }
 
 static int
@@ -459,7 +623,26 @@ cmd_shutdown(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
-void nep_commands_register_steering(struct nep_app *app);
+static int
+cmd_reload(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	char err[800];
+
+	if (nep_reload(app, err, sizeof(err)) < 0) {
+		nep_buf_printf(ctx->out, "error: %s\n", err);
+		return -1;
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:b, s:I}", "ok", 1, "generation",
+			(json_int_t)app->snap->generation);
+	else
+		nep_buf_printf(ctx->out, "configuration reloaded (generation "
+			"%" PRIu64 ")\n", app->snap->generation);
+	return 0;
+}
+
+void nep_trace_commands(struct nep_app *app, struct nep_dispatch *d);
 
 void
 nep_commands_register(struct nep_app *app)
@@ -479,5 +662,9 @@ nep_commands_register(struct nep_app *app)
 	nep_dispatch_bind(d, "clear stats", cmd_clear_stats);
 	nep_dispatch_bind(d, "set log level LEVEL", cmd_log_level);
 	nep_dispatch_bind(d, "shutdown", cmd_shutdown);
-	nep_commands_register_steering(app);
+	nep_dispatch_bind(d, "reload", cmd_reload);
+	nep_dispatch_bind(d, "show errors", cmd_errors);
+	nep_dispatch_bind(d, "show runtime", cmd_runtime);
+	nep_dispatch_bind(d, "show local", cmd_local);
+	nep_trace_commands(app, d);
 }

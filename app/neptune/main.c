@@ -138,17 +138,6 @@ build_eal_args(const struct nep_config *cfg, const char *prog, int extra_argc,
 }
 
 static int
-parse_log_level(const char *s)
-{
-	static const char *const names[] = { "emerg", "alert", "crit", "err",
-		"warning", "notice", "info", "debug" };
-	for (unsigned i = 0; i < RTE_DIM(names); i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i + 1;
-	return -1;
-}
-
-static int
 launch_workers(struct nep_app *app)
 {
 	unsigned lcore, w = 0;
@@ -246,8 +235,13 @@ main(int argc, char **argv)
 	nep_logtype = rte_log_register("neptune");
 	if (nep_logtype < 0)
 		nep_logtype = RTE_LOGTYPE_USER1;
-	rte_log_set_level(nep_logtype, (uint32_t)parse_log_level(
+	rte_log_set_level(nep_logtype, (uint32_t)nep_cmd_log_level(
 		app->cfg->log_level));
+	if (nep_meta_register() < 0) {
+		NEP_LOG(ERR, "cannot register the mbuf metadata field: %s",
+			rte_strerror(rte_errno));
+		goto out;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -262,12 +256,14 @@ main(int argc, char **argv)
 	}
 	if (nep_ports_init(app) < 0)
 		goto out;
+	if (nep_control_init(app) < 0)
+		goto out_ports;
 	app->snap = nep_snapshot_build(app, app->cfg, err, sizeof(err));
 	if (app->snap == NULL) {
 		NEP_LOG(ERR, "%s", err);
 		goto out_ports;
 	}
-	if (nep_control_init(app) < 0)
+	if (nep_control_start(app) < 0)
 		goto out_ports;
 	if (launch_workers(app) < 0) {
 		NEP_LOG(ERR, "cannot launch the workers");

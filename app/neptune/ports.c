@@ -13,6 +13,7 @@
 
 #include "nep_dcache.h"
 #include "neptune.h"
+#include "nep_trace.h"
 #include "nep_pkt.h"
 
 static int
@@ -166,7 +167,10 @@ setup_worker_queues(struct nep_app *app)
 			RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
 		if (wk->dc != NULL)
 			nep_dcache_init(wk->dc);
-		if (wk->punt == NULL || wk->inject == NULL || wk->dc == NULL) {
+		wk->trace = rte_zmalloc_socket("nep_trace", sizeof(*wk->trace),
+			RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+		if (wk->punt == NULL || wk->inject == NULL || wk->dc == NULL ||
+			wk->trace == NULL) {
 			NEP_LOG(ERR, "cannot create the punt rings");
 			return -1;
 		}

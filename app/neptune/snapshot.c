@@ -1,112 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Configuration snapshots. The control lcore builds a complete new snapshot
- * (FIBs included) off to the side, swaps the pointer workers read once per
- * burst, waits for every worker to pass a quiescent state (rte_rcu_qsbr),
- * and only then frees the old one: forwarding never stops on reload.
+ * Configuration snapshots and reload. The control lcore builds a complete
+ * new snapshot (FIBs and every feature's part) off to the side, swaps the
+ * pointer workers read once per burst, waits for every worker to pass a
+ * quiescent state (rte_rcu_qsbr), and only then frees the old one:
+ * forwarding never stops on reload.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-
-#include <rte_byteorder.h>
 
 #include "neptune.h"
 
-/*
- * Uplink slots are stable across reloads: an uplink keeps its slot (and
- * its flows and health) as long as its name stays; new names take free
- * slots, so flows never point at a different uplink than they chose.
- */
-static int
-assign_slots(const struct nep_app *app, const struct nep_config *cfg,
-	uint8_t *slot_of_cfg, char *err, size_t errlen)
-{
-	bool taken[NEP_MAX_UPLINKS] = { false };
-	unsigned i, j;
-
-	for (i = 0; i < cfg->n_uplinks; i++) {
-		slot_of_cfg[i] = 0xff;
-		for (j = 0; j < NEP_MAX_UPLINKS; j++)
-			if (app->uplinks[j].in_use &&
-				strcmp(app->uplinks[j].name,
-					cfg->uplinks[i].name) == 0) {
-				slot_of_cfg[i] = (uint8_t)j;
-				taken[j] = true;
-			}
-	}
-	for (i = 0; i < cfg->n_uplinks; i++) {
-		if (slot_of_cfg[i] != 0xff)
-			continue;
-		for (j = 0; j < NEP_MAX_UPLINKS; j++)
-			if (!taken[j] && !app->uplinks[j].in_use)
-				break;
-		if (j == NEP_MAX_UPLINKS) {
-			snprintf(err, errlen, "no free uplink slot for '%s' "
-				"(removed uplinks free their slot on restart)",
-				cfg->uplinks[i].name);
-			return -1;
-		}
-		slot_of_cfg[i] = (uint8_t)j;
-		taken[j] = true;
-	}
-	return 0;
-}
-
-static int
-build_steering(struct nep_app *app, struct nep_snapshot *s, char *err,
-	size_t errlen)
-{
-	const struct nep_steering_conf *st = &s->cfg->steering;
-	static unsigned acl_generation;
-	unsigned i;
-
-	if (assign_slots(app, s->cfg, s->slot_of_cfg, err, errlen) < 0)
-		return -1;
-	s->first_inside6 = -1;
-	for (i = 0; i < st->n_inside; i++) {
-		const struct nep_prefix *p = &st->inside[i];
-		if (p->addr.family == AF_INET) {
-			uint32_t a;
-			memcpy(&a, p->addr.a, 4);
-			s->inside4_mask[s->n_inside4] = p->len ?
-				rte_cpu_to_be_32(~0u << (32 - p->len)) : 0;
-			s->inside4_net[s->n_inside4++] = a;
-			continue;
-		}
-		if (s->first_inside6 < 0)
-			s->first_inside6 = (int)i;
-		/* Only the inside half is used (membership test). */
-		if (nep_nptv6_init(&s->inside_npt[s->n_inside++], p, p) != 0) {
-			snprintf(err, errlen, "bad inside prefix");
-			return -1;
-		}
-	}
-	s->policy = calloc(st->n_policies + 1, sizeof(*s->policy));
-	if (s->policy == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < st->n_policies; i++) {
-		s->policy[i].mode = (uint8_t)st->policies[i].mode;
-		s->policy[i].uplink = st->policies[i].uplink >= 0 ?
-			s->slot_of_cfg[st->policies[i].uplink] : 0;
-	}
-	if (nep_classifier_build(&s->cls, st, ++acl_generation, err,
-		    errlen) < 0)
-		return -1;
-	s->steering = true;
-	return 0;
-}
+nep_fast_fn nep_fast_for_port(const struct nep_app *app,
+	const struct nep_snapshot *s, unsigned port);
 
 struct nep_snapshot *
 nep_snapshot_build(struct nep_app *app, struct nep_config *cfg, char *err,
 	size_t errlen)
 {
-	static uint64_t generation;
 	struct nep_snapshot *s = calloc(1, sizeof(*s));
 	uint16_t ids[NEP_MAX_PORTS];
+	struct nep_feature *f;
 
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -119,12 +34,16 @@ nep_snapshot_build(struct nep_app *app, struct nep_config *cfg, char *err,
 		return NULL;
 	}
 	s->cfg = cfg;
-	s->generation = ++generation;
-	if (cfg->has_steering && build_steering(app, s, err, errlen) < 0) {
-		s->cfg = NULL; /* the caller still owns cfg on failure */
-		nep_snapshot_free(s);
-		return NULL;
-	}
+	s->generation = ++app->generation;
+	NEP_FOREACH_FEATURE(f)
+		if (f->snapshot_build != NULL &&
+			f->snapshot_build(app, s, err, errlen) < 0) {
+			s->cfg = NULL; /* the caller still owns cfg on failure */
+			nep_snapshot_free(s);
+			return NULL;
+		}
+	for (unsigned i = 0; i < app->n_ports; i++)
+		s->fast[i] = nep_fast_for_port(app, s, i);
 	return s;
 }
 
@@ -143,12 +62,142 @@ nep_snapshot_publish(struct nep_app *app, struct nep_snapshot *s)
 void
 nep_snapshot_free(struct nep_snapshot *s)
 {
+	struct nep_feature *f;
+
 	if (s == NULL)
 		return;
+	NEP_FOREACH_FEATURE(f)
+		if (f->snapshot_free != NULL)
+			f->snapshot_free(s);
 	nep_rib_free(&s->rib);
-	nep_classifier_free(&s->cls);
-	free(s->policy);
 	if (s->cfg != NULL)
 		nep_config_free(s->cfg);
 	free(s);
+}
+
+/*
+ * What a reload cannot apply without a restart: the EAL, the ports (their
+ * devices, roles, MACs, MTUs, queues) and the data-plane sizing. Returns
+ * -1 with the first such key (file:line:column where it has one).
+ */
+static int
+reload_refused(const struct nep_config *old, const struct nep_config *cfg,
+	char *err, size_t errlen)
+{
+	const char *key = NULL;
+	char kbuf[64];
+
+	if (strcmp(old->eal_lcores, cfg->eal_lcores) != 0)
+		key = "eal.lcores";
+	else if (old->eal_memory_mb != cfg->eal_memory_mb)
+		key = "eal.memory_mb";
+	else if (old->eal_no_huge != cfg->eal_no_huge)
+		key = "eal.no_huge";
+	else if (old->eal_in_memory != cfg->eal_in_memory)
+		key = "eal.in_memory";
+	else if (strcmp(old->eal_file_prefix, cfg->eal_file_prefix) != 0)
+		key = "eal.file_prefix";
+	else if (old->n_eal_args != cfg->n_eal_args ||
+		memcmp(old->eal_args, cfg->eal_args,
+			sizeof(old->eal_args[0]) * old->n_eal_args) != 0)
+		key = "eal.args";
+	else if (strcmp(old->mgmt_socket, cfg->mgmt_socket) != 0)
+		key = "management.socket";
+	else if (old->telemetry != cfg->telemetry)
+		key = "management.telemetry";
+	else if (old->burst != cfg->burst)
+		key = "dataplane.burst";
+	else if (old->drain_us != cfg->drain_us)
+		key = "dataplane.drain_us";
+	else if (old->mbufs != cfg->mbufs)
+		key = "dataplane.mbufs";
+	else if (old->punt_ring_size != cfg->punt_ring_size)
+		key = "dataplane.punt_ring_size";
+	else if (old->idle_adaptive != cfg->idle_adaptive)
+		key = "dataplane.idle";
+	else if (old->idle_max_us != cfg->idle_max_us)
+		key = "dataplane.idle_max_us";
+	else if (old->neigh_table_size != cfg->neigh_table_size)
+		key = "neighbors.table_size";
+	else if (old->neigh_queue_len != cfg->neigh_queue_len)
+		key = "neighbors.queue_len";
+	else if (old->n_ports != cfg->n_ports)
+		key = "ports";
+	if (key == NULL) {
+		for (unsigned i = 0; i < cfg->n_ports && key == NULL; i++) {
+			const struct nep_port_conf *a = &old->ports[i];
+			const struct nep_port_conf *b = &cfg->ports[i];
+			const char *k = NULL;
+
+			if (strcmp(a->name, b->name) != 0)
+				k = "name";
+			else if (strcmp(a->devargs, b->devargs) != 0)
+				k = "devargs";
+			else if (a->role != b->role)
+				k = "role";
+			else if (a->mac_set != b->mac_set ||
+				memcmp(a->mac, b->mac, 6) != 0)
+				k = "mac";
+			else if (a->mtu != b->mtu)
+				k = "mtu";
+			else if (a->rx_queues != b->rx_queues)
+				k = "rx_queues";
+			else if (a->rx_desc != b->rx_desc)
+				k = "rx_desc";
+			else if (a->tx_desc != b->tx_desc)
+				k = "tx_desc";
+			else if (a->n_addrs != b->n_addrs ||
+				memcmp(a->addrs, b->addrs,
+					sizeof(a->addrs[0]) * a->n_addrs) != 0)
+				k = "addresses";
+			if (k != NULL) {
+				snprintf(kbuf, sizeof(kbuf), "ports[%u].%s", i, k);
+				key = kbuf;
+			}
+		}
+	}
+	if (key == NULL)
+		return 0;
+	char pos[NEP_PATH_MAX + 32];
+	nep_config_key_pos(cfg, key, pos, sizeof(pos));
+	snprintf(err, errlen, "%s: %s: changed, needs a restart (the running "
+		"configuration is kept)", pos, key);
+	return -1;
+}
+
+int
+nep_reload(struct nep_app *app, char *err, size_t errlen)
+{
+	struct nep_config_error cerr;
+	struct nep_config *cfg;
+	struct nep_snapshot *s;
+	struct nep_feature *f;
+
+	cfg = nep_config_load(app->config_path,
+		app->drivers_dir[0] ? app->drivers_dir : NULL, &cerr);
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s", cerr.msg);
+		return -1;
+	}
+	if (reload_refused(app->cfg, cfg, err, errlen) < 0)
+		goto refuse;
+	NEP_FOREACH_FEATURE(f)
+		if (f->reload_check != NULL &&
+			f->reload_check(app, cfg, err, errlen) < 0)
+			goto refuse;
+	s = nep_snapshot_build(app, cfg, err, errlen);
+	if (s == NULL)
+		goto refuse;
+	NEP_FOREACH_FEATURE(f)
+		if (f->reload_prepare != NULL)
+			f->reload_prepare(app, s);
+	nep_snapshot_publish(app, s);
+	NEP_FOREACH_FEATURE(f)
+		if (f->reload_done != NULL)
+			f->reload_done(app);
+	NEP_LOG(NOTICE, "configuration reloaded from %s", app->config_path);
+	return 0;
+refuse:
+	nep_config_free(cfg);
+	return -1;
 }

@@ -1001,8 +1001,12 @@ static const char *const dp_keys[] = {
 	"drain_us",
 	"mbufs",
 	"punt_ring_size",
+	"fast_path",
+	"idle",
+	"idle_max_us",
 	NULL,
 };
+static const char *const idle_modes[] = {"poll", "adaptive", NULL};
 static const char *const icmp_keys[] = {"rate_pps", "burst", NULL};
 
 static void
@@ -1049,6 +1053,12 @@ parse_misc(const struct map *top)
 	if (cfg->punt_ring_size & (cfg->punt_ring_size - 1))
 		fail(s, map_get(&m, "punt_ring_size"),
 			kpath(p, mp, "punt_ring_size"), "not a power of two");
+	map_bool(&m, "fast_path", &cfg->fast_path);
+	v = map_get(&m, "idle");
+	if (v != NULL)
+		cfg->idle_adaptive = scalar_enum(s, v, kpath(p, mp, "idle"),
+			idle_modes, "poll or adaptive") == 1;
+	map_u32(&m, "idle_max_us", 1, 10000, &cfg->idle_max_us);
 
 	map_sub(top, "icmp", mp, icmp_keys, &m);
 	map_u32(&m, "rate_pps", 1, 1000000, &cfg->icmp_rate_pps);
@@ -1761,6 +1771,8 @@ set_defaults(struct nep_config *cfg)
 	cfg->drain_us = 100;
 	cfg->mbufs = 16383;
 	cfg->punt_ring_size = 1024;
+	cfg->fast_path = true;
+	cfg->idle_max_us = 100;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;
 	cfg->neigh_max_probes = 3;

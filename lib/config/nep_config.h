@@ -160,6 +160,10 @@ struct nep_config {
 	uint32_t drain_us;		/* default 100 */
 	uint32_t mbufs;			/* default 16383 */
 	uint32_t punt_ring_size;	/* default 1024 */
+	bool fast_path;			/* default true; false: every packet
+					 * through the stages one by one */
+	bool idle_adaptive;		/* idle: adaptive (default poll) */
+	uint32_t idle_max_us;		/* adaptive: longest sleep, default 100 */
 
 	/* neighbors: */
 	uint32_t neigh_reachable_ms;	/* default 30000 */

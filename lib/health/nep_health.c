@@ -102,6 +102,47 @@ nep_health_init(struct nep_health *h, const struct nep_health_conf *c,
 	h->since_ns = now_ns;
 }
 
+void
+nep_health_carry(struct nep_health *h, const struct nep_health *old)
+{
+	h->state = old->state;
+	h->since_ns = old->since_ns;
+	h->link_down = old->link_down;
+	h->rounds_good = old->rounds_good;
+	h->rounds_failed = old->rounds_failed;
+	h->transitions = old->transitions;
+	/* The next round follows the old schedule, not an immediate one. */
+	h->last_round_ns = old->last_round_ns;
+	h->any_round = old->any_round;
+	for (unsigned int i = 0; i < h->n_targets; i++)
+		for (unsigned int j = 0; j < old->n_targets; j++) {
+			struct nep_health_target *t = &h->tgt[i];
+			const struct nep_health_target *o = &old->tgt[j];
+
+			if (strcmp(t->name, o->name) != 0)
+				continue;
+			t->has_rtt = o->has_rtt;
+			t->srtt_ns = o->srtt_ns;
+			t->jitter_ns = o->jitter_ns;
+			t->last_rtt_ns = o->last_rtt_ns;
+			t->sent = o->sent;
+			t->answered = o->answered;
+			t->lost = o->lost;
+			t->late = o->late;
+			t->dup = o->dup;
+			t->unknown = o->unknown;
+			/* The loss window only where its size is unchanged. */
+			if (h->loss_window == old->loss_window) {
+				memcpy(t->loss_bits, o->loss_bits,
+					sizeof(t->loss_bits));
+				t->loss_pos = o->loss_pos;
+				t->loss_fill = o->loss_fill;
+				t->loss_lost = o->loss_lost;
+			}
+			break;
+		}
+}
+
 uint64_t
 nep_health_next_probe_ns(const struct nep_health *h)
 {

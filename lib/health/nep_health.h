@@ -139,6 +139,16 @@ void nep_health_init(struct nep_health *h, const struct nep_health_conf *c,
 	uint64_t now_ns);
 
 /* Name a target after its address (for the 0-target, next-hop case). */
+/*
+ * After nep_health_init() with a changed configuration (reload), carry
+ * over what the old machine knew: its state (UP stays UP: a reload must
+ * not take an uplink out of the pool), the time of its last change and
+ * round, link state, and the history of every target that stays (same
+ * address). Rounds in flight are forgotten; their replies count as
+ * unknown.
+ */
+void nep_health_carry(struct nep_health *h, const struct nep_health *old);
+
 void nep_health_set_target_addr(struct nep_health *h, unsigned int idx,
 	const struct nep_addr *a);
 

@@ -31,6 +31,7 @@ static const struct nep_cmd_def nep_cmd_core[] = {
 	{ "show errors", "Drops and punts by stage, feature and reason" },
 	{ "show stats", "Show global packet counters" },
 	{ "show runtime", "Per stage: calls, packets, cycles per packet" },
+	{ "show local", "Show the local-delivery table: handlers and hits" },
 	{ "trace add N [port NAME]",
 	  "Trace the next N packets (received on port NAME) through every stage" },
 	{ "show trace", "Show traced packets, stage by stage" },

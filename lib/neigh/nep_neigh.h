@@ -136,6 +136,19 @@ nep_neigh_mac_at(const struct nep_neigh_table *t, int32_t pos)
 
 /* ---- control lcore only ---- */
 
+/* The key at a position (a pinned or cached one). 0, or -1 if none. */
+static inline int
+nep_neigh_key_at(const struct nep_neigh_table *t, int32_t pos,
+	struct nep_neigh_key *k)
+{
+	void *kp;
+
+	if (pos < 0 || rte_hash_get_key_with_position(t->h, pos, &kp) != 0)
+		return -1;
+	memcpy(k, kp, sizeof(*k));
+	return 0;
+}
+
 /*
  * Create (and start resolving) an entry that is never deleted, so its
  * position can be cached by the data plane (uplink next hops). Failed

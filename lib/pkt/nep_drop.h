@@ -4,6 +4,8 @@
  * one of these, per lcore; `show drops` sums them. One exception is not a
  * packet: icmp_error_ratelimited counts ICMP errors that were not sent (the
  * packet that would have caused one is counted under its own reason).
+ * Features register their own reasons after these (the appliance's
+ * nep_drop_register).
  */
 #ifndef NEP_DROP_H
 #define NEP_DROP_H
@@ -40,10 +42,8 @@
 	X(TX_FULL, "tx_full")                                                 \
 	X(NO_MBUF, "no_mbuf")                                                 \
 	X(ICMP_RATELIMIT, "icmp_error_ratelimited")                           \
-	X(NPT_UNMAPPABLE, "nptv6_unmappable")                                 \
-	X(STRICT_UPLINK_DOWN, "strict_uplink_down")                           \
-	X(NO_UPLINK, "no_uplink_available")                                   \
-	X(PORT_DOWN, "port_down")
+	X(PORT_DOWN, "port_down")                                             \
+	X(NO_LISTENER, "local_port_unreachable")
 
 enum nep_drop_reason {
 #define NEP_DROP_ENUM(n, s) NEP_DROP_##n,

@@ -2,24 +2,21 @@
 /*
  * Worker-side flow steering: flow lookup, policy classification of new
  * flows, weighted persistent uplink choice, re-selection of flows whose
- * uplink failed, NPTv6 on the way out and back. Included by worker.c only.
+ * uplink failed. Used by the stage hooks and the fused fast path
+ * (stages.c), so both decide alike.
  */
 #ifndef NEP_STEER_H
 #define NEP_STEER_H
 
 #include <rte_hash.h>
 
-#include "neptune.h"
-#include "nep_flow.h"
-#include "nep_nptv6.h"
-#include "nep_policy.h"
-#include "nep_uplink.h"
+#include "mh.h"
 
 #define NEP_STEER_ROUTE (-2)	/* not steered: route plainly */
 #define NEP_STEER_DONE (-1)	/* consumed (dropped or punted) */
 
 static inline bool
-steer_src_inside(const struct nep_snapshot *s, const uint8_t *src)
+steer_src_inside(const struct mh_snap *s, const uint8_t *src)
 {
 	for (unsigned i = 0; i < s->n_inside; i++)
 		if (nep_nptv6_in_inside(&s->inside_npt[i], src))
@@ -28,7 +25,7 @@ steer_src_inside(const struct nep_snapshot *s, const uint8_t *src)
 }
 
 static inline bool
-steer_src_inside4(const struct nep_snapshot *s, uint32_t src_be)
+steer_src_inside4(const struct mh_snap *s, uint32_t src_be)
 {
 	for (unsigned i = 0; i < s->n_inside4; i++)
 		if ((src_be & s->inside4_mask[i]) == s->inside4_net[i])
@@ -41,7 +38,7 @@ steer_src_inside4(const struct nep_snapshot *s, uint32_t src_be)
  * Returns the slot, or a negative drop reason.
  */
 static inline int
-steer_select(const struct nep_snapshot *s, const struct nep_steer_state *st,
+steer_select(const struct mh_snap *s, const struct nep_steer_state *st,
 	uint32_t pol, uint8_t family, uint32_t sig)
 {
 	uint32_t usable = family == 6 ? st->usable6 : st->usable4;
@@ -54,12 +51,12 @@ steer_select(const struct nep_snapshot *s, const struct nep_steer_state *st,
 		const struct nep_policy_rt *p = &s->policy[pol - 1];
 		if (p->mode == NEP_MODE_STRICT)
 			return (usable >> p->uplink) & 1 ? p->uplink :
-							   -NEP_DROP_STRICT_UPLINK_DOWN;
+							   -(int)mh_drop_strict_down;
 		if (p->mode == NEP_MODE_PREFERRED && ((usable >> p->uplink) & 1))
 			return p->uplink;
 	}
 	u = nep_uplink_pick(pool, h);
-	return u >= 0 ? u : -NEP_DROP_NO_UPLINK;
+	return u >= 0 ? u : -(int)mh_drop_no_uplink;
 }
 
 static inline void
@@ -78,16 +75,26 @@ steer_acl_input(const struct nep_flow_key *k, const uint8_t *l3,
 	in->dport = k->dport;
 }
 
+/* What steer_flow did, for the trace. */
+enum steer_how {
+	STEER_HIT,		/* established flow, its uplink usable */
+	STEER_NEW,		/* classified and inserted */
+	STEER_MOVED,		/* its uplink failed: re-selected */
+	STEER_STATELESS,	/* table full: hashed without state */
+	STEER_FAILED,		/* no usable uplink */
+};
+
 /*
  * Find or create the flow of a LAN packet and return its uplink slot,
- * NEP_STEER_ROUTE for excluded traffic, or NEP_STEER_DONE when the packet
- * was consumed (counted and punted or dropped by the caller's helpers).
- * *reason gets the drop reason for NEP_STEER_DONE.
+ * NEP_STEER_ROUTE for excluded traffic, or NEP_STEER_DONE when no uplink
+ * can take it (*reason: the drop reason). *how and *pol say how it was
+ * decided.
  */
 static inline int
-steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
+steer_flow(struct mh_worker *w, const struct mh_snap *s,
 	const struct nep_steer_state *st, const uint8_t *frame,
-	const struct nep_pkt_info *pi, uint64_t now_tsc, int *reason)
+	const struct nep_pkt_info *pi, uint64_t now_tsc, int *reason,
+	enum steer_how *how, uint32_t *polp)
 {
 	struct nep_flow_table *t = w->flows;
 	struct nep_flow_key key;
@@ -111,6 +118,8 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 	if (likely(pos >= 0)) {
 		e = &t->e[pos];
 		u = e->uplink;
+		*how = STEER_HIT;
+		*polp = e->policy;
 		if (u != NEP_FLOW_UPLINK_BYPASS &&
 			unlikely(!(((pi->family == 6 ? st->usable6 :
 							st->usable4) >> u) & 1))) {
@@ -118,11 +127,13 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 			int nu = steer_select(s, st, e->policy, pi->family, sig);
 			if (nu < 0) {
 				*reason = -nu;
+				*how = STEER_FAILED;
 				return NEP_STEER_DONE;
 			}
 			e->uplink = (uint8_t)nu;
 			e->moves++;
 			w->stats->flows_moved++;
+			*how = STEER_MOVED;
 			u = nu;
 		}
 	} else {
@@ -132,6 +143,7 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 
 		steer_acl_input(&key, frame + pi->l3_off, &in);
 		nep_classify(&s->cls, pi->family, &inp, &pol, 1);
+		*polp = pol;
 		if (pol == NEP_POLICY_EXCLUDED) {
 			u = NEP_FLOW_UPLINK_BYPASS;
 			pol = NEP_POLICY_NONE;
@@ -141,6 +153,7 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 				/* No state: when the uplink returns, the next
 				 * packet starts the flow there. */
 				*reason = -u;
+				*how = STEER_FAILED;
 				return NEP_STEER_DONE;
 			}
 		}
@@ -149,6 +162,7 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 		if (unlikely(pos < 0)) {
 			/* Table full: forward by the same stateless hash. */
 			w->stats->flows_stateless++;
+			*how = STEER_STATELESS;
 			return u == NEP_FLOW_UPLINK_BYPASS ? NEP_STEER_ROUTE : u;
 		}
 		e = &t->e[pos];
@@ -162,6 +176,7 @@ steer_flow(struct nep_worker *w, const struct nep_snapshot *s,
 		e->moves = 0;
 		w->stats->flows_new++;
 		t->inserts++;
+		*how = STEER_NEW;
 	}
 	e->last_tsc = now_tsc;
 	e->packets++;

@@ -12,7 +12,7 @@
 
 #include <rte_cycles.h>
 
-#include "neptune.h"
+#include "mh.h"
 
 #define APP(ctx) ((struct nep_app *)(ctx)->app)
 
@@ -23,8 +23,8 @@ static int
 find_uplink(struct nep_app *app, const char *name)
 {
 	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++)
-		if (app->uplinks[i].in_use &&
-			strcmp(app->uplinks[i].name, name) == 0)
+		if (MH(app)->uplinks[i].in_use &&
+			strcmp(MH(app)->uplinks[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -51,12 +51,52 @@ in_pool(const struct nep_uplink_set *p, unsigned slot)
 	return false;
 }
 
+/* The health state an operator sees: UP only while it is usable. */
+static enum nep_health_state
+uplink_health_state(const struct nep_app *app, const struct nep_uplink_rt *u)
+{
+	bool healthy = u->conf.health.enabled ? nep_health_is_up(&u->health) :
+						app->ports[u->port].link_up;
+
+	if (healthy && app->ports[u->port].link_up)
+		return NEP_HEALTH_UP;
+	return u->health.state == NEP_HEALTH_UNKNOWN && !u->health.link_down &&
+			app->ports[u->port].link_up ?
+		NEP_HEALTH_UNKNOWN :
+		NEP_HEALTH_DOWN;
+}
+
+/* Live flows per uplink slot, as show flows lists them. */
+static void
+mh_count_flows(struct nep_app *app, uint64_t counts[NEP_MAX_UPLINKS])
+{
+	memset(counts, 0, sizeof(uint64_t) * NEP_MAX_UPLINKS);
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const struct nep_flow_table *t = MH(app)->workers[w].flows;
+		uint32_t max;
+
+		if (t == NULL)
+			continue;
+		max = rte_hash_max_key_id(t->h) + 1;
+		for (uint32_t pos = 0; pos < max; pos++) {
+			const struct nep_flow_entry *e = &t->e[pos];
+			if (e->last_tsc != 0 && e->uplink < NEP_MAX_UPLINKS)
+				counts[e->uplink]++;
+		}
+	}
+}
+
 static int
 cmd_uplinks(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	const struct nep_steer_state *st = app->steer;
+	const struct nep_steer_state *st = MH(app)->steer;
 	json_t *arr = json_array(), *pool = json_array();
+	uint64_t flows[NEP_MAX_UPLINKS];
+
+	/* Counted now, as show flows counts them (not the aging scan's
+	 * last total): the two agree right after a failover. */
+	mh_count_flows(app, flows);
 
 	if (!ctx->json)
 		nep_buf_printf(ctx->out, "%-8s %-6s %-8s %-7s %-6s %-6s %-9s "
@@ -64,7 +104,7 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 			"STATE", "ADMIN", "WEIGHT", "RTT", "JITTER", "LOSS",
 			"FLOWS", "TX-PKTS", "RX-PKTS");
 	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
-		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_uplink_rt *u = &MH(app)->uplinks[i];
 		struct nep_health_metrics hm;
 		char nh[64], dp[64];
 		const char *state;
@@ -72,22 +112,27 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 		if (!u->in_use)
 			continue;
 		nep_health_get_metrics(&u->health, &hm);
-		bool healthy = u->conf.health.enabled ?
-			nep_health_is_up(&u->health) :
-			app->ports[u->port].link_up;
-		state = nep_health_state_name(healthy ?
-				NEP_HEALTH_UP :
-				(u->health.state == NEP_HEALTH_UNKNOWN &&
-					!u->health.link_down ?
-						NEP_HEALTH_UNKNOWN :
-						NEP_HEALTH_DOWN));
+		enum nep_health_state hs = uplink_health_state(app, u);
+		state = nep_health_state_name(u->admin_up ? hs :
+							    NEP_HEALTH_DOWN);
+		/* The best target's RTT, and only while it answers: a down
+		 * uplink has no current RTT. */
 		bool has_rtt = false;
-		for (unsigned t = 0; t < hm.n_targets; t++)
-			has_rtt |= hm.target[t].has_rtt;
-		uint64_t txp = NEP_STAT(app, up_tx_pkts[i]);
-		uint64_t txb = NEP_STAT(app, up_tx_bytes[i]);
-		uint64_t rxp = NEP_STAT(app, up_rx_pkts[i]);
-		uint64_t rxb = NEP_STAT(app, up_rx_bytes[i]);
+		double best_rtt = 0, best_jit = 0;
+		for (unsigned t = 0; hs == NEP_HEALTH_UP && t < hm.n_targets;
+			t++)
+			if (hm.target[t].has_rtt &&
+				(!has_rtt || hm.target[t].rtt_ms < best_rtt)) {
+				has_rtt = true;
+				best_rtt = hm.target[t].rtt_ms;
+				best_jit = hm.target[t].jitter_ms;
+			}
+		hm.rtt_ms = best_rtt;
+		hm.jitter_ms = best_jit;
+		uint64_t txp = MH_STAT(app, up_tx_pkts[i]);
+		uint64_t txb = MH_STAT(app, up_tx_bytes[i]);
+		uint64_t rxp = MH_STAT(app, up_rx_pkts[i]);
+		uint64_t rxb = MH_STAT(app, up_rx_bytes[i]);
 		nep_addr_str(&u->conf.next_hop, nh, sizeof(nh));
 		nep_prefix_str(&u->conf.delegated, dp, sizeof(dp));
 		if (in_pool(&st->pool6, i))
@@ -105,7 +150,7 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 				num_or_null(has_rtt, hm.jitter_ms));
 			json_object_set_new(o, "loss_pct", json_real(hm.loss_pct));
 			json_object_set_new(o, "flows",
-				json_integer((json_int_t)u->flows));
+				json_integer((json_int_t)flows[i]));
 			json_object_set_new(o, "tx_packets", json_integer((json_int_t)txp));
 			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)txb));
 			json_object_set_new(o, "rx_packets", json_integer((json_int_t)rxp));
@@ -125,7 +170,7 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 				app->ports[u->port].name,
 				role_names[u->conf.role], state,
 				u->admin_up ? "up" : "down", u->weight, rtt,
-				jit, hm.loss_pct, u->flows, txp, rxp);
+				jit, hm.loss_pct, flows[i], txp, rxp);
 		}
 	}
 	if (ctx->json) {
@@ -192,7 +237,7 @@ cmd_flows(struct nep_cmd_ctx *ctx)
 			"%-6s %-8s %s\n", "SRC", "SPORT", "DST", "DPORT",
 			"PROTO", "UPLINK", "AGE", "IDLE", "PKTS", "BYTES");
 	for (unsigned w = 0; w < app->n_workers; w++) {
-		const struct nep_flow_table *t = app->workers[w].flows;
+		const struct nep_flow_table *t = MH(app)->workers[w].flows;
 		uint32_t max;
 
 		if (t == NULL)
@@ -230,7 +275,7 @@ cmd_flows(struct nep_cmd_ctx *ctx)
 			nep_addr_str(&da, ds, sizeof(ds));
 			proto_name(k->proto, ps, sizeof(ps));
 			up = e.uplink < NEP_MAX_UPLINKS ?
-				app->uplinks[e.uplink].name : "(routed)";
+				MH(app)->uplinks[e.uplink].name : "(routed)";
 			uint64_t age = (now - e.created_tsc) / app->tsc_hz;
 			uint64_t idle = now > e.last_tsc ?
 				(now - e.last_tsc) / app->tsc_hz : 0;
@@ -318,7 +363,7 @@ cmd_policies(struct nep_cmd_ctx *ctx)
 			tl += (size_t)snprintf(txt + tl, sizeof(txt) - tl, "dscp %d ", p->dscp);
 		}
 		(void)tl;
-		uint64_t hits = NEP_STAT(app, policy_hits[i + 1]);
+		uint64_t hits = MH_STAT(app, policy_hits[i + 1]);
 		const char *up = p->uplink >= 0 ? app->cfg->uplinks[p->uplink].name :
 						  NULL;
 		if (ctx->json) {
@@ -356,12 +401,12 @@ cmd_events(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
 	json_t *arr = json_array();
-	unsigned first = (app->event_head + NEP_MAX_EVENTS - app->n_events) %
+	unsigned first = (MH(app)->event_head + NEP_MAX_EVENTS - MH(app)->n_events) %
 		NEP_MAX_EVENTS;
 
-	for (unsigned i = 0; i < app->n_events; i++) {
+	for (unsigned i = 0; i < MH(app)->n_events; i++) {
 		const struct nep_event *e =
-			&app->events[(first + i) % NEP_MAX_EVENTS];
+			&MH(app)->events[(first + i) % NEP_MAX_EVENTS];
 		char t[64];
 		iso_time(e->wall_ms, t, sizeof(t));
 		const char *from = nep_health_state_name(e->from);
@@ -369,11 +414,11 @@ cmd_events(struct nep_cmd_ctx *ctx)
 		if (ctx->json)
 			json_array_append_new(arr, json_pack(
 				"{s:s, s:s, s:s, s:s, s:s}", "time", t,
-				"uplink", app->uplinks[e->slot].name, "from",
+				"uplink", MH(app)->uplinks[e->slot].name, "from",
 				from, "to", to, "reason", e->reason));
 		else
 			nep_buf_printf(ctx->out, "%s  %-8s %-7s -> %-7s %s\n", t,
-				app->uplinks[e->slot].name, from, to,
+				MH(app)->uplinks[e->slot].name, from, to,
 				e->reason);
 	}
 	nep_reply_list(ctx, "events", arr);
@@ -383,19 +428,12 @@ cmd_events(struct nep_cmd_ctx *ctx)
 static void
 admin_event(struct nep_app *app, unsigned slot, bool up)
 {
-	struct nep_event *e = &app->events[app->event_head];
-	struct timespec ts;
-	enum nep_health_state hs = app->uplinks[slot].health.state;
+	const struct nep_uplink_rt *u = &MH(app)->uplinks[slot];
+	enum nep_health_state hs = uplink_health_state(app, u);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	e->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	e->slot = (uint8_t)slot;
-	e->from = (uint8_t)(up ? NEP_HEALTH_DOWN : hs);
-	e->to = (uint8_t)(up ? hs : NEP_HEALTH_DOWN);
-	snprintf(e->reason, sizeof(e->reason), "admin %s", up ? "up" : "down");
-	app->event_head = (app->event_head + 1) % NEP_MAX_EVENTS;
-	if (app->n_events < NEP_MAX_EVENTS)
-		app->n_events++;
+	mh_add_event(app, slot, (uint8_t)(up ? NEP_HEALTH_DOWN : hs),
+		(uint8_t)(up ? hs : NEP_HEALTH_DOWN),
+		up ? "admin up" : "admin down");
 }
 
 static int
@@ -412,14 +450,14 @@ cmd_set_weight(struct nep_cmd_ctx *ctx)
 			"(0..1000)\n", w);
 		return -1;
 	}
-	app->uplinks[u].weight = (uint32_t)w;
+	MH(app)->uplinks[u].weight = (uint32_t)w;
 	nep_uplinks_publish(app);
 	if (ctx->json)
 		ctx->json_out = json_pack("{s:b, s:s, s:i}", "ok", 1, "uplink",
-			app->uplinks[u].name, "weight", (int)w);
+			MH(app)->uplinks[u].name, "weight", (int)w);
 	else
 		nep_buf_printf(ctx->out, "uplink %s weight %lu\n",
-			app->uplinks[u].name, w);
+			MH(app)->uplinks[u].name, w);
 	return 0;
 }
 
@@ -432,17 +470,17 @@ cmd_set_admin(struct nep_cmd_ctx *ctx)
 
 	if (u < 0)
 		return unknown_uplink(ctx, ctx->argv[2]);
-	if (app->uplinks[u].admin_up != up) {
-		app->uplinks[u].admin_up = up;
+	if (MH(app)->uplinks[u].admin_up != up) {
+		MH(app)->uplinks[u].admin_up = up;
 		admin_event(app, (unsigned)u, up);
 		nep_uplinks_publish(app);
 	}
 	if (ctx->json)
 		ctx->json_out = json_pack("{s:b, s:s, s:s}", "ok", 1, "uplink",
-			app->uplinks[u].name, "admin", up ? "up" : "down");
+			MH(app)->uplinks[u].name, "admin", up ? "up" : "down");
 	else
 		nep_buf_printf(ctx->out, "uplink %s admin %s\n",
-			app->uplinks[u].name, up ? "up" : "down");
+			MH(app)->uplinks[u].name, up ? "up" : "down");
 	return 0;
 }
 
@@ -464,30 +502,123 @@ cmd_flush(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+/* show uplink NAME: the uplink and each health target's RTT, loss, state. */
 static int
-cmd_reload(struct nep_cmd_ctx *ctx)
+cmd_uplink(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	char err[600];
+	int slot = find_uplink(app, ctx->argv[2]);
+	const struct nep_uplink_rt *u;
+	struct nep_health_metrics hm;
+	json_t *tgts = json_array();
+	char nh[64], dp[64];
 
-	if (nep_reload(app, err, sizeof(err)) < 0) {
-		nep_buf_printf(ctx->out, "error: %s\n", err);
-		return -1;
+	if (slot < 0) {
+		json_decref(tgts);
+		return unknown_uplink(ctx, ctx->argv[2]);
+	}
+	u = &MH(app)->uplinks[slot];
+	nep_health_get_metrics(&u->health, &hm);
+	enum nep_health_state hs = uplink_health_state(app, u);
+	const char *state = nep_health_state_name(u->admin_up ? hs :
+							       NEP_HEALTH_DOWN);
+	nep_addr_str(&u->conf.next_hop, nh, sizeof(nh));
+	nep_prefix_str(&u->conf.delegated, dp, sizeof(dp));
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "uplink %s: port %s, role %s, state %s, "
+			"admin %s, weight %u\n  next hop %s, delegated %s\n"
+			"  health %s, every %u ms, down after %u, up after %u, "
+			"%u of %u targets must answer\n"
+			"  %-40s %-9s %-9s %-7s %-8s %-8s %s\n", u->name,
+			app->ports[u->port].name, role_names[u->conf.role],
+			state, u->admin_up ? "up" : "down", u->weight, nh, dp,
+			u->conf.health.enabled ? "on" : "off",
+			u->conf.health.interval_ms, u->conf.health.down_count,
+			u->conf.health.up_count, u->health.reliability,
+			hm.n_targets, "TARGET", "RTT", "JITTER", "LOSS", "SENT",
+			"ANSWERED", "STATE");
+	for (unsigned t = 0; t < hm.n_targets; t++) {
+		/* A target answers if its loss window is not all lost. */
+		bool has = hm.target[t].has_rtt && hs == NEP_HEALTH_UP;
+		const char *ts = !u->conf.health.enabled ? "-" :
+			hm.target[t].answered == 0 ? "unknown" :
+			hm.target[t].loss_pct >= 100.0 ? "down" : "up";
+		if (ctx->json) {
+			json_t *o = json_pack("{s:s, s:s, s:f, s:I, s:I, s:I}",
+				"target", u->health.tgt[t].name, "state", ts,
+				"loss_pct", hm.target[t].loss_pct, "sent",
+				(json_int_t)hm.target[t].sent, "answered",
+				(json_int_t)hm.target[t].answered, "lost",
+				(json_int_t)hm.target[t].lost);
+			json_object_set_new(o, "rtt_ms",
+				num_or_null(has, hm.target[t].rtt_ms));
+			json_object_set_new(o, "jitter_ms",
+				num_or_null(has, hm.target[t].jitter_ms));
+			json_array_append_new(tgts, o);
+		} else {
+			char rtt[16] = "-", jit[16] = "-";
+			if (has) {
+				snprintf(rtt, sizeof(rtt), "%.2fms",
+					hm.target[t].rtt_ms);
+				snprintf(jit, sizeof(jit), "%.2fms",
+					hm.target[t].jitter_ms);
+			}
+			nep_buf_printf(ctx->out, "  %-40s %-9s %-9s %5.1f%%  "
+				"%-8" PRIu64 " %-8" PRIu64 " %s\n",
+				u->health.tgt[t].name, rtt, jit,
+				hm.target[t].loss_pct, hm.target[t].sent,
+				hm.target[t].answered, ts);
+		}
 	}
 	if (ctx->json)
-		ctx->json_out = json_pack("{s:b, s:I}", "ok", 1, "generation",
-			(json_int_t)app->snap->generation);
+		ctx->json_out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, "
+			"s:s, s:o}", "name", u->name, "port",
+			app->ports[u->port].name, "role", role_names[u->conf.role],
+			"state", state, "admin", u->admin_up ? "up" : "down",
+			"weight", (int)u->weight, "next_hop", nh,
+			"delegated_prefix", dp, "targets", tgts);
 	else
-		nep_buf_printf(ctx->out, "configuration reloaded (generation "
-			"%" PRIu64 ")\n", app->snap->generation);
+		json_decref(tgts);
 	return 0;
 }
 
 void
-nep_commands_register_steering(struct nep_app *app)
+mh_stats_json(struct nep_app *app, json_t *obj)
 {
-	struct nep_dispatch *d = &app->dispatch;
+	json_object_set_new(obj, "flows_new",
+		json_integer((json_int_t)MH_STAT(app, flows_new)));
+	json_object_set_new(obj, "flows_moved",
+		json_integer((json_int_t)MH_STAT(app, flows_moved)));
+	json_object_set_new(obj, "flows_stateless",
+		json_integer((json_int_t)MH_STAT(app, flows_stateless)));
+}
 
+void
+mh_lcore_json(struct nep_app *app, const struct nep_worker *w, json_t *obj)
+{
+	const struct mh_state *mh = MH(app);
+	const struct mh_stats *s = &mh->stats[w->index];
+	const struct mh_stats *b = &mh->stats_base[w->index];
+
+	json_object_set_new(obj, "flow_cache_hits", json_integer(
+		(json_int_t)(s->flow_cache_hits - b->flow_cache_hits)));
+	json_object_set_new(obj, "flow_cache_misses", json_integer(
+		(json_int_t)(s->flow_cache_misses - b->flow_cache_misses)));
+}
+
+void
+mh_clear_stats(struct nep_app *app)
+{
+	struct mh_state *mh = MH(app);
+
+	/* Workers own their counters: remember a baseline instead. */
+	memcpy(mh->stats_base, mh->stats, sizeof(mh->stats));
+}
+
+void
+mh_commands(struct nep_app *app, struct nep_dispatch *d)
+{
+	(void)app;
 	nep_dispatch_bind(d, "show uplinks", cmd_uplinks);
 	nep_dispatch_bind(d, "show flows [FILTER...]", cmd_flows);
 	nep_dispatch_bind(d, "show policies", cmd_policies);
@@ -495,5 +626,5 @@ nep_commands_register_steering(struct nep_app *app)
 	nep_dispatch_bind(d, "set uplink NAME weight N", cmd_set_weight);
 	nep_dispatch_bind(d, "set uplink NAME admin up|down", cmd_set_admin);
 	nep_dispatch_bind(d, "flush flows [uplink NAME]", cmd_flush);
-	nep_dispatch_bind(d, "reload", cmd_reload);
+	nep_dispatch_bind(d, "show uplink NAME", cmd_uplink);
 }

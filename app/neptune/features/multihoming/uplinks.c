@@ -14,7 +14,8 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
-#include "neptune.h"
+#include "mh.h"
+#include "nep_control.h"
 #include "nep_pkt.h"
 
 #define PROBE_ID_BASE 0x4e50	/* echo identifier: base + slot */
@@ -30,22 +31,29 @@ wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
-add_event(struct nep_app *app, unsigned slot, const struct nep_health_event *ev)
+void
+mh_add_event(struct nep_app *app, unsigned slot, uint8_t from, uint8_t to,
+	const char *reason)
 {
-	struct nep_event *e = &app->events[app->event_head];
+	struct mh_state *mh = MH(app);
+	struct nep_event *e = &mh->events[mh->event_head];
 
 	e->wall_ms = wall_ms();
 	e->slot = (uint8_t)slot;
-	e->from = (uint8_t)ev->from;
-	e->to = (uint8_t)ev->to;
-	snprintf(e->reason, sizeof(e->reason), "%s", ev->reason);
-	app->event_head = (app->event_head + 1) % NEP_MAX_EVENTS;
-	if (app->n_events < NEP_MAX_EVENTS)
-		app->n_events++;
-	NEP_LOG(NOTICE, "uplink %s: %s -> %s (%s)", app->uplinks[slot].name,
-		nep_health_state_name(ev->from), nep_health_state_name(ev->to),
-		ev->reason);
+	e->from = from;
+	e->to = to;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	mh->event_head = (mh->event_head + 1) % NEP_MAX_EVENTS;
+	if (mh->n_events < NEP_MAX_EVENTS)
+		mh->n_events++;
+	NEP_LOG(NOTICE, "uplink %s: %s -> %s (%s)", mh->uplinks[slot].name,
+		nep_health_state_name(from), nep_health_state_name(to), reason);
+}
+
+static void
+add_event(struct nep_app *app, unsigned slot, const struct nep_health_event *ev)
+{
+	mh_add_event(app, slot, (uint8_t)ev->from, (uint8_t)ev->to, ev->reason);
 }
 
 static bool
@@ -79,26 +87,36 @@ static void
 slot_configure(struct nep_app *app, unsigned slot,
 	const struct nep_uplink_conf *uc, bool fresh)
 {
-	struct nep_uplink_rt *u = &app->uplinks[slot];
+	struct nep_uplink_rt *u = &MH(app)->uplinks[slot];
 	bool health_changed = fresh ||
 		memcmp(&u->conf.health, &uc->health, sizeof(uc->health)) != 0 ||
 		memcmp(&u->conf.next_hop, &uc->next_hop, sizeof(uc->next_hop));
 
 	u->in_use = true;
 	snprintf(u->name, sizeof(u->name), "%s", uc->name);
-	/* A reload keeps the operator's runtime weight only if the file's
-	 * weight did not change. */
-	if (fresh || u->conf.weight != uc->weight)
-		u->weight = uc->weight;
+	/* The file is the reference: a reload restores the configured
+	 * weight (docs/cli.md, set uplink NAME weight); admin state is the
+	 * operator's and stays. */
+	u->weight = uc->weight;
 	if (fresh)
 		u->admin_up = true;
 	u->conf = *uc;
 	u->port = (unsigned)uc->port;
 	port_ip6_onlink(app, u->port, uc->next_hop.a, u->wan_src);
 	if (health_changed) {
+		/* The old machine is large; it lives on the heap meanwhile. */
+		struct nep_health *prev = fresh ? NULL : malloc(sizeof(*prev));
+
+		if (prev != NULL)
+			*prev = u->health;
 		nep_health_init(&u->health, &uc->health, nep_now_ns());
 		if (uc->health.n_targets == 0)
 			nep_health_set_target_addr(&u->health, 0, &uc->next_hop);
+		/* Same uplink (same name): its state carries over, so a
+		 * reload of its health settings moves none of its flows. */
+		if (prev != NULL)
+			nep_health_carry(&u->health, prev);
+		free(prev);
 	}
 }
 
@@ -106,6 +124,7 @@ void
 nep_uplinks_publish(struct nep_app *app)
 {
 	const struct nep_snapshot *s = app->snap;
+	const struct mh_snap *ms = MH_SNAP(s);
 	struct nep_uplink_view v6[NEP_MAX_UPLINKS], v4[NEP_MAX_UPLINKS];
 	struct nep_steer_state *st, *old;
 	unsigned n6 = 0, n4 = 0, i;
@@ -116,7 +135,7 @@ nep_uplinks_publish(struct nep_app *app)
 		return;
 	}
 	for (i = 0; i < NEP_MAX_UPLINKS; i++) {
-		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_uplink_rt *u = &MH(app)->uplinks[i];
 		struct nep_uplink_fwd *f = &st->up[i];
 		struct nep_uplink_view v;
 
@@ -132,9 +151,9 @@ nep_uplinks_publish(struct nep_app *app)
 		f->nh6_pos = nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6);
 		f->nh4_pos = f->has_v4 ?
 			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
-		if (s->steering && s->first_inside6 >= 0 &&
+		if (s->cfg->has_steering && ms->first_inside6 >= 0 &&
 			nep_nptv6_init(&f->npt,
-				&s->cfg->steering.inside[s->first_inside6],
+				&s->cfg->steering.inside[ms->first_inside6],
 				&u->conf.delegated) == 0)
 			st->port_slots[f->port] |= 1u << i;
 		v.id = (uint8_t)i;
@@ -153,94 +172,101 @@ nep_uplinks_publish(struct nep_app *app)
 		if (f->has_v4)
 			v4[n4++] = v;
 	}
-	st->flush_tsc = app->age.flush_tsc;
-	st->flush_mask = app->age.flush_mask;
+	st->flush_tsc = MH(app)->age.flush_tsc;
+	st->flush_mask = MH(app)->age.flush_mask;
 	nep_uplink_pool_build(v6, n6, &st->pool6);
 	nep_uplink_pool_build(v4, n4, &st->pool4);
-	old = app->steer;
-	__atomic_store_n(&app->steer, st, __ATOMIC_RELEASE);
+	old = MH(app)->steer;
+	__atomic_store_n(&MH(app)->steer, st, __ATOMIC_RELEASE);
 	if (old != NULL) {
 		rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
 		rte_free(old);
 	}
 }
 
-int
-nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s,
-	char *err, size_t errlen)
+void
+nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 {
 	const struct nep_config *cfg = s->cfg;
+	const struct mh_snap *ms = MH_SNAP(s);
 	bool keep[NEP_MAX_UPLINKS] = { false };
 	unsigned i;
 
-	(void)err;
-	(void)errlen;
 	for (i = 0; i < cfg->n_uplinks; i++) {
-		unsigned slot = s->slot_of_cfg[i];
-		bool fresh = !app->uplinks[slot].in_use;
+		unsigned slot = ms->slot_of_cfg[i];
+		bool fresh = !MH(app)->uplinks[slot].in_use;
 		slot_configure(app, slot, &cfg->uplinks[i], fresh);
 		keep[slot] = true;
 	}
 	for (i = 0; i < NEP_MAX_UPLINKS; i++)
-		if (app->uplinks[i].in_use && !keep[i]) {
+		if (MH(app)->uplinks[i].in_use && !keep[i]) {
 			/* Removed: its flows re-select; the slot stays
 			 * reserved until restart so no flow is misrouted. */
-			app->uplinks[i].admin_up = false;
-			app->uplinks[i].conf.role = NEP_UPLINK_EXCLUDED;
+			MH(app)->uplinks[i].admin_up = false;
+			MH(app)->uplinks[i].conf.role = NEP_UPLINK_EXCLUDED;
 			char old[NEP_NAME_MAX];
-			memcpy(old, app->uplinks[i].name, sizeof(old));
-			snprintf(app->uplinks[i].name, NEP_NAME_MAX, "%.20s~rm",
+			memcpy(old, MH(app)->uplinks[i].name, sizeof(old));
+			snprintf(MH(app)->uplinks[i].name, NEP_NAME_MAX, "%.20s~rm",
 				old);
 		}
-	return 0;
 }
 
 int
 nep_uplinks_init(struct nep_app *app)
 {
 	const struct nep_config *cfg = app->cfg;
+	struct mh_state *mh = MH(app);
 	char name[RTE_HASH_NAMESIZE];
-	char err[128];
 
-	app->tsc_hz = rte_get_tsc_hz();
-	if (!cfg->has_steering) {
-		nep_uplinks_apply_config(app, app->snap, err, sizeof(err));
-		nep_uplinks_publish(app);
-		return 0;
-	}
-	app->age.idle_tsc = app->tsc_hz * cfg->steering.flow_timeout_s;
-	app->age.fin_idle_tsc = app->tsc_hz * cfg->steering.flow_fin_timeout_s;
-	for (unsigned w = 0; w < app->n_workers; w++) {
-		uint32_t size = cfg->steering.flow_table_size / app->n_workers;
-		snprintf(name, sizeof(name), "nep_flows_%u", w);
-		app->workers[w].flows = nep_flow_table_create(name,
-			size < 1024 ? 1024 : size, (int)rte_socket_id());
-		if (app->workers[w].flows == NULL) {
-			NEP_LOG(ERR, "cannot allocate a flow table of %u "
-				"entries: %s", size, rte_strerror(rte_errno));
-			return -1;
+	if (cfg->has_steering) {
+		mh->age.idle_tsc = app->tsc_hz * cfg->steering.flow_timeout_s;
+		mh->age.fin_idle_tsc =
+			app->tsc_hz * cfg->steering.flow_fin_timeout_s;
+		for (unsigned w = 0; w < app->n_workers; w++) {
+			uint32_t size = cfg->steering.flow_table_size /
+				app->n_workers;
+			snprintf(name, sizeof(name), "nep_flows_%u", w);
+			mh->workers[w].flows = nep_flow_table_create(name,
+				size < 1024 ? 1024 : size, (int)rte_socket_id());
+			if (mh->workers[w].flows == NULL) {
+				NEP_LOG(ERR, "cannot allocate a flow table of "
+					"%u entries: %s", size,
+					rte_strerror(rte_errno));
+				return -1;
+			}
 		}
 	}
-	nep_uplinks_apply_config(app, app->snap, err, sizeof(err));
+	nep_uplinks_apply_config(app, app->snap);
 	nep_uplinks_publish(app);
 	return 0;
+}
+
+void
+nep_uplinks_fini(struct nep_app *app)
+{
+	struct mh_state *mh = MH(app);
+
+	for (unsigned w = 0; w < app->n_workers; w++)
+		if (mh->workers[w].flows != NULL) {
+			nep_flow_table_free(mh->workers[w].flows);
+			mh->workers[w].flows = NULL;
+		}
+	rte_free(mh->steer);
+	mh->steer = NULL;
 }
 
 static void
 send_probe(struct nep_app *app, unsigned slot, unsigned target, uint32_t seq)
 {
-	struct nep_uplink_rt *u = &app->uplinks[slot];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
+	struct nep_uplink_rt *u = &MH(app)->uplinks[slot];
+	struct rte_mbuf *m = nep_ctl_alloc(app);
 	const uint8_t *dst = u->conf.health.n_targets ?
 		u->conf.health.targets[target].a : u->conf.next_hop.a;
 	uint8_t *f;
 	uint32_t len;
 
-	if (m == NULL) {
-		app->stats[rte_lcore_id()].drops[NEP_DROP_NO_MBUF]++;
+	if (m == NULL)
 		return;
-	}
-	m->hash.usr = 0;
 	f = rte_pktmbuf_mtod(m, uint8_t *);
 	len = nep_icmp6_build_echo(f + 14, 256, u->wan_src, dst,
 		(uint16_t)(PROBE_ID_BASE + slot), (uint16_t)seq, PROBE_PAYLOAD);
@@ -250,8 +276,9 @@ send_probe(struct nep_app *app, unsigned slot, unsigned target, uint32_t seq)
 	nep_ctl_send_via(app, m, app->ports[u->port].id, 6, u->conf.next_hop.a);
 }
 
-bool
-nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
+/* Local delivery of ICMPv6 echo replies: our probes' answers. */
+void
+mh_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi)
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -263,13 +290,17 @@ nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	unsigned slot = (unsigned)(id - PROBE_ID_BASE);
 	struct nep_uplink_rt *u;
 
-	if (id < PROBE_ID_BASE || slot >= NEP_MAX_UPLINKS)
-		return false;
-	u = &app->uplinks[slot];
-	if (!u->in_use || u->port != port)
-		return false;
+	if (id < PROBE_ID_BASE || slot >= NEP_MAX_UPLINKS) {
+		nep_ctl_drop(app, m, NEP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	u = &MH(app)->uplinks[slot];
+	if (!u->in_use || u->port != port) {
+		nep_ctl_drop(app, m, NEP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
 	/* When the worker received it, not when we got to it. */
-	uint32_t waited = (uint32_t)rte_rdtsc() - m->hash.fdir.hi;
+	uint32_t waited = (uint32_t)rte_rdtsc() - nep_meta(m)->arrival_tsc;
 	uint64_t now = nep_now_ns(), waited_ns = (uint64_t)waited *
 		1000000000ull / app->tsc_hz;
 	uint64_t arrived = waited_ns < now ? now - waited_ns : now;
@@ -281,8 +312,7 @@ nep_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 			break;
 		}
 	}
-	rte_pktmbuf_free(m);
-	return true;
+	nep_local_consumed(app, m);
 }
 
 void
@@ -290,10 +320,8 @@ nep_uplinks_link_change(struct nep_app *app, unsigned port, bool up)
 {
 	bool changed = false;
 
-	if (up)
-		nep_neigh_port_up(app->neigh, app->ports[port].id, nep_now_ms());
 	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
-		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_uplink_rt *u = &MH(app)->uplinks[i];
 		struct nep_health_event ev;
 
 		if (!u->in_use || u->port != port)
@@ -315,7 +343,7 @@ nep_uplinks_run(struct nep_app *app, uint64_t now_ns)
 	bool changed = false;
 
 	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
-		struct nep_uplink_rt *u = &app->uplinks[i];
+		struct nep_uplink_rt *u = &MH(app)->uplinks[i];
 		struct nep_health_event ev;
 
 		if (!u->in_use || !u->conf.health.enabled)
@@ -346,40 +374,41 @@ nep_uplinks_run(struct nep_app *app, uint64_t now_ns)
 void
 nep_flows_scan(struct nep_app *app, uint64_t now_ns)
 {
-	static unsigned worker, pos;
-	static uint64_t counts[NEP_MAX_UPLINKS];
+	struct mh_state *mh = MH(app);
+	struct mh_scan *sc = &mh->scan;
 	uint64_t now_tsc = rte_rdtsc();
 	struct nep_flow_table *t;
-	uint32_t end, max;
+	uint32_t end, max, pos = sc->pos;
 
 	(void)now_ns;
-	if (app->n_workers == 0 || app->workers[0].flows == NULL)
+	if (app->n_workers == 0 || mh->workers[0].flows == NULL)
 		return;
-	t = app->workers[worker].flows;
+	t = mh->workers[sc->worker].flows;
 	max = rte_hash_max_key_id(t->h) + 1;
 	end = RTE_MIN(pos + SCAN_CHUNK, max);
 	for (; pos < end; pos++) {
 		const struct nep_flow_entry *e = &t->e[pos];
 		if (e->last_tsc == 0)
 			continue;
-		if (nep_flow_expired(e, now_tsc, &app->age)) {
+		if (nep_flow_expired(e, now_tsc, &mh->age)) {
 			if (rte_ring_sp_enqueue(t->expire,
 				    (void *)(uintptr_t)pos) != 0)
 				break; /* owner busy: resume here next time */
 			continue;
 		}
 		if (e->uplink < NEP_MAX_UPLINKS)
-			counts[e->uplink]++;
+			sc->counts[e->uplink]++;
 	}
+	sc->pos = pos;
 	if (pos < max)
 		return;
-	pos = 0;
-	if (++worker < app->n_workers)
+	sc->pos = 0;
+	if (++sc->worker < app->n_workers)
 		return;
-	worker = 0;
+	sc->worker = 0;
 	for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++) {
-		app->uplinks[i].flows = counts[i];
-		counts[i] = 0;
+		mh->uplinks[i].flows = sc->counts[i];
+		sc->counts[i] = 0;
 	}
 }
 
@@ -393,68 +422,18 @@ nep_flows_flush(struct nep_app *app, int slot)
 {
 	uint64_t n = 0;
 
-	app->age.flush_mask = slot < 0 ? 0xffffffffu : 1u << slot;
-	app->age.flush_tsc = rte_rdtsc();
+	MH(app)->age.flush_mask = slot < 0 ? 0xffffffffu : 1u << slot;
+	MH(app)->age.flush_tsc = rte_rdtsc();
 	for (unsigned w = 0; w < app->n_workers; w++) {
-		const struct nep_flow_table *t = app->workers[w].flows;
+		const struct nep_flow_table *t = MH(app)->workers[w].flows;
 		if (t == NULL)
 			continue;
 		uint32_t max = rte_hash_max_key_id(t->h) + 1;
 		for (uint32_t pos = 0; pos < max; pos++)
 			if (t->e[pos].last_tsc != 0 &&
-				nep_flow_flushed(&t->e[pos], &app->age))
+				nep_flow_flushed(&t->e[pos], &MH(app)->age))
 				n++;
 	}
 	nep_uplinks_publish(app);
 	return n;
-}
-
-int
-nep_reload(struct nep_app *app, char *err, size_t errlen)
-{
-	struct nep_config_error cerr;
-	struct nep_config *cfg;
-	struct nep_snapshot *s;
-	unsigned i;
-
-	cfg = nep_config_load(app->config_path,
-		app->drivers_dir[0] ? app->drivers_dir : NULL, &cerr);
-	if (cfg == NULL) {
-		snprintf(err, errlen, "%s", cerr.msg);
-		return -1;
-	}
-	/* Ports and EAL settings need a restart; refuse rather than lie. */
-	if (cfg->n_ports != app->cfg->n_ports)
-		goto ports_changed;
-	for (i = 0; i < cfg->n_ports; i++)
-		if (strcmp(cfg->ports[i].name, app->cfg->ports[i].name) ||
-			strcmp(cfg->ports[i].devargs, app->cfg->ports[i].devargs) ||
-			cfg->ports[i].role != app->cfg->ports[i].role)
-			goto ports_changed;
-	if (cfg->has_steering != app->cfg->has_steering) {
-		snprintf(err, errlen, "turning steering on or off needs a "
-			"restart");
-		nep_config_free(cfg);
-		return -1;
-	}
-	s = nep_snapshot_build(app, cfg, err, errlen);
-	if (s == NULL) {
-		nep_config_free(cfg);
-		return -1;
-	}
-	nep_uplinks_apply_config(app, s, err, errlen);
-	nep_snapshot_publish(app, s);
-	nep_uplinks_publish(app);
-	if (cfg->has_steering) {
-		app->age.idle_tsc = app->tsc_hz * cfg->steering.flow_timeout_s;
-		app->age.fin_idle_tsc =
-			app->tsc_hz * cfg->steering.flow_fin_timeout_s;
-	}
-	NEP_LOG(NOTICE, "configuration reloaded from %s", app->config_path);
-	return 0;
-ports_changed:
-	snprintf(err, errlen, "%s: ports changed: port changes need a restart",
-		app->config_path);
-	nep_config_free(cfg);
-	return -1;
 }

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The multihoming feature's registration with the core: its stage hooks,
+ * path action, local-delivery handler (probe replies), drop reasons,
+ * commands, counters and lifecycle.
+ */
+#include <rte_malloc.h>
+
+#include "mh.h"
+#include "nep_control.h"
+
+unsigned mh_drop_unmappable, mh_drop_strict_down, mh_drop_no_uplink;
+uint8_t mh_action_nptv6;
+
+uint64_t
+mh_stats_sum(const struct nep_app *app, size_t offset)
+{
+	const struct mh_state *mh = MH(app);
+	uint64_t sum = 0;
+
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const char *s = (const char *)&mh->stats[w];
+		const char *b = (const char *)&mh->stats_base[w];
+		sum += *(const uint64_t *)(s + offset) -
+			*(const uint64_t *)(b + offset);
+	}
+	return sum;
+}
+
+static int
+mh_init(struct nep_app *app)
+{
+	struct mh_state *mh = MH(app);
+
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		mh->workers[w].stats = &mh->stats[w];
+		app->workers[w].feat[nep_mh_feature.id] = &mh->workers[w];
+	}
+	nep_local_register(6, NEP_PROTO_ICMPV6, NEP_ICMP6_ECHO_REPLY,
+		"uplink-probe", mh_probe_input);
+	return nep_uplinks_init(app);
+}
+
+static void
+mh_fini(struct nep_app *app)
+{
+	nep_uplinks_fini(app);
+	rte_free(app->feat[nep_mh_feature.id]);
+	app->feat[nep_mh_feature.id] = NULL;
+}
+
+static int
+mh_reload_check(struct nep_app *app, const struct nep_config *cfg, char *err,
+	size_t errlen)
+{
+	if (cfg->has_steering != app->cfg->has_steering) {
+		char pos[NEP_PATH_MAX + 32];
+		nep_config_key_pos(cfg, "steering", pos, sizeof(pos));
+		snprintf(err, errlen, "%s: steering: turning steering on or off "
+			"needs a restart (the running configuration is kept)",
+			pos);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+mh_reload_prepare(struct nep_app *app, struct nep_snapshot *s)
+{
+	nep_uplinks_apply_config(app, s);
+}
+
+static void
+mh_reload_done(struct nep_app *app)
+{
+	struct mh_state *mh = MH(app);
+
+	nep_uplinks_publish(app);
+	if (app->cfg->has_steering) {
+		mh->age.idle_tsc = app->tsc_hz * app->cfg->steering.flow_timeout_s;
+		mh->age.fin_idle_tsc =
+			app->tsc_hz * app->cfg->steering.flow_fin_timeout_s;
+	}
+}
+
+static void
+mh_tick(struct nep_app *app, uint64_t now_ns)
+{
+	nep_flows_scan(app, now_ns);
+}
+
+struct nep_feature nep_mh_feature = {
+	.name = "multihoming",
+	.init = mh_init,
+	.fini = mh_fini,
+	.snapshot_build = mh_snapshot_build,
+	.snapshot_free = mh_snapshot_free,
+	.reload_check = mh_reload_check,
+	.reload_prepare = mh_reload_prepare,
+	.reload_done = mh_reload_done,
+	.run = nep_uplinks_run,
+	.tick = mh_tick,
+	.link_change = nep_uplinks_link_change,
+	.commands = mh_commands,
+	.stats_json = mh_stats_json,
+	.lcore_json = mh_lcore_json,
+	.clear_stats = mh_clear_stats,
+	.ingress = mh_ingress,
+	.egress = mh_egress,
+	.fast_for_port = mh_fast_for_port,
+	.worker_poll = mh_worker_poll,
+	.trace_format = mh_trace_format,
+};
+
+RTE_INIT(mh_register)
+{
+	static const struct nep_action nptv6 = {
+		.name = "nptv6",
+		.overhead = 0,
+		.fn = mh_action_snpt,
+	};
+
+	nep_feature_register(&nep_mh_feature);
+	mh_drop_unmappable = (unsigned)nep_drop_register("nptv6_unmappable",
+		"multihoming", NEP_STAGE_OUTPUT);
+	mh_drop_strict_down = (unsigned)nep_drop_register("strict_uplink_down",
+		"multihoming", NEP_STAGE_EGRESS);
+	mh_drop_no_uplink = (unsigned)nep_drop_register("no_uplink_available",
+		"multihoming", NEP_STAGE_EGRESS);
+	mh_action_nptv6 = (uint8_t)nep_action_register(&nptv6);
+}

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Multihoming in the worker pipeline:
+ *   ingress  DNPT of packets arriving on an uplink's port for its
+ *            delegated prefix (RFC 6296, stateless);
+ *   egress   steering of LAN flows from an inside prefix: flow lookup,
+ *            policy, uplink choice; the path is (uplink, NPTv6);
+ *   action   SNPT of the source, run by the output stage after its MTU
+ *            check (so a Packet Too Big quotes what the host sent);
+ * and the fused fast path that does the same for established flows and
+ * plain routed packets, a burst at a time.
+ */
+#include <rte_prefetch.h>
+
+#include "mh.h"
+#include "nep_dcache.h"
+#include "nep_worker.h"
+#include "steer.h"
+
+/* Trace record kinds. */
+enum mh_trace_kind {
+	MH_TRACE_DNPT,
+	MH_TRACE_STEER,
+	MH_TRACE_SNPT,
+};
+
+struct mh_trace_npt {
+	uint8_t slot;
+	uint8_t before[16], after[16];
+};
+
+struct mh_trace_steer {
+	uint8_t how;		/* enum steer_how, 0xff: not steered */
+	uint8_t slot;
+	uint16_t policy;	/* index + 1, 0 none */
+};
+
+static inline void
+mh_trace(struct nep_pctx *c, enum mh_trace_kind kind, nep_verdict_t v,
+	const void *d, unsigned len)
+{
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE))
+		nep_trace_add(c->w->trace, kind == MH_TRACE_DNPT ?
+			NEP_STAGE_INGRESS : kind == MH_TRACE_STEER ?
+			NEP_STAGE_EGRESS : NEP_STAGE_OUTPUT,
+			(uint8_t)nep_mh_feature.id, (uint8_t)kind, v, d, len);
+}
+
+static inline const struct nep_steer_state *
+steer_state(const struct nep_app *app)
+{
+	return __atomic_load_n(&MH(app)->steer, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * For an uplink's delegated prefix arriving on its port: translate the
+ * destination back to the inside. pi may be NULL (TCP/UDP from the fast
+ * path). Returns the slot, -1 when not ours, -2 for an unmappable
+ * destination, -3 for an unmappable ICMPv6 error payload.
+ */
+static inline int
+mh_dnpt(const struct nep_steer_state *st, struct mh_stats *stats, uint8_t *f,
+	unsigned in_port, const struct nep_pkt_info *pi, uint32_t l3_len,
+	struct rte_ipv6_hdr *ip6)
+{
+	for (uint32_t slots = st->port_slots[in_port]; slots != 0;
+		slots &= slots - 1) {
+		unsigned u = (unsigned)__builtin_ctz(slots);
+		const struct nep_uplink_fwd *uf = &st->up[u];
+		if (!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
+			continue;
+		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0))
+			return -2;
+		if (unlikely(pi != NULL && pi->l4_proto == NEP_PROTO_ICMPV6 &&
+				pi->has_l4 && f[pi->l4_off] < 128 &&
+				nep_nptv6_icmp6_inner(&uf->npt, f + pi->l4_off,
+					pi->l3_off + pi->l3_len - pi->l4_off,
+					NEP_NPTV6_INGRESS) < 0))
+			return -3;
+		stats->up_rx_pkts[u]++;
+		stats->up_rx_bytes[u] += l3_len;
+		return (int)u;
+	}
+	return -1;
+}
+
+nep_verdict_t
+mh_ingress(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct nep_app *app = c->w->app;
+	struct rte_ipv6_hdr *ip6;
+	struct mh_trace_npt t;
+	nep_verdict_t v;
+	int u;
+
+	(void)m;
+	if (!c->s->cfg->has_steering || c->pi.family != 6 ||
+		app->ports[c->meta->in_port].role != NEP_PORT_WAN)
+		return NEP_V_NEXT;
+	ip6 = (struct rte_ipv6_hdr *)(c->frame + c->pi.l3_off);
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE))
+		memcpy(t.before, ip6->dst_addr, 16);
+	u = mh_dnpt(steer_state(app), MH_W(c->w)->stats, c->frame,
+		c->meta->in_port, &c->pi, c->pi.l3_len, ip6);
+	if (u == -1)
+		return NEP_V_NEXT;
+	if (u == -2)
+		/* RFC 6296 5: Parameter Problem, pointer 24. */
+		v = nep_icmp_error_verdict(c->meta, mh_drop_unmappable,
+			NEP_ICMP_ERR_PARAM_PROB, 24);
+	else if (u == -3)
+		v = NEP_VERDICT_DROP(mh_drop_unmappable);
+	else
+		v = NEP_V_NEXT;
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
+		t.slot = (uint8_t)(u >= 0 ? u : 0xff);
+		memcpy(t.after, ip6->dst_addr, 16);
+		mh_trace(c, MH_TRACE_DNPT, v, &t, sizeof(t));
+	}
+	return v;
+}
+
+nep_verdict_t
+mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	struct nep_worker *w = c->w;
+	const struct nep_app *app = w->app;
+	const struct mh_snap *ms = MH_SNAP(c->s);
+	const struct nep_steer_state *st;
+	struct mh_trace_steer t = { .how = 0xff, .slot = 0xff };
+	enum steer_how how = STEER_HIT;
+	nep_verdict_t v;
+	uint32_t pol = 0;
+	int reason = 0, u, rp;
+	bool inside;
+
+	(void)m;
+	if (!c->s->cfg->has_steering ||
+		app->ports[c->meta->in_port].role != NEP_PORT_LAN)
+		return NEP_V_NEXT;
+	if (c->pi.family == 6)
+		inside = steer_src_inside(ms, ((struct rte_ipv6_hdr *)(c->frame +
+			c->pi.l3_off))->src_addr);
+	else
+		inside = steer_src_inside4(ms, ((struct rte_ipv4_hdr *)(c->frame +
+			c->pi.l3_off))->src_addr);
+	/* Internal traffic (towards a LAN port) is routed plainly. */
+	rp = nep_route_port(app, c->s, c->nh);
+	if (!inside || (rp >= 0 && app->ports[rp].role == NEP_PORT_LAN))
+		return NEP_V_NEXT;
+	st = steer_state(app);
+	u = steer_flow(MH_W(w), ms, st, c->frame, &c->pi, c->now, &reason,
+		&how, &pol);
+	if (u == NEP_STEER_ROUTE) {
+		v = NEP_V_NEXT;
+	} else if (u == NEP_STEER_DONE) {
+		/* Strict uplink down or no uplink at all: unreachable. */
+		v = nep_icmp_error_verdict(c->meta, (unsigned)reason,
+			NEP_ICMP_ERR_UNREACH, 0);
+	} else {
+		const struct nep_uplink_fwd *uf = &st->up[u];
+
+		c->meta->out_port = uf->port;
+		c->meta->path = (uint8_t)(u + 1);
+		c->meta->neigh_pos = c->pi.family == 6 ? uf->nh6_pos :
+							 uf->nh4_pos;
+		c->meta->action = mh_action_nptv6;
+		c->path_ctx = st;
+		v = NEP_VERDICT(NEP_V_FORWARD, 0);
+	}
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
+		t.how = (uint8_t)how;
+		t.slot = (uint8_t)(u >= 0 ? u : 0xff);
+		t.policy = (uint16_t)pol;
+		mh_trace(c, MH_TRACE_STEER, v, &t, sizeof(t));
+	}
+	return v;
+}
+
+/* The path's action: SNPT for IPv6 (IPv4 leaves untranslated). */
+nep_verdict_t
+mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct nep_steer_state *st = c->path_ctx;
+	unsigned u = c->meta->path - 1u;
+	const struct nep_uplink_fwd *uf = &st->up[u];
+	struct mh_stats *stats = MH_W(c->w)->stats;
+	uint8_t *f = c->frame;
+	struct mh_trace_npt t;
+
+	(void)m;
+	if (c->pi.family == 6) {
+		struct rte_ipv6_hdr *ip6 =
+			(struct rte_ipv6_hdr *)(f + c->pi.l3_off);
+		nep_verdict_t v = NEP_V_NEXT;
+
+		if (unlikely(c->meta->flags & NEP_META_F_TRACE))
+			memcpy(t.before, ip6->src_addr, 16);
+		if (unlikely(nep_nptv6_snpt(&uf->npt, ip6->src_addr) < 0))
+			/* RFC 6296 5: Parameter Problem, pointer 8. */
+			v = nep_icmp_error_verdict(c->meta, mh_drop_unmappable,
+				NEP_ICMP_ERR_PARAM_PROB, 8);
+		/* An error from a LAN host quotes an inside address too. */
+		else if (unlikely(c->pi.l4_proto == NEP_PROTO_ICMPV6 &&
+				 c->pi.has_l4 && f[c->pi.l4_off] < 128) &&
+			nep_nptv6_icmp6_inner(&uf->npt, f + c->pi.l4_off,
+				c->pi.l3_off + c->pi.l3_len - c->pi.l4_off,
+				NEP_NPTV6_EGRESS) < 0)
+			v = NEP_VERDICT_DROP(mh_drop_unmappable);
+		if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
+			t.slot = (uint8_t)u;
+			memcpy(t.after, ip6->src_addr, 16);
+			mh_trace(c, MH_TRACE_SNPT, v, &t, sizeof(t));
+		}
+		if (v != NEP_V_NEXT)
+			return v;
+	}
+	stats->up_tx_pkts[u]++;
+	stats->up_tx_bytes[u] += c->pi.l3_len;
+	return NEP_V_NEXT;
+}
+
+/* ---- the fused fast path ---- */
+
+struct fast_batch {
+	unsigned n;
+	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
+	uint16_t l3_len[NEP_BURST_MAX];
+	struct nep_flow_key keys[NEP_BURST_MAX];
+	hash_sig_t sig[NEP_BURST_MAX];
+};
+
+/* What the fused path reads per packet, in one local (see
+ * struct nep_fast_ctx). */
+struct mh_fast {
+	struct nep_fast_ctx x;
+	struct mh_stats *stats;
+	struct nep_flow_table *t;
+	struct nep_flow_entry *fe;
+	const struct nep_steer_state *st;
+	uint64_t flush_tsc;
+	uint32_t usable6;	/* uplinks a flow hit may leave by */
+	uint32_t no_flush6;	/* ... without a flush check */
+};
+
+/*
+ * A packet of the established flow at position pos: translate and send
+ * it on the flow's uplink. Returns false when the general path must
+ * decide (uplink down or flushed, next hop unresolved, too big,
+ * unmappable source).
+ */
+static inline bool
+fast_steer_hit(const struct mh_fast *x, struct rte_mbuf *m, uint8_t *f,
+	uint32_t l3_len, int32_t pos)
+{
+	struct nep_flow_entry *e = &x->fe[pos];
+	const struct nep_uplink_fwd *uf;
+	unsigned u = e->uplink;
+	uint64_t mac;
+
+	/* (NEP_FLOW_UPLINK_BYPASS is never below NEP_MAX_UPLINKS.) */
+	if (unlikely(u >= NEP_MAX_UPLINKS || !((x->no_flush6 >> u) & 1))) {
+		if (u >= NEP_MAX_UPLINKS || !((x->usable6 >> u) & 1) ||
+			e->created_tsc < x->flush_tsc)
+			return false;
+	}
+	uf = &x->st->up[u];
+	mac = __atomic_load_n(&x->x.neigh_mac[uf->nh6_pos], __ATOMIC_ACQUIRE);
+	/* MTU before translation: the error must reach the host. */
+	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+		    l3_len > x->x.ports[uf->port].mtu ||
+		    nep_nptv6_snpt(&uf->npt, f + NEP_ETH_HLEN + 8) < 0))
+		return false;
+	e->last_tsc = x->x.now;
+	e->packets++;
+	e->bytes += l3_len;
+	if (f[NEP_ETH_HLEN + 6] == NEP_PROTO_TCP &&
+		(f[NEP_ETH_HLEN + NEP_IP6_HLEN + 13] & 0x05))
+		e->flags |= NEP_FLOW_F_FIN;	/* FIN or RST */
+	x->stats->up_tx_pkts[u]++;
+	x->stats->up_tx_bytes[u] += l3_len;
+	nep_fast_xmit(&x->x, m, f, uf->port, mac);
+	return true;
+}
+
+/* Flows the exact-match cache missed: one rte_hash bulk lookup. */
+static inline void
+fast_steer_misses(struct nep_worker *w, const struct nep_rx_burst *b,
+	const struct mh_fast *x, struct rte_mbuf **pkts, struct fast_batch *fb)
+{
+	const void *kp[NEP_BURST_MAX];
+	int32_t pos[NEP_BURST_MAX];
+	unsigned k;
+
+	for (k = 0; k < fb->n; k++)
+		kp[k] = &fb->keys[k];
+	x->stats->flow_cache_misses += fb->n;
+	rte_hash_lookup_with_hash_bulk(x->t->h, kp, fb->sig, fb->n, pos);
+	for (k = 0; k < fb->n; k++) {
+		struct rte_mbuf *m = pkts[fb->idx[k]];
+
+		if (pos[k] >= 0) {
+			nep_flow_emc_insert(x->t, fb->sig[k], pos[k]);
+			if (fast_steer_hit(x, m, rte_pktmbuf_mtod(m, uint8_t *),
+				    fb->l3_len[k], pos[k]))
+				continue;
+		}
+		/* New, moved, flushed or routed flows, and the rest. */
+		nep_general_path(w, b, m);
+	}
+	fb->n = 0;
+}
+
+/*
+ * The fused path of the multihoming stages for one burst. Each packet
+ * that is plain IPv6 TCP/UDP, addressed to this port, not expiring and
+ * for a unicast global destination is handled here:
+ *  - from the LAN with an inside source: its flow key is hashed and looked
+ *    up in the exact-match cache; a hit on a usable uplink is translated
+ *    and sent without FIB or classifier; cache misses are looked up
+ *    together in rte_hash after the burst (the packets of one flow keep
+ *    their order: they all hit or all miss);
+ *  - from an uplink's port to its delegated prefix: translated back (DNPT)
+ *    and, like any other routed packet, sent through the destination
+ *    cache.
+ * Everything else, and every case that needs a decision (new or moved
+ * flow, unresolved neighbour, MTU), takes the general path, which
+ * re-checks from the start.
+ */
+static void
+mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	static __thread struct fast_batch fb;
+	struct nep_app *app = w->app;
+	const struct nep_port *p = &app->ports[b->port];
+	const struct mh_snap *ms = MH_SNAP(b->s);
+	struct mh_worker *mw = MH_W(w);
+	const struct nep_steer_state *st = steer_state(app);
+	const bool lan = p->role == NEP_PORT_LAN;
+	const bool lan_steer = lan && mw->flows != NULL;
+	const uint32_t dnpt_slots = st->port_slots[b->port];
+	uint64_t port_mac = 0, hits = 0;
+	struct mh_fast x;
+	uint32_t ok = 0;
+	unsigned j;
+
+	nep_fast_ctx_init(&x.x, w, b);
+	x.stats = mw->stats;
+	x.t = mw->flows;
+	x.fe = mw->flows != NULL ? mw->flows->e : NULL;
+	x.st = st;
+	for (unsigned u = 0; u < st->n_slots; u++)
+		if (st->up[u].nh6_pos >= 0)
+			ok |= 1u << u;
+	x.usable6 = st->usable6 & ok;
+	x.no_flush6 = x.usable6 & ~st->flush_mask;
+	x.flush_tsc = st->flush_tsc;
+	memcpy(&port_mac, &p->mac, 6);
+	for (j = 0; j < n && j < 4; j++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
+	for (j = 0; j < n; j++) {
+		struct rte_mbuf *m = pkts[j];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint8_t *ip6 = f + NEP_ETH_HLEN;
+		uint32_t l3_len;
+
+		if (j + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
+		l3_len = nep_fast_eligible6(f, rte_pktmbuf_data_len(m),
+			port_mac);
+		if (l3_len == 0)
+			goto slow;
+		if (lan_steer && steer_src_inside(ms, ip6 + 8)) {
+			unsigned k = fb.n;
+			struct nep_flow_kv kv;
+			uint32_t sig = nep_flow_kv_ip6_l4(ip6, &kv);
+			int32_t pos = nep_flow_emc_lookup_kv(x.t, &kv, sig);
+
+			if (likely(pos >= 0)) {
+				hits++;
+				if (likely(fast_steer_hit(&x, m, f, l3_len,
+					    pos)))
+					continue;
+				goto slow;
+			}
+			nep_flow_kv_store(&kv, &fb.keys[k]);
+			fb.idx[k] = (uint16_t)j;
+			fb.l3_len[k] = (uint16_t)l3_len;
+			fb.sig[k] = sig;
+			fb.n = k + 1;
+			continue;
+		}
+		if (dnpt_slots != 0) {
+			/* For an uplink's delegated prefix? */
+			int r = mh_dnpt(st, x.stats, f, b->port, NULL, l3_len,
+				(struct rte_ipv6_hdr *)ip6);
+			if (unlikely(r < -1)) {
+				/* Unmappable: the general path answers (its
+				 * DNPT fails again, the address unchanged). */
+				goto slow;
+			}
+		} else if (lan) {
+			/* LAN traffic from outside the inside prefixes:
+			 * plain routing, decided by the general path. */
+			goto slow;
+		}
+		if (likely(nep_fast_route6(&x.x, m, f, l3_len)))
+			continue;
+slow:
+		nep_general_path(w, b, m);
+	}
+	x.stats->flow_cache_hits += hits;
+	if (fb.n != 0)
+		fast_steer_misses(w, b, &x, pkts, &fb);
+}
+
+nep_fast_fn
+mh_fast_for_port(const struct nep_app *app, const struct nep_snapshot *s,
+	unsigned port)
+{
+	(void)app;
+	(void)port;
+	return s->cfg->has_steering ? mh_fast_burst : NULL;
+}
+
+void
+mh_worker_poll(struct nep_worker *w, uint64_t now_tsc)
+{
+	struct mh_worker *mw = MH_W(w);
+
+	if (mw->flows != NULL && unlikely(!rte_ring_empty(mw->flows->expire)))
+		nep_flow_reap(mw->flows, now_tsc, &MH(w->app)->age);
+}
+
+/* ---- trace ---- */
+
+void
+mh_trace_format(const struct nep_app *app, const struct nep_trace_rec *r,
+	struct nep_buf *out)
+{
+	static const char *const hows[] = { "flow hit", "new flow",
+		"flow moved", "table full (stateless)", "no uplink" };
+	const struct mh_state *mh = MH(app);
+	struct nep_addr a = { .family = AF_INET6 }, b = { .family = AF_INET6 };
+	char as[64], bs[64];
+
+	switch (r->kind) {
+	case MH_TRACE_DNPT:
+	case MH_TRACE_SNPT: {
+		struct mh_trace_npt t;
+		memcpy(&t, r->data, sizeof(t));
+		memcpy(a.a, t.before, 16);
+		memcpy(b.a, t.after, 16);
+		nep_addr_str(&a, as, sizeof(as));
+		nep_addr_str(&b, bs, sizeof(bs));
+		nep_buf_printf(out, "%s uplink %s %s %s -> %s",
+			r->kind == MH_TRACE_DNPT ? "dnpt" : "snpt",
+			t.slot < NEP_MAX_UPLINKS ? mh->uplinks[t.slot].name : "-",
+			r->kind == MH_TRACE_DNPT ? "dst" : "src", as, bs);
+		break;
+	}
+	case MH_TRACE_STEER: {
+		struct mh_trace_steer t;
+		memcpy(&t, r->data, sizeof(t));
+		const struct nep_config *cfg = app->cfg;
+		const char *pol = t.policy == 0 ? "(none)" :
+			t.policy <= cfg->steering.n_policies ?
+			cfg->steering.policies[t.policy - 1].name : "?";
+		nep_buf_printf(out, "%s, policy %s, uplink %s",
+			t.how < 5 ? hows[t.how] : "?", pol,
+			t.slot < NEP_MAX_UPLINKS ? mh->uplinks[t.slot].name :
+						   "(routed)");
+		break;
+	}
+	default:
+		break;
+	}
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's packet pipeline: stages, verdicts and the per-packet
+ * metadata they share (docs/architecture.md, "Packet path").
+ *
+ *   input -> ingress hooks -> lookup -> egress hooks -> output
+ *
+ * Every stage (and every feature hook inside a stage) returns one verdict:
+ * NEXT (go on), FORWARD (egress decided, go to output), PUNT(reason) (hand
+ * to the control lcore), DROP(reason) (counted once, freed) or CONSUMED
+ * (the stage took the packet). The burst fast path is a fused variant of
+ * the same stages, built from the same inline functions.
+ */
+#ifndef NEP_PIPELINE_H
+#define NEP_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "nep_pkt.h"
+
+enum nep_stage {
+	NEP_STAGE_INPUT,	/* parse, L2 checks, to-self */
+	NEP_STAGE_INGRESS,	/* DNPT; later SIDs, tunnel decapsulation */
+	NEP_STAGE_LOOKUP,	/* FIB; dispatch on the kind of the result */
+	NEP_STAGE_EGRESS,	/* path choice (steering) */
+	NEP_STAGE_OUTPUT,	/* MTU, path action, neighbour, L2, tx */
+	NEP_STAGE_FAST,		/* the fused burst variant of all of them */
+	NEP_STAGE_CONTROL,	/* the control lcore (punted packets) */
+	NEP_STAGE_MAX
+};
+
+extern const char *const nep_stage_names[NEP_STAGE_MAX];
+
+typedef uint32_t nep_verdict_t;
+
+enum nep_verdict_kind {
+	NEP_V_NEXT = 0,
+	NEP_V_FORWARD = 1,
+	NEP_V_PUNT = 2,
+	NEP_V_DROP = 3,
+	NEP_V_CONSUMED = 4,
+};
+
+#define NEP_VERDICT(kind, reason) ((nep_verdict_t)(kind) | (uint32_t)(reason) << 8)
+#define NEP_VERDICT_PUNT(why) NEP_VERDICT(NEP_V_PUNT, why)
+#define NEP_VERDICT_DROP(r) NEP_VERDICT(NEP_V_DROP, r)
+#define NEP_VERDICT_KIND(v) ((enum nep_verdict_kind)((v) & 0xff))
+#define NEP_VERDICT_REASON(v) ((v) >> 8)
+
+/* Why a packet goes to the control lcore (nep_meta.punt). */
+enum nep_punt {
+	NEP_PUNT_NONE = 0,
+	NEP_PUNT_LOCAL,		/* to us: the local-delivery table decides */
+	NEP_PUNT_RESOLVE,	/* next hop has no MAC yet */
+	NEP_PUNT_ICMP_ERROR,	/* dropped (counted); answer with meta.icmp */
+	NEP_PUNT_MAX
+};
+
+extern const char *const nep_punt_names[NEP_PUNT_MAX];
+
+/* The ICMP error a punted packet is answered with (both families). */
+enum nep_icmp_err {
+	NEP_ICMP_ERR_NONE,
+	NEP_ICMP_ERR_TIME_EXCEEDED,	/* hop limit / TTL */
+	NEP_ICMP_ERR_UNREACH,		/* no route (v6 1/0, v4 3/0) */
+	NEP_ICMP_ERR_TOO_BIG,		/* PTB / Frag Needed, param = MTU */
+	NEP_ICMP_ERR_PARAM_PROB,	/* param = pointer */
+	NEP_ICMP_ERR_PORT_UNREACH,	/* v6 1/4, v4 3/3 */
+	NEP_ICMP_ERR_MAX
+};
+
+#define NEP_META_F_FWD 0x01	/* forwarded: hop limit still to decrement */
+#define NEP_META_F_TRACE 0x02	/* traced (trace add) */
+#define NEP_META_F_ORIG 0x04	/* originated by the control lcore */
+
+#define NEP_META_NO_PORT 0xff
+#define NEP_DROPS_MAX_PKT 96	/* = NEP_DROPS_MAX (neptune.h) */
+
+/*
+ * Typed per-packet metadata in a registered mbuf dynamic field (22 bytes,
+ * packed: the largest free dynamic area is 24 bytes once net_pcap has its
+ * timestamp). Only the
+ * general path and the punt/inject rings use it; the fast path never
+ * touches it unless it hands a packet over.
+ */
+struct nep_meta {
+	uint32_t arrival_tsc;	/* low TSC bits at rx (punted packets) */
+	int32_t neigh_pos;	/* output neighbour position, -1 if none */
+	uint32_t icmp_param;	/* ICMP error: pointer, or the path MTU */
+	uint8_t in_port;	/* index into app->ports */
+	uint8_t out_port;	/* egress port index, NEP_META_NO_PORT */
+	uint8_t path;		/* 0: FIB route, else the feature's path + 1 */
+	uint8_t action;		/* registered path action, 0: plain */
+	uint8_t table;		/* FIB table (VRF), 0 today */
+	uint8_t punt;		/* enum nep_punt */
+	uint8_t flags;		/* NEP_META_F_* */
+	uint8_t family;		/* 4 or 6, 0 for ARP */
+	uint8_t reason;		/* drop reason an ICMP error punt was counted as */
+	uint8_t icmp_err;	/* enum nep_icmp_err */
+} __attribute__((packed));
+
+_Static_assert(NEP_DROPS_MAX_PKT <= 256, "drop reasons must fit meta.reason");
+_Static_assert(sizeof(struct nep_meta) <= 24, "meta must fit the free dynfield area");
+
+extern int nep_meta_offset;
+
+/* Register the field (before any packet is received). 0 or -1. */
+int nep_meta_register(void);
+
+static inline struct nep_meta *
+nep_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, nep_meta_offset, struct nep_meta *);
+}
+
+/* What the general path knows about the packet at hand. */
+struct nep_worker;
+struct nep_snapshot;
+
+struct nep_pctx {
+	struct nep_worker *w;
+	const struct nep_snapshot *s;
+	struct nep_meta *meta;
+	uint8_t *frame;
+	struct nep_pkt_info pi;
+	uint64_t now;		/* TSC at the start of the burst */
+	uint64_t nh;		/* FIB result (lookup stage) */
+	const uint8_t *dst;	/* destination, 16 bytes (IPv4 zero padded) */
+	uint8_t hop_limit;	/* as received */
+	uint8_t dst4[16];
+	const void *path_ctx;	/* the egress feature's, for its action */
+};
+
+/* A stage hook of a feature. */
+typedef nep_verdict_t (*nep_hook_fn)(struct nep_pctx *c, struct rte_mbuf *m);
+
+#endif /* NEP_PIPELINE_H */

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker-side helpers shared by the core stages and the features' hooks
+ * and fused fast paths: outcomes (drop, punt, forward), the destination
+ * cache, tracing, and the pieces of the fast path. All inline: they run
+ * for every packet.
+ */
+#ifndef NEP_WORKER_H
+#define NEP_WORKER_H
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "neptune.h"
+#include "nep_dcache.h"
+#include "nep_trace.h"
+
+/* rte_eth_tx_buffer(), with the tx burst it triggers timed in
+ * -Dstage_cycles builds. Unsent packets: see nep_tx_drop_cb. */
+static inline void
+nep_tx_buffer(struct nep_lcore_stats *stats, uint16_t port_id, uint16_t queue,
+	struct rte_eth_dev_tx_buffer *b, struct rte_mbuf *m)
+{
+	b->pkts[b->length++] = m;
+	if (b->length < b->size)
+		return;
+#ifdef NEP_STAGE_CYCLES
+	uint64_t t0 = rte_rdtsc();
+	rte_eth_tx_buffer_flush(port_id, queue, b);
+	stats->cyc_tx += rte_rdtsc() - t0;
+#else
+	(void)stats;
+	rte_eth_tx_buffer_flush(port_id, queue, b);
+#endif
+}
+
+static inline void
+nep_drop(struct nep_worker *w, struct rte_mbuf *m, unsigned reason)
+{
+	w->stats->drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Hand m to the control lcore. The punt ring being full is the packet's
+ * one outcome then (punt_ring_full). */
+static inline void
+nep_punt(struct nep_worker *w, struct rte_mbuf *m, struct nep_meta *meta,
+	enum nep_punt why)
+{
+	meta->punt = (uint8_t)why;
+	/* Arrival time, so a busy control lcore does not make probe
+	 * replies look late. */
+	meta->arrival_tsc = (uint32_t)rte_rdtsc();
+	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
+		nep_drop(w, m, NEP_DROP_PUNT_RING_FULL);
+		return;
+	}
+	w->stats->punted++;
+	w->stats->punts[why]++;
+}
+
+/*
+ * The verdict of a packet that is dropped under reason and answered with
+ * an ICMP error (err, param) by the control lcore.
+ */
+static inline nep_verdict_t
+nep_icmp_error_verdict(struct nep_meta *meta, unsigned reason,
+	enum nep_icmp_err err, uint32_t param)
+{
+	meta->reason = (uint8_t)reason;
+	meta->icmp_err = (uint8_t)err;
+	meta->icmp_param = param;
+	return NEP_VERDICT_PUNT(NEP_PUNT_ICMP_ERROR);
+}
+
+/*
+ * m (its meta filled by nep_icmp_error_verdict) is dropped under its
+ * reason, its one outcome, and goes to the control lcore, which only
+ * reads it to build the error. A full ring loses the error, not the count.
+ */
+static inline void
+nep_punt_icmp_error(struct nep_worker *w, struct rte_mbuf *m,
+	struct nep_meta *meta)
+{
+	w->stats->drops[meta->reason]++;
+	meta->punt = NEP_PUNT_ICMP_ERROR;
+	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
+		w->stats->icmp_errors_lost++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->stats->punts[NEP_PUNT_ICMP_ERROR]++;
+}
+
+/*
+ * Route a destination (16 bytes, IPv4 zero padded) through the worker's
+ * destination cache: returns the FIB next-hop value and, for connected and
+ * gateway routes, the egress port index and the neighbour position (< 0
+ * when the neighbour has no entry yet: such results are not cached).
+ */
+static inline uint64_t
+nep_route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
+	const uint8_t *dst, unsigned *out, int32_t *npos)
+{
+	struct nep_app *app = w->app;
+	struct nep_dcache *c = w->dc;
+	struct nep_dcache_entry *e = nep_dcache_slot(c, dst);
+	struct nep_neigh_key k;
+	const uint8_t *hop;
+	uint16_t port_id;
+	uint64_t nh;
+
+	if (likely(nep_dcache_hit(c, e, dst, family))) {
+		*out = e->out;
+		*npos = e->neigh_pos;
+		return e->nh;
+	}
+	w->stats->route_cache_misses++;
+	if (family == 6) {
+		nh = nep_rib_lookup6(&s->rib, dst);
+	} else {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		nh = nep_rib_lookup4(&s->rib, a);
+	}
+	hop = nep_rib_next_hop(&s->rib, nh, dst, &port_id);
+	if (hop == NULL)
+		return nh;	/* local or no route */
+	nep_neigh_key_set(&k, port_id, family, hop);
+	*out = (unsigned)app->port_index[port_id];
+	*npos = nep_neigh_lookup_pos(app->neigh, &k);
+	if (*npos >= 0)
+		nep_dcache_fill(c, e, dst, family, (uint16_t)nh,
+			(uint8_t)*out, *npos);
+	return nh;
+}
+
+/* The egress port index of a FIB result, or -1 (local, none). */
+static inline int
+nep_route_port(const struct nep_app *app, const struct nep_snapshot *s,
+	uint64_t nh)
+{
+	switch (nep_nh_kind(nh)) {
+	case NEP_NH_CONNECTED:
+		return app->port_index[(uint16_t)nep_nh_index(nh)];
+	case NEP_NH_GATEWAY:
+		return app->port_index[s->rib.nh[nep_nh_index(nh)].port];
+	default:
+		return -1;
+	}
+}
+
+/* The general path: every stage, one packet (worker.c). */
+void nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
+	struct rte_mbuf *m);
+
+/* ---- the fast path's pieces ---- */
+
+/*
+ * Everything a fast path reads per packet, copied into one local once
+ * per burst: the packet writes go through uint8_t pointers, which may
+ * alias anything in memory, so fields read through w would be reloaded
+ * after every one of them.
+ */
+struct nep_fast_ctx {
+	struct nep_lcore_stats *stats;
+	const struct nep_port *ports;
+	struct rte_eth_dev_tx_buffer *const *txb;
+	const uint64_t *neigh_mac;
+	struct nep_dcache *dc;
+	uint64_t now;
+	uint16_t txq;
+};
+
+static inline void
+nep_fast_ctx_init(struct nep_fast_ctx *x, struct nep_worker *w,
+	const struct nep_rx_burst *b)
+{
+	x->stats = w->stats;
+	x->ports = w->app->ports;
+	x->txb = w->txb;
+	x->neigh_mac = w->app->neigh->mac;
+	x->dc = w->dc;
+	x->now = b->now;
+	x->txq = (uint16_t)w->index;
+}
+
+/* Rewrite Ethernet (next hop's MAC word, port's MAC), age the IPv6 hop
+ * limit, buffer for tx. */
+static inline void
+nep_fast_xmit(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
+	unsigned out, uint64_t mac)
+{
+	const struct nep_port *op = &x->ports[out];
+
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* Two stores: destination MAC + 2 bytes of ours, then the rest. */
+	uint16_t s01;
+	uint32_t s25;
+	uint64_t w0;
+
+	memcpy(&s01, op->mac.addr_bytes, 2);
+	memcpy(&s25, op->mac.addr_bytes + 2, 4);
+	w0 = (mac & 0xffffffffffffull) | (uint64_t)s01 << 48;
+	memcpy(f, &w0, 8);
+	memcpy(f + 8, &s25, 4);
+#else
+	memcpy(f, &mac, 6);
+	memcpy(f + 6, &op->mac, 6);
+#endif
+	f[NEP_ETH_HLEN + 7]--;	/* hop limit */
+	x->stats->port_tx[out]++;
+	x->stats->forwarded++;
+	nep_tx_buffer(x->stats, op->id, x->txq, x->txb[out], m);
+}
+
+/* A routed IPv6 packet through the destination cache. Returns false when
+ * the general path must decide. */
+static inline bool
+nep_fast_route6(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
+	uint32_t l3_len)
+{
+	const uint8_t *dst = f + NEP_ETH_HLEN + 24;
+	const struct nep_dcache_entry *e = nep_dcache_slot(x->dc, dst);
+	uint64_t mac;
+
+	if (unlikely(!nep_dcache_hit(x->dc, e, dst, 6)))
+		return false;
+	mac = __atomic_load_n(&x->neigh_mac[e->neigh_pos], __ATOMIC_ACQUIRE);
+	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+		    l3_len > x->ports[e->out].mtu))
+		return false;
+	nep_fast_xmit(x, m, f, e->out, mac);
+	return true;
+}
+
+/*
+ * The fast path's entry test: an unpadded IPv6 TCP/UDP frame for this
+ * port's MAC, hop limit > 1, global unicast destination. Returns its L3
+ * length, 0 when the general path must take the packet.
+ */
+static inline uint32_t
+nep_fast_eligible6(const uint8_t *f, uint32_t len, uint64_t port_mac)
+{
+	const uint8_t *ip6 = f + NEP_ETH_HLEN;
+	uint64_t dmac = 0;
+	uint32_t l3_len;
+
+	memcpy(&dmac, f, 6);
+	l3_len = nep_pkt_ip6_l4_len(f, len);
+	if (unlikely(dmac != port_mac || l3_len == 0 ||
+		    len != NEP_ETH_HLEN + l3_len || ip6[7] <= 1 ||
+		    ip6[24] == 0xff || nep_ip6_is_linklocal(ip6 + 24)))
+		return 0;
+	return l3_len;
+}
+
+#endif /* NEP_WORKER_H */
