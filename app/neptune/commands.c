@@ -511,6 +511,37 @@ cmd_local(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+/* The outcome counters of the workers or of the control lcore. */
+static json_t *
+plane_json(struct nep_app *app, bool control)
+{
+	unsigned main_lcore = rte_get_main_lcore();
+	uint64_t rx = 0, fwd = 0, punted = 0, local = 0, drops = 0;
+
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct nep_lcore_stats *s = &app->stats[l];
+		const struct nep_lcore_stats *b = &app->stats_base[l];
+
+		if ((l == main_lcore) != control)
+			continue;
+		rx += s->rx_pkts - b->rx_pkts;
+		fwd += control ? s->ctl_forwarded - b->ctl_forwarded :
+				 s->forwarded - b->forwarded;
+		punted += s->punted - b->punted;
+		local += s->local - b->local;
+		for (unsigned r = 1; r < nep_drop_count(); r++)
+			if (r != NEP_DROP_ICMP_RATELIMIT)
+				drops += s->drops[r] - b->drops[r];
+	}
+	if (control)
+		return json_pack("{s:I, s:I, s:I, s:I}", "local",
+			(json_int_t)local, "forwarded", (json_int_t)fwd, "held",
+			(json_int_t)app->held, "drops", (json_int_t)drops);
+	return json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)rx,
+		"forwarded", (json_int_t)fwd, "punted", (json_int_t)punted,
+		"drops", (json_int_t)drops);
+}
+
 /*
  * show stats: the accounting. Workers: rx = forwarded + punted + drops;
  * control: punted = local + ctl_forwarded + held + control drops (at
@@ -542,6 +573,8 @@ cmd_stats(struct nep_cmd_ctx *ctx)
 			"uptime_s",
 			(json_int_t)((nep_now_ms() - app->start_ms) / 1000),
 			"generation", (json_int_t)app->snap->generation);
+		json_object_set_new(o, "worker", plane_json(app, false));
+		json_object_set_new(o, "control", plane_json(app, true));
 		NEP_FOREACH_FEATURE(f)
 			if (f->stats_json != NULL)
 				f->stats_json(app, o);

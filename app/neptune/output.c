@@ -65,7 +65,8 @@ nep_ctl_alloc(struct nep_app *app)
 	struct nep_meta *meta;
 
 	if (m == NULL) {
-		nep_ctl_stats(app)->drops[NEP_DROP_NO_MBUF]++;
+		/* Not a received packet: a frame we could not originate. */
+		nep_ctl_stats(app)->orig_drops++;
 		return NULL;
 	}
 	meta = nep_meta(m);
