@@ -505,11 +505,60 @@ test_ring_overflow(void **state)
 	assert_int_equal(nep_health_tick(&h, now_t + 2000 * MS, &ev), 0);
 }
 
+/*
+ * A reload that changes only the health settings keeps what the machine
+ * knew: an UP uplink stays UP (it never leaves the pool), the history of
+ * a target that stays is kept, a new target starts empty.
+ */
+static void
+test_carry_over_reconfigure(void **state)
+{
+	static struct nep_health old;
+	struct nep_health_conf c;
+	struct nep_health_metrics m;
+	int i;
+
+	(void)state;
+	setup_conf(&c, 2, 10);
+	start(&c);
+	for (i = 0; i < 8; i++)
+		round_rtt(ALL, 4 * MS);
+	assert_int_equal(h.state, NEP_HEALTH_UP);
+	old = h;
+
+	/* interval 10 -> 15 ms, target 2 replaced by a new one. */
+	c.interval_ms = 15;
+	assert_int_equal(inet_pton(AF_INET6, tnames[2], c.targets[1].a), 1);
+	nep_health_init(&h, &c, now_t);
+	assert_int_equal(h.state, NEP_HEALTH_UNKNOWN);	/* without carry */
+	nep_health_carry(&h, &old);
+	assert_int_equal(h.state, NEP_HEALTH_UP);
+	assert_true(nep_health_is_up(&h));
+	assert_int_equal(h.since_ns, old.since_ns);
+	assert_int_equal(h.interval_ns, 15 * MS);	/* the new setting */
+	nep_health_get_metrics(&h, &m);
+	assert_true(m.target[0].has_rtt);		/* kept: same address */
+	assert_true(m.target[0].rtt_ms > 3.9 && m.target[0].rtt_ms < 4.1);
+	assert_int_equal(m.target[0].sent, old.tgt[0].sent);
+	assert_false(m.target[1].has_rtt);		/* new target */
+	assert_int_equal(m.target[1].sent, 0);
+	/* It keeps going from there: no event, still up after a round. */
+	n_ev = 0;
+	round_rtt(ALL, 4 * MS);
+	assert_int_equal(n_ev, 0);
+	assert_int_equal(h.state, NEP_HEALTH_UP);
+	/* And still goes down after down_count failed rounds. */
+	for (i = 0; i < 4; i++)
+		round_(0);
+	assert_int_equal(h.state, NEP_HEALTH_DOWN);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fast_start_and_hysteresis),
+		cmocka_unit_test(test_carry_over_reconfigure),
 		cmocka_unit_test(test_unknown_to_down),
 		cmocka_unit_test(test_reliability_2_of_3),
 		cmocka_unit_test(test_rtt_threshold),

@@ -15,7 +15,7 @@
 #include "mh.h"
 #include "nep_dcache.h"
 #include "nep_worker.h"
-#include "steer.h"
+#include "mh_path.h"
 
 /* Trace record kinds. */
 enum mh_trace_kind {
@@ -44,44 +44,6 @@ mh_trace(struct nep_pctx *c, enum mh_trace_kind kind, nep_verdict_t v,
 			NEP_STAGE_INGRESS : kind == MH_TRACE_STEER ?
 			NEP_STAGE_EGRESS : NEP_STAGE_OUTPUT,
 			(uint8_t)nep_mh_feature.id, (uint8_t)kind, v, d, len);
-}
-
-static inline const struct nep_steer_state *
-steer_state(const struct nep_app *app)
-{
-	return __atomic_load_n(&MH(app)->steer, __ATOMIC_ACQUIRE);
-}
-
-/*
- * For an uplink's delegated prefix arriving on its port: translate the
- * destination back to the inside. pi may be NULL (TCP/UDP from the fast
- * path). Returns the slot, -1 when not ours, -2 for an unmappable
- * destination, -3 for an unmappable ICMPv6 error payload.
- */
-static inline int
-mh_dnpt(const struct nep_steer_state *st, struct mh_stats *stats, uint8_t *f,
-	unsigned in_port, const struct nep_pkt_info *pi, uint32_t l3_len,
-	struct rte_ipv6_hdr *ip6)
-{
-	for (uint32_t slots = st->port_slots[in_port]; slots != 0;
-		slots &= slots - 1) {
-		unsigned u = (unsigned)__builtin_ctz(slots);
-		const struct nep_uplink_fwd *uf = &st->up[u];
-		if (!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
-			continue;
-		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0))
-			return -2;
-		if (unlikely(pi != NULL && pi->l4_proto == NEP_PROTO_ICMPV6 &&
-				pi->has_l4 && f[pi->l4_off] < 128 &&
-				nep_nptv6_icmp6_inner(&uf->npt, f + pi->l4_off,
-					pi->l3_off + pi->l3_len - pi->l4_off,
-					NEP_NPTV6_INGRESS) < 0))
-			return -3;
-		stats->up_rx_pkts[u]++;
-		stats->up_rx_bytes[u] += l3_len;
-		return (int)u;
-	}
-	return -1;
 }
 
 nep_verdict_t
@@ -229,59 +191,6 @@ struct fast_batch {
 	struct nep_flow_key keys[NEP_BURST_MAX];
 	hash_sig_t sig[NEP_BURST_MAX];
 };
-
-/* What the fused path reads per packet, in one local (see
- * struct nep_fast_ctx). */
-struct mh_fast {
-	struct nep_fast_ctx x;
-	struct mh_stats *stats;
-	struct nep_flow_table *t;
-	struct nep_flow_entry *fe;
-	const struct nep_steer_state *st;
-	uint64_t flush_tsc;
-	uint32_t usable6;	/* uplinks a flow hit may leave by */
-	uint32_t no_flush6;	/* ... without a flush check */
-};
-
-/*
- * A packet of the established flow at position pos: translate and send
- * it on the flow's uplink. Returns false when the general path must
- * decide (uplink down or flushed, next hop unresolved, too big,
- * unmappable source).
- */
-static inline bool
-fast_steer_hit(const struct mh_fast *x, struct rte_mbuf *m, uint8_t *f,
-	uint32_t l3_len, int32_t pos)
-{
-	struct nep_flow_entry *e = &x->fe[pos];
-	const struct nep_uplink_fwd *uf;
-	unsigned u = e->uplink;
-	uint64_t mac;
-
-	/* (NEP_FLOW_UPLINK_BYPASS is never below NEP_MAX_UPLINKS.) */
-	if (unlikely(u >= NEP_MAX_UPLINKS || !((x->no_flush6 >> u) & 1))) {
-		if (u >= NEP_MAX_UPLINKS || !((x->usable6 >> u) & 1) ||
-			e->created_tsc < x->flush_tsc)
-			return false;
-	}
-	uf = &x->st->up[u];
-	mac = __atomic_load_n(&x->x.neigh_mac[uf->nh6_pos], __ATOMIC_ACQUIRE);
-	/* MTU before translation: the error must reach the host. */
-	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
-		    l3_len > x->x.ports[uf->port].mtu ||
-		    nep_nptv6_snpt(&uf->npt, f + NEP_ETH_HLEN + 8) < 0))
-		return false;
-	e->last_tsc = x->x.now;
-	e->packets++;
-	e->bytes += l3_len;
-	if (f[NEP_ETH_HLEN + 6] == NEP_PROTO_TCP &&
-		(f[NEP_ETH_HLEN + NEP_IP6_HLEN + 13] & 0x05))
-		e->flags |= NEP_FLOW_F_FIN;	/* FIN or RST */
-	x->stats->up_tx_pkts[u]++;
-	x->stats->up_tx_bytes[u] += l3_len;
-	nep_fast_xmit(&x->x, m, f, uf->port, mac);
-	return true;
-}
 
 /* Flows the exact-match cache missed: one rte_hash bulk lookup. */
 static inline void
