@@ -33,15 +33,6 @@ mac_str(const struct rte_ether_addr *m, char *buf, size_t len)
 	return buf;
 }
 
-int
-nep_port_find(const struct nep_app *app, const char *name)
-{
-	for (unsigned i = 0; i < app->n_ports; i++)
-		if (strcmp(app->ports[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 static int
 cmd_version(struct nep_cmd_ctx *ctx)
 {

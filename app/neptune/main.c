@@ -23,38 +23,7 @@
 
 #include "neptune.h"
 
-int nep_logtype;
 static struct nep_app g_app;
-
-uint64_t
-nep_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-nep_now_ms(void)
-{
-	return nep_now_ns() / 1000000ull;
-}
-
-uint64_t
-nep_stats_sum(const struct nep_app *app, size_t offset)
-{
-	uint64_t sum = 0;
-	unsigned l;
-
-	for (l = 0; l < RTE_MAX_LCORE; l++) {
-		const char *s = (const char *)&app->stats[l];
-		const char *b = (const char *)&app->stats_base[l];
-		sum += *(const uint64_t *)(s + offset) -
-			*(const uint64_t *)(b + offset);
-	}
-	return sum;
-}
 
 static void
 on_signal(int sig)
@@ -215,9 +184,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
-		printf("%s: configuration OK (%u ports, %u routes, %u uplinks)\n",
-			config, app->cfg->n_ports, app->cfg->n_routes,
-			app->cfg->n_uplinks);
+		printf("%s: configuration OK (%u ports, %u routes)\n",
+			config, app->cfg->n_ports, app->cfg->n_routes);
 		nep_config_free(app->cfg);
 		return 0;
 	}

@@ -271,3 +271,12 @@ nep_ports_stop(struct nep_app *app)
 	}
 	rte_mempool_free(app->pool);
 }
+
+int
+nep_port_find(const struct nep_app *app, const char *name)
+{
+	for (unsigned i = 0; i < app->n_ports; i++)
+		if (strcmp(app->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

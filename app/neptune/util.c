@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Clocks, the log type and counter sums every part of the core uses. */
+#include <time.h>
+
+#include "neptune.h"
+
+int nep_logtype;
+
+uint64_t
+nep_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+nep_now_ms(void)
+{
+	return nep_now_ns() / 1000000ull;
+}
+
+uint64_t
+nep_stats_sum(const struct nep_app *app, size_t offset)
+{
+	uint64_t sum = 0;
+	unsigned l;
+
+	for (l = 0; l < RTE_MAX_LCORE; l++) {
+		const char *s = (const char *)&app->stats[l];
+		const char *b = (const char *)&app->stats_base[l];
+		sum += *(const uint64_t *)(s + offset) -
+			*(const uint64_t *)(b + offset);
+	}
+	return sum;
+}
