@@ -24,6 +24,7 @@
 #define NEP_TRACE_DATA 48
 
 #define NEP_TRACE_CORE 0xff	/* feature field of the core's records */
+#define NEP_TRACE_RESULT_ICMP 1	/* result record kind: dropped, ICMP error sent */
 
 struct nep_trace_rec {
 	uint32_t pkt;		/* packet number within this worker's trace */

@@ -112,6 +112,9 @@ format_core(const struct nep_app *app, const struct nep_trace_rec *r,
 		break;
 	}
 	default:
+		if (r->kind == NEP_TRACE_RESULT_ICMP) {
+			nep_buf_printf(out, "answered with an ICMP error");
+		}
 		break;
 	}
 }

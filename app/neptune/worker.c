@@ -363,8 +363,15 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 		RT_END(st, NEP_STAGE_OUTPUT);
 	}
 done:
-	if (unlikely(traced) && NEP_VERDICT_KIND(v) != NEP_V_CONSUMED)
-		trace_core(&c, NEP_STAGE_MAX, v, NULL, 0);
+	if (unlikely(traced) && NEP_VERDICT_KIND(v) != NEP_V_CONSUMED) {
+		/* The outcome: an error punt is the drop it is counted as. */
+		if (v == NEP_VERDICT_PUNT(NEP_PUNT_ICMP_ERROR))
+			nep_trace_add(w->trace, NEP_STAGE_MAX, NEP_TRACE_CORE,
+				NEP_TRACE_RESULT_ICMP,
+				NEP_VERDICT_DROP(c.meta->reason), NULL, 0);
+		else
+			trace_core(&c, NEP_STAGE_MAX, v, NULL, 0);
+	}
 	finish(&c, m, v);
 }
 
