@@ -22,7 +22,20 @@ extern int nep_mgmt_logtype;
  */
 int nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out);
 
-/* Register the /neptune/... telemetry commands and route them to m. */
+/*
+ * Most /neptune/... telemetry commands neptune registers. Older DPDK
+ * releases held 64 commands in all (TELEMETRY_MAX_CALLBACKS); 22.11 has no
+ * fixed bound but lists every command in one "/" reply (512 strings,
+ * 16 KiB). Paths past this bound are skipped with a log line.
+ */
+#define NEP_MGMT_TEL_CMDS_MAX 64
+
+/*
+ * Derive the /neptune/... telemetry commands from the grammar entries not
+ * seen before (one per "show" command, docs/cli.md "Telemetry"), register
+ * the new ones and route them all to m. Paths that cannot be registered are
+ * skipped with a log line. -1 only when another instance serves telemetry.
+ */
 int nep_mgmt_telemetry_attach(struct nep_mgmt *m);
 /* Stop routing telemetry to m; waits for a request in progress. */
 void nep_mgmt_telemetry_detach(struct nep_mgmt *m);

@@ -3,11 +3,18 @@
  * DPDK telemetry front end: /neptune/... commands run the matching
  * "show ... --json" command through the management ring (so on the control
  * lcore, like any CLI request) and convert its JSON reply into rte_tel_data.
+ *
+ * The commands are derived from the grammar when a server starts (every
+ * constructor has run by then, so every feature's table is in): each entry
+ * "show KW1 KW2 ... [rest]" gives /neptune/KW1_KW2, which runs
+ * "show KW1 KW2 <parameters> --json". See docs/cli.md, "Telemetry".
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,40 +30,40 @@
 /* Telemetry replies are capped at 16 KiB: keep flow listings short. */
 #define TEL_FLOWS_LIMIT 50
 
-struct tel_cmd {
-	const char *path;
-	const char *line;
-	bool params;			/* appends the telemetry parameters */
-	const char *help;
-};
+/*
+ * DPDK 22.11's own bounds (lib/telemetry/telemetry.c, not exported):
+ * rte_telemetry_register_cmd() refuses a path of MAX_CMD_LEN (56) characters
+ * or more and a help text of MAX_HELP_LEN (128) or more.
+ */
+#define TEL_PATH_MAX 56
+#define TEL_HELP_MAX 128
+#define TEL_PREFIX "/neptune/"
 
-static const struct tel_cmd tel_cmds[] = {
-	{ "/neptune/version", "show version", false,
-	  "neptune and DPDK versions" },
-	{ "/neptune/ports", "show ports", false,
-	  "Ports: role, MAC, MTU, link, addresses" },
-	{ "/neptune/port_stats", "show port stats", true,
-	  "Port counters. Parameters: port name (optional)" },
-	{ "/neptune/lcores", "show lcores", false,
-	  "Lcores, roles, queues and load" },
-	{ "/neptune/neighbors", "show neighbors", false,
-	  "Neighbour (ND/ARP) table" },
-	{ "/neptune/routes", "show routes", false, "Routing table" },
-	{ "/neptune/drops", "show drops", false, "Drops by reason" },
-	{ "/neptune/stats", "show stats", false, "Global packet counters" },
-	{ "/neptune/uplinks", "show uplinks", false,
-	  "Uplinks: state, health, weight, traffic" },
-	{ "/neptune/flows", "show flows", true,
-	  "Steered flows. Parameters: filters, e.g. uplink,wan1,limit,10" },
-	{ "/neptune/policies", "show policies", false,
-	  "Steering policies and hits" },
-	{ "/neptune/events", "show events", false, "Recent uplink events" },
+#define TEL_LOG(level, fmt, ...)                                              \
+	rte_log(RTE_LOG_##level, nep_mgmt_logtype, "mgmt: telemetry: " fmt   \
+		"\n", ##__VA_ARGS__)
+
+/* One telemetry path; several grammar entries may share it. */
+struct tel_cmd {
+	char path[TEL_PATH_MAX];	/* "/neptune/port_stats" */
+	char line[TEL_PATH_MAX];	/* "show port stats": shorter than path */
+	const char *tail;		/* words after line of the first entry
+					 * taking parameters ("[NAME]"), or "" */
+	bool params;			/* some entry has words after line */
+	bool required;			/* no entry is complete without them */
+	bool filter;			/* the parameters are FILTER... words */
 };
 
 /* The server instance telemetry talks to; tel_lock guards its lifetime. */
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nep_mgmt *tel_mgmt;
-static bool tel_registered;
+/*
+ * The derived commands, under tel_lock. 22.11 cannot unregister, so they
+ * only grow: each start derives from the grammar entries not seen yet.
+ */
+static struct tel_cmd tel_cmds[NEP_MGMT_TEL_CMDS_MAX];
+static unsigned tel_ncmds;
+static unsigned tel_seen;		/* grammar entries already derived */
 
 /* ---- JSON -> rte_tel_data ---- */
 
@@ -322,21 +329,312 @@ nep_mgmt_tel_convert(struct rte_tel_data *d, json_t *j)
 	return rte_tel_data_string(d, buf) < 0 ? -1 : 0;
 }
 
-/* ---- telemetry commands ---- */
+/* ---- telemetry commands, derived from the grammar ---- */
 
-/* Telemetry parameters use commas ("uplink,wan1"); the CLI uses spaces. */
-static void
-append_params(char *line, size_t size, const char *params)
+/* A literal keyword as the matcher reads patterns (nep_mgmt.h). */
+static bool
+word_literal(const char *w, size_t len)
 {
-	size_t len = strlen(line);
+	if (len == 0 || w[0] == '[' || w[len - 1] == ']' ||
+	    isupper((unsigned char)w[0]) || memchr(w, '|', len) != NULL)
+		return false;
+	return !(len > 3 && memcmp(w + len - 3, "...", 3) == 0);
+}
 
-	if (params == NULL || params[0] == '\0' || len + 2 >= size)
-		return;
-	line[len++] = ' ';
-	for (; *params != '\0' && len + 1 < size; params++)
-		line[len++] = (*params == ',' || *params == '\n' ||
-			*params == '\r') ? ' ' : *params;
-	line[len] = '\0';
+enum {
+	DERIVE_NOT_SHOW = -1,		/* not a "show" command: no path */
+	DERIVE_NO_KEYWORD = -2,		/* "show NAME": nothing to name it */
+	DERIVE_TOO_LONG = -3,		/* path of TEL_PATH_MAX or more */
+};
+
+/*
+ * "show port stats [NAME]" -> path "/neptune/port_stats", line
+ * "show port stats", *tail "[NAME]" (the rest of the pattern, "" if none).
+ * The keywords are the literal words after "show" up to the first
+ * placeholder, alternative or optional group; characters a telemetry name
+ * may not hold become '_'. Returns the number of keywords, or DERIVE_*.
+ */
+static int
+tel_derive(const char *pattern, char *path, char *line, const char **tail)
+{
+	const char *s = pattern, *w;
+	size_t plen = 0, llen = 0, len;
+	int nkw = -1;
+
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		w = s;
+		while (*s != '\0' && *s != ' ')
+			s++;
+		len = (size_t)(s - w);
+		if (nkw < 0) {
+			if (len != 4 || memcmp(w, "show", 4) != 0)
+				return DERIVE_NOT_SHOW;
+			plen = strlen(TEL_PREFIX);
+			memcpy(path, TEL_PREFIX, plen + 1);
+			llen = 4;
+			memcpy(line, "show", llen + 1);
+			nkw = 0;
+			continue;
+		}
+		if (!word_literal(w, len))
+			break;
+		/* the line ("show a b") is 4 shorter than the path */
+		if (plen + (nkw > 0 ? 1 : 0) + len >= TEL_PATH_MAX)
+			return DERIVE_TOO_LONG;
+		if (nkw > 0)
+			path[plen++] = '_';
+		for (size_t i = 0; i < len; i++)
+			path[plen++] = isalnum((unsigned char)w[i]) ||
+				w[i] == '_' ? w[i] : '_';
+		path[plen] = '\0';
+		line[llen++] = ' ';
+		memcpy(line + llen, w, len);
+		llen += len;
+		line[llen] = '\0';
+		nkw++;
+	}
+	*tail = w;
+	return nkw > 0 ? nkw : DERIVE_NO_KEYWORD;
+}
+
+/* Pattern words as telemetry parameters: "[uplink NAME]" -> "[uplink,NAME]". */
+static void
+tail_params(char *dst, size_t size, const char *tail)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && tail[i] != '\0'; i++)
+		dst[i] = tail[i] == ' ' ? ',' : tail[i];
+	dst[i] = '\0';
+}
+
+/* The grammar entry's help, and its parameters if it takes any. */
+static void
+tel_help(char *help, const struct nep_cmd_def *def, const char *tail)
+{
+	char params[TEL_HELP_MAX];
+	int hl = (int)strlen(def->help), n;
+
+	while (hl > 0 && def->help[hl - 1] == '.')
+		hl--;
+	tail_params(params, sizeof(params), tail);
+	if (params[0] != '\0')
+		n = snprintf(help, TEL_HELP_MAX, "%.*s. Parameters: %s", hl,
+			def->help, params);
+	else
+		n = snprintf(help, TEL_HELP_MAX, "%s", def->help);
+	if (n >= TEL_HELP_MAX)
+		memcpy(help + TEL_HELP_MAX - 4, "...", 4);
+}
+
+/* The parameters are flow filters: telemetry adds a default limit. */
+static bool
+tail_is_filter(const char *tail)
+{
+	return strcmp(tail, "[FILTER...]") == 0 ||
+		strcmp(tail, "FILTER...") == 0;
+}
+
+/* Does pattern accept the words of line alone (no parameters)? */
+static bool
+accepts_bare(const char *pattern, const char *line)
+{
+	char buf[TEL_PATH_MAX];
+	char *argv[NEP_MGMT_MAX_ARGS];
+	int argc;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = nep_mgmt_split(buf, argv, NEP_MGMT_MAX_ARGS);
+	return argc > 0 && nep_cmd_match(pattern, argc, argv);
+}
+
+/* Under tel_lock. */
+static struct tel_cmd *
+tel_find(const char *path)
+{
+	for (unsigned i = 0; i < tel_ncmds; i++)
+		if (strcmp(tel_cmds[i].path, path) == 0)
+			return &tel_cmds[i];
+	return NULL;
+}
+
+static int tel_cb(const char *cmd, const char *params,
+	struct rte_tel_data *d);
+
+static const char *
+reg_error(int rc)
+{
+	switch (rc) {
+	case -ENOENT:	/* older DPDK: TELEMETRY_MAX_CALLBACKS reached */
+	case -ENOMEM:
+		return "DPDK telemetry holds no more commands";
+	case -EINVAL:
+		return "refused by DPDK telemetry (path or help too long?)";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/*
+ * Under tel_lock: derive the paths of the grammar entries not seen yet
+ * (the grammar only grows) and register the new ones. An entry that gets
+ * no path is skipped with a log line; nothing here fails.
+ */
+static void
+tel_derive_new(void)
+{
+	unsigned n = nep_cmd_grammar_count(), added = 0;
+
+	for (; tel_seen < n; tel_seen++) {
+		const struct nep_cmd_def *def = nep_cmd_grammar_get(tel_seen);
+		char path[TEL_PATH_MAX], line[TEL_PATH_MAX];
+		char help[TEL_HELP_MAX];
+		const char *tail = "";
+		struct tel_cmd *tc;
+		bool params, bare;
+		int rc;
+
+		if (def == NULL)
+			break;
+		rc = tel_derive(def->pattern, path, line, &tail);
+		if (rc == DERIVE_NOT_SHOW)
+			continue;
+		if (rc == DERIVE_NO_KEYWORD) {
+			TEL_LOG(WARNING, "'%s' skipped: no keyword after "
+				"'show' to name it", def->pattern);
+			continue;
+		}
+		if (rc == DERIVE_TOO_LONG) {
+			TEL_LOG(WARNING, "'%s' skipped: its path would be "
+				"longer than %d characters", def->pattern,
+				TEL_PATH_MAX - 1);
+			continue;
+		}
+		params = tail[0] != '\0';
+		bare = !params || accepts_bare(def->pattern, line);
+		tc = tel_find(path);
+		if (tc != NULL) {
+			if (strcmp(tc->line, line) != 0) {
+				TEL_LOG(WARNING, "'%s' skipped: %s already runs "
+					"'%s'", def->pattern, path, tc->line);
+				continue;
+			}
+			/* another form of the same command: dispatch picks */
+			if (params && tc->tail[0] == '\0') {
+				tc->tail = tail;
+				tc->filter = tail_is_filter(tail);
+			}
+			tc->params = tc->params || params;
+			tc->required = tc->required && !bare;
+			continue;
+		}
+		if (tel_ncmds >= NEP_MGMT_TEL_CMDS_MAX) {
+			TEL_LOG(WARNING, "%s ('%s') skipped: more than %d "
+				"telemetry commands", path, def->pattern,
+				NEP_MGMT_TEL_CMDS_MAX);
+			continue;
+		}
+		/* the slot is kept even if DPDK refuses: no retry, no dup */
+		tc = &tel_cmds[tel_ncmds++];
+		memset(tc, 0, sizeof(*tc));
+		strcpy(tc->path, path);
+		strcpy(tc->line, line);
+		tc->tail = tail;
+		tc->params = params;
+		tc->required = !bare;
+		tc->filter = params && tail_is_filter(tail);
+		tel_help(help, def, tail);
+		rc = rte_telemetry_register_cmd(path, tel_cb, help);
+		if (rc < 0) {
+			TEL_LOG(WARNING, "%s ('%s') skipped: %s", path,
+				def->pattern, reg_error(rc));
+			continue;
+		}
+		added++;
+	}
+	if (added > 0)
+		TEL_LOG(INFO, "%u commands under %s (%u new)", tel_ncmds,
+			TEL_PREFIX, added);
+}
+
+static int
+line_add(char *line, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+line_add(char *line, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(line + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *len)
+		return -1;
+	*len += (size_t)n;
+	return 0;
+}
+
+/*
+ * The command line telemetry runs for tc: its keywords, the telemetry
+ * parameters as words (commas or blanks between them; ignored by a command
+ * that takes none), then "--json". 0, or -1 with "error: ..." in err.
+ */
+static int
+tel_line(const struct tel_cmd *tc, const char *params, char *line,
+	size_t size, struct nep_buf *err)
+{
+	char buf[NEP_MGMT_LINE_MAX];
+	char *argv[NEP_MGMT_MAX_ARGS];
+	size_t len = 0, i;
+	bool limit = false;
+	int argc = 0, rc;
+
+	rc = line_add(line, size, &len, "%s", tc->line);
+	if (tc->params && params != NULL) {
+		for (i = 0; params[i] != '\0' && i + 1 < sizeof(buf); i++)
+			buf[i] = params[i] == ',' ? ' ' : params[i];
+		if (params[i] != '\0') {
+			nep_buf_printf(err, "error: parameters too long "
+				"(max %d bytes)\n", NEP_MGMT_LINE_MAX - 1);
+			return -1;
+		}
+		buf[i] = '\0';
+		argc = nep_mgmt_split(buf, argv, NEP_MGMT_MAX_ARGS);
+		if (argc < 0) {
+			nep_buf_printf(err, "error: too many parameters "
+				"(max %d words)\n", NEP_MGMT_MAX_ARGS);
+			return -1;
+		}
+	}
+	if (argc == 0 && tc->required) {
+		char usage[NEP_MGMT_LINE_MAX];
+
+		tail_params(usage, sizeof(usage), tc->tail);
+		nep_buf_printf(err, "error: missing parameters; usage: %s,%s\n",
+			tc->path, usage);
+		return -1;
+	}
+	for (int k = 0; k < argc; k++) {
+		/* filters are key/value pairs: a key is at an even place */
+		if (tc->filter && k % 2 == 0 && strcmp(argv[k], "limit") == 0)
+			limit = true;
+		rc |= line_add(line, size, &len, " %s", argv[k]);
+	}
+	if (tc->filter && !limit)
+		rc |= line_add(line, size, &len, " limit %d", TEL_FLOWS_LIMIT);
+	rc |= line_add(line, size, &len, " --json");
+	if (rc != 0) {
+		nep_buf_printf(err, "error: parameters too long (max %d "
+			"bytes)\n", NEP_MGMT_LINE_MAX - 1);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -356,38 +654,28 @@ tel_error(struct rte_tel_data *d, struct nep_buf *out)
 static int
 tel_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct tel_cmd *tc = NULL;
 	char line[NEP_MGMT_LINE_MAX];
+	const struct tel_cmd *tc;
 	struct nep_buf out;
 	json_error_t jerr;
 	json_t *j;
 	int rc;
 
-	for (unsigned i = 0; i < RTE_DIM(tel_cmds); i++)
-		if (strcmp(cmd, tel_cmds[i].path) == 0)
-			tc = &tel_cmds[i];
-	if (tc == NULL)
-		return -1;
-	snprintf(line, sizeof(line), "%s", tc->line);
-	if (tc->params) {
-		append_params(line, sizeof(line) - 16, params);
-		if (strcmp(tc->path, "/neptune/flows") == 0 &&
-		    strstr(line, " limit ") == NULL)
-			snprintf(line + strlen(line), sizeof(line) - strlen(line),
-				" limit %d", TEL_FLOWS_LIMIT);
-	}
-	snprintf(line + strlen(line), sizeof(line) - strlen(line), " --json");
-
 	nep_buf_init(&out);
 	pthread_mutex_lock(&tel_lock);
-	if (tel_mgmt == NULL) {
+	tc = tel_find(cmd);
+	if (tc == NULL) {
 		pthread_mutex_unlock(&tel_lock);
-		nep_buf_printf(&out, "error: neptune management is stopped");
-		tel_error(d, &out);
-		nep_buf_free(&out);
-		return 0;
+		return -1;
 	}
-	rc = nep_mgmt_submit(tel_mgmt, line, &out);
+	if (tel_mgmt == NULL) {
+		nep_buf_printf(&out, "error: neptune management is stopped");
+		rc = -1;
+	} else {
+		rc = tel_line(tc, params, line, sizeof(line), &out);
+		if (rc == 0)
+			rc = nep_mgmt_submit(tel_mgmt, line, &out);
+	}
 	pthread_mutex_unlock(&tel_lock);
 
 	if (rc != 0) {
@@ -406,8 +694,6 @@ tel_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 int
 nep_mgmt_telemetry_attach(struct nep_mgmt *m)
 {
-	int rc = 0;
-
 	pthread_mutex_lock(&tel_lock);
 	if (tel_mgmt != NULL && tel_mgmt != m) {
 		pthread_mutex_unlock(&tel_lock);
@@ -415,21 +701,11 @@ nep_mgmt_telemetry_attach(struct nep_mgmt *m)
 			"mgmt: telemetry already served by another instance\n");
 		return -1;
 	}
-	/* 22.11 cannot unregister, and would list duplicates: register once. */
-	if (!tel_registered) {
-		for (unsigned i = 0; i < RTE_DIM(tel_cmds) && rc == 0; i++)
-			rc = rte_telemetry_register_cmd(tel_cmds[i].path, tel_cb,
-				tel_cmds[i].help);
-		tel_registered = rc == 0;
-	}
-	if (rc == 0)
-		tel_mgmt = m;
+	/* every constructor has run: the grammar is complete */
+	tel_derive_new();
+	tel_mgmt = m;
 	pthread_mutex_unlock(&tel_lock);
-	if (rc != 0)
-		rte_log(RTE_LOG_ERR, nep_mgmt_logtype,
-			"mgmt: cannot register telemetry commands: %s\n",
-			strerror(-rc));
-	return rc == 0 ? 0 : -1;
+	return 0;
 }
 
 void

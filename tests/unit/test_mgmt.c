@@ -21,9 +21,11 @@
 #include <cmocka.h>
 
 #include <rte_eal.h>
+#include <rte_log.h>
 #include <rte_version.h>
 
 #include "nep_mgmt.h"
+#include "nep_mgmt_priv.h"	/* NEP_MGMT_TEL_CMDS_MAX */
 #include "nep_test_eal.h"
 
 /*
@@ -1141,6 +1143,173 @@ telemetry(const char *req)
 	return j;
 }
 
+/* Run a telemetry command; its value (a borrowed ref into *j). */
+static json_t *
+tel_get(const char *req, json_t **j)
+{
+	char cmd[128];
+	char *comma;
+
+	snprintf(cmd, sizeof(cmd), "%s", req);
+	comma = strchr(cmd, ',');
+	if (comma != NULL)
+		*comma = '\0';
+	*j = telemetry(req);
+	return json_object_get(*j, cmd);
+}
+
+/* A telemetry command answering an error string. */
+static void
+tel_expect_error(const char *req, const char *msg)
+{
+	json_t *j, *v = tel_get(req, &j);
+
+	if (!json_is_string(v) || strcmp(json_string_value(v), msg) != 0)
+		fail_msg("%s -> %s, expected \"%s\"", req,
+			json_is_string(v) ? json_string_value(v) : "(not a string)",
+			msg);
+	json_decref(j);
+}
+
+/* How many /neptune/... commands "/" lists; whether path is one of them. */
+static unsigned
+tel_count(const char *path, bool *found)
+{
+	json_t *j, *list = tel_get("/", &j), *v;
+	unsigned n = 0;
+	size_t i;
+
+	assert_true(json_is_array(list));
+	if (found != NULL)
+		*found = false;
+	json_array_foreach(list, i, v) {
+		const char *p = json_string_value(v);
+
+		if (strncmp(p, "/neptune/", 9) == 0)
+			n++;
+		if (path != NULL && strcmp(p, path) == 0)
+			*found = true;
+	}
+	json_decref(j);
+	return n;
+}
+
+static bool
+tel_has(const char *path)
+{
+	bool found;
+
+	tel_count(path, &found);
+	return found;
+}
+
+/* The paths derived from the grammar, their parameters and help. */
+static void
+tel_derived(void)
+{
+	static const char *const paths[] = {
+		"/neptune/version", "/neptune/ports", "/neptune/port_stats",
+		"/neptune/lcores", "/neptune/neighbors", "/neptune/routes",
+		"/neptune/drops", "/neptune/errors", "/neptune/stats",
+		"/neptune/runtime", "/neptune/local", "/neptune/trace",
+		"/neptune/uplinks", "/neptune/uplink", "/neptune/flows",
+		"/neptune/policies", "/neptune/events",
+		/* registered by this suite: a constructor, test_register */
+		"/neptune/gadgets", "/neptune/widgets",
+	};
+	static const char *const not_paths[] = {
+		"/neptune/set_uplink", "/neptune/set_log_level", "/neptune/help",
+		"/neptune/trace_add", "/neptune/flush_flows", "/neptune/clear_stats",
+		"/neptune/show", "/neptune/port", "/neptune/uplink_NAME",
+	};
+	json_t *j, *v;
+
+	/* one per "show" entry of the grammar, nothing else */
+	for (unsigned i = 0; i < DIM(paths); i++)
+		if (!tel_has(paths[i]))
+			fail_msg("%s not registered", paths[i]);
+	for (unsigned i = 0; i < DIM(not_paths); i++)
+		if (tel_has(not_paths[i]))
+			fail_msg("%s registered", not_paths[i]);
+	assert_int_equal(tel_count(NULL, NULL), DIM(paths));
+
+	/* the help is the grammar's, with the parameters if any */
+	v = tel_get("/help,/neptune/version", &j);
+	assert_string_equal(json_string_value(json_object_get(v,
+		"/neptune/version")), "Show neptune and DPDK versions");
+	json_decref(j);
+	v = tel_get("/help,/neptune/uplink", &j);
+	assert_string_equal(json_string_value(json_object_get(v,
+		"/neptune/uplink")), "Show one uplink: each health target's RTT, "
+		"loss and state. Parameters: NAME");
+	json_decref(j);
+	v = tel_get("/help,/neptune/port_stats", &j);
+	assert_string_equal(json_string_value(json_object_get(v,
+		"/neptune/port_stats")), "Show port counters (all ports, or "
+		"NAME). Parameters: [NAME]");
+	json_decref(j);
+
+	/* a required placeholder: an error without parameters */
+	assert_int_equal(nep_dispatch_bind(&disp, "show uplink NAME", h_record),
+		0);
+	calls = 0;
+	tel_expect_error("/neptune/uplink",
+		"error: missing parameters; usage: /neptune/uplink,NAME");
+	assert_int_equal(calls, 0);
+	v = tel_get("/neptune/uplink,wan1", &j);
+	assert_int_equal(json_integer_value(json_object_get(v, "ok")), 1);
+	assert_string_equal(json_string_value(json_object_get(v, "message")),
+		"done");
+	json_decref(j);
+	assert_int_equal(last_argc, 3);
+	assert_string_equal(last_argv[2], "wan1");
+	assert_true(last_json);
+	tel_expect_error("/neptune/uplink,wan1,wan2",
+		"error: usage: show uplink NAME");
+
+	/* optional parameters: with or without */
+	v = tel_get("/neptune/port_stats", &j);
+	json_decref(j);
+	assert_int_equal(last_argc, 3);
+	v = tel_get("/neptune/port_stats,wan1", &j);
+	json_decref(j);
+	assert_int_equal(last_argc, 4);
+	assert_string_equal(last_argv[3], "wan1");
+
+	/* flows: blanks work as commas; the default limit only when none */
+	v = tel_get("/neptune/flows", &j);
+	json_decref(j);
+	assert_int_equal(last_argc, 4);
+	assert_string_equal(last_argv[2], "limit");
+	assert_string_equal(last_argv[3], "50");
+	v = tel_get("/neptune/flows,uplink wan1, limit 5", &j);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 0);
+	json_decref(j);
+	assert_int_equal(last_argc, 6);
+	assert_string_equal(last_argv[3], "wan1");
+	assert_string_equal(last_argv[5], "5");
+	v = tel_get("/neptune/flows,uplink,limit", &j);	/* uplink "limit" */
+	json_decref(j);
+	assert_int_equal(last_argc, 6);
+	assert_string_equal(last_argv[5], "50");
+
+	/* a command without parameters ignores them */
+	v = tel_get("/neptune/version,extra,words", &j);
+	assert_string_equal(json_string_value(json_object_get(v, "version")),
+		"0.1.0");
+	json_decref(j);
+	assert_int_equal(last_argc, 2);
+
+	/* a feature's command, registered after the core */
+	assert_int_equal(nep_dispatch_bind(&disp, "show widgets [NAME]",
+		h_record), 0);
+	v = tel_get("/neptune/widgets,w1", &j);
+	assert_string_equal(json_string_value(json_object_get(v, "message")),
+		"done");
+	json_decref(j);
+	assert_string_equal(last_argv[2], "w1");
+}
+
 static void
 test_telemetry(void **state)
 {
@@ -1185,12 +1354,176 @@ test_telemetry(void **state)
 	v = json_object_get(j, "/neptune/routes");
 	assert_string_equal(json_string_value(v), "error: not supported");
 	json_decref(j);
+
+	tel_derived();
 	server_down();
 
 	/* after stop the commands stay registered but answer an error */
 	j = telemetry("/neptune/version");
 	assert_true(json_is_string(json_object_get(j, "/neptune/version")));
 	json_decref(j);
+}
+
+/* Capture the log in a file while f is open. */
+static FILE *
+log_capture(uint32_t *level)
+{
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	*level = rte_log_get_global_level();
+	rte_log_set_global_level(RTE_LOG_WARNING);	/* the suite runs at error */
+	assert_int_equal(rte_openlog_stream(f), 0);
+	return f;
+}
+
+/* Stop capturing; the log so far, malloc'ed. */
+static char *
+log_release(FILE *f, uint32_t level)
+{
+	long n;
+	char *text;
+
+	rte_openlog_stream(NULL);
+	rte_log_set_global_level(level);
+	fflush(f);
+	n = ftell(f);
+	assert_true(n >= 0);
+	text = calloc(1, (size_t)n + 1);
+	assert_non_null(text);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return text;
+}
+
+static void
+log_expect(const char *log, const char *sub)
+{
+	if (strstr(log, sub) == NULL)
+		fail_msg("no '%s' in the log:\n%s", sub, log);
+}
+
+/*
+ * Commands registered after a start get their paths at the next one;
+ * those that cannot have one are skipped with a log line.
+ */
+static void
+test_telemetry_limits(void **state)
+{
+	static const struct nep_cmd_def odd[] = {
+		{ "show gizmo NAME colour red|green", "Show a gizmo (test)" },
+		{ "show gizmo-x", "Dash becomes underscore (test)" },
+		{ "show gizmo_x", "Same path, another command (test)" },
+		{ "show NAME details", "No keyword to name it (test)" },
+		/* 9 + 46 = 55 characters: the longest path DPDK takes */
+		{ "show aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "Longest path (test)" },
+		{ "show aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b",
+		  "One too long (test)" },
+		{ "show bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		  "One too long too (test)" },
+		{ "show longhelp [NAME]", "A help text longer than DPDK keeps "
+		  "(127 characters), so it is cut and ends with three dots to "
+		  "tell it was; the parameters come after it (test)" },
+	};
+	static char pats[NEP_MGMT_TEL_CMDS_MAX][32];
+	static struct nep_cmd_def fill[NEP_MGMT_TEL_CMDS_MAX];
+	char path[64], last[160];
+	unsigned n0, room;
+	uint32_t level;
+	json_t *j, *v;
+	FILE *f;
+	char *log;
+
+	(void)state;
+	if (!eal_ok)
+		fail_msg("EAL did not start: the server tests cannot run");
+	server_up();
+	n0 = tel_count(NULL, NULL);
+	server_down();
+
+	/* gizmo, gizmo_x, longhelp, the 55-character path fit; 2 fillers not */
+	assert_int_equal(nep_cmd_register(odd, DIM(odd)), 0);
+	room = NEP_MGMT_TEL_CMDS_MAX - n0 - 4;
+	for (unsigned i = 0; i < room + 2; i++) {
+		snprintf(pats[i], sizeof(pats[i]), "show filler c%u", i);
+		fill[i].pattern = pats[i];
+		fill[i].help = "filler";
+	}
+	assert_int_equal(nep_cmd_register(fill, room + 2), 0);
+
+	f = log_capture(&level);
+	server_up();
+	log = log_release(f, level);
+	log_expect(log, "'show gizmo_x' skipped: /neptune/gizmo_x already "
+		"runs 'show gizmo-x'");
+	log_expect(log, "'show NAME details' skipped: no keyword");
+	log_expect(log, "'show aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b' "
+		"skipped: its path would be longer than 55 characters");
+	log_expect(log, "'show bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' "
+		"skipped");
+	snprintf(last, sizeof(last), "/neptune/filler_c%u ('show filler c%u') "
+		"skipped: more than %d telemetry commands", room, room,
+		NEP_MGMT_TEL_CMDS_MAX);
+	log_expect(log, last);
+	snprintf(last, sizeof(last), "/neptune/filler_c%u (", room + 1);
+	log_expect(log, last);
+	free(log);
+
+	/* all that fits is there, and works */
+	assert_int_equal(tel_count(NULL, NULL), NEP_MGMT_TEL_CMDS_MAX);
+	assert_true(tel_has("/neptune/gizmo"));
+	assert_true(tel_has("/neptune/gizmo_x"));
+	assert_true(tel_has("/neptune/"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	snprintf(path, sizeof(path), "/neptune/filler_c%u", room - 1);
+	assert_true(tel_has(path));
+	snprintf(path, sizeof(path), "/neptune/filler_c%u", room);
+	assert_false(tel_has(path));
+	assert_true(tel_has("/neptune/version"));
+	v = tel_get("/neptune/version", &j);
+	assert_string_equal(json_string_value(json_object_get(v, "version")),
+		"0.1.0");
+	json_decref(j);
+
+	/* several words of parameters, an alternative among them */
+	assert_int_equal(nep_dispatch_bind(&disp,
+		"show gizmo NAME colour red|green", h_record), 0);
+	tel_expect_error("/neptune/gizmo", "error: missing parameters; "
+		"usage: /neptune/gizmo,NAME,colour,red|green");
+	v = tel_get("/neptune/gizmo,g1,colour,red", &j);
+	assert_string_equal(json_string_value(json_object_get(v, "message")),
+		"done");
+	json_decref(j);
+	assert_int_equal(last_argc, 5);
+	assert_string_equal(last_argv[2], "g1");
+	tel_expect_error("/neptune/gizmo,g1,colour,blue",
+		"error: usage: show gizmo NAME colour red|green");
+	tel_expect_error("/neptune/gizmo_x", "error: not supported");
+	v = tel_get("/help,/neptune/gizmo", &j);
+	assert_string_equal(json_string_value(json_object_get(v,
+		"/neptune/gizmo")), "Show a gizmo (test). Parameters: "
+		"NAME,colour,red|green");
+	json_decref(j);
+
+	v = tel_get("/help,/neptune/longhelp", &j);
+	v = json_object_get(v, "/neptune/longhelp");
+	assert_int_equal(strlen(json_string_value(v)), 127);
+	assert_true(strncmp(json_string_value(v), "A help text longer", 18) == 0);
+	assert_string_equal(json_string_value(v) + 124, "...");
+	json_decref(j);
+
+	/* a restart derives nothing new: no duplicates, no new log lines */
+	server_down();
+	f = log_capture(&level);
+	server_up();
+	log = log_release(f, level);
+	if (strstr(log, "skipped") != NULL)
+		fail_msg("skipped again:\n%s", log);
+	free(log);
+	assert_int_equal(tel_count(NULL, NULL), NEP_MGMT_TEL_CMDS_MAX);
+	server_down();
 }
 
 int
@@ -1214,6 +1547,7 @@ main(void)
 		cmocka_unit_test(test_server),
 		cmocka_unit_test(test_server_stale),
 		cmocka_unit_test(test_telemetry),
+		cmocka_unit_test(test_telemetry_limits),
 	};
 	const struct CMUnitTest full[] = {
 		cmocka_unit_test(test_register_full),
