@@ -4,7 +4,9 @@
  *
  * The first error stops the load. Errors unwind with longjmp to the entry
  * point, which owns every resource through struct ctx; this keeps the many
- * small checks below free of error plumbing.
+ * small checks below free of error plumbing. Sections registered by
+ * features (nep_config_section.h) are parsed last, with the same helpers
+ * wrapped as a small public API near the end of this file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,13 +24,14 @@
 #include <yaml.h>
 
 #include "nep_config.h"
+#include "nep_config_section.h"
 
 #ifndef NEP_DRIVERS_DIR
 #define NEP_DRIVERS_DIR "drivers-config"
 #endif
 
 #define KPATH_MAX 256 /* dotted key paths */
-#define MAP_KEYS 16   /* more than any mapping in the schema has */
+#define MAP_KEYS 24   /* more than any mapping has (top: core + sections) */
 #define MAX_PRESETS NEP_MAX_PORTS
 
 /* One YAML file: the main config or a driver preset. */
@@ -47,6 +50,12 @@ struct preset {
 	uint16_t rx_queues, rx_desc, tx_desc;
 };
 
+/* What a registered section's parser gets (nep_config_section.h). */
+struct nep_cfg {
+	struct src *s;
+	struct nep_cfg_map *maps; /* opened by the running parser */
+};
+
 struct ctx {
 	jmp_buf jb;
 	struct nep_config_error *err;
@@ -57,6 +66,7 @@ struct ctx {
 	char preset_path[NEP_PATH_MAX + NEP_NAME_MAX + 8];
 	unsigned n_presets;
 	struct preset presets[MAX_PRESETS];
+	struct nep_cfg sec; /* the registered section being parsed */
 };
 
 /* A mapping whose keys have been checked against the allowed set. */
@@ -621,16 +631,21 @@ parse_prefix(
 	}
 }
 
-/* An IPv6 prefix of at most /64: NPTv6 rewrites the upper 64 bits. */
-static void
-parse_prefix6_64(
-	struct src *s, yaml_node_t *n, const char *path, struct nep_prefix *out)
+/* ADDR/LEN, host bits allowed; returns the text. */
+static const char *
+parse_ifaddr(
+	struct src *s, yaml_node_t *n, const char *path, struct nep_ifaddr *out)
 {
-	parse_prefix(s, n, path, out);
-	if (out->addr.family != AF_INET6)
-		fail(s, n, path, "expected an IPv6 prefix");
-	if (out->len > 64)
-		fail(s, n, path, "prefix longer than /64");
+	const char *v = scalar_str(s, n, path);
+
+	switch (nep_ifaddr_parse(v, out)) {
+	case 0:
+		return v;
+	case -ERANGE:
+		fail(s, n, path, "bad prefix length in '%s'", v);
+	default:
+		fail(s, n, path, "bad address '%s' (expected ADDR/LEN)", v);
+	}
 }
 
 static int
@@ -1200,16 +1215,7 @@ parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
 
 		v = get_node(s, items[i]);
 		ipath(ip, p, i);
-		str = scalar_str(s, v, ip);
-		switch (nep_ifaddr_parse(str, a)) {
-		case 0:
-			break;
-		case -ERANGE:
-			fail(s, v, ip, "bad prefix length in '%s'", str);
-		default:
-			fail(s, v, ip, "bad address '%s' (expected ADDR/LEN)",
-				str);
-		}
+		str = parse_ifaddr(s, v, ip, a);
 		for (j = 0; j < i; j++)
 			if (memcmp(&pc->addrs[j].addr, &a->addr,
 				    sizeof(a->addr)) == 0)
@@ -1336,415 +1342,255 @@ parse_routes(const struct map *top)
 	}
 }
 
-static const char *const uplink_keys[] = {
-	"name",
-	"port",
-	"next_hop",
-	"next_hop_v4",
-	"delegated_prefix",
-	"role",
-	"weight",
-	"health",
-	NULL,
-};
-static const char *const uplink_roles[] = {
-	"primary",
-	"backup",
-	"excluded",
-	NULL,
-};
-static const char *const health_keys[] = {
-	"enabled",
-	"targets",
-	"interval_ms",
-	"timeout_ms",
-	"down",
-	"up",
-	"reliability",
-	"max_rtt_ms",
-	"max_loss_pct",
-	"loss_window",
-	NULL,
-};
+/* ---- the section API (nep_config_section.h) -------------------------- */
 
-static bool
-prefixes_overlap(const struct nep_prefix *a, const struct nep_prefix *b)
-{
-	return nep_prefix_contains(a, &b->addr) ||
-	       nep_prefix_contains(b, &a->addr);
-}
-
-static void
-parse_health(struct src *s, const struct map *um, struct nep_health_conf *h)
-{
-	char mp[KPATH_MAX], p[KPATH_MAX], ip[KPATH_MAX];
-	yaml_node_item_t *items;
-	yaml_node_t *v;
+/*
+ * A registered section sees the same helpers as the core's sections: a
+ * struct nep_cfg_node is a yaml_node_t of the main file, a struct
+ * nep_cfg_map wraps a struct map with its own copy of the path.
+ */
+struct nep_cfg_map {
 	struct map m;
-	unsigned i, n;
+	struct nep_cfg *c;
+	struct nep_cfg_map *next;
+	char path[KPATH_MAX];
+};
 
-	h->interval_ms = 100;
-	h->timeout_ms = 1000;
-	h->down_count = 3;
-	h->up_count = 5;
-	h->reliability = 1;
-	h->max_rtt_ms = 0;
-	h->max_loss_pct = 0;
-	h->loss_window = 20;
-	h->enabled = true;
+#define YN(n) ((yaml_node_t *)(n))
+#define CN(n) ((const struct nep_cfg_node *)(n))
 
-	map_sub(um, "health", mp, health_keys, &m);
-	map_bool(&m, "enabled", &h->enabled);
-	v = map_get(&m, "targets");
-	if (v != NULL) {
-		kpath(p, mp, "targets");
-		items = seq_items(s, v, p, &n);
-		seq_max(s, items, n, NEP_MAX_TARGETS, p, "targets");
-		for (i = 0; i < n; i++) {
-			v = get_node(s, items[i]);
-			parse_addr(s, v, ipath(ip, p, i), &h->targets[i]);
-			if (h->targets[i].family != AF_INET6)
-				fail(s, v, ip, "expected an IPv6 address");
-			h->n_targets = i + 1;
-		}
-	}
-	map_u32(&m, "interval_ms", 10, 60000, &h->interval_ms);
-	map_u32(&m, "timeout_ms", 1, 60000, &h->timeout_ms);
-	map_u32(&m, "down", 1, 1000, &h->down_count);
-	map_u32(&m, "up", 1, 1000, &h->up_count);
-	/* No targets: the next hop alone is probed. */
-	map_u32(&m, "reliability", 1, h->n_targets ? h->n_targets : 1,
-		&h->reliability);
-	map_u32(&m, "max_rtt_ms", 0, 60000, &h->max_rtt_ms);
-	map_u32(&m, "max_loss_pct", 0, 100, &h->max_loss_pct);
-	map_u32(&m, "loss_window", 1, 1000, &h->loss_window);
+/* NULL: the top of the document (a section that is absent). */
+static yaml_node_t *
+sec_node(struct nep_cfg *c, const struct nep_cfg_node *n)
+{
+	return n != NULL ? YN(n) : yaml_document_get_root_node(&c->s->doc);
 }
 
-static void
-parse_uplinks(const struct map *top)
+const struct nep_config *
+nep_cfg_config(const struct nep_cfg *c)
 {
-	struct nep_config *cfg = top->s->ctx->cfg;
-	struct src *s = top->s;
-	char p[KPATH_MAX], vp[KPATH_MAX], buf[64];
-	const char *path = "uplinks";
+	return c->s->ctx->cfg;
+}
+
+const char *
+nep_cfg_path_key(char buf[NEP_CFG_PATH_MAX], const char *parent,
+	const char *key)
+{
+	return kpath(buf, parent, key);
+}
+
+const char *
+nep_cfg_path_index(char buf[NEP_CFG_PATH_MAX], const char *parent, unsigned i)
+{
+	return ipath(buf, parent, i);
+}
+
+void
+nep_cfg_fail(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
+	const char *fmt, ...)
+{
+	yaml_node_t *y = sec_node(c, n);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_err(c->s, y->start_mark.line + 1, y->start_mark.column + 1, path,
+		fmt, ap);
+	va_end(ap);
+	longjmp(c->s->ctx->jb, 1);
+}
+
+static struct nep_cfg_map *
+sec_map_new(struct nep_cfg *c, const struct nep_cfg_node *at, const char *path)
+{
+	struct nep_cfg_map *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		nep_cfg_fail(c, at, path, "out of memory");
+	w->c = c;
+	w->next = c->maps;
+	c->maps = w;
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	return w;
+}
+
+const struct nep_cfg_map *
+nep_cfg_map_open(struct nep_cfg *c, const struct nep_cfg_node *n,
+	const char *path, const char *const *allowed)
+{
+	struct nep_cfg_map *w = sec_map_new(c, n, path);
+
+	if (n == NULL) {
+		w->m.s = c->s;
+		w->m.node = sec_node(c, NULL);
+		w->m.path = w->path;
+		w->m.n = 0;
+		return w;
+	}
+	map_open(c->s, YN(n), w->path, allowed, &w->m);
+	return w;
+}
+
+const struct nep_cfg_map *
+nep_cfg_map_sub(const struct nep_cfg_map *parent, const char *key,
+	const char *const *allowed)
+{
+	struct nep_cfg_map *w = sec_map_new(parent->c, CN(parent->m.node),
+		parent->path);
+
+	map_sub(&parent->m, key, w->path, allowed, &w->m);
+	return w;
+}
+
+const struct nep_cfg_node *
+nep_cfg_map_node(const struct nep_cfg_map *m)
+{
+	return CN(m->m.node);
+}
+
+const char *
+nep_cfg_map_path(const struct nep_cfg_map *m)
+{
+	return m->path;
+}
+
+const struct nep_cfg_node *
+nep_cfg_get(const struct nep_cfg_map *m, const char *key)
+{
+	return CN(map_get(&m->m, key));
+}
+
+const struct nep_cfg_node *
+nep_cfg_req(const struct nep_cfg_map *m, const char *key)
+{
+	return CN(map_req(&m->m, key));
+}
+
+bool
+nep_cfg_get_u32(const struct nep_cfg_map *m, const char *key, uint32_t lo,
+	uint32_t hi, uint32_t *out)
+{
+	map_u32(&m->m, key, lo, hi, out);
+	return map_get(&m->m, key) != NULL;
+}
+
+bool
+nep_cfg_get_u16(const struct nep_cfg_map *m, const char *key, uint16_t lo,
+	uint16_t hi, uint16_t *out)
+{
+	map_u16(&m->m, key, lo, hi, out);
+	return map_get(&m->m, key) != NULL;
+}
+
+bool
+nep_cfg_get_bool(const struct nep_cfg_map *m, const char *key, bool *out)
+{
+	map_bool(&m->m, key, out);
+	return map_get(&m->m, key) != NULL;
+}
+
+bool
+nep_cfg_get_str(
+	const struct nep_cfg_map *m, const char *key, char *dst, size_t size)
+{
+	map_str(&m->m, key, dst, size);
+	return map_get(&m->m, key) != NULL;
+}
+
+uint64_t
+nep_cfg_uint(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
+	uint64_t lo, uint64_t hi)
+{
+	return scalar_uint(c->s, YN(n), path, lo, hi);
+}
+
+bool
+nep_cfg_bool(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path)
+{
+	return scalar_bool(c->s, YN(n), path);
+}
+
+const char *
+nep_cfg_str(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path)
+{
+	return scalar_str(c->s, YN(n), path);
+}
+
+void
+nep_cfg_copy_str(struct nep_cfg *c, const struct nep_cfg_node *n,
+	const char *path, char *dst, size_t size)
+{
+	copy_str(c->s, YN(n), path, dst, size);
+}
+
+void
+nep_cfg_name(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
+	char dst[NEP_NAME_MAX])
+{
+	parse_name(c->s, YN(n), path, dst);
+}
+
+int
+nep_cfg_enum(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
+	const char *const *names, const char *expect)
+{
+	return scalar_enum(c->s, YN(n), path, names, expect);
+}
+
+void
+nep_cfg_addr(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
+	struct nep_addr *out)
+{
+	parse_addr(c->s, YN(n), path, out);
+}
+
+void
+nep_cfg_prefix(struct nep_cfg *c, const struct nep_cfg_node *n,
+	const char *path, struct nep_prefix *out)
+{
+	parse_prefix(c->s, YN(n), path, out);
+}
+
+void
+nep_cfg_ifaddr(struct nep_cfg *c, const struct nep_cfg_node *n,
+	const char *path, struct nep_ifaddr *out)
+{
+	parse_ifaddr(c->s, YN(n), path, out);
+}
+
+int
+nep_cfg_port(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path)
+{
+	return port_ref(c->s, YN(n), path);
+}
+
+const char *
+nep_cfg_scalar(const struct nep_cfg_node *n)
+{
+	if (n == NULL || YN(n)->type != YAML_SCALAR_NODE || is_null(YN(n)))
+		return NULL;
+	return (const char *)YN(n)->data.scalar.value;
+}
+
+unsigned
+nep_cfg_seq(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
+	unsigned max, const char *what)
+{
 	yaml_node_item_t *items;
-	yaml_node_t *v;
-	struct map m;
-	unsigned i, j, n;
+	unsigned count;
 
-	v = map_get(top, "uplinks");
-	if (v == NULL)
-		return;
-	items = seq_items(s, v, path, &n);
-	seq_max(s, items, n, NEP_MAX_UPLINKS, path, "uplinks");
-	for (i = 0; i < n; i++) {
-		struct nep_uplink_conf *u = &cfg->uplinks[i];
-
-		ipath(p, path, i);
-		map_open(s, get_node(s, items[i]), p, uplink_keys, &m);
-		v = map_req(&m, "name");
-		parse_name(s, v, kpath(vp, p, "name"), u->name);
-		for (j = 0; j < i; j++)
-			if (strcmp(cfg->uplinks[j].name, u->name) == 0)
-				fail(s, v, vp, "duplicate uplink name '%s'",
-					u->name);
-
-		v = map_req(&m, "port");
-		u->port = port_ref(s, v, kpath(vp, p, "port"));
-		if (cfg->ports[u->port].role != NEP_PORT_WAN)
-			fail(s, v, vp, "port '%s' is not a wan port",
-				cfg->ports[u->port].name);
-
-		v = map_req(&m, "next_hop");
-		parse_addr(s, v, kpath(vp, p, "next_hop"), &u->next_hop);
-		if (u->next_hop.family != AF_INET6)
-			fail(s, v, vp, "expected an IPv6 address");
-		v = map_get(&m, "next_hop_v4");
-		if (v != NULL) {
-			parse_addr(s, v, kpath(vp, p, "next_hop_v4"),
-				&u->next_hop4);
-			if (u->next_hop4.family != AF_INET)
-				fail(s, v, vp, "expected an IPv4 address");
-		}
-
-		v = map_req(&m, "delegated_prefix");
-		parse_prefix6_64(
-			s, v, kpath(vp, p, "delegated_prefix"), &u->delegated);
-		for (j = 0; j < i; j++)
-			if (prefixes_overlap(
-				    &cfg->uplinks[j].delegated, &u->delegated))
-				fail(s, v, vp, "%s overlaps uplink '%s'",
-					nep_prefix_str(&u->delegated, buf,
-						sizeof(buf)),
-					cfg->uplinks[j].name);
-
-		u->role = NEP_UPLINK_PRIMARY;
-		v = map_get(&m, "role");
-		if (v != NULL)
-			u->role = (enum nep_uplink_role)scalar_enum(s, v,
-				kpath(vp, p, "role"), uplink_roles,
-				"primary, backup or excluded");
-		u->weight = 1;
-		map_u32(&m, "weight", 0, 1000, &u->weight);
-		parse_health(s, &m, &u->health);
-		cfg->n_uplinks = i + 1;
-	}
+	items = seq_items(c->s, YN(n), path, &count);
+	seq_max(c->s, items, count, max, path, what);
+	return count;
 }
 
-static const char *const steer_keys[] = {
-	"inside_prefixes",
-	"excluded_destination_prefixes",
-	"flow_timeout_s",
-	"flow_fin_timeout_s",
-	"flow_table_size",
-	"policies",
-	NULL,
-};
-static const char *const policy_keys[] = {
-	"name",
-	"destination",
-	"source",
-	"protocol",
-	"source_ports",
-	"destination_ports",
-	"dscp",
-	"mode",
-	"uplink",
-	NULL,
-};
-static const char *const policy_modes[] = {
-	"balanced",
-	"strict",
-	"preferred",
-	NULL,
-};
-
-static const struct {
-	const char *name;
-	int proto;
-} proto_names[] = {
-	{"tcp", IPPROTO_TCP},
-	{"udp", IPPROTO_UDP},
-	{"icmp", IPPROTO_ICMP},
-	{"icmpv6", IPPROTO_ICMPV6},
-};
-
-static int
-parse_proto(struct src *s, yaml_node_t *n, const char *path)
+const struct nep_cfg_node *
+nep_cfg_seq_item(
+	struct nep_cfg *c, const struct nep_cfg_node *n, unsigned i)
 {
-	const char *v;
-	unsigned i;
-
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		fail(s, n, path, "expected a protocol name or number");
-	v = (const char *)n->data.scalar.value;
-	if (all_digits(v)) {
-		if (parse_dec(v) > 255)
-			fail(s, n, path, "out of range (0..255)");
-		return (int)parse_dec(v);
-	}
-	for (i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
-		if (strcmp(v, proto_names[i].name) == 0)
-			return proto_names[i].proto;
-	fail(s, n, path,
-		"unknown protocol '%s' (tcp, udp, icmp, icmpv6 or 0..255)", v);
+	return CN(get_node(c->s, YN(n)->data.sequence.items.start[i]));
 }
 
-/* "443", 443 or "1024-65535". */
-static void
-parse_ports(struct src *s, yaml_node_t *n, const char *path, uint16_t *lo,
-	uint16_t *hi)
-{
-	char a[8], b[8];
-	const char *v, *dash;
-	uint64_t x, y;
-
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		fail(s, n, path, "expected a port or a range like 1024-65535");
-	v = (const char *)n->data.scalar.value;
-	dash = strchr(v, '-');
-	if (dash == NULL) {
-		if (!all_digits(v))
-			fail(s, n, path, "bad port range '%s'", v);
-		x = y = parse_dec(v);
-	} else {
-		if ((size_t)(dash - v) >= sizeof(a) ||
-			strlen(dash + 1) >= sizeof(b))
-			fail(s, n, path, "bad port range '%s'", v);
-		snprintf(a, sizeof(a), "%.*s", (int)(dash - v), v);
-		snprintf(b, sizeof(b), "%s", dash + 1);
-		if (!all_digits(a) || !all_digits(b))
-			fail(s, n, path, "bad port range '%s'", v);
-		x = parse_dec(a);
-		y = parse_dec(b);
-	}
-	if (x > 65535 || y > 65535)
-		fail(s, n, path, "out of range (0..65535)");
-	if (x > y)
-		fail(s, n, path, "bad port range '%s' (low > high)", v);
-	*lo = (uint16_t)x;
-	*hi = (uint16_t)y;
-}
-
-static void
-parse_policy(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
-{
-	struct nep_config *cfg = s->ctx->cfg;
-	struct nep_policy_conf *pol = &cfg->steering.policies[idx];
-	char vp[KPATH_MAX];
-	yaml_node_t *v, *name, *src;
-	const char *str;
-	struct map m;
-	unsigned j;
-
-	map_open(s, n, path, policy_keys, &m);
-	pol->proto = -1;
-	pol->sport_lo = pol->dport_lo = 0;
-	pol->sport_hi = pol->dport_hi = 65535;
-	pol->dscp = -1;
-	pol->uplink = -1;
-
-	name = map_get(&m, "name");
-	if (name != NULL)
-		parse_name(s, name, kpath(vp, path, "name"), pol->name);
-	else
-		snprintf(pol->name, sizeof(pol->name), "policy%u", idx);
-	for (j = 0; j < idx; j++)
-		if (strcmp(cfg->steering.policies[j].name, pol->name) == 0) {
-			if (name != NULL)
-				fail(s, name, vp, "duplicate policy name '%s'",
-					pol->name);
-			fail(s, m.node, path, "duplicate policy name '%s'",
-				pol->name);
-		}
-
-	v = map_get(&m, "destination");
-	if (v != NULL) {
-		parse_prefix(s, v, kpath(vp, path, "destination"), &pol->dst);
-		pol->has_dst = true;
-	}
-	src = map_get(&m, "source");
-	if (src != NULL) {
-		parse_prefix(s, src, kpath(vp, path, "source"), &pol->src);
-		pol->has_src = true;
-		if (pol->has_dst &&
-			pol->src.addr.family != pol->dst.addr.family)
-			fail(s, src, vp,
-				"address family differs from destination");
-	}
-	v = map_get(&m, "protocol");
-	if (v != NULL)
-		pol->proto = parse_proto(s, v, kpath(vp, path, "protocol"));
-	v = map_get(&m, "source_ports");
-	if (v != NULL)
-		parse_ports(s, v, kpath(vp, path, "source_ports"),
-			&pol->sport_lo, &pol->sport_hi);
-	v = map_get(&m, "destination_ports");
-	if (v != NULL)
-		parse_ports(s, v, kpath(vp, path, "destination_ports"),
-			&pol->dport_lo, &pol->dport_hi);
-	v = map_get(&m, "dscp");
-	if (v != NULL)
-		pol->dscp =
-			(int)scalar_uint(s, v, kpath(vp, path, "dscp"), 0, 63);
-
-	v = map_req(&m, "mode");
-	pol->mode =
-		(enum nep_policy_mode)scalar_enum(s, v, kpath(vp, path, "mode"),
-			policy_modes, "strict, preferred or balanced");
-	v = map_get(&m, "uplink");
-	if (pol->mode == NEP_MODE_BALANCED) {
-		if (v != NULL)
-			fail(s, v, kpath(vp, path, "uplink"),
-				"mode balanced takes no uplink");
-	} else {
-		if (v == NULL)
-			fail(s, m.node, path,
-				"missing required key 'uplink' (mode %s)",
-				policy_modes[pol->mode]);
-		kpath(vp, path, "uplink");
-		str = scalar_str(s, v, vp);
-		pol->uplink = nep_config_uplink_index(cfg, str);
-		if (pol->uplink < 0)
-			fail(s, v, vp, "unknown uplink '%s'", str);
-	}
-}
-
-static void
-parse_prefix_list(struct src *s, yaml_node_t *n, const char *path,
-	struct nep_prefix *out, unsigned *count, bool inside)
-{
-	char ip[KPATH_MAX];
-	yaml_node_item_t *items;
-	yaml_node_t *v;
-	unsigned i, num;
-
-	items = seq_items(s, n, path, &num);
-	seq_max(s, items, num, NEP_MAX_PREFIXES, path, "prefixes");
-	for (i = 0; i < num; i++) {
-		v = get_node(s, items[i]);
-		ipath(ip, path, i);
-		parse_prefix(s, v, ip, &out[i]);
-		/* IPv6 inside prefixes are translated: RFC 6296 needs <= /64.
-		 * IPv4 ones are steered without translation. */
-		if (inside && out[i].addr.family == AF_INET6 && out[i].len > 64)
-			fail(s, v, ip, "prefix longer than /64");
-		*count = i + 1;
-	}
-}
-
-static void
-parse_steering(const struct map *top)
-{
-	struct nep_config *cfg = top->s->ctx->cfg;
-	struct nep_steering_conf *st = &cfg->steering;
-	struct src *s = top->s;
-	char mp[KPATH_MAX], p[KPATH_MAX], ip[KPATH_MAX];
-	yaml_node_item_t *items;
-	yaml_node_t *v;
-	struct map m;
-	unsigned i, n;
-
-	v = map_get(top, "steering");
-	if (v == NULL)
-		return;
-	cfg->has_steering = true;
-	map_sub(top, "steering", mp, steer_keys, &m);
-	if (cfg->n_uplinks == 0)
-		fail(s, m.node, mp, "steering needs at least one uplink");
-
-	v = map_req(&m, "inside_prefixes");
-	kpath(p, mp, "inside_prefixes");
-	parse_prefix_list(s, v, p, st->inside, &st->n_inside, true);
-	if (st->n_inside == 0)
-		fail(s, v, p, "at least one prefix is required");
-	v = map_get(&m, "excluded_destination_prefixes");
-	if (v != NULL)
-		parse_prefix_list(s, v,
-			kpath(p, mp, "excluded_destination_prefixes"),
-			st->excluded, &st->n_excluded, false);
-	map_u32(&m, "flow_timeout_s", 1, 86400, &st->flow_timeout_s);
-	map_u32(&m, "flow_fin_timeout_s", 1, 3600, &st->flow_fin_timeout_s);
-	map_u32(&m, "flow_table_size", 1024, 16777216, &st->flow_table_size);
-
-	v = map_get(&m, "policies");
-	if (v == NULL)
-		return;
-	kpath(p, mp, "policies");
-	items = seq_items(s, v, p, &n);
-	seq_max(s, items, n, NEP_MAX_POLICIES, p, "policies");
-	if (n == 0)
-		return;
-	st->policies = calloc(n, sizeof(st->policies[0]));
-	if (st->policies == NULL)
-		fail(s, v, p, "out of memory");
-	for (i = 0; i < n; i++) {
-		parse_policy(s, get_node(s, items[i]), ipath(ip, p, i), i);
-		st->n_policies = i + 1;
-	}
-}
-
-static const char *const top_keys[] = {
+static const char *const core_keys[] = {
 	"eal",
 	"management",
 	"log",
@@ -1753,10 +1599,67 @@ static const char *const top_keys[] = {
 	"icmp",
 	"ports",
 	"routes",
-	"uplinks",
-	"steering",
 	NULL,
 };
+
+/* ---- registered sections --------------------------------------------- */
+
+static struct {
+	const char *key;
+	nep_config_parse_fn parse;
+	nep_config_free_fn free_fn;
+} sections[NEP_CONFIG_MAX_SECTIONS];
+static unsigned n_sections;
+
+int
+nep_config_section_register(const char *key, nep_config_parse_fn parse,
+	nep_config_free_fn free_fn)
+{
+	unsigned i;
+
+	if (key == NULL || key[0] == '\0' || parse == NULL)
+		return -EINVAL;
+	for (i = 0; core_keys[i] != NULL; i++)
+		if (strcmp(core_keys[i], key) == 0)
+			return -EEXIST;
+	for (i = 0; i < n_sections; i++)
+		if (strcmp(sections[i].key, key) == 0)
+			return -EEXIST;
+	if (n_sections == NEP_CONFIG_MAX_SECTIONS)
+		return -ENOSPC;
+	sections[n_sections].key = key;
+	sections[n_sections].parse = parse;
+	sections[n_sections].free_fn = free_fn;
+	return (int)n_sections++;
+}
+
+static void
+sec_maps_free(struct nep_cfg *c)
+{
+	while (c->maps != NULL) {
+		struct nep_cfg_map *next = c->maps->next;
+
+		free(c->maps);
+		c->maps = next;
+	}
+}
+
+/* After the core sections, in registration order; absent: NULL node. */
+static void
+parse_sections(const struct map *top)
+{
+	struct ctx *c = top->s->ctx;
+	unsigned i;
+
+	for (i = 0; i < n_sections; i++) {
+		c->sec.s = top->s;
+		sections[i].parse(&c->sec,
+			(const struct nep_cfg_node *)map_get(top,
+				sections[i].key),
+			&c->cfg->section[i]);
+		sec_maps_free(&c->sec);
+	}
+}
 
 static void
 set_defaults(struct nep_config *cfg)
@@ -1780,9 +1683,6 @@ set_defaults(struct nep_config *cfg)
 	cfg->neigh_table_size = 4096;
 	cfg->icmp_rate_pps = 100;
 	cfg->icmp_burst = 50;
-	cfg->steering.flow_timeout_s = 30;
-	cfg->steering.flow_fin_timeout_s = 5;
-	cfg->steering.flow_table_size = 1048576;
 }
 
 /* Everything after the YAML text is in memory. */
@@ -1790,11 +1690,20 @@ static void
 parse_config(struct ctx *c)
 {
 	struct src *s = &c->main;
+	const char *top_keys[sizeof(core_keys) / sizeof(core_keys[0]) +
+		NEP_CONFIG_MAX_SECTIONS];
 	char p[KPATH_MAX];
 	yaml_node_item_t *items;
 	yaml_node_t *root, *v;
 	struct map top;
 	unsigned i, n;
+
+	/* The core's keys, then the registered ones. */
+	for (n = 0; core_keys[n] != NULL; n++)
+		top_keys[n] = core_keys[n];
+	for (i = 0; i < n_sections; i++)
+		top_keys[n++] = sections[i].key;
+	top_keys[n] = NULL;
 
 	src_parse(s);
 	root = yaml_document_get_root_node(&s->doc);
@@ -1817,8 +1726,7 @@ parse_config(struct ctx *c)
 
 	parse_neighbors(&top);
 	parse_routes(&top);
-	parse_uplinks(&top);
-	parse_steering(&top);
+	parse_sections(&top);
 }
 
 static struct nep_config *
@@ -1859,6 +1767,7 @@ load_buf(const char *name, char *buf, size_t len, const char *drivers_dir,
 		keys_trim(c->cfg->keys);
 	}
 	cfg = c->cfg;
+	sec_maps_free(&c->sec);
 	src_release(&c->preset);
 	src_release(&c->main);
 	free(c);
@@ -1900,9 +1809,14 @@ nep_config_load(
 void
 nep_config_free(struct nep_config *cfg)
 {
+	unsigned i;
+
 	if (cfg == NULL)
 		return;
-	free(cfg->steering.policies);
+	/* Reverse order: a section may point into an earlier one. */
+	for (i = n_sections; i-- > 0;)
+		if (cfg->section[i] != NULL && sections[i].free_fn != NULL)
+			sections[i].free_fn(cfg->section[i]);
 	keys_free(cfg->keys);
 	free(cfg);
 }
@@ -1931,17 +1845,6 @@ nep_config_port_index(const struct nep_config *cfg, const char *name)
 
 	for (i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
-nep_config_uplink_index(const struct nep_config *cfg, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->n_uplinks; i++)
-		if (strcmp(cfg->uplinks[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }

@@ -6,6 +6,8 @@
  * Nothing in here touches EAL, so it is unit-tested on its own and used by
  * `neptune --check-config`. Every error names the file, line and column of
  * the offending node (1-based, as editors count) and the dotted key path.
+ * This structure holds the core's sections; features register their own
+ * top-level keys and parsers (nep_config_section.h).
  */
 #ifndef NEP_CONFIG_H
 #define NEP_CONFIG_H
@@ -14,17 +16,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NEP_NAME_MAX 32	      /* port, uplink and policy names */
+#define NEP_NAME_MAX 32	      /* names: ports, and the features' (uplinks...) */
 #define NEP_MAX_PORTS 16
 #define NEP_MAX_ADDRS 8	      /* addresses per port */
 #define NEP_MAX_ROUTES 1024   /* static routes */
-#define NEP_MAX_UPLINKS 16
-#define NEP_MAX_TARGETS 4     /* health-check targets per uplink */
-#define NEP_MAX_POLICIES 4096
-#define NEP_MAX_PREFIXES 64   /* inside / excluded prefix lists */
 #define NEP_MAX_EAL_ARGS 32
 #define NEP_DEVARGS_MAX 256
 #define NEP_PATH_MAX 256
+#define NEP_CONFIG_MAX_SECTIONS 16 /* registered by features */
 
 /* An IPv4 or IPv6 address. IPv4 is kept in network byte order in a[0..3]. */
 struct nep_addr {
@@ -74,68 +73,6 @@ struct nep_static_neigh_conf {
 };
 #define NEP_MAX_STATIC_NEIGH 64
 
-enum nep_uplink_role {
-	NEP_UPLINK_PRIMARY = 0,
-	NEP_UPLINK_BACKUP = 1,
-	NEP_UPLINK_EXCLUDED = 2,
-};
-
-struct nep_health_conf {
-	bool enabled;			/* default true; false: always up */
-	unsigned n_targets;		/* 0: the next hop is the target */
-	struct nep_addr targets[NEP_MAX_TARGETS];
-	uint32_t interval_ms;		/* default 100, min 10 */
-	uint32_t timeout_ms;		/* default 1000 */
-	uint32_t down_count;		/* consecutive failures, default 3 */
-	uint32_t up_count;		/* consecutive successes, default 5 */
-	uint32_t reliability;		/* targets that must answer, default 1 */
-	uint32_t max_rtt_ms;		/* 0: no RTT threshold */
-	uint32_t max_loss_pct;		/* 0: no loss threshold */
-	uint32_t loss_window;		/* probes in the loss window, default 20 */
-};
-
-struct nep_uplink_conf {
-	char name[NEP_NAME_MAX];
-	int port;			/* index into ports[] */
-	struct nep_addr next_hop;	/* IPv6 next hop (required) */
-	struct nep_addr next_hop4;	/* IPv4 next hop, family 0 if none */
-	struct nep_prefix delegated;	/* outside prefix for NPTv6 */
-	enum nep_uplink_role role;
-	uint32_t weight;		/* default 1; 0 = never balanced */
-	struct nep_health_conf health;
-};
-
-enum nep_policy_mode {
-	NEP_MODE_BALANCED = 0,
-	NEP_MODE_STRICT = 1,
-	NEP_MODE_PREFERRED = 2,
-};
-
-struct nep_policy_conf {
-	char name[NEP_NAME_MAX];	/* default "policy<N>" */
-	bool has_dst, has_src;
-	struct nep_prefix dst;
-	struct nep_prefix src;
-	int proto;			/* -1 any, else IP protocol number */
-	uint16_t sport_lo, sport_hi;	/* 0..65535 = any */
-	uint16_t dport_lo, dport_hi;
-	int dscp;			/* -1 any, else 0..63 */
-	enum nep_policy_mode mode;
-	int uplink;			/* index into uplinks[]; -1 for balanced */
-};
-
-struct nep_steering_conf {
-	unsigned n_inside;
-	struct nep_prefix inside[NEP_MAX_PREFIXES]; /* LAN prefixes to steer */
-	unsigned n_excluded;
-	struct nep_prefix excluded[NEP_MAX_PREFIXES];
-	uint32_t flow_timeout_s;	/* default 30 */
-	uint32_t flow_fin_timeout_s;	/* default 5, after TCP FIN or RST */
-	uint32_t flow_table_size;	/* default 1048576 */
-	unsigned n_policies;
-	struct nep_policy_conf *policies; /* heap, n_policies entries */
-};
-
 struct nep_config_keys;
 
 struct nep_config {
@@ -182,10 +119,10 @@ struct nep_config {
 	struct nep_port_conf ports[NEP_MAX_PORTS];
 	unsigned n_routes;
 	struct nep_route_conf routes[NEP_MAX_ROUTES];
-	unsigned n_uplinks;
-	struct nep_uplink_conf uplinks[NEP_MAX_UPLINKS];
-	bool has_steering;
-	struct nep_steering_conf steering;
+
+	/* Sections features registered (uplinks, steering, ...): their
+	 * parsers' objects, read with nep_config_section() (private). */
+	void *section[NEP_CONFIG_MAX_SECTIONS];
 
 	struct nep_config_keys *keys;	/* private: nep_config_key_pos() */
 };
@@ -229,9 +166,8 @@ void nep_config_free(struct nep_config *cfg);
 const char *nep_config_key_pos(const struct nep_config *cfg, const char *key,
 	char *buf, size_t len);
 
-/* Index of a port or uplink by name, -1 if absent. */
+/* Index of a port by name, -1 if absent. */
 int nep_config_port_index(const struct nep_config *cfg, const char *name);
-int nep_config_uplink_index(const struct nep_config *cfg, const char *name);
 
 /*
  * Address helpers shared by the parser, the CLI and the tests. The parsers

@@ -49,10 +49,26 @@
 
 #include "nep_config.h"
 
+#define NEP_MAX_TARGETS 4		/* health-check targets per uplink */
 #define NEP_HEALTH_RING 128		/* rounds in flight (power of 2) */
 #define NEP_HEALTH_LOSS_WINDOW_MAX 128
 #define NEP_HEALTH_REASON_MAX 192
 #define NEP_HEALTH_NAME_MAX 48		/* fits INET6_ADDRSTRLEN */
+
+/* An uplink's `health:` settings (parsed by the multihoming feature). */
+struct nep_health_conf {
+	bool enabled;			/* default true; false: always up */
+	unsigned n_targets;		/* 0: the next hop is the target */
+	struct nep_addr targets[NEP_MAX_TARGETS];
+	uint32_t interval_ms;		/* default 100, min 10 */
+	uint32_t timeout_ms;		/* default 1000 */
+	uint32_t down_count;		/* consecutive failures, default 3 */
+	uint32_t up_count;		/* consecutive successes, default 5 */
+	uint32_t reliability;		/* targets that must answer, default 1 */
+	uint32_t max_rtt_ms;		/* 0: no RTT threshold */
+	uint32_t max_loss_pct;		/* 0: no loss threshold */
+	uint32_t loss_window;		/* probes in the loss window, default 20 */
+};
 
 enum nep_health_state {
 	NEP_HEALTH_UNKNOWN = 0,

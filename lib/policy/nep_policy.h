@@ -8,11 +8,45 @@
 #ifndef NEP_POLICY_H
 #define NEP_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_acl.h>
 
 #include "nep_config.h"
+
+#define NEP_MAX_POLICIES 4096
+#define NEP_MAX_PREFIXES 64   /* inside / excluded prefix lists */
+
+enum nep_policy_mode {
+	NEP_MODE_BALANCED = 0,
+	NEP_MODE_STRICT = 1,
+	NEP_MODE_PREFERRED = 2,
+};
+
+/* One steering policy (`steering.policies[]`, multihoming's section). */
+struct nep_policy_conf {
+	char name[NEP_NAME_MAX];	/* default "policy<N>" */
+	bool has_dst, has_src;
+	struct nep_prefix dst;
+	struct nep_prefix src;
+	int proto;			/* -1 any, else IP protocol number */
+	uint16_t sport_lo, sport_hi;	/* 0..65535 = any */
+	uint16_t dport_lo, dport_hi;
+	int dscp;			/* -1 any, else 0..63 */
+	enum nep_policy_mode mode;
+	int uplink;			/* index of the uplink; -1 for balanced */
+};
+
+/* What is steered and how: the classifier's input. */
+struct nep_steering_conf {
+	unsigned n_inside;
+	struct nep_prefix inside[NEP_MAX_PREFIXES]; /* LAN prefixes to steer */
+	unsigned n_excluded;
+	struct nep_prefix excluded[NEP_MAX_PREFIXES];
+	unsigned n_policies;
+	struct nep_policy_conf *policies; /* heap, n_policies entries */
+};
 
 /* Classifier result: 0 no policy (balanced), i + 1 policy i, or excluded. */
 #define NEP_POLICY_NONE 0u

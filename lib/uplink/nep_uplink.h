@@ -30,6 +30,14 @@
 
 #include "nep_config.h"
 
+#define NEP_MAX_UPLINKS 16
+
+enum nep_uplink_role {
+	NEP_UPLINK_PRIMARY = 0,
+	NEP_UPLINK_BACKUP = 1,
+	NEP_UPLINK_EXCLUDED = 2,
+};
+
 /* The candidate set for balanced selection, built by the control plane. */
 struct nep_uplink_set {
 	uint8_t n;

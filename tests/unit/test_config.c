@@ -2,6 +2,9 @@
 /*
  * lib/config: a full config parses with the right values and defaults, and
  * each kind of mistake is reported as "file:line:col: key.path: message".
+ * The core's sections only: a section registered by this test shows the
+ * registry (nep_config_section.h); multihoming's uplinks and steering are
+ * tested with the feature, in test_mh_config.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 #include <rte_log.h>
 
 #include "nep_config.h"
+#include "nep_config_section.h"
 
 /* Lines 1-7 of most bad configs: a lan and a wan port. */
 #define PORTS                                                                  \
@@ -33,20 +37,6 @@
 	"  - name: wan\n"                                                      \
 	"    role: wan\n"                                                      \
 	"    devargs: net_tap1,iface=nw\n"
-
-/* Lines 8-12: one uplink on the wan port. */
-#define UPLINK                                                                 \
-	"uplinks:\n"                                                           \
-	"  - name: isp1\n"                                                     \
-	"    port: wan\n"                                                      \
-	"    next_hop: fe80::1\n"                                              \
-	"    delegated_prefix: 2001:db8:1::/48\n"
-
-/* Lines 13-15: steering with one inside prefix, then policies. */
-#define STEERING                                                               \
-	"steering:\n"                                                          \
-	"  inside_prefixes: [fd00:1::/48]\n"                                   \
-	"  policies:\n"
 
 static const char *no_drivers = "/nonexistent-neptune-drivers";
 
@@ -129,51 +119,12 @@ static const char good_yaml[] =
 	"routes:\n"
 	"  - {prefix: \"::/0\", via: \"2001:db8:ff::1\"}\n"
 	"  - {prefix: \"10.0.0.0/8\", port: lan}\n"
-	"  - {prefix: \"2001:db8:99::/48\", via: \"fe80::9\", port: wan2}\n"
-	"uplinks:\n"
-	"  - name: isp1\n"
-	"    port: wan1\n"
-	"    next_hop: \"fe80::1\"\n"
-	"    next_hop_v4: 198.51.100.1\n"
-	"    delegated_prefix: \"2001:db8:1::/48\"\n"
-	"    weight: 3\n"
-	"    health:\n"
-	"      targets: [\"2001:4860:4860::8888\", \"2606:4700:4700::1111\"]\n"
-	"      interval_ms: 200\n"
-	"      reliability: 2\n"
-	"      max_loss_pct: 10\n"
-	"  - name: isp2\n"
-	"    port: wan2\n"
-	"    next_hop: \"fe80::2\"\n"
-	"    delegated_prefix: \"2001:db8:2::/56\"\n"
-	"    role: backup\n"
-	"steering:\n"
-	"  inside_prefixes: [\"fd00:1::/48\"]\n"
-	"  excluded_destination_prefixes: [\"fd00::/8\", \"10.0.0.0/8\"]\n"
-	"  flow_timeout_s: 60\n"
-	"  policies:\n"
-	"    - name: web\n"
-	"      destination: \"2001:db8:80::/48\"\n"
-	"      source: \"fd00:1:0:5::/64\"\n"
-	"      protocol: tcp\n"
-	"      destination_ports: 443\n"
-	"      source_ports: 1024-65535\n"
-	"      mode: strict\n"
-	"      uplink: isp2\n"
-	"    - protocol: 17\n"
-	"      dscp: 46\n"
-	"      mode: preferred\n"
-	"      uplink: isp1\n"
-	"    - protocol: icmpv6\n"
-	"      destination_ports: \"53\"\n"
-	"      mode: balanced\n";
+	"  - {prefix: \"2001:db8:99::/48\", via: \"fe80::9\", port: wan2}\n";
 
 static void
 test_good_full(void **state)
 {
 	struct nep_config *cfg = load(good_yaml);
-	const struct nep_uplink_conf *u;
-	const struct nep_policy_conf *p;
 	struct nep_addr a;
 	char buf[64];
 
@@ -248,85 +199,8 @@ test_good_full(void **state)
 	assert_int_equal(cfg->routes[1].port, 0);
 	assert_int_equal(cfg->routes[2].port, 2);
 
-	/* uplinks */
-	assert_int_equal(cfg->n_uplinks, 2);
-	u = &cfg->uplinks[0];
-	assert_string_equal(u->name, "isp1");
-	assert_int_equal(u->port, 1);
-	assert_string_equal(
-		nep_addr_str(&u->next_hop, buf, sizeof(buf)), "fe80::1");
-	assert_string_equal(
-		nep_addr_str(&u->next_hop4, buf, sizeof(buf)), "198.51.100.1");
-	assert_string_equal(nep_prefix_str(&u->delegated, buf, sizeof(buf)),
-		"2001:db8:1::/48");
-	assert_int_equal(u->role, NEP_UPLINK_PRIMARY);
-	assert_int_equal(u->weight, 3);
-	assert_int_equal(u->health.n_targets, 2);
-	assert_string_equal(
-		nep_addr_str(&u->health.targets[1], buf, sizeof(buf)),
-		"2606:4700:4700::1111");
-	assert_int_equal(u->health.interval_ms, 200);
-	assert_int_equal(u->health.timeout_ms, 1000);
-	assert_int_equal(u->health.reliability, 2);
-	assert_int_equal(u->health.max_loss_pct, 10);
-	u = &cfg->uplinks[1];
-	assert_int_equal(u->role, NEP_UPLINK_BACKUP);
-	assert_int_equal(u->weight, 1);
-	assert_int_equal(u->next_hop4.family, 0);
-	/* health defaults */
-	assert_int_equal(u->health.n_targets, 0);
-	assert_int_equal(u->health.interval_ms, 100);
-	assert_int_equal(u->health.timeout_ms, 1000);
-	assert_int_equal(u->health.down_count, 3);
-	assert_int_equal(u->health.up_count, 5);
-	assert_int_equal(u->health.reliability, 1);
-	assert_int_equal(u->health.max_rtt_ms, 0);
-	assert_int_equal(u->health.max_loss_pct, 0);
-	assert_int_equal(u->health.loss_window, 20);
-
-	/* steering */
-	assert_true(cfg->has_steering);
-	assert_int_equal(cfg->steering.n_inside, 1);
-	assert_int_equal(cfg->steering.n_excluded, 2);
-	assert_int_equal(cfg->steering.excluded[1].addr.family, AF_INET);
-	assert_int_equal(cfg->steering.flow_timeout_s, 60);
-	assert_int_equal(cfg->steering.flow_fin_timeout_s, 5);
-	assert_int_equal(cfg->steering.flow_table_size, 1048576);
-	assert_int_equal(cfg->steering.n_policies, 3);
-	p = &cfg->steering.policies[0];
-	assert_string_equal(p->name, "web");
-	assert_true(p->has_dst);
-	assert_true(p->has_src);
-	assert_int_equal(p->dst.len, 48);
-	assert_int_equal(p->src.len, 64);
-	assert_int_equal(p->proto, IPPROTO_TCP);
-	assert_int_equal(p->dport_lo, 443);
-	assert_int_equal(p->dport_hi, 443);
-	assert_int_equal(p->sport_lo, 1024);
-	assert_int_equal(p->sport_hi, 65535);
-	assert_int_equal(p->dscp, -1);
-	assert_int_equal(p->mode, NEP_MODE_STRICT);
-	assert_int_equal(p->uplink, 1);
-	p = &cfg->steering.policies[1];
-	assert_string_equal(p->name, "policy1");
-	assert_false(p->has_dst);
-	assert_false(p->has_src);
-	assert_int_equal(p->proto, 17);
-	assert_int_equal(p->sport_lo, 0);
-	assert_int_equal(p->sport_hi, 65535);
-	assert_int_equal(p->dscp, 46);
-	assert_int_equal(p->mode, NEP_MODE_PREFERRED);
-	assert_int_equal(p->uplink, 0);
-	p = &cfg->steering.policies[2];
-	assert_int_equal(p->proto, IPPROTO_ICMPV6);
-	assert_int_equal(p->dport_lo, 53);
-	assert_int_equal(p->mode, NEP_MODE_BALANCED);
-	assert_int_equal(p->uplink, -1);
-
 	assert_int_equal(nep_config_port_index(cfg, "wan2"), 2);
 	assert_int_equal(nep_config_port_index(cfg, "nope"), -1);
-	assert_int_equal(nep_config_uplink_index(cfg, "isp2"), 1);
-	assert_int_equal(nep_config_uplink_index(cfg, "nope"), -1);
 	nep_config_free(cfg);
 }
 
@@ -364,13 +238,6 @@ test_defaults(void **state)
 	assert_int_equal(cfg->ports[1].tx_desc, 1024);
 	assert_int_equal(cfg->ports[1].n_addrs, 0);
 	assert_int_equal(cfg->n_routes, 0);
-	assert_int_equal(cfg->n_uplinks, 0);
-	assert_false(cfg->has_steering);
-	assert_int_equal(cfg->steering.n_policies, 0);
-	assert_null(cfg->steering.policies);
-	assert_int_equal(cfg->steering.flow_timeout_s, 30);
-	assert_int_equal(cfg->steering.flow_fin_timeout_s, 5);
-	assert_int_equal(cfg->steering.flow_table_size, 1048576);
 	nep_config_free(cfg);
 }
 
@@ -390,15 +257,7 @@ static const char pos_yaml[] =
 	"  - name: wan\n"			  /* 11 */
 	"    role: wan\n"			  /* 12 */
 	"    devargs: net_tap1\n"		  /* 13 */
-	"    mtu:   9000\n"			  /* 14 */
-	"uplinks:\n"				  /* 15 */
-	"  - name: isp1\n"			  /* 16 */
-	"    port: wan\n"			  /* 17 */
-	"    next_hop: fe80::1\n"		  /* 18 */
-	"    delegated_prefix: 2001:db8:1::/48\n" /* 19 */
-	"    health:\n"				  /* 20 */
-	"      interval_ms: 200\n"		  /* 21 */
-	"      targets: [\"2001:db8::53\"]\n";	  /* 22 */
+	"    mtu:   9000\n";			  /* 14 */
 
 static void
 expect_pos(const struct nep_config *cfg, const char *key, const char *want)
@@ -422,16 +281,12 @@ test_key_pos(void **state)
 	expect_pos(cfg, "log.level", "t.yaml:5:14");
 	expect_pos(cfg, "ports[0].mac", "t.yaml:10:10");
 	expect_pos(cfg, "ports[1].mtu", "t.yaml:14:12");
-	expect_pos(cfg, "uplinks[0].health.interval_ms", "t.yaml:21:20");
-	expect_pos(cfg, "uplinks[0].health.targets[0]", "t.yaml:22:17");
 	expect_pos(cfg, "eal.args[0]", "t.yaml:4:7");
 	/* Sections and list items: the node itself. */
 	expect_pos(cfg, "eal", "t.yaml:2:3");
 	expect_pos(cfg, "eal.args", "t.yaml:4:5");
 	expect_pos(cfg, "ports", "t.yaml:7:3");
 	expect_pos(cfg, "ports[1]", "t.yaml:11:5");
-	expect_pos(cfg, "uplinks[0].health", "t.yaml:21:7");
-	expect_pos(cfg, "uplinks[0].health.targets", "t.yaml:22:16");
 	/* Not in the file (defaults), or no such key: the file alone. */
 	expect_pos(cfg, "ports[0].mtu", "t.yaml");
 	expect_pos(cfg, "ports[1].mac", "t.yaml");
@@ -439,7 +294,6 @@ test_key_pos(void **state)
 	expect_pos(cfg, "eal.memory_mb", "t.yaml");
 	expect_pos(cfg, "dataplane", "t.yaml");
 	expect_pos(cfg, "dataplane.burst", "t.yaml");
-	expect_pos(cfg, "uplinks[0].health.timeout_ms", "t.yaml");
 	expect_pos(cfg, "", "t.yaml");
 	expect_pos(cfg, "ports[0].mac.x", "t.yaml");
 	expect_pos(cfg, "Ports[0].mac", "t.yaml");
@@ -465,44 +319,6 @@ test_key_pos_truncated(void **state)
 	buf[0] = 'x';
 	assert_ptr_equal(nep_config_key_pos(cfg, "eal", buf, 0), buf);
 	assert_int_equal(buf[0], 'x');
-	nep_config_free(cfg);
-}
-
-/* Thousands of policies: every one of them is found (and loads quickly). */
-static void
-test_key_pos_many(void **state)
-{
-	const unsigned n = 4096;
-	size_t len = 0, cap = 128 * (size_t)n + 1024;
-	char *yaml = malloc(cap);
-	struct nep_config *cfg;
-	char key[64], want[64];
-	unsigned i;
-
-	(void)state;
-	assert_non_null(yaml);
-	len += (size_t)snprintf(
-		yaml + len, cap - len, "%s%s%s", PORTS, UPLINK, STEERING);
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(yaml + len, cap - len,
-			"    - {name: p%u, dscp: %u, mode: strict, uplink: "
-			"isp1}\n",
-			i, i % 64);
-	assert_true(len < cap);
-	cfg = load(yaml);
-	free(yaml);
-	assert_int_equal(cfg->steering.n_policies, n);
-	for (i = 0; i < n; i++) {
-		/* Policy i is on line 16 + i. */
-		int col = (int)strlen("    - {name: p, dscp: ") + 1 +
-			  snprintf(NULL, 0, "%u", i);
-
-		snprintf(key, sizeof(key), "steering.policies[%u].dscp", i);
-		snprintf(want, sizeof(want), "t.yaml:%u:%d", 16 + i, col);
-		expect_pos(cfg, key, want);
-	}
-	expect_pos(cfg, "steering.policies", "t.yaml:16:5");
-	expect_pos(cfg, "steering.policies[4096]", "t.yaml");
 	nep_config_free(cfg);
 }
 
@@ -555,8 +371,8 @@ test_err_unknown_key(void **state)
 		   "    speed: 10\n"
 		   "    devargs: x\n",
 		"t.yaml:4:5: ports[0].speed: unknown key");
-	expect_err(PORTS UPLINK "    health:\n      intervall_ms: 5\n",
-		"t.yaml:14:7: uplinks[0].health.intervall_ms: unknown key");
+	/* A feature's key is unknown unless the feature registers it. */
+	expect_err(PORTS "uplinks: []\n", "t.yaml:8:1: uplinks: unknown key");
 }
 
 static void
@@ -602,18 +418,10 @@ test_err_range(void **state)
 		   "    devargs: x\n"
 		   "    mtu: 100\n",
 		"t.yaml:5:10: ports[0].mtu: out of range (1280..9000)");
-	expect_err(PORTS UPLINK "    health:\n      interval_ms: 5\n",
-		"t.yaml:14:20: uplinks[0].health.interval_ms: out of range "
-		"(10..60000)");
 	expect_err(PORTS "dataplane: {burst: -1}\n",
 		"t.yaml:8:20: dataplane.burst: out of range (1..64)");
 	expect_err(PORTS "dataplane: {punt_ring_size: 1000}\n",
 		"t.yaml:8:29: dataplane.punt_ring_size: not a power of two");
-	expect_err(PORTS UPLINK "    weight: 99999999999999999999999\n",
-		"t.yaml:13:13: uplinks[0].weight: out of range (0..1000)");
-	expect_err(PORTS UPLINK STEERING "    - {dscp: 64, mode: balanced}\n",
-		"t.yaml:16:14: steering.policies[0].dscp: out of range "
-		"(0..63)");
 }
 
 /* ---- values ---------------------------------------------------------- */
@@ -624,10 +432,6 @@ test_err_bad_address(void **state)
 	(void)state;
 	expect_err(PORTS "routes:\n  - {prefix: \"::/0\", via: \"fe80::zz\"}\n",
 		"t.yaml:9:27: routes[0].via: bad address 'fe80::zz'");
-	expect_err(PORTS UPLINK "    health: {targets: [\"2001:db8::1\", "
-				"\"1.2.3\"]}\n",
-		"t.yaml:13:39: uplinks[0].health.targets[1]: bad address "
-		"'1.2.3'");
 	expect_err("ports:\n"
 		   "  - name: lan\n"
 		   "    role: lan\n"
@@ -657,10 +461,6 @@ test_err_bad_prefix(void **state)
 	expect_err(PORTS "routes:\n  - prefix: \"2001:db8::\"\n    port: lan\n",
 		"t.yaml:9:13: routes[0].prefix: bad prefix '2001:db8::' "
 		"(expected ADDR/LEN)");
-	expect_err(PORTS UPLINK STEERING "    - {destination: 10.1.2.3/8, "
-					 "mode: balanced}\n",
-		"t.yaml:16:21: steering.policies[0].destination: host bits "
-		"set in prefix '10.1.2.3/8'");
 }
 
 static void
@@ -696,22 +496,6 @@ test_err_duplicate_names(void **state)
 		   "  - {name: lan, role: lan, devargs: a}\n"
 		   "  - {name: lan, role: wan, devargs: b}\n",
 		"t.yaml:3:12: ports[1].name: duplicate port name 'lan'");
-	expect_err(PORTS UPLINK "  - name: isp1\n"
-				"    port: wan\n"
-				"    next_hop: fe80::2\n"
-				"    delegated_prefix: 2001:db8:2::/48\n",
-		"t.yaml:13:11: uplinks[1].name: duplicate uplink name "
-		"'isp1'");
-	expect_err(PORTS UPLINK STEERING "    - {name: a, mode: balanced}\n"
-					 "    - {name: a, mode: balanced}\n",
-		"t.yaml:17:14: steering.policies[1].name: duplicate policy "
-		"name 'a'");
-	/* A generated name can collide too; then the policy is blamed. */
-	expect_err(PORTS UPLINK STEERING
-		"    - {mode: balanced}\n"
-		"    - {name: policy0, mode: balanced}\n",
-		"t.yaml:17:14: steering.policies[1].name: duplicate policy "
-		"name 'policy0'");
 	expect_err("ports:\n"
 		   "  - {name: a, role: lan, devargs: \"0000:03:00.0\"}\n"
 		   "  - {name: b, role: wan, devargs: \"03:00.0,x=1\"}\n",
@@ -725,13 +509,6 @@ test_err_unknown_refs(void **state)
 	(void)state;
 	expect_err(PORTS "routes:\n  - {prefix: \"10.0.0.0/8\", port: lam}\n",
 		"t.yaml:9:34: routes[0].port: unknown port 'lam'");
-	expect_err(PORTS "uplinks:\n"
-			 "  - name: isp1\n"
-			 "    port: wan9\n",
-		"t.yaml:10:11: uplinks[0].port: unknown port 'wan9'");
-	expect_err(PORTS UPLINK STEERING "    - {mode: strict, uplink: isp9}\n",
-		"t.yaml:16:30: steering.policies[0].uplink: unknown uplink "
-		"'isp9'");
 	expect_err(PORTS "neighbors:\n  static:\n"
 			 "    - {port: eth0, address: 10.0.0.2, "
 			 "mac: \"02:00:00:00:00:02\"}\n",
@@ -750,15 +527,6 @@ test_err_missing_required(void **state)
 	expect_err("eal: {lcores: \"0-1\"}\n",
 		"t.yaml:1:1: (root): missing required key 'ports'");
 	expect_err("", "t.yaml:1:1: (root): missing required key 'ports'");
-	expect_err(PORTS "uplinks:\n"
-			 "  - name: isp1\n"
-			 "    port: wan\n"
-			 "    next_hop: fe80::1\n",
-		"t.yaml:9:5: uplinks[0]: missing required key "
-		"'delegated_prefix'");
-	expect_err(PORTS UPLINK "steering:\n  flow_timeout_s: 10\n",
-		"t.yaml:14:3: steering: missing required key "
-		"'inside_prefixes'");
 }
 
 static void
@@ -772,32 +540,6 @@ test_err_no_ports(void **state)
 /* ---- semantics ------------------------------------------------------- */
 
 static void
-test_err_uplink_port_not_wan(void **state)
-{
-	(void)state;
-	expect_err(PORTS "uplinks:\n"
-			 "  - name: isp1\n"
-			 "    port: lan\n",
-		"t.yaml:10:11: uplinks[0].port: port 'lan' is not a wan "
-		"port");
-}
-
-static void
-test_err_next_hop_v4(void **state)
-{
-	(void)state;
-	expect_err(PORTS "uplinks:\n"
-			 "  - name: isp1\n"
-			 "    port: wan\n"
-			 "    next_hop: 192.0.2.1\n",
-		"t.yaml:11:15: uplinks[0].next_hop: expected an IPv6 "
-		"address");
-	expect_err(PORTS UPLINK "    next_hop_v4: \"2001:db8::1\"\n",
-		"t.yaml:13:18: uplinks[0].next_hop_v4: expected an IPv4 "
-		"address");
-}
-
-static void
 test_err_route_family(void **state)
 {
 	(void)state;
@@ -809,83 +551,6 @@ test_err_route_family(void **state)
 		"without 'via')");
 	expect_err(PORTS "routes:\n  - {prefix: \"::/0\", via: \"fe80::1\"}\n",
 		"t.yaml:9:27: routes[0].via: a link-local via needs 'port'");
-}
-
-static void
-test_err_policy_modes(void **state)
-{
-	(void)state;
-	expect_err(PORTS UPLINK STEERING "    - {name: p, mode: strict}\n",
-		"t.yaml:16:7: steering.policies[0]: missing required key "
-		"'uplink' (mode strict)");
-	expect_err(PORTS UPLINK STEERING "    - mode: preferred\n",
-		"t.yaml:16:7: steering.policies[0]: missing required key "
-		"'uplink' (mode preferred)");
-	expect_err(PORTS UPLINK STEERING
-		"    - {mode: balanced, uplink: isp1}\n",
-		"t.yaml:16:32: steering.policies[0].uplink: mode balanced "
-		"takes no uplink");
-	expect_err(PORTS UPLINK STEERING "    - {mode: fastest}\n",
-		"t.yaml:16:14: steering.policies[0].mode: expected strict, "
-		"preferred or balanced");
-	expect_err(PORTS UPLINK STEERING
-		"    - {protocol: gre, mode: balanced}\n",
-		"t.yaml:16:18: steering.policies[0].protocol: unknown "
-		"protocol 'gre' (tcp, udp, icmp, icmpv6 or 0..255)");
-	expect_err(PORTS UPLINK STEERING
-		"    - {source_ports: 2000-1000, mode: balanced}\n",
-		"t.yaml:16:22: steering.policies[0].source_ports: bad port "
-		"range '2000-1000' (low > high)");
-	expect_err(PORTS "steering:\n  inside_prefixes: [fd00:1::/48]\n",
-		"t.yaml:9:3: steering: steering needs at least one uplink");
-}
-
-static void
-test_err_prefix_len_64(void **state)
-{
-	(void)state;
-	expect_err(PORTS "uplinks:\n"
-			 "  - name: isp1\n"
-			 "    port: wan\n"
-			 "    next_hop: fe80::1\n"
-			 "    delegated_prefix: 2001:db8:1:2:3::/80\n",
-		"t.yaml:12:23: uplinks[0].delegated_prefix: prefix longer "
-		"than /64");
-	/* IPv4 inside prefixes are steered untranslated: any length. */
-	expect_err(PORTS UPLINK
-		"steering:\n"
-		"  inside_prefixes: [fd00:1::/48, 192.0.2.1/24]\n",
-		"t.yaml:14:34: steering.inside_prefixes[1]: host bits set in "
-		"prefix '192.0.2.1/24'");
-	expect_err(PORTS UPLINK "steering:\n"
-				"  inside_prefixes: [\"fd00:1:2:3:4::/96\"]\n",
-		"t.yaml:14:21: steering.inside_prefixes[0]: prefix longer "
-		"than /64");
-	expect_err(PORTS UPLINK "  - name: isp2\n"
-				"    port: wan\n"
-				"    next_hop: fe80::2\n"
-				"    delegated_prefix: 2001:db8:1:100::/56\n",
-		"t.yaml:16:23: uplinks[1].delegated_prefix: "
-		"2001:db8:1:100::/56 overlaps uplink 'isp1'");
-}
-
-static void
-test_err_reliability(void **state)
-{
-	(void)state;
-	expect_err(PORTS UPLINK
-		"    health:\n"
-		"      targets: [\"2001:db8::1\", \"2001:db8::2\"]\n"
-		"      reliability: 3\n",
-		"t.yaml:15:20: uplinks[0].health.reliability: out of range "
-		"(1..2)");
-	expect_err(PORTS UPLINK "    health: {reliability: 2}\n",
-		"t.yaml:13:27: uplinks[0].health.reliability: out of range "
-		"(1..1)");
-	expect_err(PORTS UPLINK "    health:\n"
-				"      targets: [\"192.0.2.1\"]\n",
-		"t.yaml:14:17: uplinks[0].health.targets[0]: expected an "
-		"IPv6 address");
 }
 
 /* ---- driver presets -------------------------------------------------- */
@@ -1041,6 +706,392 @@ test_shipped_presets(void **state)
 	}
 }
 
+/* ---- sections registered by a feature -------------------------------- */
+
+/*
+ * Two fake sections, registered like a feature's: `widgets` uses every
+ * helper of nep_config_section.h; `gadgets`, registered after it, reads
+ * the widgets object (registration order) and the ports (core first).
+ */
+struct widgets {
+	uint32_t size;
+	uint16_t small;
+	bool enabled;
+	char label[16];
+	char name[NEP_NAME_MAX];
+	int port;
+	int colour;
+	struct nep_addr via;
+	struct nep_prefix net;
+	struct nep_ifaddr self;
+	uint32_t depth;			/* widgets.sub.depth */
+	unsigned n_items;
+	char items[3][8];
+	char raw[16];			/* nep_cfg_scalar() of widgets.raw */
+	bool need_gadgets;
+};
+
+struct gadgets {
+	uint32_t count;
+	bool saw_widgets;		/* widgets parsed before gadgets */
+	unsigned n_ports;		/* ports parsed before both */
+};
+
+static int widgets_id = -1, gadgets_id = -1;
+static unsigned widgets_null_calls, n_freed;
+
+static const char *const widget_keys[] = {"size", "small", "enabled",
+	"label", "name", "port", "colour", "via", "net", "self", "sub",
+	"items", "raw", "need_gadgets", NULL};
+static const char *const sub_keys[] = {"depth", NULL};
+static const char *const colours[] = {"red", "green", NULL};
+static const char *const gadget_keys[] = {"count", NULL};
+
+static void
+parse_widgets(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
+{
+	char p[NEP_CFG_PATH_MAX], ip[NEP_CFG_PATH_MAX];
+	const struct nep_cfg_map *m, *sub;
+	const struct nep_cfg_node *v;
+	struct widgets *w;
+	const char *s;
+	unsigned i;
+
+	if (node == NULL) {
+		widgets_null_calls++;
+		return; /* nothing stored: nep_config_section() gives NULL */
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		nep_cfg_fail(c, node, "widgets", "out of memory");
+	*obj = w;
+	w->size = 1;
+	w->port = -1;
+	m = nep_cfg_map_open(c, node, "widgets", widget_keys);
+	assert_string_equal(nep_cfg_map_path(m), "widgets");
+	nep_cfg_get_u32(m, "size", 1, 100, &w->size);
+	nep_cfg_get_u16(m, "small", 0, 9, &w->small);
+	w->enabled = true;
+	nep_cfg_get_bool(m, "enabled", &w->enabled);
+	v = nep_cfg_req(m, "label");
+	nep_cfg_copy_str(c, v, nep_cfg_path_key(p, "widgets", "label"),
+		w->label, sizeof(w->label));
+	v = nep_cfg_get(m, "name");
+	if (v != NULL)
+		nep_cfg_name(c, v, nep_cfg_path_key(p, "widgets", "name"),
+			w->name);
+	v = nep_cfg_get(m, "port");
+	if (v != NULL)
+		w->port = nep_cfg_port(c, v,
+			nep_cfg_path_key(p, "widgets", "port"));
+	v = nep_cfg_get(m, "colour");
+	w->colour = v == NULL ? -1 : nep_cfg_enum(c, v,
+		nep_cfg_path_key(p, "widgets", "colour"), colours,
+		"red or green");
+	v = nep_cfg_get(m, "via");
+	if (v != NULL)
+		nep_cfg_addr(c, v, nep_cfg_path_key(p, "widgets", "via"),
+			&w->via);
+	v = nep_cfg_get(m, "net");
+	if (v != NULL)
+		nep_cfg_prefix(c, v, nep_cfg_path_key(p, "widgets", "net"),
+			&w->net);
+	v = nep_cfg_get(m, "self");
+	if (v != NULL)
+		nep_cfg_ifaddr(c, v, nep_cfg_path_key(p, "widgets", "self"),
+			&w->self);
+	sub = nep_cfg_map_sub(m, "sub", sub_keys);
+	assert_string_equal(nep_cfg_map_path(sub), "widgets.sub");
+	nep_cfg_get_u32(sub, "depth", 0, 5, &w->depth);
+	v = nep_cfg_get(m, "items");
+	if (v != NULL) {
+		nep_cfg_path_key(p, "widgets", "items");
+		w->n_items = nep_cfg_seq(c, v, p, 3, "items");
+		for (i = 0; i < w->n_items; i++) {
+			const struct nep_cfg_node *it = nep_cfg_seq_item(c, v, i);
+
+			s = nep_cfg_str(c, it, nep_cfg_path_index(ip, p, i));
+			if (strlen(s) >= sizeof(w->items[i]))
+				nep_cfg_fail(c, it, ip, "item too long");
+			snprintf(w->items[i], sizeof(w->items[i]), "%s", s);
+		}
+	}
+	/* The text lives while the parser runs: copy it. */
+	s = nep_cfg_scalar(nep_cfg_get(m, "raw"));
+	if (s != NULL && strcmp(s, "boom") == 0)
+		nep_cfg_fail(c, nep_cfg_get(m, "raw"), "widgets.raw",
+			"went %s", "boom");
+	snprintf(w->raw, sizeof(w->raw), "%s", s != NULL ? s : "");
+	nep_cfg_get_bool(m, "need_gadgets", &w->need_gadgets);
+}
+
+static void
+parse_gadgets(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
+{
+	const struct nep_config *cfg = nep_cfg_config(c);
+	const struct widgets *w = nep_config_section(cfg, widgets_id);
+	const struct nep_cfg_map *m;
+	struct gadgets *g;
+
+	if (node == NULL && w != NULL && w->need_gadgets)
+		nep_cfg_fail(c, NULL, "gadgets", "required by widgets");
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		nep_cfg_fail(c, node, "gadgets", "out of memory");
+	*obj = g;
+	g->saw_widgets = w != NULL;
+	g->n_ports = cfg->n_ports;
+	m = nep_cfg_map_open(c, node, "gadgets", gadget_keys);
+	nep_cfg_get_u32(m, "count", 0, 1000, &g->count);
+	if (w != NULL && g->count > w->size)
+		nep_cfg_fail(c, nep_cfg_get(m, "count"), "gadgets.count",
+			"more gadgets than widgets.size (%u)", w->size);
+}
+
+static void
+free_section(void *obj)
+{
+	n_freed++;
+	free(obj);
+}
+
+static void __attribute__((constructor))
+register_fake_sections(void)
+{
+	widgets_id = nep_config_section_register("widgets", parse_widgets,
+		free_section);
+	gadgets_id = nep_config_section_register("gadgets", parse_gadgets,
+		free_section);
+}
+
+static const char widgets_yaml[] =
+	"widgets:\n"				/* 1: before ports */
+	"  size: 7\n"				/* 2 */
+	"  small: 4\n"				/* 3 */
+	"  enabled: false\n"			/* 4 */
+	"  label: hello\n"			/* 5 */
+	"  name: w-1.a_b\n"			/* 6 */
+	"  port: wan\n"				/* 7 */
+	"  colour: green\n"			/* 8 */
+	"  via: 2001:db8::1\n"			/* 9 */
+	"  net: 2001:db8::/32\n"		/* 10 */
+	"  self: 2001:db8::5/64\n"		/* 11 */
+	"  sub: {depth: 3}\n"			/* 12 */
+	"  items: [a, bb, ccc]\n"		/* 13 */
+	"  raw: \"quoted\"\n"			/* 14 */
+	PORTS					/* 15-21 */
+	"gadgets: {count: 7}\n";		/* 22 */
+
+static void
+test_section_parsed(void **state)
+{
+	const struct widgets *w;
+	const struct gadgets *g;
+	struct nep_config *cfg;
+	unsigned freed = n_freed;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(widgets_id, 0);
+	assert_int_equal(gadgets_id, 1);
+	cfg = load(widgets_yaml);
+	w = nep_config_section(cfg, widgets_id);
+	g = nep_config_section(cfg, gadgets_id);
+	assert_non_null(w);
+	assert_non_null(g);
+	assert_int_equal(w->size, 7);
+	assert_int_equal(w->small, 4);
+	assert_false(w->enabled);
+	assert_string_equal(w->label, "hello");
+	assert_string_equal(w->name, "w-1.a_b");
+	assert_int_equal(w->port, 1); /* by name, though before ports: */
+	assert_int_equal(w->colour, 1);
+	assert_string_equal(nep_addr_str(&w->via, buf, sizeof(buf)),
+		"2001:db8::1");
+	assert_string_equal(nep_prefix_str(&w->net, buf, sizeof(buf)),
+		"2001:db8::/32");
+	assert_int_equal(w->self.len, 64);
+	assert_int_equal(w->self.addr.a[15], 5);
+	assert_int_equal(w->depth, 3);
+	assert_int_equal(w->n_items, 3);
+	assert_string_equal(w->items[2], "ccc");
+	assert_string_equal(w->raw, "quoted");
+	assert_int_equal(g->count, 7);
+	assert_true(g->saw_widgets);
+	assert_int_equal(g->n_ports, 2);
+	/* Bad ids are no sections. */
+	assert_null(nep_config_section(cfg, -1));
+	assert_null(nep_config_section(cfg, NEP_CONFIG_MAX_SECTIONS));
+	assert_null(nep_config_section(cfg, NEP_CONFIG_MAX_SECTIONS - 1));
+	/* Key positions cover the sections' keys as the core's. */
+	expect_pos(cfg, "widgets", "t.yaml:2:3");
+	expect_pos(cfg, "widgets.size", "t.yaml:2:9");
+	expect_pos(cfg, "widgets.raw", "t.yaml:14:8");
+	expect_pos(cfg, "widgets.sub.depth", "t.yaml:12:16");
+	expect_pos(cfg, "widgets.items", "t.yaml:13:10");
+	expect_pos(cfg, "widgets.items[1]", "t.yaml:13:14");
+	expect_pos(cfg, "gadgets.count", "t.yaml:22:18");
+	expect_pos(cfg, "ports[1].name", "t.yaml:19:11");
+	expect_pos(cfg, "widgets.sub.width", "t.yaml");
+	nep_config_free(cfg);
+	assert_int_equal(n_freed, freed + 2);
+}
+
+static void
+test_section_absent(void **state)
+{
+	unsigned calls = widgets_null_calls, freed = n_freed;
+	const struct gadgets *g;
+	struct nep_config *cfg;
+
+	(void)state;
+	/* Absent: the parser runs with a NULL node (defaults). */
+	cfg = load(PORTS);
+	assert_int_equal(widgets_null_calls, calls + 1);
+	assert_null(nep_config_section(cfg, widgets_id));
+	g = nep_config_section(cfg, gadgets_id);
+	assert_non_null(g);
+	assert_false(g->saw_widgets);
+	assert_int_equal(g->count, 0);
+	expect_pos(cfg, "widgets", "t.yaml");
+	nep_config_free(cfg);
+	assert_int_equal(n_freed, freed + 1);
+	/* Present but null: a node (an empty mapping), not NULL. */
+	cfg = load(PORTS "widgets:\n  label: x\ngadgets:\n");
+	assert_int_equal(widgets_null_calls, calls + 1);
+	assert_non_null(nep_config_section(cfg, widgets_id));
+	g = nep_config_section(cfg, gadgets_id);
+	assert_true(g->saw_widgets);
+	nep_config_free(cfg);
+}
+
+static void
+test_section_errors(void **state)
+{
+	unsigned freed;
+
+	(void)state;
+	/* An unknown top-level key is still refused, beside registered ones. */
+	expect_err(PORTS "widgets: {label: x}\ngizmos: 1\n",
+		"t.yaml:9:1: gizmos: unknown key");
+	expect_err("gizmos: 1\n" PORTS, "t.yaml:1:1: gizmos: unknown key");
+	expect_err(PORTS "widgets: {label: x}\nwidgets: {label: y}\n",
+		"t.yaml:9:1: widgets: duplicate key (first at line 8)");
+	/* The core's messages and positions, with the section's paths. */
+	expect_err(PORTS "widgets: [a]\n",
+		"t.yaml:8:10: widgets: expected a mapping");
+	expect_err(PORTS "widgets: {label: x, sizes: 1}\n",
+		"t.yaml:8:21: widgets.sizes: unknown key");
+	expect_err(PORTS "widgets:\n  size: 5\n",
+		"t.yaml:9:3: widgets: missing required key 'label'");
+	expect_err(PORTS "widgets: {label: x, size: lots}\n",
+		"t.yaml:8:27: widgets.size: expected an integer");
+	expect_err(PORTS "widgets: {label: x, size: 101}\n",
+		"t.yaml:8:27: widgets.size: out of range (1..100)");
+	expect_err(PORTS "widgets: {label: x, small: 10}\n",
+		"t.yaml:8:28: widgets.small: out of range (0..9)");
+	expect_err(PORTS "widgets: {label: x, enabled: maybe}\n",
+		"t.yaml:8:30: widgets.enabled: expected true or false");
+	expect_err(PORTS "widgets: {label: \"\"}\n",
+		"t.yaml:8:18: widgets.label: expected a non-empty string");
+	expect_err(PORTS "widgets: {label: abcdefghijklmnop}\n",
+		"t.yaml:8:18: widgets.label: too long (max 15 characters)");
+	expect_err(PORTS "widgets: {label: x, name: \"a b\"}\n",
+		"t.yaml:8:27: widgets.name: bad name 'a b' (letters, digits, "
+		"'-', '_', '.')");
+	expect_err(PORTS "widgets: {label: x, port: lam}\n",
+		"t.yaml:8:27: widgets.port: unknown port 'lam'");
+	expect_err(PORTS "widgets: {label: x, colour: blue}\n",
+		"t.yaml:8:29: widgets.colour: expected red or green");
+	expect_err(PORTS "widgets: {label: x, via: fe80::zz}\n",
+		"t.yaml:8:26: widgets.via: bad address 'fe80::zz'");
+	expect_err(PORTS "widgets: {label: x, net: 2001:db8::1/32}\n",
+		"t.yaml:8:26: widgets.net: host bits set in prefix "
+		"'2001:db8::1/32'");
+	expect_err(PORTS "widgets: {label: x, self: 2001:db8::1}\n",
+		"t.yaml:8:27: widgets.self: bad address '2001:db8::1' "
+		"(expected ADDR/LEN)");
+	expect_err(PORTS "widgets: {label: x, sub: {depth: 6}}\n",
+		"t.yaml:8:34: widgets.sub.depth: out of range (0..5)");
+	expect_err(PORTS "widgets: {label: x, sub: {width: 6}}\n",
+		"t.yaml:8:27: widgets.sub.width: unknown key");
+	expect_err(PORTS "widgets: {label: x, items: a}\n",
+		"t.yaml:8:28: widgets.items: expected a list");
+	expect_err(PORTS "widgets: {label: x, items: [a, b, c, d]}\n",
+		"t.yaml:8:38: widgets.items[3]: too many items (max 3)");
+	expect_err(PORTS "widgets: {label: x, items: [a, [b]]}\n",
+		"t.yaml:8:32: widgets.items[1]: expected a string");
+	expect_err(PORTS "widgets: {label: x, items: [abcdefgh]}\n",
+		"t.yaml:8:29: widgets.items[0]: item too long");
+	/* The section's own messages; NULL node: the top of the file. */
+	expect_err(PORTS "widgets: {label: x, raw: boom}\n",
+		"t.yaml:8:26: widgets.raw: went boom");
+	expect_err(PORTS "widgets: {label: x, need_gadgets: true}\n",
+		"t.yaml:1:1: gadgets: required by widgets");
+	expect_err(PORTS "widgets: {label: x, size: 2}\ngadgets: {count: 3}\n",
+		"t.yaml:9:18: gadgets.count: more gadgets than widgets.size "
+		"(2)");
+	/* Core sections come first: their errors win. */
+	expect_err("widgets: {size: x}\n" PORTS "routes: [{prefix: x}]\n",
+		"t.yaml:9:19: routes[0].prefix: bad prefix 'x' (expected "
+		"ADDR/LEN)");
+	/* A failed load frees what the sections had stored. */
+	freed = n_freed;
+	expect_err(PORTS "widgets: {label: x, size: 2}\ngadgets: {count: 3}\n",
+		"t.yaml:9:18: gadgets.count: more gadgets than widgets.size "
+		"(2)");
+	assert_int_equal(n_freed, freed + 2);
+	freed = n_freed;
+	expect_err(PORTS "widgets: {label: x, raw: boom}\n",
+		"t.yaml:8:26: widgets.raw: went boom");
+	assert_int_equal(n_freed, freed + 1);
+}
+
+static void
+noop_parse(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
+{
+	(void)c;
+	(void)node;
+	(void)obj;
+}
+
+/* Last: fills the registry. */
+static void
+test_section_register(void **state)
+{
+	static char keys[NEP_CONFIG_MAX_SECTIONS][16];
+	struct nep_config *cfg;
+	int i, rc;
+
+	(void)state;
+	assert_int_equal(nep_config_section_register(NULL, noop_parse, NULL),
+		-EINVAL);
+	assert_int_equal(nep_config_section_register("", noop_parse, NULL),
+		-EINVAL);
+	assert_int_equal(nep_config_section_register("extra", NULL, NULL),
+		-EINVAL);
+	assert_int_equal(nep_config_section_register("ports", noop_parse,
+				 NULL), -EEXIST);
+	assert_int_equal(nep_config_section_register("routes", noop_parse,
+				 NULL), -EEXIST);
+	assert_int_equal(nep_config_section_register("widgets", noop_parse,
+				 NULL), -EEXIST);
+	for (i = 2; i < NEP_CONFIG_MAX_SECTIONS; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "extra%d", i);
+		assert_int_equal(nep_config_section_register(keys[i],
+					 noop_parse, NULL), i);
+	}
+	rc = nep_config_section_register("one_more", noop_parse, NULL);
+	assert_int_equal(rc, -ENOSPC);
+	/* Every registered key is accepted, all at once. */
+	cfg = load(PORTS "widgets: {label: x}\ngadgets: {}\n"
+			 "extra2: 1\nextra9: [a]\nextra15: {b: c}\n");
+	assert_non_null(nep_config_section(cfg, widgets_id));
+	assert_null(nep_config_section(cfg, 15));
+	nep_config_free(cfg);
+	expect_err(PORTS "one_more: 1\n", "t.yaml:8:1: one_more: unknown key");
+}
+
 /* ---- files and helpers ----------------------------------------------- */
 
 static void
@@ -1181,7 +1232,6 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_key_pos),
 		cmocka_unit_test(test_key_pos_truncated),
-		cmocka_unit_test(test_key_pos_many),
 		cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_unknown_key),
@@ -1195,16 +1245,17 @@ main(void)
 		cmocka_unit_test(test_err_unknown_refs),
 		cmocka_unit_test(test_err_missing_required),
 		cmocka_unit_test(test_err_no_ports),
-		cmocka_unit_test(test_err_uplink_port_not_wan),
-		cmocka_unit_test(test_err_next_hop_v4),
 		cmocka_unit_test(test_err_route_family),
-		cmocka_unit_test(test_err_policy_modes),
-		cmocka_unit_test(test_err_prefix_len_64),
-		cmocka_unit_test(test_err_reliability),
 		cmocka_unit_test(test_shipped_presets),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_addr_helpers),
 		cmocka_unit_test(test_pci_detection),
+	};
+	const struct CMUnitTest section_tests[] = {
+		cmocka_unit_test(test_section_parsed),
+		cmocka_unit_test(test_section_absent),
+		cmocka_unit_test(test_section_errors),
+		cmocka_unit_test(test_section_register),
 	};
 	const struct CMUnitTest preset_tests[] = {
 		cmocka_unit_test(test_preset_load),
@@ -1213,6 +1264,8 @@ main(void)
 	int rc;
 
 	rc = cmocka_run_group_tests_name("config", tests, NULL, NULL);
+	rc += cmocka_run_group_tests_name("config_sections", section_tests,
+		NULL, NULL);
 	rc += cmocka_run_group_tests_name("config_presets", preset_tests,
 		presets_setup, presets_teardown);
 	return rc;

@@ -294,8 +294,8 @@ cmd_flows(struct nep_cmd_ctx *ctx)
 			uint64_t age = (now - e.created_tsc) / app->tsc_hz;
 			uint64_t idle = now > e.last_tsc ?
 				(now - e.last_tsc) / app->tsc_hz : 0;
-			const char *pol = e.policy ?
-				app->cfg->steering.policies[e.policy - 1].name : "";
+			const char *pol = e.policy ? mh_conf(app->cfg)->
+				steering.policies[e.policy - 1].name : "";
 			if (ctx->json) {
 				json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, "
 					"s:s, s:I, s:I, s:I, s:I}",
@@ -334,13 +334,14 @@ static int
 cmd_policies(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	const struct nep_steering_conf *st = &app->cfg->steering;
+	const struct nep_steering_conf *st = &mh_conf(app->cfg)->steering;
 	json_t *arr = json_array();
 
 	if (!ctx->json)
 		nep_buf_printf(ctx->out, "%-14s %-52s %-10s %-8s %s\n", "NAME",
 			"MATCH", "MODE", "UPLINK", "HITS");
-	for (unsigned i = 0; app->cfg->has_steering && i < st->n_policies; i++) {
+	for (unsigned i = 0; mh_conf(app->cfg)->has_steering &&
+			i < st->n_policies; i++) {
 		const struct nep_policy_conf *p = &st->policies[i];
 		json_t *m = json_object();
 		char buf[64], txt[160] = "";
@@ -379,8 +380,8 @@ cmd_policies(struct nep_cmd_ctx *ctx)
 		}
 		(void)tl;
 		uint64_t hits = MH_STAT(app, policy_hits[i + 1]);
-		const char *up = p->uplink >= 0 ? app->cfg->uplinks[p->uplink].name :
-						  NULL;
+		const char *up = p->uplink >= 0 ?
+			mh_conf(app->cfg)->uplinks[p->uplink].name : NULL;
 		if (ctx->json) {
 			json_t *o = json_pack("{s:s, s:o, s:s, s:I}", "name",
 				p->name, "match", m, "mode", mode_names[p->mode],

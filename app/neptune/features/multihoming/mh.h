@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "neptune.h"
+#include "mh_config.h"
 #include "nep_flow.h"
 #include "nep_health.h"
 #include "nep_nptv6.h"
@@ -22,7 +23,7 @@
 
 extern struct nep_feature nep_mh_feature;
 
-/* Per-policy action, indexed like cfg->steering.policies. */
+/* Per-policy action, indexed like mh_conf(cfg)->steering.policies. */
 struct nep_policy_rt {
 	uint8_t mode;		/* enum nep_policy_mode */
 	uint8_t uplink;		/* slot; unused for balanced */

@@ -35,7 +35,7 @@ static int
 mh_reload_check(struct nep_app *app, const struct nep_config *cfg, char *err,
 	size_t errlen)
 {
-	if (cfg->has_steering != app->cfg->has_steering) {
+	if (mh_conf(cfg)->has_steering != mh_conf(app->cfg)->has_steering) {
 		char pos[NEP_PATH_MAX + 32];
 		nep_config_key_pos(cfg, "steering", pos, sizeof(pos));
 		snprintf(err, errlen, "%s: steering: turning steering on or off "
@@ -55,13 +55,13 @@ mh_reload_prepare(struct nep_app *app, struct nep_snapshot *s)
 static void
 mh_reload_done(struct nep_app *app)
 {
+	const struct mh_config *mc = mh_conf(app->cfg);
 	struct mh_state *mh = MH(app);
 
 	nep_uplinks_publish(app);
-	if (app->cfg->has_steering) {
-		mh->age.idle_tsc = app->tsc_hz * app->cfg->steering.flow_timeout_s;
-		mh->age.fin_idle_tsc =
-			app->tsc_hz * app->cfg->steering.flow_fin_timeout_s;
+	if (mc->has_steering) {
+		mh->age.idle_tsc = app->tsc_hz * mc->flow_timeout_s;
+		mh->age.fin_idle_tsc = app->tsc_hz * mc->flow_fin_timeout_s;
 	}
 }
 

@@ -22,20 +22,21 @@ static int
 assign_slots(const struct mh_state *mh, const struct nep_config *cfg,
 	uint8_t *slot_of_cfg, char *err, size_t errlen)
 {
+	const struct mh_config *mc = mh_conf(cfg);
 	bool taken[NEP_MAX_UPLINKS] = { false };
 	unsigned i, j;
 
-	for (i = 0; i < cfg->n_uplinks; i++) {
+	for (i = 0; i < mc->n_uplinks; i++) {
 		slot_of_cfg[i] = 0xff;
 		for (j = 0; j < NEP_MAX_UPLINKS; j++)
 			if (mh->uplinks[j].in_use &&
 				strcmp(mh->uplinks[j].name,
-					cfg->uplinks[i].name) == 0) {
+					mc->uplinks[i].name) == 0) {
 				slot_of_cfg[i] = (uint8_t)j;
 				taken[j] = true;
 			}
 	}
-	for (i = 0; i < cfg->n_uplinks; i++) {
+	for (i = 0; i < mc->n_uplinks; i++) {
 		if (slot_of_cfg[i] != 0xff)
 			continue;
 		for (j = 0; j < NEP_MAX_UPLINKS; j++)
@@ -44,7 +45,7 @@ assign_slots(const struct mh_state *mh, const struct nep_config *cfg,
 		if (j == NEP_MAX_UPLINKS) {
 			snprintf(err, errlen, "no free uplink slot for '%s' "
 				"(removed uplinks free their slot on restart)",
-				cfg->uplinks[i].name);
+				mc->uplinks[i].name);
 			return -1;
 		}
 		slot_of_cfg[i] = (uint8_t)j;
@@ -57,7 +58,7 @@ static int
 build_steering(struct mh_state *mh, struct mh_snap *ms,
 	const struct nep_config *cfg, char *err, size_t errlen)
 {
-	const struct nep_steering_conf *st = &cfg->steering;
+	const struct nep_steering_conf *st = &mh_conf(cfg)->steering;
 	unsigned i;
 
 	ms->first_inside6 = -1;
@@ -118,7 +119,7 @@ mh_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 	s->feat[id] = ms;
 	if (assign_slots(mh, s->cfg, ms->slot_of_cfg, err, errlen) < 0)
 		return -1;
-	if (s->cfg->has_steering &&
+	if (mh_conf(s->cfg)->has_steering &&
 		build_steering(mh, ms, s->cfg, err, errlen) < 0)
 		return -1;
 	return 0;

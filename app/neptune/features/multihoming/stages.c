@@ -56,7 +56,7 @@ mh_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	int u;
 
 	(void)m;
-	if (!c->s->cfg->has_steering || c->pi.family != 6 ||
+	if (!mh_conf(c->s->cfg)->has_steering || c->pi.family != 6 ||
 		app->ports[c->meta->in_port].role != NEP_PORT_WAN)
 		return NEP_V_NEXT;
 	ip6 = (struct rte_ipv6_hdr *)(c->frame + c->pi.l3_off);
@@ -97,7 +97,7 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	bool inside;
 
 	(void)m;
-	if (!c->s->cfg->has_steering ||
+	if (!mh_conf(c->s->cfg)->has_steering ||
 		app->ports[c->meta->in_port].role != NEP_PORT_LAN)
 		return NEP_V_NEXT;
 	if (c->pi.family == 6)
@@ -330,7 +330,7 @@ mh_fast_for_port(const struct nep_app *app, const struct nep_snapshot *s,
 {
 	(void)app;
 	(void)port;
-	return s->cfg->has_steering ? mh_fast_burst : NULL;
+	return mh_conf(s->cfg)->has_steering ? mh_fast_burst : NULL;
 }
 
 void
@@ -372,10 +372,11 @@ mh_trace_format(const struct nep_app *app, const struct nep_trace_rec *r,
 	case MH_TRACE_STEER: {
 		struct mh_trace_steer t;
 		memcpy(&t, r->data, sizeof(t));
-		const struct nep_config *cfg = app->cfg;
+		const struct nep_steering_conf *st =
+			&mh_conf(app->cfg)->steering;
 		const char *pol = t.policy == 0 ? "(none)" :
-			t.policy <= cfg->steering.n_policies ?
-			cfg->steering.policies[t.policy - 1].name : "?";
+			t.policy <= st->n_policies ?
+			st->policies[t.policy - 1].name : "?";
 		nep_buf_printf(out, "%s, policy %s, uplink %s",
 			t.how < 5 ? hows[t.how] : "?", pol,
 			t.slot < NEP_MAX_UPLINKS ? mh->uplinks[t.slot].name :

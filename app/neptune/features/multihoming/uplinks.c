@@ -125,6 +125,7 @@ nep_uplinks_publish(struct nep_app *app)
 {
 	const struct nep_snapshot *s = app->snap;
 	const struct mh_snap *ms = MH_SNAP(s);
+	const struct mh_config *mc = mh_conf(s->cfg);
 	struct nep_uplink_view v6[NEP_MAX_UPLINKS], v4[NEP_MAX_UPLINKS];
 	struct nep_steer_state *st, *old;
 	unsigned n6 = 0, n4 = 0, i;
@@ -151,9 +152,9 @@ nep_uplinks_publish(struct nep_app *app)
 		f->nh6_pos = nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6);
 		f->nh4_pos = f->has_v4 ?
 			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
-		if (s->cfg->has_steering && ms->first_inside6 >= 0 &&
+		if (mc->has_steering && ms->first_inside6 >= 0 &&
 			nep_nptv6_init(&f->npt,
-				&s->cfg->steering.inside[ms->first_inside6],
+				&mc->steering.inside[ms->first_inside6],
 				&u->conf.delegated) == 0)
 			st->port_slots[f->port] |= 1u << i;
 		v.id = (uint8_t)i;
@@ -187,15 +188,15 @@ nep_uplinks_publish(struct nep_app *app)
 void
 nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 {
-	const struct nep_config *cfg = s->cfg;
+	const struct mh_config *mc = mh_conf(s->cfg);
 	const struct mh_snap *ms = MH_SNAP(s);
 	bool keep[NEP_MAX_UPLINKS] = { false };
 	unsigned i;
 
-	for (i = 0; i < cfg->n_uplinks; i++) {
+	for (i = 0; i < mc->n_uplinks; i++) {
 		unsigned slot = ms->slot_of_cfg[i];
 		bool fresh = !MH(app)->uplinks[slot].in_use;
-		slot_configure(app, slot, &cfg->uplinks[i], fresh);
+		slot_configure(app, slot, &mc->uplinks[i], fresh);
 		keep[slot] = true;
 	}
 	for (i = 0; i < NEP_MAX_UPLINKS; i++)
@@ -214,16 +215,15 @@ nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 int
 nep_uplinks_init(struct nep_app *app)
 {
-	const struct nep_config *cfg = app->cfg;
+	const struct mh_config *mc = mh_conf(app->cfg);
 	struct mh_state *mh = MH(app);
 	char name[RTE_HASH_NAMESIZE];
 
-	if (cfg->has_steering) {
-		mh->age.idle_tsc = app->tsc_hz * cfg->steering.flow_timeout_s;
-		mh->age.fin_idle_tsc =
-			app->tsc_hz * cfg->steering.flow_fin_timeout_s;
+	if (mc->has_steering) {
+		mh->age.idle_tsc = app->tsc_hz * mc->flow_timeout_s;
+		mh->age.fin_idle_tsc = app->tsc_hz * mc->flow_fin_timeout_s;
 		for (unsigned w = 0; w < app->n_workers; w++) {
-			uint32_t size = cfg->steering.flow_table_size /
+			uint32_t size = mc->flow_table_size /
 				app->n_workers;
 			snprintf(name, sizeof(name), "nep_flows_%u", w);
 			mh->workers[w].flows = nep_flow_table_create(name,
