@@ -556,7 +556,8 @@ cmd_stats(struct nep_cmd_ctx *ctx)
 			(json_int_t)NEP_STAT(app, ctl_forwarded),
 			"held", (json_int_t)app->held,
 			"control_tx_packets", (json_int_t)NEP_STAT(app, tx_pkts),
-			"originated_lost", (json_int_t)NEP_STAT(app, orig_drops),
+			"originated_lost", (json_int_t)(NEP_STAT(app, orig_drops) +
+				NEP_STAT(app, inject_tx_full)),
 			"icmp_errors_lost",
 			(json_int_t)NEP_STAT(app, icmp_errors_lost),
 			"drops", (json_int_t)drops,

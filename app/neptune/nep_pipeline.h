@@ -133,6 +133,11 @@ struct nep_pctx {
 	uint8_t hop_limit;	/* as received */
 	uint8_t dst4[16];
 	const void *path_ctx;	/* the egress feature's, for its action */
+	/* An ingress translation decided but not yet written: the output
+	 * stage runs it after the MTU check, before the path's action. */
+	nep_verdict_t (*rewrite)(struct nep_pctx *c, struct rte_mbuf *m);
+	const void *rewrite_ctx;
+	uint32_t rewrite_arg;
 };
 
 /* A stage hook of a feature. */

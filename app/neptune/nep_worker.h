@@ -214,23 +214,36 @@ nep_fast_xmit(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 	nep_tx_buffer(x->stats, op->id, x->txq, x->txb[out], m);
 }
 
+/* Where the destination cache sends dst: false when the general path
+ * must decide (not cached, neighbour unresolved, too big for the port). */
+static inline bool
+nep_fast_route6_dst(const struct nep_fast_ctx *x, const uint8_t *dst,
+	uint32_t l3_len, unsigned *out, uint64_t *mac)
+{
+	const struct nep_dcache_entry *e = nep_dcache_slot(x->dc, dst);
+
+	if (unlikely(!nep_dcache_hit(x->dc, e, dst, 6)))
+		return false;
+	*mac = __atomic_load_n(&x->neigh_mac[e->neigh_pos], __ATOMIC_ACQUIRE);
+	if (unlikely(!(*mac & NEP_NEIGH_VALID) ||
+		    l3_len > x->ports[e->out].mtu))
+		return false;
+	*out = e->out;
+	return true;
+}
+
 /* A routed IPv6 packet through the destination cache. Returns false when
  * the general path must decide. */
 static inline bool
 nep_fast_route6(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 	uint32_t l3_len)
 {
-	const uint8_t *dst = f + NEP_ETH_HLEN + 24;
-	const struct nep_dcache_entry *e = nep_dcache_slot(x->dc, dst);
+	unsigned out;
 	uint64_t mac;
 
-	if (unlikely(!nep_dcache_hit(x->dc, e, dst, 6)))
+	if (!nep_fast_route6_dst(x, f + NEP_ETH_HLEN + 24, l3_len, &out, &mac))
 		return false;
-	mac = __atomic_load_n(&x->neigh_mac[e->neigh_pos], __ATOMIC_ACQUIRE);
-	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
-		    l3_len > x->ports[e->out].mtu))
-		return false;
-	nep_fast_xmit(x, m, f, e->out, mac);
+	nep_fast_xmit(x, m, f, out, mac);
 	return true;
 }
 

@@ -62,6 +62,7 @@ struct nep_lcore_stats {
 	uint64_t ctl_forwarded;		/* control: sent after resolution */
 	uint64_t icmp_errors_lost;	/* error punts the ring refused */
 	uint64_t orig_drops;		/* control: originated frames lost */
+	uint64_t inject_tx_full;	/* worker: control frames the NIC refused */
 	uint64_t polls;
 	uint64_t busy_polls;
 	uint64_t idle_sleeps;		/* adaptive idle: sleeps taken */

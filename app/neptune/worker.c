@@ -197,6 +197,11 @@ stage_output(struct nep_pctx *c, struct rte_mbuf *m)
 		return nep_icmp_error_verdict(meta, NEP_DROP_MTU_EXCEEDED,
 			NEP_ICMP_ERR_TOO_BIG, room);
 	}
+	if (c->rewrite != NULL) {
+		nep_verdict_t v = c->rewrite(c, m);
+		if (v != NEP_V_NEXT)
+			return v;
+	}
 	if (a != NULL) {
 		nep_verdict_t v = a->fn(c, m);
 		if (v != NEP_V_NEXT)
@@ -308,6 +313,7 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 	c.meta = nep_meta(m);
 	c.frame = rte_pktmbuf_mtod(m, uint8_t *);
 	c.now = b->now;
+	c.rewrite = NULL;
 	c.meta->in_port = (uint8_t)b->port;
 	c.meta->out_port = NEP_META_NO_PORT;
 	c.meta->path = 0;
@@ -468,8 +474,6 @@ nep_worker_main(void *arg)
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
 		const struct nep_snapshot *s =
 			__atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
-		const bool tracing = __atomic_load_n(&w->trace->budget,
-			__ATOMIC_RELAXED) != 0;
 		uint64_t now = rte_rdtsc();
 		struct nep_rx_burst b;
 		bool busy = false;
@@ -496,7 +500,10 @@ nep_worker_main(void *arg)
 			w->stats->rx_pkts += n;
 			w->stats->port_rx[port] += n;
 			b.port = port;
-			if (unlikely(tracing))
+			/* Decided per burst, after its rx: a traced packet
+			 * never meets the fast path. */
+			if (unlikely(__atomic_load_n(&w->trace->budget,
+				    __ATOMIC_ACQUIRE) != 0))
 				general_burst(w, &b, pkts, n);
 			else
 				s->fast[port](w, &b, pkts, n);
@@ -515,10 +522,17 @@ nep_worker_main(void *arg)
 				w->inject, (void **)pkts, burst, NULL);
 			for (j = 0; j < n; j++) {
 				unsigned port = nep_meta(pkts[j])->out_port;
-				w->stats->port_tx[port]++;
-				nep_tx_buffer(w->stats, app->ports[port].id,
-					(uint16_t)w->index, w->txb[port],
-					pkts[j]);
+
+				/* Sent now, not buffered: a refusal is the
+				 * control plane's frame lost, not one of the
+				 * worker's (tx_drop_cb) outcomes. */
+				if (rte_eth_tx_burst(app->ports[port].id,
+					    (uint16_t)w->index, &pkts[j], 1) == 1) {
+					w->stats->port_tx[port]++;
+				} else {
+					w->stats->inject_tx_full++;
+					rte_pktmbuf_free(pkts[j]);
+				}
 			}
 			busy |= n != 0;
 		}

@@ -19,32 +19,26 @@ steer_state(const struct nep_app *app)
 }
 
 /*
- * For an uplink's delegated prefix arriving on its port: translate the
- * destination back to the inside. pi may be NULL (TCP/UDP from the fast
- * path). Returns the slot, -1 when not ours, -2 for an unmappable
- * destination, -3 for an unmappable ICMPv6 error payload.
+ * Is dst (arriving on in_port) in an uplink's delegated prefix? Writes its
+ * inside translation to out (16 bytes; may be dst itself) and returns the
+ * slot; -1 when it is in none, -2 when it cannot be mapped (RFC 6296 5).
+ * The packet itself is written later (after the checks whose errors must
+ * quote what was received), by mh_ingress_rewrite or the fast path.
  */
 static inline int
-mh_dnpt(const struct nep_steer_state *st, struct mh_stats *stats, uint8_t *f,
-	unsigned in_port, const struct nep_pkt_info *pi, uint32_t l3_len,
-	struct rte_ipv6_hdr *ip6)
+mh_dnpt_addr(const struct nep_steer_state *st, unsigned in_port,
+	const uint8_t *dst, uint8_t *out)
 {
 	for (uint32_t slots = st->port_slots[in_port]; slots != 0;
 		slots &= slots - 1) {
 		unsigned u = (unsigned)__builtin_ctz(slots);
 		const struct nep_uplink_fwd *uf = &st->up[u];
-		if (!nep_nptv6_in_outside(&uf->npt, ip6->dst_addr))
+		if (!nep_nptv6_in_outside(&uf->npt, dst))
 			continue;
-		if (unlikely(nep_nptv6_dnpt(&uf->npt, ip6->dst_addr) < 0))
+		if (out != dst)
+			memcpy(out, dst, 16);
+		if (unlikely(nep_nptv6_dnpt(&uf->npt, out) < 0))
 			return -2;
-		if (unlikely(pi != NULL && pi->l4_proto == NEP_PROTO_ICMPV6 &&
-				pi->has_l4 && f[pi->l4_off] < 128 &&
-				nep_nptv6_icmp6_inner(&uf->npt, f + pi->l4_off,
-					pi->l3_off + pi->l3_len - pi->l4_off,
-					NEP_NPTV6_INGRESS) < 0))
-			return -3;
-		stats->up_rx_pkts[u]++;
-		stats->up_rx_bytes[u] += l3_len;
 		return (int)u;
 	}
 	return -1;

@@ -46,10 +46,41 @@ mh_trace(struct nep_pctx *c, enum mh_trace_kind kind, nep_verdict_t v,
 			(uint8_t)nep_mh_feature.id, (uint8_t)kind, v, d, len);
 }
 
+/*
+ * The translation decided at ingress, written into the packet by the
+ * output stage after its MTU check (so a Packet Too Big or a Time
+ * Exceeded sent back to the Internet quotes what was received, not the
+ * inside address). An ICMPv6 error arriving for an inside host has the
+ * packet it quotes translated too.
+ */
+static nep_verdict_t
+mh_ingress_rewrite(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct nep_steer_state *st = c->rewrite_ctx;
+	unsigned u = c->rewrite_arg;
+	struct rte_ipv6_hdr *ip6 =
+		(struct rte_ipv6_hdr *)(c->frame + c->pi.l3_off);
+	struct mh_stats *stats = MH_W(c->w)->stats;
+	uint8_t *f = c->frame;
+
+	(void)m;
+	memcpy(ip6->dst_addr, c->dst, 16);
+	if (unlikely(c->pi.l4_proto == NEP_PROTO_ICMPV6 && c->pi.has_l4 &&
+		    f[c->pi.l4_off] < 128) &&
+		nep_nptv6_icmp6_inner(&st->up[u].npt, f + c->pi.l4_off,
+			c->pi.l3_off + c->pi.l3_len - c->pi.l4_off,
+			NEP_NPTV6_INGRESS) < 0)
+		return NEP_VERDICT_DROP(mh_drop_unmappable);
+	stats->up_rx_pkts[u]++;
+	stats->up_rx_bytes[u] += c->pi.l3_len;
+	return NEP_V_NEXT;
+}
+
 nep_verdict_t
 mh_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 {
 	const struct nep_app *app = c->w->app;
+	const struct nep_steer_state *st;
 	struct rte_ipv6_hdr *ip6;
 	struct mh_trace_npt t;
 	nep_verdict_t v;
@@ -60,23 +91,27 @@ mh_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 		app->ports[c->meta->in_port].role != NEP_PORT_WAN)
 		return NEP_V_NEXT;
 	ip6 = (struct rte_ipv6_hdr *)(c->frame + c->pi.l3_off);
-	if (unlikely(c->meta->flags & NEP_META_F_TRACE))
-		memcpy(t.before, ip6->dst_addr, 16);
-	u = mh_dnpt(steer_state(app), MH_W(c->w)->stats, c->frame,
-		c->meta->in_port, &c->pi, c->pi.l3_len, ip6);
+	st = steer_state(app);
+	u = mh_dnpt_addr(st, c->meta->in_port, ip6->dst_addr, c->dst4);
 	if (u == -1)
 		return NEP_V_NEXT;
-	if (u == -2)
+	if (u == -2) {
 		/* RFC 6296 5: Parameter Problem, pointer 24. */
 		v = nep_icmp_error_verdict(c->meta, mh_drop_unmappable,
 			NEP_ICMP_ERR_PARAM_PROB, 24);
-	else if (u == -3)
-		v = NEP_VERDICT_DROP(mh_drop_unmappable);
-	else
+	} else {
+		/* Lookup and egress see the inside destination; the packet
+		 * is rewritten by the output stage. */
+		c->dst = c->dst4;
+		c->rewrite = mh_ingress_rewrite;
+		c->rewrite_ctx = st;
+		c->rewrite_arg = (uint32_t)u;
 		v = NEP_V_NEXT;
+	}
 	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
 		t.slot = (uint8_t)(u >= 0 ? u : 0xff);
-		memcpy(t.after, ip6->dst_addr, 16);
+		memcpy(t.before, ip6->dst_addr, 16);
+		memcpy(t.after, u >= 0 ? c->dst4 : ip6->dst_addr, 16);
 		mh_trace(c, MH_TRACE_DNPT, v, &t, sizeof(t));
 	}
 	return v;
@@ -301,14 +336,27 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 			continue;
 		}
 		if (dnpt_slots != 0) {
-			/* For an uplink's delegated prefix? */
-			int r = mh_dnpt(st, x.stats, f, b->port, NULL, l3_len,
-				(struct rte_ipv6_hdr *)ip6);
-			if (unlikely(r < -1)) {
-				/* Unmappable: the general path answers (its
-				 * DNPT fails again, the address unchanged). */
-				goto slow;
+			/* For an uplink's delegated prefix? Translated into
+			 * a copy: the packet is only written once it is sure
+			 * to leave here, so the general path always gets what
+			 * was received. */
+			uint8_t d[16] __rte_aligned(8);
+			unsigned out;
+			uint64_t mac;
+			int r = mh_dnpt_addr(st, b->port, ip6 + 24, d);
+
+			if (r >= 0) {
+				if (unlikely(!nep_fast_route6_dst(&x.x, d,
+					    l3_len, &out, &mac)))
+					goto slow;
+				memcpy(ip6 + 24, d, 16);
+				x.stats->up_rx_pkts[r]++;
+				x.stats->up_rx_bytes[r] += l3_len;
+				nep_fast_xmit(&x.x, m, f, out, mac);
+				continue;
 			}
+			if (unlikely(r < -1))
+				goto slow;	/* unmappable: it answers */
 		} else if (lan) {
 			/* LAN traffic from outside the inside prefixes:
 			 * plain routing, decided by the general path. */
@@ -317,6 +365,10 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 		if (likely(nep_fast_route6(&x.x, m, f, l3_len)))
 			continue;
 slow:
+		/* Earlier packets of its flow may wait in the miss batch:
+		 * they go first, so a flow keeps its order. */
+		if (fb.n != 0)
+			fast_steer_misses(w, b, &x, pkts, &fb);
 		nep_general_path(w, b, m);
 	}
 	x.stats->flow_cache_hits += hits;
