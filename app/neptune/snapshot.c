@@ -29,12 +29,12 @@ nep_snapshot_build(struct nep_app *app, struct nep_config *cfg, char *err,
 	}
 	for (unsigned i = 0; i < cfg->n_ports && i < NEP_MAX_PORTS; i++)
 		ids[i] = app->ports[i].id;
-	if (nep_rib_build(&s->rib, cfg, ids, err, errlen) < 0) {
+	s->generation = ++app->generation;
+	if (nep_rib_build(&s->rib, cfg, ids, s->generation, err, errlen) < 0) {
 		free(s);
 		return NULL;
 	}
 	s->cfg = cfg;
-	s->generation = ++app->generation;
 	NEP_FOREACH_FEATURE(f)
 		if (f->snapshot_build != NULL &&
 			f->snapshot_build(app, s, err, errlen) < 0) {

@@ -172,6 +172,26 @@ loss_push(const struct nep_health *h, struct nep_health_target *g, bool lost)
 	g->loss_pos = (uint16_t)((pos + 1) % h->loss_window);
 }
 
+enum nep_health_state
+nep_health_target_state(const struct nep_health *h, unsigned int t)
+{
+	const struct nep_health_target *g = &h->tgt[t];
+	unsigned int n = RTE_MIN((unsigned int)g->loss_fill, h->down_count);
+	unsigned int pos = g->loss_pos;
+
+	if (t >= h->n_targets || g->loss_fill == 0 || g->answered == 0)
+		return g->loss_fill >= h->down_count ? NEP_HEALTH_DOWN :
+						       NEP_HEALTH_UNKNOWN;
+	/* Down when its last down_count probes were all lost, as the
+	 * uplink would be with this target alone. */
+	for (unsigned int i = 0; i < n; i++) {
+		pos = (pos + h->loss_window - 1) % h->loss_window;
+		if (!(g->loss_bits[pos >> 6] & (1ULL << (pos & 63))))
+			return NEP_HEALTH_UP;
+	}
+	return n < h->down_count ? NEP_HEALTH_UP : NEP_HEALTH_DOWN;
+}
+
 static void
 probe_lost(struct nep_health *h, struct nep_health_round *r, unsigned int t)
 {

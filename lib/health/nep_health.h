@@ -165,6 +165,14 @@ void nep_health_init(struct nep_health *h, const struct nep_health_conf *c,
  */
 void nep_health_carry(struct nep_health *h, const struct nep_health *old);
 
+/*
+ * One target's own verdict, for display: DOWN when its last down_count
+ * probes were all lost, UNKNOWN before it answered at all (DOWN if it
+ * never did over down_count probes), else UP.
+ */
+enum nep_health_state nep_health_target_state(const struct nep_health *h,
+	unsigned int t);
+
 void nep_health_set_target_addr(struct nep_health *h, unsigned int idx,
 	const struct nep_addr *a);
 

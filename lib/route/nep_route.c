@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -78,9 +79,8 @@ add_route(struct nep_rib *rib, unsigned max, const struct nep_route_entry *e,
 
 int
 nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
-	const uint16_t *port_ids, char *err, size_t errlen)
+	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen)
 {
-	static unsigned generation;
 	struct rte_fib_conf c4 = { 0 };
 	struct rte_fib6_conf c6 = { 0 };
 	char name[32];
@@ -88,30 +88,37 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 
 	memset(rib, 0, sizeof(*rib));
 	max = cfg->n_routes + 2 * NEP_MAX_PORTS * NEP_MAX_ADDRS + 16;
-	generation++;
 
 	c4.type = RTE_FIB_DIR24_8;
 	c4.default_nh = NEP_NH_NONE;
 	c4.max_routes = (int)max;
 	c4.dir24_8.nh_sz = RTE_FIB_DIR24_8_2B;
 	c4.dir24_8.num_tbl8 = NEP_FIB_TBL8 / 4;
-	snprintf(name, sizeof(name), "nep_fib4_%u", generation);
+	snprintf(name, sizeof(name), "nep_fib4_%" PRIu64, name_id);
 	rib->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c4);
+	if (rib->fib4 == NULL) {
+		snprintf(err, errlen, "cannot allocate the IPv4 FIB (%u routes): "
+			"%s", max, rte_strerror(rte_errno));
+		goto fail;
+	}
 
 	c6.type = RTE_FIB6_TRIE;
 	c6.default_nh = NEP_NH_NONE;
 	c6.max_routes = (int)max;
 	c6.trie.nh_sz = RTE_FIB6_TRIE_2B;
 	c6.trie.num_tbl8 = NEP_FIB_TBL8;
-	snprintf(name, sizeof(name), "nep_fib6_%u", generation);
+	snprintf(name, sizeof(name), "nep_fib6_%" PRIu64, name_id);
 	rib->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
-
+	if (rib->fib6 == NULL) {
+		snprintf(err, errlen, "cannot allocate the IPv6 FIB (%u routes): "
+			"%s", max, rte_strerror(rte_errno));
+		goto fail;
+	}
 	rib->nh = calloc(cfg->n_routes + 1, sizeof(*rib->nh));
 	rib->routes = calloc(max, sizeof(*rib->routes));
-	if (rib->fib4 == NULL || rib->fib6 == NULL || rib->nh == NULL ||
-		rib->routes == NULL) {
-		snprintf(err, errlen, "cannot allocate the FIB: %s",
-			rte_strerror(rte_errno));
+	if (rib->nh == NULL || rib->routes == NULL) {
+		snprintf(err, errlen, "cannot allocate the route table: out of "
+			"memory");
 		goto fail;
 	}
 

@@ -73,11 +73,13 @@ struct nep_rib {
 };
 
 /*
- * Build from cfg. port_ids[i] is the DPDK port id of cfg->ports[i].
- * Returns 0, or -1 with a message in err (e.g. an unreachable gateway).
+ * Build from cfg. port_ids[i] is the DPDK port id of cfg->ports[i];
+ * name_id makes the DPDK table names unique (the snapshot's generation:
+ * two ribs live at once during a reload). Returns 0, or -1 with a
+ * message in err (e.g. an unreachable gateway).
  */
 int nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
-	const uint16_t *port_ids, char *err, size_t errlen);
+	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen);
 void nep_rib_free(struct nep_rib *rib);
 
 static inline uint64_t

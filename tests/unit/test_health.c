@@ -553,12 +553,43 @@ test_carry_over_reconfigure(void **state)
 	assert_int_equal(h.state, NEP_HEALTH_DOWN);
 }
 
+/* A target's own verdict follows its last down_count probes. */
+static void
+test_target_state(void **state)
+{
+	struct nep_health_conf c;
+	int i;
+
+	(void)state;
+	setup_conf(&c, 2, 10);
+	start(&c);
+	assert_int_equal(nep_health_target_state(&h, 0), NEP_HEALTH_UNKNOWN);
+	for (i = 0; i < 6; i++)
+		round_(ALL);
+	assert_int_equal(nep_health_target_state(&h, 0), NEP_HEALTH_UP);
+	assert_int_equal(nep_health_target_state(&h, 1), NEP_HEALTH_UP);
+	/* Target 1 stops answering: down after 3 lost probes, not before,
+	 * although its loss window is far from all lost. */
+	round_(1);
+	round_(1);
+	round_(1);	/* judged at the next tick */
+	assert_int_equal(nep_health_target_state(&h, 1), NEP_HEALTH_UP);
+	round_(1);
+	assert_int_equal(nep_health_target_state(&h, 1), NEP_HEALTH_DOWN);
+	assert_int_equal(nep_health_target_state(&h, 0), NEP_HEALTH_UP);
+	/* One answer brings it back. */
+	round_(ALL);
+	round_(ALL);
+	assert_int_equal(nep_health_target_state(&h, 1), NEP_HEALTH_UP);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fast_start_and_hysteresis),
 		cmocka_unit_test(test_carry_over_reconfigure),
+		cmocka_unit_test(test_target_state),
 		cmocka_unit_test(test_unknown_to_down),
 		cmocka_unit_test(test_reliability_2_of_3),
 		cmocka_unit_test(test_rtt_threshold),

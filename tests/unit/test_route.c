@@ -22,6 +22,9 @@
 #include "nep_test_eal.h"
 
 /* DPDK port ids deliberately differ from the config indices. */
+/* Unique DPDK table names for each rib a test builds. */
+static uint64_t rib_names;
+
 static const uint16_t port_ids[] = { 3, 7 };
 
 /* ---- config assembly ---- */
@@ -114,7 +117,7 @@ build_ok(struct nep_rib *rib, const struct nep_config *cfg)
 {
 	char err[256] = "";
 
-	if (nep_rib_build(rib, cfg, port_ids, err, sizeof(err)) != 0)
+	if (nep_rib_build(rib, cfg, port_ids, ++rib_names, err, sizeof(err)) != 0)
 		fail_msg("rib build: %s", err);
 }
 
@@ -266,7 +269,7 @@ test_rib_gateway_offlink(void **state)
 	cfg = base_config();
 	add_route(cfg, "2001:db8:100::/48", "2001:db8:ff::1", -1);
 	add_route(cfg, "2001:db8:200::/48", "2001:db8:77::1", -1);
-	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, ++rib_names, err, sizeof(err)),
 		-1);
 	assert_non_null(strstr(err, "2001:db8:200::/48"));
 	assert_non_null(strstr(err, "2001:db8:77::1"));
@@ -278,7 +281,7 @@ test_rib_gateway_offlink(void **state)
 	cfg->n_routes = 0;
 	add_route(cfg, "198.51.100.0/24", "198.18.0.1", -1);
 	err[0] = '\0';
-	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, err, sizeof(err)),
+	assert_int_equal(nep_rib_build(&rib, cfg, port_ids, ++rib_names, err, sizeof(err)),
 		-1);
 	assert_non_null(strstr(err, "198.18.0.1"));
 

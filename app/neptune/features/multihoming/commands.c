@@ -554,11 +554,10 @@ cmd_uplink(struct nep_cmd_ctx *ctx)
 			hm.n_targets, "TARGET", "RTT", "JITTER", "LOSS", "SENT",
 			"ANSWERED", "STATE");
 	for (unsigned t = 0; t < hm.n_targets; t++) {
-		/* A target answers if its loss window is not all lost. */
 		bool has = hm.target[t].has_rtt && hs == NEP_HEALTH_UP;
 		const char *ts = !u->conf.health.enabled ? "-" :
-			hm.target[t].answered == 0 ? "unknown" :
-			hm.target[t].loss_pct >= 100.0 ? "down" : "up";
+			nep_health_state_name(
+				nep_health_target_state(&u->health, t));
 		if (ctx->json) {
 			json_t *o = json_pack("{s:s, s:s, s:f, s:I, s:I, s:I}",
 				"target", u->health.tgt[t].name, "state", ts,
