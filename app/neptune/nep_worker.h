@@ -256,10 +256,15 @@ static inline uint32_t
 nep_fast_eligible6(const uint8_t *f, uint32_t len, uint64_t port_mac)
 {
 	const uint8_t *ip6 = f + NEP_ETH_HLEN;
-	uint64_t dmac = 0;
-	uint32_t l3_len;
+	uint32_t l3_len, d0;
+	uint16_t d1;
+	uint64_t dmac;
 
-	memcpy(&dmac, f, 6);
+	/* Two loads: a 6-byte copy into a zeroed word would be stored and
+	 * reloaded (a store-forwarding stall on every packet). */
+	memcpy(&d0, f, 4);
+	memcpy(&d1, f + 4, 2);
+	dmac = d0 | (uint64_t)d1 << 32;
 	l3_len = nep_pkt_ip6_l4_len(f, len);
 	if (unlikely(dmac != port_mac || l3_len == 0 ||
 		    len != NEP_ETH_HLEN + l3_len || ip6[7] <= 1 ||

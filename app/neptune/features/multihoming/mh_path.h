@@ -35,8 +35,16 @@ mh_dnpt_addr(const struct nep_steer_state *st, unsigned in_port,
 		const struct nep_uplink_fwd *uf = &st->up[u];
 		if (!nep_nptv6_in_outside(&uf->npt, dst))
 			continue;
-		if (out != dst)
-			memcpy(out, dst, 16);
+		if (out != dst) {
+			/* Two 8-byte moves: the mapping loads and stores each
+			 * half as one word, and so does the copy back, so
+			 * every load is forwarded from a store of its size. */
+			uint64_t h0, h1;
+			memcpy(&h0, dst, 8);
+			memcpy(&h1, dst + 8, 8);
+			memcpy(out, &h0, 8);
+			memcpy(out + 8, &h1, 8);
+		}
 		if (unlikely(nep_nptv6_dnpt(&uf->npt, out) < 0))
 			return -2;
 		return (int)u;

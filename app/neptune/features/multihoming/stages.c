@@ -336,24 +336,25 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 			continue;
 		}
 		if (dnpt_slots != 0) {
-			/* For an uplink's delegated prefix? Translated into
-			 * a copy: the packet is only written once it is sure
-			 * to leave here, so the general path always gets what
-			 * was received. */
-			uint8_t d[16] __rte_aligned(8);
-			unsigned out;
-			uint64_t mac;
-			int r = mh_dnpt_addr(st, b->port, ip6 + 24, d);
+			/* For an uplink's delegated prefix? Translated in
+			 * place; if the packet cannot leave here after all,
+			 * the received address is put back, so the general
+			 * path always gets what was received. */
+			uint64_t o0, o1;
+			int r;
 
+			memcpy(&o0, ip6 + 24, 8);
+			memcpy(&o1, ip6 + 32, 8);
+			r = mh_dnpt_addr(st, b->port, ip6 + 24, ip6 + 24);
 			if (r >= 0) {
-				if (unlikely(!nep_fast_route6_dst(&x.x, d,
-					    l3_len, &out, &mac)))
-					goto slow;
-				memcpy(ip6 + 24, d, 16);
-				x.stats->up_rx_pkts[r]++;
-				x.stats->up_rx_bytes[r] += l3_len;
-				nep_fast_xmit(&x.x, m, f, out, mac);
-				continue;
+				if (likely(nep_fast_route6(&x.x, m, f, l3_len))) {
+					x.stats->up_rx_pkts[r]++;
+					x.stats->up_rx_bytes[r] += l3_len;
+					continue;
+				}
+				memcpy(ip6 + 24, &o0, 8);
+				memcpy(ip6 + 32, &o1, 8);
+				goto slow;
 			}
 			if (unlikely(r < -1))
 				goto slow;	/* unmappable: it answers */
