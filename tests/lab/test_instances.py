@@ -94,8 +94,8 @@ def ping_cmd(ns, dst, count=PINGS, interval=PING_INTERVAL, wait=1):
 
 
 def ping_stats(out):
-    """{sent, received, loss_pct, min/median/p99/max/mean_ms} from ping's
-    output (one `time=X ms` per reply)."""
+    """{sent, received, loss_pct, min/median/p99/max/mean_ms, over_1ms
+    (replies slower than 1 ms)} from ping's output (`time=X ms` per reply)."""
     rtts = []
     sent = recv = 0
     for line in out.splitlines():
@@ -110,7 +110,8 @@ def ping_stats(out):
     if rtts:
         d.update(min_ms=round(min(rtts), 3), median_ms=round(pct(rtts, 50), 3),
                  p99_ms=round(pct(rtts, 99), 3), max_ms=round(max(rtts), 3),
-                 mean_ms=round(sum(rtts) / len(rtts), 3))
+                 mean_ms=round(sum(rtts) / len(rtts), 3),
+                 over_1ms=sum(r > 1.0 for r in rtts))
     return d
 
 
@@ -235,8 +236,8 @@ class Watch(threading.Thread):
         return self.seen
 
 
-def measured(sites, fn, attempts=3):
-    """fn() under a Watch; repeated (3 runs at most, after waiting up to
+def measured(sites, fn, attempts=2):
+    """fn() under a Watch; repeated (2 runs at most, after waiting up to
     30 s for other neptunes to end) while foreign CPU users were seen.
     Returns (result, {"attempts", "disturbed": [what each disturbed run saw]})."""
     global _QUIET_BUDGET_S
