@@ -7,6 +7,7 @@
  * allocates, locks or calls the kernel (adaptive idle may sleep while
  * there are no packets at all).
  */
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -466,6 +467,10 @@ nep_worker_main(void *arg)
 	for (i = 0; i < app->n_ports; i++)
 		rte_eth_tx_buffer_set_err_callback(w->txb[i], tx_drop_cb,
 			w->stats);
+	/* Adaptive sleeps are microseconds; the default 50 us timer slack
+	 * would make the shortest one 60 us. */
+	if (adaptive)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	rte_rcu_qsbr_thread_register(app->qsv, w->index);
 	rte_rcu_qsbr_thread_online(app->qsv, w->index);
 	NEP_LOG(INFO, "worker %u on lcore %u polls %u queues (idle %s)",

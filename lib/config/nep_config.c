@@ -338,8 +338,8 @@ copy_str(
 	memcpy(dst, v, strlen(v) + 1);
 }
 
-static bool
-all_digits(const char *v)
+bool
+nep_cfg_all_digits(const char *v)
 {
 	if (*v == '\0')
 		return false;
@@ -349,9 +349,8 @@ all_digits(const char *v)
 	return true;
 }
 
-/* Decimal digits only; anything larger than UINT64_MAX saturates. */
-static uint64_t
-parse_dec(const char *v)
+uint64_t
+nep_cfg_parse_dec(const char *v)
 {
 	uint64_t x = 0;
 
@@ -380,9 +379,9 @@ scalar_uint(struct src *s, yaml_node_t *n, const char *path, uint64_t lo,
 	v = (const char *)n->data.scalar.value;
 	if (*v == '-' || *v == '+')
 		neg = *v++ == '-';
-	if (!all_digits(v))
+	if (!nep_cfg_all_digits(v))
 		fail(s, n, path, "expected an integer");
-	x = parse_dec(v);
+	x = nep_cfg_parse_dec(v);
 	if ((neg && x != 0) || x < lo || x > hi)
 		fail(s, n, path, "out of range (%" PRIu64 "..%" PRIu64 ")", lo,
 			hi);

@@ -161,6 +161,11 @@ int nep_cfg_port(struct nep_cfg *c, const struct nep_cfg_node *n,
  */
 const char *nep_cfg_scalar(const struct nep_cfg_node *n);
 
+/* A scalar's text is a non-empty run of decimal digits (no sign). */
+bool nep_cfg_all_digits(const char *v);
+/* Its value; anything larger than UINT64_MAX saturates. */
+uint64_t nep_cfg_parse_dec(const char *v);
+
 /* -- sequences -- */
 
 /*

@@ -81,11 +81,15 @@ uplink_health_state(const struct nep_app *app, const struct nep_uplink_rt *u)
 		NEP_HEALTH_DOWN;
 }
 
-/* Live flows per uplink slot, as show flows lists them. */
+/*
+ * Visit every live flow of every worker, on a copy of its entry (the
+ * owner may rewrite it meanwhile). What show flows lists and what show
+ * uplinks counts are the same entries.
+ */
 static void
-mh_count_flows(struct nep_app *app, uint64_t counts[NEP_MAX_UPLINKS])
+mh_flows_foreach(struct nep_app *app,
+	void (*fn)(void *arg, const struct nep_flow_entry *e), void *arg)
 {
-	memset(counts, 0, sizeof(uint64_t) * NEP_MAX_UPLINKS);
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		const struct nep_flow_table *t = MH(app)->workers[w].flows;
 		uint32_t max;
@@ -94,11 +98,29 @@ mh_count_flows(struct nep_app *app, uint64_t counts[NEP_MAX_UPLINKS])
 			continue;
 		max = rte_hash_max_key_id(t->h) + 1;
 		for (uint32_t pos = 0; pos < max; pos++) {
-			const struct nep_flow_entry *e = &t->e[pos];
-			if (e->last_tsc != 0 && e->uplink < NEP_MAX_UPLINKS)
-				counts[e->uplink]++;
+			struct nep_flow_entry e = t->e[pos];
+
+			if (e.last_tsc != 0)
+				fn(arg, &e);
 		}
 	}
+}
+
+static void
+count_flow(void *arg, const struct nep_flow_entry *e)
+{
+	uint64_t *counts = arg;
+
+	if (e->uplink < NEP_MAX_UPLINKS)
+		counts[e->uplink]++;
+}
+
+/* Live flows per uplink slot, as show flows lists them. */
+static void
+mh_count_flows(struct nep_app *app, uint64_t counts[NEP_MAX_UPLINKS])
+{
+	memset(counts, 0, sizeof(uint64_t) * NEP_MAX_UPLINKS);
+	mh_flows_foreach(app, count_flow, counts);
 }
 
 static int
@@ -230,102 +252,99 @@ prefix_match(const struct nep_cmd_prefix *p, uint8_t family, const uint8_t *a)
 	return nep_prefix_contains(&np, &na);
 }
 
+struct flows_visit {
+	struct nep_cmd_ctx *ctx;
+	struct nep_flow_filter f;
+	int want_up;
+	uint64_t now, total, shown;
+	json_t *arr;
+};
+
+static void
+show_flow(void *arg, const struct nep_flow_entry *e)
+{
+	struct flows_visit *v = arg;
+	struct nep_app *app = APP(v->ctx);
+	const struct nep_flow_filter *f = &v->f;
+	const struct nep_flow_key *k = &e->key;
+	struct nep_addr sa = { 0 }, da = { 0 };
+	char ss[64], ds[64], ps[8];
+	const char *up;
+
+	if (v->want_up >= 0 && e->uplink != v->want_up)
+		return;
+	if (f->proto >= 0 && k->proto != f->proto)
+		return;
+	if (f->port >= 0 && rte_be_to_cpu_16(k->sport) != f->port &&
+		rte_be_to_cpu_16(k->dport) != f->port)
+		return;
+	if (f->has_src && !prefix_match(&f->src, k->family, k->src))
+		return;
+	if (f->has_dst && !prefix_match(&f->dst, k->family, k->dst))
+		return;
+	v->total++;
+	if (f->limit != 0 && v->shown >= f->limit)
+		return;
+	v->shown++;
+	sa.family = da.family = k->family == 6 ? AF_INET6 : AF_INET;
+	memcpy(sa.a, k->src, 16);
+	memcpy(da.a, k->dst, 16);
+	nep_addr_str(&sa, ss, sizeof(ss));
+	nep_addr_str(&da, ds, sizeof(ds));
+	proto_name(k->proto, ps, sizeof(ps));
+	up = e->uplink < NEP_MAX_UPLINKS ? MH(app)->uplinks[e->uplink].name :
+					   "(routed)";
+	uint64_t age = (v->now - e->created_tsc) / app->tsc_hz;
+	uint64_t idle = v->now > e->last_tsc ?
+		(v->now - e->last_tsc) / app->tsc_hz : 0;
+	const char *pol = e->policy ?
+		mh_conf(app->cfg)->steering.policies[e->policy - 1].name : "";
+	if (v->ctx->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:I, s:I, "
+			"s:I, s:I}", "src", ss, "dst", ds, "proto", ps,
+			"sport", rte_be_to_cpu_16(k->sport),
+			"dport", rte_be_to_cpu_16(k->dport), "uplink", up,
+			"age_s", (json_int_t)age, "idle_s", (json_int_t)idle,
+			"packets", (json_int_t)e->packets, "bytes",
+			(json_int_t)e->bytes);
+		json_object_set_new(o, "policy", e->policy ? json_string(pol) :
+							       json_null());
+		json_array_append_new(v->arr, o);
+	} else {
+		nep_buf_printf(v->ctx->out, "%-26s %-6u %-26s %-6u %-6s %-8s "
+			"%-6" PRIu64 " %-6" PRIu64 " %-8" PRIu64 " %" PRIu64 "\n",
+			ss, rte_be_to_cpu_16(k->sport), ds,
+			rte_be_to_cpu_16(k->dport), ps, up, age, idle,
+			e->packets, e->bytes);
+	}
+}
+
 static int
 cmd_flows(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	struct nep_flow_filter f;
-	uint64_t now = rte_rdtsc(), total = 0, shown = 0;
-	json_t *arr = json_array();
-	int want_up = -1;
+	struct flows_visit v = { .ctx = ctx, .want_up = -1,
+		.now = rte_rdtsc() };
 
-	if (nep_cmd_flow_filter(ctx->argc - 2, ctx->argv + 2, &f, ctx->out) < 0) {
-		json_decref(arr);
+	if (nep_cmd_flow_filter(ctx->argc - 2, ctx->argv + 2, &v.f,
+		    ctx->out) < 0)
 		return -1;
-	}
-	if (f.uplink != NULL && (want_up = find_uplink(app, f.uplink)) < 0) {
-		json_decref(arr);
-		return unknown_uplink(ctx, f.uplink);
-	}
+	if (v.f.uplink != NULL &&
+		(v.want_up = find_uplink(app, v.f.uplink)) < 0)
+		return unknown_uplink(ctx, v.f.uplink);
+	v.arr = json_array();
 	if (!ctx->json)
 		nep_buf_printf(ctx->out, "%-26s %-6s %-26s %-6s %-6s %-8s %-6s "
 			"%-6s %-8s %s\n", "SRC", "SPORT", "DST", "DPORT",
 			"PROTO", "UPLINK", "AGE", "IDLE", "PKTS", "BYTES");
-	for (unsigned w = 0; w < app->n_workers; w++) {
-		const struct nep_flow_table *t = MH(app)->workers[w].flows;
-		uint32_t max;
-
-		if (t == NULL)
-			continue;
-		max = rte_hash_max_key_id(t->h) + 1;
-		for (uint32_t pos = 0; pos < max; pos++) {
-			/* Copy first: the owner may rewrite it meanwhile. */
-			struct nep_flow_entry e = t->e[pos];
-			const struct nep_flow_key *k = &e.key;
-			struct nep_addr sa = { 0 }, da = { 0 };
-			char ss[64], ds[64], ps[8];
-			const char *up;
-
-			if (e.last_tsc == 0)
-				continue;
-			if (want_up >= 0 && e.uplink != want_up)
-				continue;
-			if (f.proto >= 0 && k->proto != f.proto)
-				continue;
-			if (f.port >= 0 && rte_be_to_cpu_16(k->sport) != f.port &&
-				rte_be_to_cpu_16(k->dport) != f.port)
-				continue;
-			if (f.has_src && !prefix_match(&f.src, k->family, k->src))
-				continue;
-			if (f.has_dst && !prefix_match(&f.dst, k->family, k->dst))
-				continue;
-			total++;
-			if (f.limit != 0 && shown >= f.limit)
-				continue;
-			shown++;
-			sa.family = da.family = k->family == 6 ? AF_INET6 : AF_INET;
-			memcpy(sa.a, k->src, 16);
-			memcpy(da.a, k->dst, 16);
-			nep_addr_str(&sa, ss, sizeof(ss));
-			nep_addr_str(&da, ds, sizeof(ds));
-			proto_name(k->proto, ps, sizeof(ps));
-			up = e.uplink < NEP_MAX_UPLINKS ?
-				MH(app)->uplinks[e.uplink].name : "(routed)";
-			uint64_t age = (now - e.created_tsc) / app->tsc_hz;
-			uint64_t idle = now > e.last_tsc ?
-				(now - e.last_tsc) / app->tsc_hz : 0;
-			const char *pol = e.policy ? mh_conf(app->cfg)->
-				steering.policies[e.policy - 1].name : "";
-			if (ctx->json) {
-				json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, "
-					"s:s, s:I, s:I, s:I, s:I}",
-					"src", ss, "dst", ds, "proto", ps,
-					"sport", rte_be_to_cpu_16(k->sport),
-					"dport", rte_be_to_cpu_16(k->dport),
-					"uplink", up, "age_s", (json_int_t)age,
-					"idle_s", (json_int_t)idle, "packets",
-					(json_int_t)e.packets, "bytes",
-					(json_int_t)e.bytes);
-				json_object_set_new(o, "policy", e.policy ?
-					json_string(pol) : json_null());
-				json_array_append_new(arr, o);
-			} else {
-				nep_buf_printf(ctx->out, "%-26s %-6u %-26s %-6u "
-					"%-6s %-8s %-6" PRIu64 " %-6" PRIu64
-					" %-8" PRIu64 " %" PRIu64 "\n", ss,
-					rte_be_to_cpu_16(k->sport), ds,
-					rte_be_to_cpu_16(k->dport), ps, up,
-					age, idle, e.packets, e.bytes);
-			}
-		}
-	}
+	mh_flows_foreach(app, show_flow, &v);
 	if (ctx->json) {
-		ctx->json_out = json_pack("{s:o, s:I}", "flows", arr, "total",
-			(json_int_t)total);
+		ctx->json_out = json_pack("{s:o, s:I}", "flows", v.arr, "total",
+			(json_int_t)v.total);
 	} else {
-		json_decref(arr);
+		json_decref(v.arr);
 		nep_buf_printf(ctx->out, "%" PRIu64 " of %" PRIu64 " flows\n",
-			shown, total);
+			v.shown, v.total);
 	}
 	return 0;
 }

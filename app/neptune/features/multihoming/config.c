@@ -260,33 +260,6 @@ static const struct {
 	{"icmpv6", IPPROTO_ICMPV6},
 };
 
-static bool
-all_digits(const char *v)
-{
-	if (*v == '\0')
-		return false;
-	for (; *v != '\0'; v++)
-		if (*v < '0' || *v > '9')
-			return false;
-	return true;
-}
-
-/* Decimal digits only; anything larger than UINT64_MAX saturates. */
-static uint64_t
-parse_dec(const char *v)
-{
-	uint64_t x = 0;
-
-	for (; *v != '\0'; v++) {
-		unsigned d = (unsigned)(*v - '0');
-
-		if (x > (UINT64_MAX - d) / 10)
-			return UINT64_MAX;
-		x = x * 10 + d;
-	}
-	return x;
-}
-
 static int
 parse_proto(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path)
 {
@@ -295,10 +268,10 @@ parse_proto(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path)
 
 	if (v == NULL)
 		nep_cfg_fail(c, n, path, "expected a protocol name or number");
-	if (all_digits(v)) {
-		if (parse_dec(v) > 255)
+	if (nep_cfg_all_digits(v)) {
+		if (nep_cfg_parse_dec(v) > 255)
 			nep_cfg_fail(c, n, path, "out of range (0..255)");
-		return (int)parse_dec(v);
+		return (int)nep_cfg_parse_dec(v);
 	}
 	for (i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
 		if (strcmp(v, proto_names[i].name) == 0)
@@ -321,19 +294,19 @@ parse_ports(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
 			"expected a port or a range like 1024-65535");
 	dash = strchr(v, '-');
 	if (dash == NULL) {
-		if (!all_digits(v))
+		if (!nep_cfg_all_digits(v))
 			nep_cfg_fail(c, n, path, "bad port range '%s'", v);
-		x = y = parse_dec(v);
+		x = y = nep_cfg_parse_dec(v);
 	} else {
 		if ((size_t)(dash - v) >= sizeof(a) ||
 			strlen(dash + 1) >= sizeof(b))
 			nep_cfg_fail(c, n, path, "bad port range '%s'", v);
 		snprintf(a, sizeof(a), "%.*s", (int)(dash - v), v);
 		snprintf(b, sizeof(b), "%s", dash + 1);
-		if (!all_digits(a) || !all_digits(b))
+		if (!nep_cfg_all_digits(a) || !nep_cfg_all_digits(b))
 			nep_cfg_fail(c, n, path, "bad port range '%s'", v);
-		x = parse_dec(a);
-		y = parse_dec(b);
+		x = nep_cfg_parse_dec(a);
+		y = nep_cfg_parse_dec(b);
 	}
 	if (x > 65535 || y > 65535)
 		nep_cfg_fail(c, n, path, "out of range (0..65535)");
