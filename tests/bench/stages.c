@@ -88,17 +88,11 @@
  * lcore's hooks (uplinks.c: probes, health, aging; commands.c), which
  * reach the control lcore's output and local delivery. Its constructor
  * is done here for the worker's part: the hooks the pipeline calls, the
- * snapshot part, the drop reasons and the path action, into the storage
- * of state.c (linked). */
+ * snapshot part, and (mh_register_datapath, the feature's own) the drop
+ * reasons and the path action, into the storage of state.c (linked). */
 static void
 register_feature(void)
 {
-	static const struct nep_action nptv6 = {
-		.name = "nptv6",
-		.overhead = 0,
-		.fn = mh_action_snpt,
-	};
-
 	nep_mh_feature = (struct nep_feature){
 		.name = "multihoming",
 		.snapshot_build = mh_snapshot_build,
@@ -110,13 +104,7 @@ register_feature(void)
 		.trace_format = mh_trace_format,
 	};
 	nep_feature_register(&nep_mh_feature);
-	mh_drop_unmappable = (unsigned)nep_drop_register("nptv6_unmappable",
-		"multihoming", NEP_STAGE_OUTPUT);
-	mh_drop_strict_down = (unsigned)nep_drop_register("strict_uplink_down",
-		"multihoming", NEP_STAGE_EGRESS);
-	mh_drop_no_uplink = (unsigned)nep_drop_register("no_uplink_available",
-		"multihoming", NEP_STAGE_EGRESS);
-	mh_action_nptv6 = (uint8_t)nep_action_register(&nptv6);
+	mh_register_datapath();
 	nep_logtype = RTE_LOGTYPE_USER1;
 }
 

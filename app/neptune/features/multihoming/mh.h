@@ -181,6 +181,7 @@ int mh_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 void mh_snapshot_free(struct nep_snapshot *s);
 
 /* stages.c */
+void mh_register_datapath(void);
 nep_verdict_t mh_ingress(struct nep_pctx *c, struct rte_mbuf *m);
 nep_verdict_t mh_egress(struct nep_pctx *c, struct rte_mbuf *m);
 nep_verdict_t mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m);

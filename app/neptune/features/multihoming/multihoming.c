@@ -96,21 +96,9 @@ static const struct nep_feature mh_feature = {
 
 RTE_INIT(mh_register)
 {
-	static const struct nep_action nptv6 = {
-		.name = "nptv6",
-		.overhead = 0,
-		.fn = mh_action_snpt,
-	};
-
 	/* The storage lives in state.c, which every file of the feature
 	 * reads (its id): filling it here keeps the call graph acyclic. */
 	nep_mh_feature = mh_feature;
 	nep_feature_register(&nep_mh_feature);
-	mh_drop_unmappable = (unsigned)nep_drop_register("nptv6_unmappable",
-		"multihoming", NEP_STAGE_OUTPUT);
-	mh_drop_strict_down = (unsigned)nep_drop_register("strict_uplink_down",
-		"multihoming", NEP_STAGE_EGRESS);
-	mh_drop_no_uplink = (unsigned)nep_drop_register("no_uplink_available",
-		"multihoming", NEP_STAGE_EGRESS);
-	mh_action_nptv6 = (uint8_t)nep_action_register(&nptv6);
+	mh_register_datapath();
 }

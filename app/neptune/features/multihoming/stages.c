@@ -440,3 +440,23 @@ mh_trace_format(const struct nep_app *app, const struct nep_trace_rec *r,
 		break;
 	}
 }
+
+/* The ids the data path counts and dispatches under: its drop reasons and
+ * the nptv6 path action (also used by the stage benchmark). */
+void
+mh_register_datapath(void)
+{
+	static const struct nep_action nptv6 = {
+		.name = "nptv6",
+		.overhead = 0,
+		.fn = mh_action_snpt,
+	};
+
+	mh_drop_unmappable = (unsigned)nep_drop_register("nptv6_unmappable",
+		"multihoming", NEP_STAGE_OUTPUT);
+	mh_drop_strict_down = (unsigned)nep_drop_register("strict_uplink_down",
+		"multihoming", NEP_STAGE_EGRESS);
+	mh_drop_no_uplink = (unsigned)nep_drop_register("no_uplink_available",
+		"multihoming", NEP_STAGE_EGRESS);
+	mh_action_nptv6 = (uint8_t)nep_action_register(&nptv6);
+}
