@@ -107,10 +107,20 @@ struct mh_stats {
 	uint64_t policy_hits[NEP_MAX_POLICIES + 1];
 } __rte_cache_aligned;
 
+/* The fused path's flow-cache misses of one burst, looked up together. */
+struct mh_fast_batch {
+	unsigned n;
+	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
+	uint16_t l3_len[NEP_BURST_MAX];
+	struct nep_flow_key keys[NEP_BURST_MAX];
+	hash_sig_t sig[NEP_BURST_MAX];
+};
+
 /* One worker's part (w->feat[id]). */
 struct mh_worker {
 	struct nep_flow_table *flows;	/* owned: only this worker writes */
 	struct mh_stats *stats;
+	struct mh_fast_batch fb __rte_cache_aligned;
 };
 
 /* The aging scan's cursor and counts (control lcore). */

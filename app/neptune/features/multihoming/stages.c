@@ -219,18 +219,11 @@ mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
 
 /* ---- the fused fast path ---- */
 
-struct fast_batch {
-	unsigned n;
-	uint16_t idx[NEP_BURST_MAX];		/* packet index in the burst */
-	uint16_t l3_len[NEP_BURST_MAX];
-	struct nep_flow_key keys[NEP_BURST_MAX];
-	hash_sig_t sig[NEP_BURST_MAX];
-};
 
 /* Flows the exact-match cache missed: one rte_hash bulk lookup. */
 static inline void
 fast_steer_misses(struct nep_worker *w, const struct nep_rx_burst *b,
-	const struct mh_fast *x, struct rte_mbuf **pkts, struct fast_batch *fb)
+	const struct mh_fast *x, struct rte_mbuf **pkts, struct mh_fast_batch *fb)
 {
 	const void *kp[NEP_BURST_MAX];
 	int32_t pos[NEP_BURST_MAX];
@@ -275,11 +268,11 @@ static void
 mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	struct rte_mbuf **pkts, uint16_t n)
 {
-	static __thread struct fast_batch fb;
 	struct nep_app *app = w->app;
 	const struct nep_port *p = &app->ports[b->port];
 	const struct mh_snap *ms = MH_SNAP(b->s);
 	struct mh_worker *mw = MH_W(w);
+	struct mh_fast_batch *fb = &mw->fb;
 	const struct nep_steer_state *st = steer_state(app);
 	const bool lan = p->role == NEP_PORT_LAN;
 	const bool lan_steer = lan && mw->flows != NULL;
@@ -316,7 +309,7 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 		if (l3_len == 0)
 			goto slow;
 		if (lan_steer && steer_src_inside(ms, ip6 + 8)) {
-			unsigned k = fb.n;
+			unsigned k = fb->n;
 			struct nep_flow_kv kv;
 			uint32_t sig = nep_flow_kv_ip6_l4(ip6, &kv);
 			int32_t pos = nep_flow_emc_lookup_kv(x.t, &kv, sig);
@@ -328,11 +321,11 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 					continue;
 				goto slow;
 			}
-			nep_flow_kv_store(&kv, &fb.keys[k]);
-			fb.idx[k] = (uint16_t)j;
-			fb.l3_len[k] = (uint16_t)l3_len;
-			fb.sig[k] = sig;
-			fb.n = k + 1;
+			nep_flow_kv_store(&kv, &fb->keys[k]);
+			fb->idx[k] = (uint16_t)j;
+			fb->l3_len[k] = (uint16_t)l3_len;
+			fb->sig[k] = sig;
+			fb->n = k + 1;
 			continue;
 		}
 		if (dnpt_slots != 0) {
@@ -368,13 +361,13 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 slow:
 		/* Earlier packets of its flow may wait in the miss batch:
 		 * they go first, so a flow keeps its order. */
-		if (fb.n != 0)
-			fast_steer_misses(w, b, &x, pkts, &fb);
+		if (fb->n != 0)
+			fast_steer_misses(w, b, &x, pkts, fb);
 		nep_general_path(w, b, m);
 	}
 	x.stats->flow_cache_hits += hits;
-	if (fb.n != 0)
-		fast_steer_misses(w, b, &x, pkts, &fb);
+	if (fb->n != 0)
+		fast_steer_misses(w, b, &x, pkts, fb);
 }
 
 nep_fast_fn
