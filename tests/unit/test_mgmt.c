@@ -29,10 +29,11 @@
 #include "nep_test_eal.h"
 
 /*
- * The multihoming commands live in app/neptune/features/multihoming/grammar.c,
- * which this suite does not link: main() registers the same patterns (keep
- * them in step) unless grammar.c is there, so the tests below that use
- * "show flows" and "set uplink" dispatch through registered entries.
+ * The multihoming commands, as app/neptune/features/multihoming/grammar.c
+ * (linked into this suite, as into neptune and neptune-cli) registers them:
+ * the tests check that exactly these are there and dispatch "show flows"
+ * and "set uplink" through them. main() registers this table itself only
+ * if the suite is ever built without grammar.c.
  */
 static const struct nep_cmd_def multihoming_grammar[] = {
 	{ "show uplinks", "Show uplinks: state, health, weight, traffic" },
