@@ -363,7 +363,8 @@ cmd_drops(struct nep_cmd_ctx *ctx)
 
 	for (unsigned r = 1; r < nep_drop_count(); r++) {
 		uint64_t n = NEP_STAT(app, drops[r]);
-		total += n;
+		if (r != NEP_DROP_ICMP_RATELIMIT)	/* not a packet */
+			total += n;
 		if (ctx->json)
 			json_object_set_new(obj, nep_drop_name(r),
 				json_integer((json_int_t)n));
