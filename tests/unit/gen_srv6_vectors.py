@@ -222,6 +222,10 @@ def main():
              nh=41, addresses=a3, segleft=1, lastentry=2) / inner6(),
          "ok", -1),
         ("ok_red", srh_pkt(a3[:2], 2), "ok", -1),
+        ("ok_flags_tag", IPv6(src="2001:db8:f::1", dst=SIDS[1]) /
+         IPv6ExtHdrSegmentRouting(nh=41, addresses=a3, segleft=1,
+                                  lastentry=2, oam=1, tag=0xbeef) / inner6(),
+         "ok", -1),
         ("not_ipv6", inner4(), "srv6_not_ipv6", -1),
         ("ip6_truncated", bytes(good)[:-1], "srv6_truncated", -1),
         ("no_srh", inner6(), "srh_missing", -1),

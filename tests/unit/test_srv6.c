@@ -343,6 +343,16 @@ test_parse_view(void **state)
 				 sizeof(srv6_parse_ok_hbh), &v),
 		NEP_SRV6_OK);
 	assert_int_equal(v.srh_off, 48);
+
+	/* flags and tag are reported, not interpreted (RFC 8754 2) */
+	assert_int_equal(nep_srv6_parse(srv6_parse_ok_flags_tag,
+				 sizeof(srv6_parse_ok_flags_tag), &v),
+		NEP_SRV6_OK);
+	assert_int_equal(v.flags, srv6_parse_ok_flags_tag[40 + 5]);
+	assert_int_not_equal(v.flags, 0);
+	assert_int_equal(v.tag, 0xbeef);
+	assert_int_equal(v.last_entry, 2);
+	assert_int_equal(v.segments_left, 1);
 }
 
 /* Truncating a valid packet anywhere never reads past the buffer. */
