@@ -42,7 +42,12 @@ struct nep_trace {
 	/* Written by the control lcore. */
 	uint32_t budget;	/* packets still to mark */
 	int16_t port;		/* only packets received here, -1: any */
-	/* Written by the worker; n_recs published with release. */
+	uint32_t reset_req;	/* bumped by trace add / clear trace */
+	/* Written by the worker; n_recs published with release. The worker
+	 * empties its own buffer (reset_done = reset_req) when it next
+	 * looks at an armed trace, so the control lcore never writes under
+	 * it nor waits for it. */
+	uint32_t reset_done;
 	uint32_t n_pkts;
 	uint32_t n_recs;
 	uint32_t cur_pkt;	/* number of the packet being traced */
@@ -73,19 +78,44 @@ struct nep_trace_output {
 /* "next", "forward", "punt(resolve)", "drop(no_route)", "sent". */
 void nep_trace_verdict_str(nep_verdict_t v, char *buf, size_t len);
 
-/* Worker: mark this packet if the trace wants it. */
+/* Worker: is a trace armed for packets received on port? (per burst) */
+static inline bool
+nep_trace_armed(const struct nep_trace *t, unsigned port)
+{
+	return __atomic_load_n(&t->budget, __ATOMIC_ACQUIRE) != 0 &&
+		(t->port < 0 || (unsigned)t->port == port);
+}
+
+/*
+ * Worker: mark this packet if the trace wants it. The budget is taken
+ * with a compare-and-swap, so a `clear trace` storing 0 meanwhile is never
+ * overwritten; a full buffer disarms the trace.
+ */
 static inline bool
 nep_trace_want(struct nep_trace *t, unsigned port)
 {
 	uint32_t b = __atomic_load_n(&t->budget, __ATOMIC_ACQUIRE);
 
+	uint32_t req;
+
 	if (likely(b == 0))
 		return false;
+	req = __atomic_load_n(&t->reset_req, __ATOMIC_ACQUIRE);
+	if (req != t->reset_done) {
+		t->n_pkts = 0;
+		__atomic_store_n(&t->n_recs, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->reset_done, req, __ATOMIC_RELEASE);
+	}
 	if (t->port >= 0 && (unsigned)t->port != port)
 		return false;
-	if (t->n_pkts >= NEP_TRACE_MAX_PKTS)
+	if (t->n_pkts >= NEP_TRACE_MAX_PKTS || t->n_recs >= NEP_TRACE_MAX_RECS) {
+		__atomic_compare_exchange_n(&t->budget, &b, 0, false,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED);
 		return false;
-	__atomic_store_n(&t->budget, b - 1, __ATOMIC_RELAXED);
+	}
+	if (!__atomic_compare_exchange_n(&t->budget, &b, b - 1, false,
+		    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return false;	/* cleared meanwhile */
 	t->cur_pkt = t->n_pkts++;
 	return true;
 }

@@ -262,9 +262,14 @@ nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,
 void
 nep_ctl_send_to_pos(struct nep_app *app, struct rte_mbuf *m, int32_t pos)
 {
+	unsigned out = nep_meta(m)->out_port;
 	struct nep_neigh_key k;
 
-	if (nep_neigh_key_at(app->neigh, pos, &k) != 0) {
+	/* The position was read by the worker; the entry may have failed,
+	 * been deleted and its slot reused since: it must still be a
+	 * neighbour on the packet's egress port. */
+	if (nep_neigh_key_at(app->neigh, pos, &k) != 0 ||
+		out >= app->n_ports || k.port != app->ports[out].id) {
 		nep_ctl_drop(app, m, NEP_DROP_NEIGH_FAILED);
 		return;
 	}

@@ -119,6 +119,20 @@ format_core(const struct nep_app *app, const struct nep_trace_rec *r,
 	}
 }
 
+/* Disarm every worker's trace and ask it to empty its buffer (it does
+ * so itself, at its next armed trace: see nep_trace_want). */
+static void
+trace_disarm_and_empty(struct nep_app *app)
+{
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		struct nep_trace *t = app->workers[w].trace;
+
+		__atomic_store_n(&t->budget, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->reset_req, t->reset_req + 1,
+			__ATOMIC_RELEASE);
+	}
+}
+
 static int
 cmd_trace_add(struct nep_cmd_ctx *ctx)
 {
@@ -137,6 +151,8 @@ cmd_trace_add(struct nep_cmd_ctx *ctx)
 			ctx->argv[4]);
 		return -1;
 	}
+	/* A new trace replaces the last one. */
+	trace_disarm_and_empty(app);
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		struct nep_trace *t = app->workers[w].trace;
 		/* Each worker may trace N (packets spread over queues). */
@@ -163,7 +179,14 @@ cmd_show_trace(struct nep_cmd_ctx *ctx)
 	nep_buf_init(&line);
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		const struct nep_trace *t = app->workers[w].trace;
-		uint32_t n = __atomic_load_n(&t->n_recs, __ATOMIC_ACQUIRE);
+		uint32_t n;
+
+		/* Records of a trace since replaced or cleared are not shown
+		 * (the worker has not emptied them yet). */
+		if (__atomic_load_n(&t->reset_done, __ATOMIC_ACQUIRE) !=
+			t->reset_req)
+			continue;
+		n = __atomic_load_n(&t->n_recs, __ATOMIC_ACQUIRE);
 		int64_t cur = -1;
 		uint64_t t0 = 0;
 		json_t *pkt = NULL, *stages = NULL;
@@ -229,16 +252,7 @@ cmd_clear_trace(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
 
-	for (unsigned w = 0; w < app->n_workers; w++)
-		__atomic_store_n(&app->workers[w].trace->budget, 0,
-			__ATOMIC_RELEASE);
-	/* After a grace period no worker is inside a traced packet. */
-	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
-	for (unsigned w = 0; w < app->n_workers; w++) {
-		struct nep_trace *t = app->workers[w].trace;
-		t->n_pkts = 0;
-		__atomic_store_n(&t->n_recs, 0, __ATOMIC_RELEASE);
-	}
+	trace_disarm_and_empty(app);
 	if (ctx->json)
 		ctx->json_out = json_pack("{s:b}", "ok", 1);
 	else

@@ -256,7 +256,12 @@ finish(struct nep_pctx *c, struct rte_mbuf *m, nep_verdict_t v)
 			nep_punt(w, m, c->meta, NEP_VERDICT_REASON(v));
 		}
 		break;
-	default: /* consumed */
+	case NEP_V_CONSUMED:
+		break;
+	default:
+		/* A stage ended on NEXT or FORWARD with nowhere to go: a bug,
+		 * but the packet still has one outcome. */
+		nep_drop(w, m, NEP_DROP_BAD_VERDICT);
 		break;
 	}
 }
@@ -340,6 +345,10 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 		v = run_hooks(&c, m, NEP_STAGE_INGRESS);
 		RT_END(st, NEP_STAGE_INGRESS);
 	}
+	/* An ingress hook may choose the path itself (e.g. a decapsulated
+	 * packet to a known next hop): straight to output. */
+	if (NEP_VERDICT_KIND(v) == NEP_V_FORWARD)
+		goto output;
 	if (v != NEP_V_NEXT)
 		goto done;
 	{
@@ -364,6 +373,7 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 	}
 	if (NEP_VERDICT_KIND(v) != NEP_V_FORWARD)
 		goto done;
+output:
 	{
 		RT_BEGIN();
 		v = stage_output(&c, m);
@@ -507,8 +517,7 @@ nep_worker_main(void *arg)
 			b.port = port;
 			/* Decided per burst, after its rx: a traced packet
 			 * never meets the fast path. */
-			if (unlikely(__atomic_load_n(&w->trace->budget,
-				    __ATOMIC_ACQUIRE) != 0))
+			if (unlikely(nep_trace_armed(w->trace, port)))
 				general_burst(w, &b, pkts, n);
 			else
 				s->fast[port](w, &b, pkts, n);

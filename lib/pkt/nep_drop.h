@@ -43,7 +43,8 @@
 	X(NO_MBUF, "no_mbuf")                                                 \
 	X(ICMP_RATELIMIT, "icmp_error_ratelimited")                           \
 	X(PORT_DOWN, "port_down")                                             \
-	X(NO_LISTENER, "local_port_unreachable")
+	X(NO_LISTENER, "local_port_unreachable")                              \
+	X(BAD_VERDICT, "pipeline_bad_verdict")
 
 enum nep_drop_reason {
 #define NEP_DROP_ENUM(n, s) NEP_DROP_##n,

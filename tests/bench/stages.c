@@ -801,7 +801,7 @@ p_steer_flow(void *arg)
 		uint32_t pol;
 		int reason = 0;
 		acc += (uint64_t)steer_flow(sw, ms, steer, lan.f[i],
-			&lan.pi[i], now, &reason, &how, &pol);
+			&lan.pi[i], now, &reason, &how, &pol, true);
 	}
 	sink += acc;
 }
@@ -934,7 +934,7 @@ p_steer_new(void *arg)
 		uint32_t pol;
 		int reason = 0;
 		acc += (uint64_t)steer_flow(mw, ms_rules, steer, lan.f[i],
-			&lan.pi[i], now, &reason, &how, &pol);
+			&lan.pi[i], now, &reason, &how, &pol, true);
 	}
 	sink += acc;
 }
@@ -1027,7 +1027,7 @@ p_big_steer(void *arg)
 		int reason = 0;
 		acc += (uint64_t)steer_flow(&big_w, ms, steer,
 			big_f + (size_t)i * BIG_STRIDE, &lan.pi[0], now, &reason,
-			&how, &pol);
+			&how, &pol, true);
 	}
 	sink += acc;
 }

@@ -1284,7 +1284,8 @@ def test_trace_changes_no_bytes(traced):
     r = run_collect({"lan0": TR_LAN1 + TR_LAN2, "wan1": TR_WAN1 + TR_WAN2})
     compare_outputs(traced, r, "traced vs not traced")
     want = dict(r.nonzero_drops())
-    want["l2_not_for_us"] = want.get("l2_not_for_us", 0) + traced.kicks
+    if traced.kicks:
+        want["l2_not_for_us"] = want.get("l2_not_for_us", 0) + traced.kicks
     assert traced.nonzero_drops() == want, (traced.nonzero_drops(), want)
     assert len(traced.outputs["wan1"]) > 0 and len(traced.outputs["lan0"]) > 0
 

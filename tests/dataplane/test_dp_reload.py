@@ -272,3 +272,53 @@ def test_reload_restores_weight_keeps_admin(dataplane):
     assert "isp2" in upf.values(), \
         f"no new flow on isp2 after admin up: {upf}"
     assert r.nonzero_drops() == {"l2_not_for_us": dp.kicks}, r.nonzero_drops()
+
+
+def test_moved_flow_takes_the_policies_of_now(dataplane):
+    """A flow began under policy 3 (to-srv3, strict isp3); a reload leaves
+    one policy; then isp3 goes admin down. The flow's stored policy index
+    names nothing any more: its move must classify it again by the
+    policies of now (none matches srv3: balanced over isp1/isp2), not read
+    the old index in the new, shorter policy table."""
+    dp = make(dataplane).start()
+    srv3 = SRV["isp3"]
+
+    def pkt(tag):
+        return fast_udp6_pkt(srv3, 43000, tag)
+
+    dp.feed("lan0", [pkt(b"before")])
+    dp.wait_idle()
+    flows = dp.json("show flows")["flows"]
+    mine = [f for f in flows if f["dst"] == srv3 and f["sport"] == 43000]
+    assert len(mine) == 1 and mine[0]["uplink"] == "isp3" and \
+        mine[0]["policy"] == "to-srv3", mine
+    cfg = copy.deepcopy(dp.cfg)
+    cfg["steering"]["policies"] = cfg["steering"]["policies"][:1]
+    dp.write_config(cfg)
+    kicked(dp, "reload")
+    assert [p["name"] for p in dp.json("show policies")["policies"]] == \
+        ["to-srv1"]
+    kicked(dp, "set uplink isp3 admin down")
+    dp.feed("lan0", [pkt(b"after")])
+    dp.close_feed("lan0")
+    dp.wait_idle()
+    flows = dp.json("show flows")["flows"]
+    mine = [f for f in flows if f["dst"] == srv3 and f["sport"] == 43000]
+    r = dp.stop()
+    assert len(mine) == 1 and mine[0]["uplink"] in ("isp1", "isp2") and \
+        mine[0]["policy"] is None, mine
+    left = {}
+    for port in ("wan1", "wan2", "wan3"):
+        for f in r.outputs[port]:
+            left.setdefault(f[62:].rsplit(b"-", 1)[0], []).append(port)
+    assert left.get(b"before") == ["wan3"], left
+    assert left.get(b"after") == [{"isp1": "wan1",
+                                   "isp2": "wan2"}[mine[0]["uplink"]]], left
+    assert r.nonzero_drops() == {"l2_not_for_us": dp.kicks}, r.nonzero_drops()
+
+
+def fast_udp6_pkt(dst, sport, tag):
+    from neptune_dp import HOST6, HOST_MAC, LAN0_MAC
+    from dp_packets import fast_udp6
+    return fast_udp6(HOST_MAC, LAN0_MAC, HOST6, dst, sport, 5001,
+                     b"%s-%05d" % (tag, sport))

@@ -38,6 +38,7 @@ struct mh_snap {
 	int first_inside6;		/* index in cfg of the translated one */
 	struct nep_classifier cls;
 	struct nep_policy_rt *policy;	/* n_policies entries */
+	unsigned n_policies;
 	uint8_t slot_of_cfg[NEP_MAX_UPLINKS];	/* cfg uplink -> slot */
 };
 
@@ -82,6 +83,7 @@ struct nep_event {
 /* Control-lcore record of one uplink slot. */
 struct nep_uplink_rt {
 	bool in_use;
+	bool removed;			/* by a reload: reserved, not probed */
 	char name[NEP_NAME_MAX];
 	struct nep_uplink_conf conf;
 	unsigned port;			/* index into app->ports */

@@ -43,6 +43,17 @@ mh_reload_check(struct nep_app *app, const struct nep_config *cfg, char *err,
 			pos);
 		return -1;
 	}
+	if (mh_conf(cfg)->flow_table_size !=
+		mh_conf(app->cfg)->flow_table_size) {
+		/* The tables are sized at start-up. */
+		char pos[NEP_PATH_MAX + 32];
+		nep_config_key_pos(cfg, "steering.flow_table_size", pos,
+			sizeof(pos));
+		snprintf(err, errlen, "%s: steering.flow_table_size: changed, "
+			"needs a restart (the running configuration is kept)",
+			pos);
+		return -1;
+	}
 	return 0;
 }
 

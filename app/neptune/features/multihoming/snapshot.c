@@ -85,6 +85,7 @@ build_steering(struct mh_state *mh, struct mh_snap *ms,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	ms->n_policies = st->n_policies;
 	for (i = 0; i < st->n_policies; i++) {
 		ms->policy[i].mode = (uint8_t)st->policies[i].mode;
 		ms->policy[i].uplink = st->policies[i].uplink >= 0 ?

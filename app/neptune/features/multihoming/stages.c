@@ -141,13 +141,15 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	else
 		inside = steer_src_inside4(ms, ((struct rte_ipv4_hdr *)(c->frame +
 			c->pi.l3_off))->src_addr);
-	/* Internal traffic (towards a LAN port) is routed plainly. */
-	rp = nep_route_port(app, c->s, c->nh);
-	if (!inside || (rp >= 0 && app->ports[rp].role == NEP_PORT_LAN))
+	if (!inside)
 		return NEP_V_NEXT;
+	/* Internal traffic (towards a LAN port) starts no flow and is routed
+	 * plainly; an established flow keeps its uplink (as on the fast
+	 * path, which does not route a flow hit). */
+	rp = nep_route_port(app, c->s, c->nh);
 	st = steer_state(app);
 	u = steer_flow(MH_W(w), ms, st, c->frame, &c->pi, c->now, &reason,
-		&how, &pol);
+		&how, &pol, !(rp >= 0 && app->ports[rp].role == NEP_PORT_LAN));
 	if (u == NEP_STEER_ROUTE) {
 		v = NEP_V_NEXT;
 	} else if (u == NEP_STEER_DONE) {
@@ -161,9 +163,13 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 		c->meta->path = (uint8_t)(u + 1);
 		c->meta->neigh_pos = c->pi.family == 6 ? uf->nh6_pos :
 							 uf->nh4_pos;
+		/* No neighbour entry for the uplink's next hop (the table was
+		 * full when it was pinned): it cannot leave by its uplink. */
 		c->meta->action = mh_action_nptv6;
 		c->path_ctx = st;
 		v = NEP_VERDICT(NEP_V_FORWARD, 0);
+		if (unlikely(c->meta->neigh_pos < 0))
+			v = NEP_VERDICT_DROP(NEP_DROP_NEIGH_FAILED);
 	}
 	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
 		t.how = (uint8_t)how;

@@ -47,7 +47,7 @@ steer_select(const struct mh_snap *s, const struct nep_steer_state *st,
 	uint64_t h = nep_mix64(sig);
 	int u;
 
-	if (pol != NEP_POLICY_NONE) {
+	if (pol != NEP_POLICY_NONE && pol <= s->n_policies) {
 		const struct nep_policy_rt *p = &s->policy[pol - 1];
 		if (p->mode == NEP_MODE_STRICT)
 			return (usable >> p->uplink) & 1 ? p->uplink :
@@ -84,17 +84,31 @@ enum steer_how {
 	STEER_FAILED,		/* no usable uplink */
 };
 
+/* The policy of a flow key in this snapshot (rte_acl). */
+static inline uint32_t
+steer_classify(const struct mh_snap *s, const struct nep_flow_key *key,
+	const uint8_t *l3)
+{
+	struct nep_acl_in in;
+	const uint8_t *inp = (const uint8_t *)&in;
+	uint32_t pol;
+
+	steer_acl_input(key, l3, &in);
+	nep_classify(&s->cls, key->family, &inp, &pol, 1);
+	return pol;
+}
+
 /*
  * Find or create the flow of a LAN packet and return its uplink slot,
- * NEP_STEER_ROUTE for excluded traffic, or NEP_STEER_DONE when no uplink
- * can take it (*reason: the drop reason). *how and *pol say how it was
- * decided.
+ * NEP_STEER_ROUTE for excluded traffic (or, with create false, a packet of
+ * no established flow), or NEP_STEER_DONE when no uplink can take it
+ * (*reason: the drop reason). *how and *pol say how it was decided.
  */
 static inline int
 steer_flow(struct mh_worker *w, const struct mh_snap *s,
 	const struct nep_steer_state *st, const uint8_t *frame,
 	const struct nep_pkt_info *pi, uint64_t now_tsc, int *reason,
-	enum steer_how *how, uint32_t *polp)
+	enum steer_how *how, uint32_t *polp, bool create)
 {
 	struct nep_flow_table *t = w->flows;
 	struct nep_flow_key key;
@@ -123,30 +137,46 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 		if (u != NEP_FLOW_UPLINK_BYPASS &&
 			unlikely(!(((pi->family == 6 ? st->usable6 :
 							st->usable4) >> u) & 1))) {
-			/* Its uplink failed: only this flow's choice changes. */
-			int nu = steer_select(s, st, e->policy, pi->family, sig);
-			if (nu < 0) {
-				*reason = -nu;
-				*how = STEER_FAILED;
-				return NEP_STEER_DONE;
+			/* Its uplink failed: only this flow's choice changes,
+			 * by the policies of now (a reload may have changed
+			 * them since the flow began). */
+			uint32_t pol = steer_classify(s, &key,
+				frame + pi->l3_off);
+			int nu;
+
+			if (pol == NEP_POLICY_EXCLUDED) {
+				/* Excluded now: routed plainly from here on. */
+				e->uplink = NEP_FLOW_UPLINK_BYPASS;
+				e->policy = NEP_POLICY_NONE;
+				*polp = NEP_POLICY_NONE;
+				u = NEP_FLOW_UPLINK_BYPASS;
+			} else {
+				e->policy = (uint16_t)pol;
+				*polp = pol;
+				nu = steer_select(s, st, pol, pi->family, sig);
+				if (nu < 0) {
+					*reason = -nu;
+					*how = STEER_FAILED;
+					return NEP_STEER_DONE;
+				}
+				e->uplink = (uint8_t)nu;
+				e->moves++;
+				w->stats->flows_moved++;
+				*how = STEER_MOVED;
+				u = nu;
 			}
-			e->uplink = (uint8_t)nu;
-			e->moves++;
-			w->stats->flows_moved++;
-			*how = STEER_MOVED;
-			u = nu;
 		}
 	} else {
-		struct nep_acl_in in;
-		const uint8_t *inp = (const uint8_t *)&in;
 		uint32_t pol;
 
-		steer_acl_input(&key, frame + pi->l3_off, &in);
-		nep_classify(&s->cls, pi->family, &inp, &pol, 1);
+		if (!create)
+			return NEP_STEER_ROUTE;
+		pol = steer_classify(s, &key, frame + pi->l3_off);
 		*polp = pol;
 		if (pol == NEP_POLICY_EXCLUDED) {
 			u = NEP_FLOW_UPLINK_BYPASS;
 			pol = NEP_POLICY_NONE;
+			*polp = pol;
 		} else {
 			u = steer_select(s, st, pol, pi->family, sig);
 			if (u < 0) {
@@ -167,7 +197,9 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 		}
 		e = &t->e[pos];
 		e->key = key;
-		e->created_tsc = now_tsc;
+		/* Now, not the burst's start: a flush published since then
+		 * must not see this new flow as older than itself. */
+		e->created_tsc = rte_rdtsc();
 		e->packets = 0;
 		e->bytes = 0;
 		e->policy = (uint16_t)pol;

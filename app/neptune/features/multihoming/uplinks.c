@@ -200,9 +200,12 @@ nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 		keep[slot] = true;
 	}
 	for (i = 0; i < NEP_MAX_UPLINKS; i++)
-		if (MH(app)->uplinks[i].in_use && !keep[i]) {
+		if (MH(app)->uplinks[i].in_use && !keep[i] &&
+			!MH(app)->uplinks[i].removed) {
 			/* Removed: its flows re-select; the slot stays
-			 * reserved until restart so no flow is misrouted. */
+			 * reserved until restart so no flow is misrouted, and
+			 * it is no longer probed. */
+			MH(app)->uplinks[i].removed = true;
 			MH(app)->uplinks[i].admin_up = false;
 			MH(app)->uplinks[i].conf.role = NEP_UPLINK_EXCLUDED;
 			char old[NEP_NAME_MAX];
@@ -346,7 +349,7 @@ nep_uplinks_run(struct nep_app *app, uint64_t now_ns)
 		struct nep_uplink_rt *u = &MH(app)->uplinks[i];
 		struct nep_health_event ev;
 
-		if (!u->in_use || !u->conf.health.enabled)
+		if (!u->in_use || u->removed || !u->conf.health.enabled)
 			continue;
 		if (now_ns >= nep_health_next_probe_ns(&u->health) &&
 			app->ports[u->port].link_up) {
