@@ -204,6 +204,25 @@ nep_reply_list(struct nep_cmd_ctx *ctx, const char *key, json_t *list)
 		json_decref(list);
 }
 
+/*
+ * Sum of the uint64_t at offset over n per-lcore (or per-worker) counter
+ * structs of size stride, minus the same field of their baselines (taken
+ * at `clear stats`: the owners' counters are never written by others).
+ */
+static inline uint64_t
+nep_counters_sum(const void *cur, const void *base, size_t stride, unsigned n,
+	size_t offset)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *s = (const char *)cur + i * stride + offset;
+		const char *b = (const char *)base + i * stride + offset;
+		sum += *(const uint64_t *)s - *(const uint64_t *)b;
+	}
+	return sum;
+}
+
 /* Sum of one counter field over all lcores, minus the cleared baseline. */
 uint64_t nep_stats_sum(const struct nep_app *app, size_t offset);
 #define NEP_STAT(app, field)                                                  \

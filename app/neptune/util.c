@@ -24,14 +24,6 @@ nep_now_ms(void)
 uint64_t
 nep_stats_sum(const struct nep_app *app, size_t offset)
 {
-	uint64_t sum = 0;
-	unsigned l;
-
-	for (l = 0; l < RTE_MAX_LCORE; l++) {
-		const char *s = (const char *)&app->stats[l];
-		const char *b = (const char *)&app->stats_base[l];
-		sum += *(const uint64_t *)(s + offset) -
-			*(const uint64_t *)(b + offset);
-	}
-	return sum;
+	return nep_counters_sum(app->stats, app->stats_base,
+		sizeof(app->stats[0]), RTE_MAX_LCORE, offset);
 }

@@ -53,6 +53,25 @@ DETECT_100MS_MAX_S = 1.0
 
 # ---------------------------------------------------------------- helpers
 
+# A SYN from each of 40 client ports to dst:port (refused, but it creates
+# the flow): run in a namespace to place flows.
+PROBE_TCP = textwrap.dedent("""
+    import socket, sys
+    dst, port, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    for p in range(base, base + 40):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.settimeout(1)
+        try:
+            s.bind(("", p))
+            s.connect((dst, port))
+        except OSError:
+            pass
+        finally:
+            s.close()
+    """)
+
+
 def uplinks(lab):
     """{name: entry} from `show uplinks --json`, plus the pool under None."""
     d = lab.cli_json("show", "uplinks")
@@ -660,23 +679,8 @@ def test_tcp_continuity_on_isp2(lab, tmp_path, failures):
     port = 5202
     # A SYN to a closed port is refused, but it creates the flow: find client
     # ports whose flows to GBAL6 port 5202 hash to isp2.
-    probe = textwrap.dedent("""
-        import socket, sys
-        dst, port, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-        for p in range(base, base + 40):
-            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.settimeout(1)
-            try:
-                s.bind(("", p))
-                s.connect((dst, port))
-            except OSError:
-                pass
-            finally:
-                s.close()
-        """)
     base = random.randint(45000, 50000)
-    lab.ns("client", "/usr/bin/python3", "-c", probe, GBAL6, port, base, timeout=60,
+    lab.ns("client", "/usr/bin/python3", "-c", PROBE_TCP, GBAL6, port, base, timeout=60,
            check=True)
     fl = [f for f in flows(lab, "proto", "tcp", "dst", GBAL6, "port", port)
           if base <= f["sport"] < base + 40]

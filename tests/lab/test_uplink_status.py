@@ -52,7 +52,7 @@ import yaml
 from conftest import CLIENT6, CONFIG, GBAL6, lab_up, wait_listen
 # failures and uplinks_ready are fixtures (the latter autouse: every test
 # starts with no injected failure and all uplinks up).
-from test_multihoming import (ISPS, Pinger, events, failures,  # noqa: F401
+from test_multihoming import (ISPS, PROBE_TCP, Pinger, events, failures,  # noqa: F401
                               flow_uplink, flows, pin_echo_id,
                               send_udp_flows, uplinks, uplinks_ready,
                               wait_all_up, wait_states)
@@ -242,21 +242,6 @@ ECHO_CLIENT = textwrap.dedent("""
     sys.exit(1 if err else 0)
 """)
 
-PROBE_TCP = textwrap.dedent("""
-    import socket, sys
-    dst, port, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    for p in range(base, base + 40):
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.settimeout(1)
-        try:
-            s.bind(("", p))
-            s.connect((dst, port))
-        except OSError:
-            pass
-        finally:
-            s.close()
-""")
 
 
 def tcp_port_on(lab, uplink, dport):

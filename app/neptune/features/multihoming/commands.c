@@ -20,15 +20,9 @@ uint64_t
 mh_stats_sum(const struct nep_app *app, size_t offset)
 {
 	const struct mh_state *mh = MH(app);
-	uint64_t sum = 0;
 
-	for (unsigned w = 0; w < app->n_workers; w++) {
-		const char *s = (const char *)&mh->stats[w];
-		const char *b = (const char *)&mh->stats_base[w];
-		sum += *(const uint64_t *)(s + offset) -
-			*(const uint64_t *)(b + offset);
-	}
-	return sum;
+	return nep_counters_sum(mh->stats, mh->stats_base,
+		sizeof(mh->stats[0]), app->n_workers, offset);
 }
 
 static const char *const role_names[] = { "primary", "backup", "excluded" };

@@ -56,33 +56,6 @@ add_event(struct nep_app *app, unsigned slot, const struct nep_health_event *ev)
 	mh_add_event(app, slot, (uint8_t)ev->from, (uint8_t)ev->to, ev->reason);
 }
 
-static bool
-port_ip6_onlink(const struct nep_app *app, unsigned port, const uint8_t *peer,
-	uint8_t *out)
-{
-	const struct nep_port_conf *pc = &app->cfg->ports[port];
-	struct nep_addr a = { .family = AF_INET6 };
-	bool any = false;
-
-	memcpy(a.a, peer, 16);
-	for (unsigned i = 0; i < pc->n_addrs; i++) {
-		struct nep_prefix p = { pc->addrs[i].addr, pc->addrs[i].len };
-		if (pc->addrs[i].addr.family != AF_INET6)
-			continue;
-		if (!any) {
-			memcpy(out, pc->addrs[i].addr.a, 16);
-			any = true;
-		}
-		if (nep_prefix_contains(&p, &a)) {
-			memcpy(out, pc->addrs[i].addr.a, 16);
-			return true;
-		}
-	}
-	if (!any)
-		memcpy(out, app->ports[port].ll, 16);
-	return any;
-}
-
 static void
 slot_configure(struct nep_app *app, unsigned slot,
 	const struct nep_uplink_conf *uc, bool fresh)
@@ -102,7 +75,8 @@ slot_configure(struct nep_app *app, unsigned slot,
 		u->admin_up = true;
 	u->conf = *uc;
 	u->port = (unsigned)uc->port;
-	port_ip6_onlink(app, u->port, uc->next_hop.a, u->wan_src);
+	/* The probe source: our address on-link with the next hop. */
+	nep_port_addr(app, u->port, 6, uc->next_hop.a, u->wan_src);
 	if (health_changed) {
 		/* The old machine is large; it lives on the heap meanwhile. */
 		struct nep_health *prev = fresh ? NULL : malloc(sizeof(*prev));
