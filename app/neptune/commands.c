@@ -314,7 +314,8 @@ cmd_routes(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
 	const struct nep_rib *rib = &app->snap->rib;
-	static const char *const types[] = { "local", "connected", "static" };
+	static const char *const types[] = { "local", "connected", "static",
+		"feature" };
 	json_t *arr = json_array();
 
 	if (!ctx->json)
@@ -323,7 +324,8 @@ cmd_routes(struct nep_cmd_ctx *ctx)
 	for (unsigned i = 0; i < rib->n_routes; i++) {
 		const struct nep_route_entry *e = &rib->routes[i];
 		char ps[64], vs[64] = "";
-		const char *pn = app->ports[e->cfg_port].name;
+		const char *pn = e->cfg_port >= 0 ?
+			app->ports[e->cfg_port].name : "-";
 
 		nep_prefix_str(&e->prefix, ps, sizeof(ps));
 		if (e->via.family != 0)

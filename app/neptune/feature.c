@@ -41,8 +41,15 @@ nep_feature_register(struct nep_feature *f)
 		fprintf(stderr, "neptune: too many features (%s)\n", f->name);
 		abort();
 	}
-	f->id = nep_n_features;
-	nep_features[nep_n_features++] = f;
+	/* Insert by order; ids follow the final positions. */
+	unsigned i = nep_n_features++;
+	while (i > 0 && nep_features[i - 1]->order > f->order) {
+		nep_features[i] = nep_features[i - 1];
+		nep_features[i]->id = i;
+		i--;
+	}
+	nep_features[i] = f;
+	f->id = i;
 }
 
 int

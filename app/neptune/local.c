@@ -54,6 +54,62 @@ local_add(uint8_t family, uint8_t proto, int port_or_type, bool any_dst,
 	return 0;
 }
 
+/* Echo replies by identifier (probes of the features). */
+#define NEP_MAX_ECHO 8
+struct echo_entry {
+	uint8_t family;
+	uint16_t id_base, id_count;
+	char name[24];
+	nep_local_fn fn;
+	uint64_t hits;
+};
+static struct echo_entry echo_table[NEP_MAX_ECHO];
+static unsigned n_echo;
+
+int
+nep_local_register_echo(uint8_t family, uint16_t id_base, uint16_t id_count,
+	const char *name, nep_local_fn fn)
+{
+	for (unsigned i = 0; i < n_echo; i++) {
+		const struct echo_entry *e = &echo_table[i];
+		if (e->family == family && id_base < e->id_base + e->id_count &&
+			e->id_base < id_base + id_count)
+			return -1;
+	}
+	if (n_echo >= NEP_MAX_ECHO || id_count == 0)
+		return -1;
+	echo_table[n_echo] = (struct echo_entry){ .family = family,
+		.id_base = id_base, .id_count = id_count, .fn = fn };
+	snprintf(echo_table[n_echo].name, sizeof(echo_table[n_echo].name),
+		"%s", name);
+	n_echo++;
+	return 0;
+}
+
+static struct echo_entry *
+echo_find(uint8_t family, uint16_t id)
+{
+	for (unsigned i = 0; i < n_echo; i++) {
+		struct echo_entry *e = &echo_table[i];
+		if (e->family == family && id >= e->id_base &&
+			id - e->id_base < e->id_count)
+			return e;
+	}
+	return NULL;
+}
+
+static bool
+feature_owns6(const struct nep_app *app, unsigned port, const uint8_t *a,
+	bool nd)
+{
+	struct nep_feature *f;
+
+	NEP_FOREACH_FEATURE(f)
+		if (f->owns_addr6 != NULL && f->owns_addr6(app, port, a, nd))
+			return true;
+	return false;
+}
+
 int
 nep_local_register(uint8_t family, uint8_t proto, int port_or_type,
 	const char *name, nep_local_fn fn)
@@ -199,7 +255,8 @@ local_nd(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		nep_local_consumed(app, m);
 		return;
 	}
-	if (!nep_is_our_addr6(app, port, target)) {
+	if (!nep_is_our_addr6(app, port, target) &&
+		!feature_owns6(app, port, target, true)) {
 		nep_ctl_drop(app, m, NEP_DROP_LOCAL_UNHANDLED);
 		return;
 	}
@@ -317,6 +374,19 @@ nep_local_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 			key = l4[2] << 8 | l4[3];
 		}
 	}
+	if ((key == NEP_ICMP6_ECHO_REPLY && pi->family == 6) ||
+		(key == NEP_ICMP4_ECHO_REPLY && pi->family == 4)) {
+		const uint8_t *l4 = f + pi->l4_off;
+		struct echo_entry *ee;
+
+		if (pi->l3_off + pi->l3_len - pi->l4_off >= 8 &&
+			(ee = echo_find(pi->family,
+				 (uint16_t)(l4[4] << 8 | l4[5]))) != NULL) {
+			ee->hits++;
+			ee->fn(app, m, port, pi);
+			return;
+		}
+	}
 	e = local_find(pi->family, pi->l4_proto, key);
 	if (e == NULL || !e->any_dst) {
 		/* Anything else must be addressed to us (link-local too). */
@@ -326,7 +396,8 @@ nep_local_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 				pi->l3_off))->dst_addr;
 			ours = nep_is_our_addr6(app, port, dst) ||
 				nep_nh_kind(nep_rib_lookup6(&app->snap->rib,
-					dst)) == NEP_NH_LOCAL;
+					dst)) == NEP_NH_LOCAL ||
+				feature_owns6(app, port, dst, false);
 		} else {
 			ours = true;	/* the FIB said local */
 		}
@@ -377,6 +448,24 @@ nep_local_show(struct nep_app *app, struct nep_cmd_ctx *ctx)
 		nep_buf_printf(ctx->out, "%-6s %-6u %-9s %-10s %" PRIu64 "\n",
 			e->family == 0 ? "arp" : e->family == 4 ? "ipv4" : "ipv6",
 			e->proto, k, e->name, e->hits);
+	}
+	for (unsigned i = 0; i < n_echo; i++) {
+		const struct echo_entry *e = &echo_table[i];
+		char k[24];
+
+		snprintf(k, sizeof(k), "id:%u-%u", e->id_base,
+			e->id_base + e->id_count - 1);
+		if (ctx->json) {
+			json_array_append_new(arr, json_pack(
+				"{s:i, s:i, s:s, s:s, s:I}", "family", e->family,
+				"proto", e->family == 6 ? NEP_PROTO_ICMPV6 :
+				NEP_PROTO_ICMP, "echo_ids", k, "handler", e->name,
+				"hits", (json_int_t)e->hits));
+			continue;
+		}
+		nep_buf_printf(ctx->out, "%-6s %-6u %-9s %-10s %" PRIu64 "\n",
+			e->family == 4 ? "ipv4" : "ipv6", e->family == 6 ?
+			NEP_PROTO_ICMPV6 : NEP_PROTO_ICMP, k, e->name, e->hits);
 	}
 	nep_reply_list(ctx, "local", arr);
 }

@@ -41,6 +41,9 @@ typedef void (*nep_fast_fn)(struct nep_worker *w, const struct nep_rx_burst *b,
 struct nep_feature {
 	const char *name;
 	unsigned id;			/* set by nep_feature_register */
+	/* Hooks run in ascending order (ties: registration order): SRv6
+	 * local SIDs (10) before multihoming's DNPT (50). */
+	int order;
 
 	/* ---- control lcore ---- */
 	/* After ports, snapshot and neighbour table exist. */
@@ -69,6 +72,11 @@ struct nep_feature {
 		json_t *obj);
 	/* Counters cleared by `clear stats` that the core does not own. */
 	void (*clear_stats)(struct nep_app *app);
+	/* Is a an IPv6 address of ours beyond the ports' (SRv6 SIDs)? nd:
+	 * asked by a Neighbour Solicitation on port (proxy ND: only what is
+	 * on-link there), else by local delivery (any port). */
+	bool (*owns_addr6)(const struct nep_app *app, unsigned port,
+		const uint8_t *a, bool nd);
 
 	/* ---- workers ---- */
 	nep_hook_fn ingress;		/* NEP_STAGE_INGRESS */
@@ -119,6 +127,14 @@ typedef void (*nep_local_fn)(struct nep_app *app, struct rte_mbuf *m,
 	unsigned port, const struct nep_pkt_info *pi);
 int nep_local_register(uint8_t family, uint8_t proto, int port_or_type,
 	const char *name, nep_local_fn fn);
+
+/*
+ * ICMP echo replies whose identifier is in [id_base, id_base + id_count)
+ * go to fn before the table above (probes of several features share the
+ * echo-reply type). 0, or -1 when full or overlapping.
+ */
+int nep_local_register_echo(uint8_t family, uint16_t id_base,
+	uint16_t id_count, const char *name, nep_local_fn fn);
 
 /*
  * Drop reasons a feature owns (beyond lib/pkt's): returns the id to count

@@ -133,6 +133,8 @@ struct nep_pctx {
 	uint8_t hop_limit;	/* as received */
 	uint8_t dst4[16];
 	const void *path_ctx;	/* the egress feature's, for its action */
+	uint16_t overhead;	/* bytes the path adds beyond its action's
+				 * registered overhead (per-policy sizes) */
 	/* An ingress translation decided but not yet written: the output
 	 * stage runs it after the MTU check, before the path's action. */
 	nep_verdict_t (*rewrite)(struct nep_pctx *c, struct rte_mbuf *m);

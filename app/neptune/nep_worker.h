@@ -150,6 +150,10 @@ nep_route_port(const struct nep_app *app, const struct nep_snapshot *s,
 	}
 }
 
+/* Parse m again after an ingress hook decapsulated it (worker.c): the
+ * verdict for the hook to return (NEXT: on to the lookup). */
+nep_verdict_t nep_reinput(struct nep_pctx *c, struct rte_mbuf *m);
+
 /* The general path: every stage, one packet (worker.c). */
 void nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 	struct rte_mbuf *m);

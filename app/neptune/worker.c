@@ -135,6 +135,47 @@ stage_input(struct nep_pctx *c, struct rte_mbuf *m, const struct nep_port *p)
 	return NEP_V_NEXT;
 }
 
+/*
+ * After an ingress hook replaced the packet by the one it carried (SRv6
+ * End.DT*, a tunnel): parse it again as if it had just arrived on the
+ * same port, without the L2 checks. The hook returns this verdict.
+ */
+nep_verdict_t
+nep_reinput(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	enum nep_drop_reason r;
+
+	c->frame = rte_pktmbuf_mtod(m, uint8_t *);
+	r = nep_pkt_parse(c->frame, rte_pktmbuf_data_len(m), &c->pi);
+	if (unlikely(r != NEP_DROP_NONE))
+		return NEP_VERDICT_DROP(r);
+	if (unlikely(c->pi.family == 0))
+		return NEP_VERDICT_DROP(NEP_DROP_L2_UNSUPPORTED);
+	c->meta->family = c->pi.family;
+	uint32_t want = c->pi.l3_off + c->pi.l3_len;
+	if (rte_pktmbuf_data_len(m) > want)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - want));
+	if (c->pi.family == 6) {
+		struct rte_ipv6_hdr *ip6 = (void *)(c->frame + c->pi.l3_off);
+
+		if (unlikely(nep_ip6_is_multicast(ip6->dst_addr) ||
+			    nep_ip6_is_linklocal(ip6->dst_addr)))
+			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
+		c->dst = ip6->dst_addr;
+		c->hop_limit = ip6->hop_limits;
+	} else {
+		struct rte_ipv4_hdr *ip = (void *)(c->frame + c->pi.l3_off);
+
+		if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr)))
+			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
+		memset(c->dst4, 0, sizeof(c->dst4));
+		memcpy(c->dst4, &ip->dst_addr, 4);
+		c->dst = c->dst4;
+		c->hop_limit = ip->time_to_live;
+	}
+	return NEP_V_NEXT;
+}
+
 /* lookup: the FIB of the packet's table, dispatched on the result kind. */
 static inline nep_verdict_t
 stage_lookup(struct nep_pctx *c)
@@ -162,8 +203,10 @@ stage_lookup(struct nep_pctx *c)
 static inline nep_verdict_t
 stage_route(struct nep_pctx *c)
 {
-	if (unlikely(nep_nh_kind(c->nh) == NEP_NH_NONE))
-		/* The control lcore answers (ICMP unreachable). */
+	if (unlikely(nep_nh_kind(c->nh) != NEP_NH_CONNECTED &&
+		    nep_nh_kind(c->nh) != NEP_NH_GATEWAY))
+		/* No route, or a feature's route no hook took: the control
+		 * lcore answers (ICMP unreachable). */
 		return nep_icmp_error_verdict(c->meta, NEP_DROP_NO_ROUTE,
 			NEP_ICMP_ERR_UNREACH, 0);
 	c->meta->path = 0;
@@ -184,7 +227,8 @@ stage_output(struct nep_pctx *c, struct rte_mbuf *m)
 	const struct nep_action *a = meta->action ? &nep_actions[meta->action] :
 						    NULL;
 	unsigned out = meta->out_port;
-	uint32_t room = app->ports[out].mtu - (a != NULL ? a->overhead : 0);
+	uint32_t room = app->ports[out].mtu - (a != NULL ? a->overhead : 0) -
+		c->overhead;
 	uint8_t *l3;
 	uint64_t mac;
 
@@ -320,6 +364,7 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 	c.frame = rte_pktmbuf_mtod(m, uint8_t *);
 	c.now = b->now;
 	c.rewrite = NULL;
+	c.overhead = 0;
 	c.meta->in_port = (uint8_t)b->port;
 	c.meta->out_port = NEP_META_NO_PORT;
 	c.meta->path = 0;

@@ -87,7 +87,9 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 	unsigned i, j, max;
 
 	memset(rib, 0, sizeof(*rib));
-	max = cfg->n_routes + 2 * NEP_MAX_PORTS * NEP_MAX_ADDRS + 16;
+	max = cfg->n_routes + 2 * NEP_MAX_PORTS * NEP_MAX_ADDRS + 16 +
+		NEP_RIB_FEATURE_ROUTES;
+	rib->max_routes = max;
 
 	c4.type = RTE_FIB_DIR24_8;
 	c4.default_nh = NEP_NH_NONE;
@@ -189,6 +191,32 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 fail:
 	nep_rib_free(rib);
 	return -1;
+}
+
+int
+nep_rib_add_feature(struct nep_rib *rib, const struct nep_prefix *p,
+	uint32_t index, char *err, size_t errlen)
+{
+	struct nep_route_entry e = { 0 };
+	char buf[64];
+
+	if (index > NEP_NH_INDEX_MASK) {
+		snprintf(err, errlen, "route index %u out of range", index);
+		return -1;
+	}
+	for (unsigned i = 0; i < rib->n_routes; i++)
+		if (rib->routes[i].prefix.len == p->len &&
+			rib->routes[i].prefix.addr.family == p->addr.family &&
+			memcmp(rib->routes[i].prefix.addr.a, p->addr.a, 16) == 0) {
+			snprintf(err, errlen, "route %s: already routed",
+				nep_prefix_str(p, buf, sizeof(buf)));
+			return -1;
+		}
+	e.prefix = *p;
+	e.type = NEP_RT_FEATURE;
+	e.cfg_port = -1;
+	return add_route(rib, rib->max_routes, &e,
+		nep_nh_make(NEP_NH_FEATURE, index), err, errlen);
 }
 
 void

@@ -27,6 +27,7 @@ enum nep_nh_kind {
 	NEP_NH_LOCAL = 1,	/* one of our addresses: index = port */
 	NEP_NH_CONNECTED = 2,	/* on-link: index = port, neighbour = dst */
 	NEP_NH_GATEWAY = 3,	/* index into rib->nh[] */
+	NEP_NH_FEATURE = 4,	/* a feature's route (an overlay): its index */
 };
 
 static inline enum nep_nh_kind
@@ -53,7 +54,8 @@ struct nep_nexthop {
 	uint8_t gw[16];		/* IPv4 in gw[0..3] */
 };
 
-enum nep_route_type { NEP_RT_LOCAL, NEP_RT_CONNECTED, NEP_RT_STATIC };
+enum nep_route_type { NEP_RT_LOCAL, NEP_RT_CONNECTED, NEP_RT_STATIC,
+	NEP_RT_FEATURE };
 
 struct nep_route_entry {
 	struct nep_prefix prefix;
@@ -69,8 +71,12 @@ struct nep_rib {
 	unsigned n_nh;
 	struct nep_nexthop *nh;
 	unsigned n_routes;
+	unsigned max_routes;
 	struct nep_route_entry *routes;
 };
+
+/* Room a rib keeps for feature routes beyond the configuration's. */
+#define NEP_RIB_FEATURE_ROUTES 1024
 
 /*
  * Build from cfg. port_ids[i] is the DPDK port id of cfg->ports[i];
@@ -81,6 +87,14 @@ struct nep_rib {
 int nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen);
 void nep_rib_free(struct nep_rib *rib);
+
+/*
+ * A feature's route (NEP_NH_FEATURE, index < 8192), added to a rib that is
+ * not yet published. A prefix the rib already routes is refused (-1 with
+ * err): a feature never shadows a connected or configured route.
+ */
+int nep_rib_add_feature(struct nep_rib *rib, const struct nep_prefix *p,
+	uint32_t index, char *err, size_t errlen);
 
 static inline uint64_t
 nep_rib_lookup6(const struct nep_rib *rib, const uint8_t *addr)

@@ -84,6 +84,7 @@ mh_tick(struct nep_app *app, uint64_t now_ns)
 
 static const struct nep_feature mh_feature = {
 	.name = "multihoming",
+	.order = 50,
 	.init = mh_init,
 	.fini = mh_fini,
 	.snapshot_build = mh_snapshot_build,

@@ -133,7 +133,8 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 
 	(void)m;
 	if (!mh_conf(c->s->cfg)->has_steering ||
-		app->ports[c->meta->in_port].role != NEP_PORT_LAN)
+		app->ports[c->meta->in_port].role != NEP_PORT_LAN ||
+		nep_nh_kind(c->nh) == NEP_NH_FEATURE)	/* an overlay's */
 		return NEP_V_NEXT;
 	if (c->pi.family == 6)
 		inside = steer_src_inside(ms, ((struct rte_ipv6_hdr *)(c->frame +
