@@ -265,11 +265,14 @@ stage_output(struct nep_pctx *c, struct rte_mbuf *m)
 			NEP_VERDICT_PUNT(NEP_PUNT_RESOLVE), &t, sizeof(t));
 	}
 	if (unlikely(!(mac & NEP_NEIGH_VALID))) {
-		meta->flags |= NEP_META_F_FWD;
+		if (!(meta->flags & NEP_META_F_AGED))
+			meta->flags |= NEP_META_F_FWD;
 		return NEP_VERDICT_PUNT(NEP_PUNT_RESOLVE);
 	}
 	l3 = c->frame + c->pi.l3_off;
-	if (c->pi.family == 6)
+	if (meta->flags & NEP_META_F_AGED)
+		;
+	else if (c->pi.family == 6)
 		((struct rte_ipv6_hdr *)l3)->hop_limits--;
 	else
 		nep_ip4_dec_ttl((struct rte_ipv4_hdr *)l3);

@@ -1570,6 +1570,12 @@ nep_cfg_scalar(const struct nep_cfg_node *n)
 	return (const char *)YN(n)->data.scalar.value;
 }
 
+bool
+nep_cfg_is_seq(const struct nep_cfg_node *n)
+{
+	return n != NULL && YN(n)->type == YAML_SEQUENCE_NODE;
+}
+
 unsigned
 nep_cfg_seq(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
 	unsigned max, const char *what)

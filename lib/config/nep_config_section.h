@@ -175,6 +175,8 @@ uint64_t nep_cfg_parse_dec(const char *v);
  */
 unsigned nep_cfg_seq(struct nep_cfg *c, const struct nep_cfg_node *n,
 	const char *path, unsigned max, const char *what);
+/* Is n a list (a value that may be a list or a mapping)? */
+bool nep_cfg_is_seq(const struct nep_cfg_node *n);
 /* Item i (< nep_cfg_seq()) of the list n. */
 const struct nep_cfg_node *nep_cfg_seq_item(struct nep_cfg *c,
 	const struct nep_cfg_node *n, unsigned i);

@@ -17,10 +17,11 @@
 #include "nep_config.h"
 
 /*
- * A FIB value packs the next-hop kind and an index into 15 bits (the
- * 2-byte next-hop width keeps the tables at 32 MiB instead of 64).
+ * A FIB value packs the next-hop kind (3 bits) and an index (12 bits)
+ * into 15 bits: the 2-byte next-hop width keeps the tables at 32 MiB
+ * instead of 64, and rte_fib6's trie keeps the top bit for itself.
  */
-#define NEP_NH_KIND_SHIFT 13
+#define NEP_NH_KIND_SHIFT 12
 #define NEP_NH_INDEX_MASK ((1u << NEP_NH_KIND_SHIFT) - 1)
 enum nep_nh_kind {
 	NEP_NH_NONE = 0,	/* no route */
@@ -88,8 +89,15 @@ int nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen);
 void nep_rib_free(struct nep_rib *rib);
 
+/* The index of a feature's route: the feature id and its own number. */
+#define NEP_NH_FEATURE_BITS 9
+#define NEP_NH_FEATURE_MAX (1u << NEP_NH_FEATURE_BITS)	/* routes each */
+#define NEP_NH_FEATURE_INDEX(fid, r) ((uint32_t)(fid) << NEP_NH_FEATURE_BITS | (r))
+#define NEP_NH_FEATURE_OWNER(idx) ((idx) >> NEP_NH_FEATURE_BITS)
+#define NEP_NH_FEATURE_ROUTE(idx) ((idx) & (NEP_NH_FEATURE_MAX - 1))
+
 /*
- * A feature's route (NEP_NH_FEATURE, index < 8192), added to a rib that is
+ * A feature's route (NEP_NH_FEATURE, NEP_NH_FEATURE_INDEX()), added to a rib that is
  * not yet published. A prefix the rib already routes is refused (-1 with
  * err): a feature never shadows a connected or configured route.
  */

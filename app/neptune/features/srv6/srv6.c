@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SRv6 feature's registration with the core (docs/srv6.md). Its hooks
+ * run before multihoming's (order 10 < 50): SIDs are delivered before any
+ * DNPT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_malloc.h>
+
+#include "nep_control.h"
+#include "srv6.h"
+
+struct nep_feature nep_srv6_feature;
+
+static struct srv6_ctl srv6_ctl_state;
+
+static int
+srv6_init(struct nep_app *app)
+{
+	struct srv6_ctl *sc = &srv6_ctl_state;
+	struct srv6_stats *st;
+	struct srv6_worker *ws;
+
+	app->feat[nep_srv6_feature.id] = sc;
+	st = rte_zmalloc("srv6_stats", sizeof(*st) * RTE_MAX(app->n_workers, 1u),
+		RTE_CACHE_LINE_SIZE);
+	sc->stats_base = rte_zmalloc("srv6_stats_base",
+		sizeof(*st) * RTE_MAX(app->n_workers, 1u), RTE_CACHE_LINE_SIZE);
+	ws = rte_zmalloc("srv6_workers", sizeof(*ws) * RTE_MAX(app->n_workers,
+		1u), RTE_CACHE_LINE_SIZE);
+	if (st == NULL || sc->stats_base == NULL || ws == NULL) {
+		NEP_LOG(ERR, "srv6: out of memory");
+		return -1;
+	}
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		ws[w].stats = &st[w];
+		app->workers[w].feat[nep_srv6_feature.id] = &ws[w];
+	}
+	if (nep_local_register_echo(6, SRV6_PROBE_ID_BASE, SRV6_MAX_PATHS,
+		    "srv6-probe", srv6_probe_input) < 0) {
+		NEP_LOG(ERR, "srv6: cannot register its probe replies");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+srv6_fini(struct nep_app *app)
+{
+	struct srv6_ctl *sc = SRV6_CTL(app);
+
+	if (sc == NULL)
+		return;
+	if (app->n_workers > 0 && SRV6_W(&app->workers[0]) != NULL) {
+		rte_free(SRV6_W(&app->workers[0])->stats);
+		rte_free(SRV6_W(&app->workers[0]));
+	}
+	rte_free(sc->stats_base);
+}
+
+/* Proxy ND (nd: on-link on port) and local delivery of our SIDs. */
+static bool
+srv6_owns_addr6(const struct nep_app *app, unsigned port, const uint8_t *a,
+	bool nd)
+{
+	const struct srv6_snap *ss = SRV6_SNAP(app->snap);
+	const struct nep_port_conf *pc;
+	struct nep_addr x = { .family = AF_INET6 };
+
+	if (ss == NULL || !ss->enabled)
+		return false;
+	if (!nd)
+		return srv6_sid_lookup(ss, a) >= 0;
+	if (!srv6_in_locator(ss, a) && srv6_sid_lookup(ss, a) < 0)
+		return false;
+	/* Only what lies in an on-link prefix of this port. */
+	memcpy(x.a, a, 16);
+	pc = &app->cfg->ports[port];
+	for (unsigned i = 0; i < pc->n_addrs; i++) {
+		struct nep_prefix p;
+
+		if (pc->addrs[i].addr.family != AF_INET6)
+			continue;
+		p.addr = pc->addrs[i].addr;
+		p.len = pc->addrs[i].len;
+		if (nep_prefix_contains(&p, &x))
+			return true;
+	}
+	return false;
+}
+
+static void
+srv6_run(struct nep_app *app, uint64_t now_ns)
+{
+	srv6_paths_run(app, now_ns);
+}
+
+static const struct nep_feature srv6_feature = {
+	.name = "srv6",
+	.order = 10,
+	.init = srv6_init,
+	.fini = srv6_fini,
+	.snapshot_build = srv6_snapshot_build,
+	.snapshot_free = srv6_snapshot_free,
+	.run = srv6_run,
+	.link_change = srv6_paths_link_change,
+	.commands = srv6_commands,
+	.stats_json = srv6_stats_json,
+	.clear_stats = srv6_clear_stats,
+	.owns_addr6 = srv6_owns_addr6,
+	.ingress = srv6_ingress,
+	.egress = srv6_egress,
+	.trace_format = srv6_trace_format,
+};
+
+RTE_INIT(srv6_register)
+{
+	nep_srv6_feature = srv6_feature;
+	nep_feature_register(&nep_srv6_feature);
+	srv6_register_datapath();
+}

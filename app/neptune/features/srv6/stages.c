@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SRv6 stages (docs/srv6.md):
+ *  - ingress: packets for a local SID: End (and End on our WAN address for
+ *    the first SID of a two-SID list), End.X, End.DT4/DT6/DT46 (the inner
+ *    packet goes on to the lookup in the SID's VRF); unknown SIDs of our
+ *    locators are dropped; SRH errors are named drops or ICMPv6 errors;
+ *  - egress: a destination routed to an overlay (NEP_NH_FEATURE): the
+ *    flow's path to the remote site, its SR policy and overhead;
+ *  - the path action H.Encaps(.Red), after the output stage's MTU check,
+ *    with TCP MSS clamping of SYNs.
+ */
+#include <netinet/in.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "nep_worker.h"
+#include "srv6.h"
+
+unsigned srv6_drop_unknown_sid, srv6_drop_no_path, srv6_drop_wrong_inner,
+	srv6_drop_not_for_end_x;
+unsigned srv6_drop_rc[NEP_SRV6_RC_MAX];
+uint8_t srv6_action_encap;
+
+/* ---- trace ---- */
+
+enum srv6_trace_kind { SRV6_TRACE_SID = 1, SRV6_TRACE_STEER, SRV6_TRACE_ENCAP };
+
+struct srv6_trace_sid {
+	uint8_t sid[16];
+	uint8_t behavior, segments_left, table, rc;
+};
+
+struct srv6_trace_steer {
+	uint16_t route, policy;
+	uint8_t path, bucket, n_up, family;
+	uint32_t label;
+};
+
+struct srv6_trace_encap {
+	uint8_t da[16];
+	uint16_t hdr_len, out_len;
+	uint8_t n_sids, reduced, path, rc;
+};
+
+static inline void
+srv6_trace(struct nep_pctx *c, enum nep_stage st, enum srv6_trace_kind k,
+	nep_verdict_t v, const void *d, unsigned len)
+{
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE))
+		nep_trace_add(c->w->trace, st, (uint8_t)nep_srv6_feature.id,
+			(uint8_t)k, v, d, len);
+}
+
+void
+srv6_trace_format(const struct nep_app *app, const struct nep_trace_rec *r,
+	struct nep_buf *out)
+{
+	char a[64];
+
+	(void)app;
+	switch (r->kind) {
+	case SRV6_TRACE_SID: {
+		const struct srv6_trace_sid *t = (const void *)r->data;
+		inet_ntop(AF_INET6, t->sid, a, sizeof(a));
+		nep_buf_printf(out, "srv6 sid %s %s segments-left %u%s%s", a,
+			t->behavior < SRV6_BEHAVIOR_MAX ?
+				srv6_behavior_names[t->behavior] : "?",
+			t->segments_left, t->rc ? " " : "",
+			t->rc ? nep_srv6_rc_name((enum nep_srv6_rc)t->rc) : "");
+		if (t->behavior >= SRV6_END_DT4)
+			nep_buf_printf(out, " decap table %u", t->table);
+		break;
+	}
+	case SRV6_TRACE_STEER: {
+		const struct srv6_trace_steer *t = (const void *)r->data;
+		nep_buf_printf(out, "srv6 overlay route %u policy %u ipv%u "
+			"flow-label 0x%05x bucket %u path %d (%u up)", t->route,
+			t->policy, t->family, t->label, t->bucket,
+			t->path == 0xff ? -1 : (int)t->path, t->n_up);
+		break;
+	}
+	case SRV6_TRACE_ENCAP: {
+		const struct srv6_trace_encap *t = (const void *)r->data;
+		inet_ntop(AF_INET6, t->da, a, sizeof(a));
+		nep_buf_printf(out, "srv6 h.encaps%s da %s sids %u +%u bytes "
+			"-> %u bytes path %u%s%s", t->reduced ? ".red" : "", a,
+			t->n_sids, t->hdr_len, t->out_len, t->path,
+			t->rc ? " " : "",
+			t->rc ? nep_srv6_rc_name((enum nep_srv6_rc)t->rc) : "");
+		break;
+	}
+	default:
+		nep_buf_printf(out, "srv6 record %u", r->kind);
+	}
+}
+
+/* ---- ingress: local SIDs ---- */
+
+static inline nep_verdict_t
+rc_drop(enum nep_srv6_rc rc)
+{
+	return NEP_VERDICT_DROP(srv6_drop_rc[rc]);
+}
+
+/* An SRH error: a Parameter Problem where RFC 8754 4.3.1.1 / RFC 8200
+ * want one (pointing at the field), else a plain named drop. */
+static inline nep_verdict_t
+srh_error(struct nep_pctx *c, enum nep_srv6_rc rc,
+	const struct nep_srv6_srh *v)
+{
+	switch (rc) {
+	case NEP_SRV6_ERR_SL:
+	case NEP_SRV6_ERR_RT_TYPE:
+	case NEP_SRV6_ERR_HDR_LEN:
+		return nep_icmp_error_verdict(c->meta, srv6_drop_rc[rc],
+			NEP_ICMP_ERR_PARAM_PROB, v->err_off);
+	default:
+		return rc_drop(rc);
+	}
+}
+
+/* Strip the outer header and its extension headers: the inner packet of
+ * End.DT* takes the frame's place, on to the lookup in table. */
+static inline nep_verdict_t
+decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_sid *sid,
+	uint8_t *ip6, uint32_t len)
+{
+	uint32_t inner_off;
+	uint8_t family;
+	enum nep_srv6_rc rc;
+	uint8_t *f = c->frame;
+
+	rc = nep_srv6_decap_locate(ip6, len, &inner_off, &family);
+	if (rc != NEP_SRV6_OK)
+		return rc_drop(rc);
+	if ((sid->behavior == SRV6_END_DT4 && family != 4) ||
+		(sid->behavior == SRV6_END_DT6 && family != 6))
+		return NEP_VERDICT_DROP(srv6_drop_wrong_inner);
+	/* Ethernet addresses forward over the outer header, then the new
+	 * ethertype; the outer bytes are cut. */
+	memmove(f + inner_off, f, 12);
+	f[inner_off + 12] = family == 6 ? 0x86 : 0x08;
+	f[inner_off + 13] = family == 6 ? 0xdd : 0x00;
+	rte_pktmbuf_adj(m, (uint16_t)inner_off);
+	c->meta->table = sid->table;
+	SRV6_W(c->w)->stats->decap_pkts++;
+	return nep_reinput(c, m);
+}
+
+/*
+ * The packet's destination is local SID idx. Returns the verdict, or
+ * NEP_V_NEXT with *again set when End made the next SID the destination
+ * (which may be ours too: a two-SID list to us).
+ */
+static inline nep_verdict_t
+sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
+	int idx, bool *again)
+{
+	const struct srv6_sid *sid = &ss->sid[idx];
+	struct srv6_stats *st = SRV6_W(c->w)->stats;
+	uint8_t *ip6 = c->frame + c->pi.l3_off;
+	uint32_t len = c->pi.l3_len;
+	struct nep_srv6_srh v = { 0 };
+	enum nep_srv6_rc rc;
+	nep_verdict_t verdict = NEP_V_NEXT;
+	struct srv6_trace_sid t;
+
+	*again = false;
+	rc = nep_srv6_parse(ip6, len, &v);
+	if (sid->wan_addr &&
+		(rc != NEP_SRV6_OK || v.segments_left == 0))
+		return NEP_V_NEXT;	/* to our address: local delivery */
+	st->sid_pkts[idx]++;
+	st->sid_bytes[idx] += len;
+	switch (sid->behavior) {
+	case SRV6_END:
+	case SRV6_END_X:
+		if (rc == NEP_SRV6_ERR_NO_SRH ||
+			(rc == NEP_SRV6_OK && v.segments_left == 0)) {
+			/* Upper layer for the SID itself: ICMPv6 (echo, the
+			 * probes of other sites) is ours, the rest is not
+			 * served (RFC 8986 4.1.1). */
+			if (c->pi.l4_proto == NEP_PROTO_ICMPV6 && !c->pi.frag)
+				verdict = NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
+			else
+				verdict = rc_drop(NEP_SRV6_NO_NEXT_SEG);
+			break;
+		}
+		if (rc != NEP_SRV6_OK) {
+			verdict = srh_error(c, rc, &v);
+			break;
+		}
+		rc = nep_srv6_end(ip6, len, &v);
+		if (rc == NEP_SRV6_HOP_LIMIT) {
+			verdict = nep_icmp_error_verdict(c->meta,
+				srv6_drop_rc[rc], NEP_ICMP_ERR_TIME_EXCEEDED, 0);
+			break;
+		}
+		if (rc != NEP_SRV6_OK) {
+			verdict = rc_drop(rc);
+			break;
+		}
+		st->end_pkts++;
+		/* Aged by End; the lookup's hop-limit check has been made. */
+		c->meta->flags |= NEP_META_F_AGED;
+		c->hop_limit = 255;
+		c->dst = ((struct rte_ipv6_hdr *)ip6)->dst_addr;
+		if (sid->behavior == SRV6_END_X) {
+			c->meta->out_port = sid->out_port;
+			c->meta->neigh_pos = sid->neigh_pos;
+			verdict = NEP_VERDICT(NEP_V_FORWARD, 0);
+		} else {
+			*again = true;
+		}
+		break;
+	default: /* End.DT4 / DT6 / DT46 */
+		if (rc == NEP_SRV6_OK && v.segments_left != 0) {
+			/* RFC 8986 4.4: not the last segment. */
+			v.err_off = (uint16_t)(v.srh_off + 3);
+			verdict = nep_icmp_error_verdict(c->meta,
+				srv6_drop_rc[NEP_SRV6_ERR_DECAP_SL],
+				NEP_ICMP_ERR_PARAM_PROB, v.err_off);
+			break;
+		}
+		if (rc != NEP_SRV6_OK && rc != NEP_SRV6_ERR_NO_SRH) {
+			verdict = srh_error(c, rc, &v);
+			break;
+		}
+		verdict = decap(c, m, sid, ip6, len);
+		break;
+	}
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
+		memcpy(t.sid, sid->sid, 16);
+		t.behavior = sid->behavior;
+		t.segments_left = v.segments_left;
+		t.table = sid->table;
+		t.rc = (uint8_t)(NEP_VERDICT_KIND(verdict) == NEP_V_DROP ||
+			NEP_VERDICT_KIND(verdict) == NEP_V_PUNT ? rc : 0);
+		srv6_trace(c, NEP_STAGE_INGRESS, SRV6_TRACE_SID, verdict, &t,
+			sizeof(t));
+	}
+	return verdict;
+}
+
+nep_verdict_t
+srv6_ingress(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct srv6_snap *ss = SRV6_SNAP(c->s);
+
+	if (!ss->enabled || c->pi.family != 6)
+		return NEP_V_NEXT;
+	/* At most one End on our WAN address, one on a SID, and a
+	 * decapsulation: more is a loop of our own SIDs. */
+	for (unsigned round = 0; round < 3; round++) {
+		const uint8_t *dst = c->frame + c->pi.l3_off + 24;
+		int idx = srv6_sid_lookup(ss, dst);
+		nep_verdict_t v;
+		bool again;
+
+		if (idx < 0) {
+			if (srv6_in_locator(ss, dst))
+				return NEP_VERDICT_DROP(srv6_drop_unknown_sid);
+			return NEP_V_NEXT;
+		}
+		v = sid_process(c, m, ss, idx, &again);
+		if (!again || v != NEP_V_NEXT)
+			return v;
+	}
+	return rc_drop(NEP_SRV6_ERR_EXT_CHAIN);
+}
+
+/* ---- egress: overlay routes ---- */
+
+nep_verdict_t
+srv6_egress(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct srv6_snap *ss = SRV6_SNAP(c->s);
+	uint32_t idx = nep_nh_index(c->nh);
+	const struct srv6_route *rt;
+	const struct srv6_policy *pol;
+	const struct srv6_site_rt *sr;
+	struct srv6_trace_steer t = { .path = 0xff };
+	const uint8_t *inner = c->frame + c->pi.l3_off;
+	uint64_t up;
+	uint32_t label;
+	unsigned b, k;
+	nep_verdict_t v;
+
+	(void)m;
+	if (nep_nh_kind(c->nh) != NEP_NH_FEATURE ||
+		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id || !ss->enabled)
+		return NEP_V_NEXT;
+	rt = &ss->routes[NEP_NH_FEATURE_ROUTE(idx)];
+	pol = &ss->policies[rt->policy];
+	sr = &ss->sites[pol->site];
+	label = nep_srv6_flow_label(inner, c->pi.l3_len);
+	b = label & (SRV6_BUCKETS - 1);
+	up = __atomic_load_n(&ss->up_mask, __ATOMIC_ACQUIRE);
+	for (k = 0; k < sr->n_paths; k++)
+		if ((up >> sr->path[sr->rank[b][k]]) & 1)
+			break;
+	if (unlikely(k == sr->n_paths)) {
+		v = nep_icmp_error_verdict(c->meta, srv6_drop_no_path,
+			NEP_ICMP_ERR_UNREACH, 0);
+	} else {
+		unsigned lk = sr->rank[b][k];
+		unsigned gp = sr->path[lk];
+		const struct srv6_path *p = &ss->paths[gp];
+
+		c->meta->out_port = p->port;
+		c->meta->neigh_pos = p->neigh_pos;
+		c->meta->action = srv6_action_encap;
+		c->meta->path = (uint8_t)(gp + 1);
+		c->path_ctx = &pol->encap[lk];
+		c->overhead = pol->encap[lk].hdr_len;
+		t.path = (uint8_t)gp;
+		v = NEP_VERDICT(NEP_V_FORWARD, 0);
+		if (unlikely(p->neigh_pos < 0))
+			v = NEP_VERDICT_DROP(NEP_DROP_NEIGH_FAILED);
+	}
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
+		t.route = (uint16_t)NEP_NH_FEATURE_ROUTE(idx);
+		t.policy = rt->policy;
+		t.bucket = (uint8_t)b;
+		t.label = label;
+		t.family = pol->family;
+		t.n_up = (uint8_t)__builtin_popcountll(up);
+		srv6_trace(c, NEP_STAGE_EGRESS, SRV6_TRACE_STEER, v, &t,
+			sizeof(t));
+	}
+	return v;
+}
+
+/* ---- the path action ---- */
+
+/* Clamp the MSS option of a TCP SYN to mss (RFC 6691 / RFC 879). */
+static inline bool
+clamp_mss(uint8_t *tcp, uint32_t tcp_len, uint16_t mss)
+{
+	uint32_t hl = (uint32_t)(tcp[12] >> 4) * 4, i = 20;
+
+	if (!(tcp[13] & 0x02) || hl < 20 || hl > tcp_len)
+		return false;
+	while (i < hl) {
+		uint8_t kind = tcp[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || tcp[i + 1] < 2 || i + tcp[i + 1] > hl)
+			break;
+		if (kind == 2 && tcp[i + 1] == 4) {
+			uint16_t old = (uint16_t)(tcp[i + 2] << 8 | tcp[i + 3]);
+			uint16_t ck;
+
+			if (old <= mss)
+				return false;
+			tcp[i + 2] = (uint8_t)(mss >> 8);
+			tcp[i + 3] = (uint8_t)mss;
+			/* The option starts at an even offset or not: the
+			 * 16-bit word of the checksum sum it sits in. */
+			if ((i & 1) == 0) {
+				ck = nep_csum_update16(
+					(uint16_t)(tcp[16] << 8 | tcp[17]), old,
+					mss);
+			} else {
+				ck = nep_csum_update16(
+					(uint16_t)(tcp[16] << 8 | tcp[17]),
+					(uint16_t)(old >> 8),
+					(uint16_t)(mss >> 8));
+				ck = nep_csum_update16(ck,
+					(uint16_t)((old & 0xff) << 8),
+					(uint16_t)((mss & 0xff) << 8));
+			}
+			tcp[16] = (uint8_t)(ck >> 8);
+			tcp[17] = (uint8_t)ck;
+			return true;
+		}
+		i += tcp[i + 1];
+	}
+	return false;
+}
+
+static nep_verdict_t
+srv6_action(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct nep_srv6_policy *p = c->path_ctx;
+	const struct srv6_snap *ss = SRV6_SNAP(c->s);
+	struct srv6_stats *st = SRV6_W(c->w)->stats;
+	unsigned gp = c->meta->path - 1u;
+	uint32_t out_off, out_len, inner_len = c->pi.l3_len;
+	struct srv6_trace_encap t = { 0 };
+	enum nep_srv6_rc rc;
+	uint8_t *f;
+
+	if (ss->mss_clamp && c->pi.l4_proto == NEP_PROTO_TCP && c->pi.has_l4 &&
+		!c->pi.frag) {
+		uint32_t room = c->w->app->ports[c->meta->out_port].mtu -
+			p->hdr_len;
+		uint16_t mss = (uint16_t)(room - (c->pi.family == 6 ? 60 : 40));
+		if (clamp_mss(c->frame + c->pi.l4_off, c->pi.l3_off +
+			    c->pi.l3_len - c->pi.l4_off, mss))
+			st->mss_clamped++;
+	}
+	f = (uint8_t *)rte_pktmbuf_prepend(m, p->hdr_len);
+	if (unlikely(f == NULL)) {
+		rc = NEP_SRV6_ERR_HEADROOM;
+		goto fail;
+	}
+	rc = nep_srv6_encap(p, f + NEP_ETH_HLEN, p->hdr_len, inner_len,
+		&out_off, &out_len);
+	if (unlikely(rc != NEP_SRV6_OK)) {
+		rte_pktmbuf_adj(m, p->hdr_len);
+		goto fail;
+	}
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	c->frame = f;
+	c->pi.l3_len = (uint16_t)out_len;
+	c->pi.family = 6;
+	c->meta->family = 6;
+	c->meta->flags |= NEP_META_F_AGED;
+	st->encap_pkts++;
+	st->path_pkts[gp]++;
+	st->path_bytes[gp] += out_len;
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
+		memcpy(t.da, f + NEP_ETH_HLEN + 24, 16);
+		t.hdr_len = p->hdr_len;
+		t.out_len = (uint16_t)out_len;
+		t.n_sids = p->n_sids;
+		t.reduced = p->reduced;
+		t.path = (uint8_t)gp;
+		srv6_trace(c, NEP_STAGE_OUTPUT, SRV6_TRACE_ENCAP, NEP_V_NEXT, &t,
+			sizeof(t));
+	}
+	return NEP_V_NEXT;
+fail:
+	t.rc = (uint8_t)rc;
+	srv6_trace(c, NEP_STAGE_OUTPUT, SRV6_TRACE_ENCAP,
+		NEP_VERDICT_DROP(srv6_drop_rc[rc]), &t, sizeof(t));
+	return rc_drop(rc);
+}
+
+void
+srv6_register_datapath(void)
+{
+	static const struct nep_action encap = {
+		.name = "srv6_encap",
+		.overhead = 0,	/* per policy: pctx.overhead */
+		.fn = srv6_action,
+	};
+	int a, d;
+
+	for (unsigned rc = 1; rc < NEP_SRV6_RC_MAX; rc++) {
+		d = nep_drop_register(nep_srv6_rc_name((enum nep_srv6_rc)rc),
+			"srv6", rc == NEP_SRV6_ERR_HEADROOM ||
+				rc == NEP_SRV6_ERR_INNER ||
+				rc == NEP_SRV6_ERR_TOO_BIG ?
+				NEP_STAGE_OUTPUT : NEP_STAGE_INGRESS);
+		if (d < 0)
+			goto full;
+		srv6_drop_rc[rc] = (unsigned)d;
+	}
+	if ((d = nep_drop_register("srv6_unknown_sid", "srv6",
+		     NEP_STAGE_INGRESS)) < 0)
+		goto full;
+	srv6_drop_unknown_sid = (unsigned)d;
+	if ((d = nep_drop_register("srv6_no_path", "srv6", NEP_STAGE_EGRESS)) < 0)
+		goto full;
+	srv6_drop_no_path = (unsigned)d;
+	if ((d = nep_drop_register("srv6_decap_wrong_family", "srv6",
+		     NEP_STAGE_INGRESS)) < 0)
+		goto full;
+	srv6_drop_wrong_inner = (unsigned)d;
+	a = nep_action_register(&encap);
+	if (a < 0)
+		goto full;
+	srv6_action_encap = (uint8_t)a;
+	return;
+full:
+	fprintf(stderr, "srv6: cannot register drop reasons / actions\n");
+	abort();
+}
