@@ -286,6 +286,7 @@ lab_present() {
 	[ -s "$LAB_RUN/neptune.pid" ] && return 0
 	for ns in $LAB_NAMESPACES; do ns_exists "$ns" && return 0; done
 	for t in $LAB_TAPS $(lab_root_links); do link_exists "$t" && return 0; done
+	srv6_present && return 0
 	return 1
 }
 
@@ -303,6 +304,7 @@ ns_delete() {
 
 lab_teardown() {
 	local pid ns t sock
+	srv6_teardown
 	if pid=$(neptune_pid); then
 		log "stopping neptune (PID $pid)"
 		kill_pid "$pid" 5
@@ -317,6 +319,61 @@ lab_teardown() {
 	sock=$(lab_socket)
 	rm -f "$sock"
 	rm -f "$LAB_RUN/socket"
+	return 0
+}
+
+# ---------------------------------------------------------------- SRv6 lab
+# What `lab/up srv6` (lab/srv6) adds to the standard lab: site B (a kernel
+# edge), site C (a second neptune), a second slice on VLAN 100 at sites A and
+# C. docs/lab.md, "The SRv6 lab". lab/down removes it whenever it is there;
+# without it, these functions find nothing and do nothing.
+SRV6_RUN=$LAB_RUN/srv6
+SRV6_NAMESPACES="client2 siteb hostb hostc"
+# neptune C's net_tap interfaces (root namespace, bridged like lab/up's)
+SRV6_TAPS="s6c-lan s6c-isp1 s6c-isp2"
+# site C's bridges and root veth ends; the VLAN relays' access veth ends
+# (v6a-v100: client2, v6c-v100: hostc) and trunk taps (t6a-v100 in nbr-lan,
+# t6c-v100 in b6c-lan)
+SRV6_ROOT_LINKS="b6c-lan b6c-isp1 b6c-isp2 v6c-lan v6c-isp1 v6c-isp2 v6a-v100 t6a-v100 v6c-v100 t6c-v100"
+SRV6_C_SOCK=/run/neptune/srv6-c.sock
+SRV6_EAL_PREFIXES="nep-srv6-a nep-srv6-c"
+
+# True if PID is a live lab/srv6-vlan-relay.
+is_relay_pid() {
+	[ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
+	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'srv6-vlan-relay'
+}
+
+srv6_present() {
+	local x
+	for x in "$SRV6_RUN"/*.pid; do [ -s "$x" ] && return 0; done
+	for x in $SRV6_NAMESPACES; do ns_exists "$x" && return 0; done
+	for x in $SRV6_TAPS $SRV6_ROOT_LINKS; do link_exists "$x" && return 0; done
+	return 1
+}
+
+# Stop neptune C and the VLAN relays (by the PIDs in lab/run/srv6/), delete
+# the SRv6 namespaces and, by name, the root links. Before the standard
+# teardown (site C's ISP-side veth ends live in isp1/isp2).
+srv6_teardown() {
+	local f pid x
+	for f in "$SRV6_RUN"/*.pid; do
+		[ -s "$f" ] || continue
+		pid=$(cat "$f")
+		if is_neptune_pid "$pid"; then
+			log "stopping neptune C (PID $pid)"
+			kill_pid "$pid" 5
+		elif is_relay_pid "$pid"; then
+			kill_pid "$pid" 2
+		fi
+		rm -f "$f"
+	done
+	for x in $SRV6_NAMESPACES; do ns_delete "$x"; done
+	for x in $SRV6_ROOT_LINKS $SRV6_TAPS; do
+		link_exists "$x" && { ip link del "$x" 2>/dev/null || log "could not delete $x"; }
+	done
+	rm -f "$SRV6_C_SOCK"
+	for x in $SRV6_EAL_PREFIXES; do rm -rf "/var/run/dpdk/$x"; done
 	return 0
 }
 
