@@ -357,8 +357,16 @@ enum nep_srv6_rc
 nep_srv6_encap(const struct nep_srv6_policy *p, uint8_t *buf, uint32_t off,
 	uint32_t len, uint32_t *out_off, uint32_t *out_len)
 {
+	return nep_srv6_encap_label(p, buf, off, len, 0, out_off, out_len);
+}
+
+enum nep_srv6_rc
+nep_srv6_encap_label(const struct nep_srv6_policy *p, uint8_t *buf,
+	uint32_t off, uint32_t len, uint32_t fl, uint32_t *out_off,
+	uint32_t *out_len)
+{
 	uint8_t *in = buf + off, *o, tc, nh;
-	uint32_t ilen, ihl, plen, fl;
+	uint32_t ilen, ihl, plen;
 	uint16_t old;
 
 	if (len < 1)
@@ -395,7 +403,8 @@ nep_srv6_encap(const struct nep_srv6_policy *p, uint8_t *buf, uint32_t off,
 		return NEP_SRV6_ERR_TOO_BIG;
 
 	/* The label hashes the inner packet as it arrived. */
-	fl = nep_srv6_flow_label(in, ilen);
+	if (fl == 0)
+		fl = nep_srv6_flow_label(in, ilen);
 	if (nh == NEP_SRV6_NH_IPV6) {
 		in[IP6_HL_OFF]--;
 	} else {

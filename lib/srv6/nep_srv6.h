@@ -199,6 +199,12 @@ int nep_srv6_policy_init(struct nep_srv6_policy *p, const uint8_t src[16],
 enum nep_srv6_rc nep_srv6_encap(const struct nep_srv6_policy *p, uint8_t *buf,
 	uint32_t off, uint32_t len, uint32_t *out_off, uint32_t *out_len);
 
+/* The same, with the flow label already computed by the caller
+ * (nep_srv6_flow_label() of the same inner packet; 0: computed here). */
+enum nep_srv6_rc nep_srv6_encap_label(const struct nep_srv6_policy *p,
+	uint8_t *buf, uint32_t off, uint32_t len, uint32_t fl,
+	uint32_t *out_off, uint32_t *out_len);
+
 /*
  * Outer flow label for an inner packet (well-formed, as nep_srv6_encap()
  * checks): a hash of the 5-tuple for TCP/UDP, of the 3-tuple (addresses,

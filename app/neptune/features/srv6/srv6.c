@@ -115,6 +115,7 @@ static const struct nep_feature srv6_feature = {
 	.owns_addr6 = srv6_owns_addr6,
 	.ingress = srv6_ingress,
 	.egress = srv6_egress,
+	.fast_for_port = srv6_fast_for_port,
 	.trace_format = srv6_trace_format,
 };
 

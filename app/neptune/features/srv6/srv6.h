@@ -255,6 +255,8 @@ SRV6_CTL(const struct nep_app *app)
 void srv6_register_datapath(void);
 nep_verdict_t srv6_ingress(struct nep_pctx *c, struct rte_mbuf *m);
 nep_verdict_t srv6_egress(struct nep_pctx *c, struct rte_mbuf *m);
+nep_fast_fn srv6_fast_for_port(const struct nep_app *app,
+	const struct nep_snapshot *s, unsigned port);
 void srv6_trace_format(const struct nep_app *app,
 	const struct nep_trace_rec *r, struct nep_buf *out);
 

@@ -15,6 +15,9 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <rte_prefetch.h>
+
+#include "mh_config.h"
 #include "nep_worker.h"
 #include "srv6.h"
 
@@ -485,4 +488,179 @@ srv6_register_datapath(void)
 full:
 	fprintf(stderr, "srv6: cannot register drop reasons / actions\n");
 	abort();
+}
+
+/* ---- the fused fast path ---- */
+
+/*
+ * An overlay packet from the LAN: routed to an overlay, path up and
+ * resolved, fits the path MTU, no MSS to clamp. Encapsulated and sent;
+ * false hands it to the general path untouched.
+ */
+static inline bool
+fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
+	const struct srv6_snap *ss, struct srv6_stats *st, struct rte_mbuf *m,
+	uint8_t *f, uint32_t l3_len)
+{
+	uint8_t *ip6 = f + NEP_ETH_HLEN;
+	uint64_t nh = nep_rib_lookup6(&s->rib, ip6 + 24), up, mac;
+	uint32_t idx = nep_nh_index(nh), label, out_off, out_len;
+	const struct srv6_policy *pol;
+	const struct srv6_site_rt *sr;
+	const struct nep_srv6_policy *ep;
+	const struct srv6_path *p;
+	unsigned b, k, gp;
+
+	if (nep_nh_kind(nh) != NEP_NH_FEATURE ||
+		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id)
+		return false;
+	/* SYNs get their MSS clamped on the general path. */
+	if (ip6[6] == NEP_PROTO_TCP && (ip6[NEP_IP6_HLEN + 13] & 0x02))
+		return false;
+	pol = &ss->policies[ss->routes[NEP_NH_FEATURE_ROUTE(idx)].policy];
+	sr = &ss->sites[pol->site];
+	label = nep_srv6_flow_label(ip6, l3_len);
+	b = label & (SRV6_BUCKETS - 1);
+	up = __atomic_load_n(&ss->up_mask, __ATOMIC_ACQUIRE);
+	for (k = 0; k < sr->n_paths; k++)
+		if ((up >> sr->path[sr->rank[b][k]]) & 1)
+			break;
+	if (unlikely(k == sr->n_paths))
+		return false;
+	gp = sr->path[sr->rank[b][k]];
+	p = &ss->paths[gp];
+	ep = &pol->encap[sr->rank[b][k]];
+	if (unlikely(p->neigh_pos < 0))
+		return false;
+	mac = __atomic_load_n(&x->neigh_mac[p->neigh_pos], __ATOMIC_ACQUIRE);
+	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+		    l3_len + ep->hdr_len > x->ports[p->port].mtu ||
+		    rte_pktmbuf_headroom(m) < ep->hdr_len))
+		return false;
+	f = (uint8_t *)rte_pktmbuf_prepend(m, ep->hdr_len);
+	if (unlikely(nep_srv6_encap_label(ep, f + NEP_ETH_HLEN, ep->hdr_len,
+			     l3_len, label, &out_off, &out_len) != NEP_SRV6_OK)) {
+		rte_pktmbuf_adj(m, ep->hdr_len);
+		return false;
+	}
+	memcpy(f, &mac, 6);
+	memcpy(f + 6, &x->ports[p->port].mac, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	st->encap_pkts++;
+	st->path_pkts[gp]++;
+	st->path_bytes[gp] += out_len;
+	x->stats->port_tx[p->port]++;
+	x->stats->forwarded++;
+	nep_tx_buffer(x->stats, x->ports[p->port].id, x->txq,
+		x->txb[p->port], m);
+	return true;
+}
+
+/*
+ * A packet for a local End.DT6 / End.DT46 SID (outer IPv6, optional SRH
+ * with segments left 0, inner IPv6): decapsulated and routed through the
+ * destination cache. false: untouched, for the general path.
+ */
+static inline bool
+fast_decap6(const struct nep_fast_ctx *x, const struct srv6_snap *ss,
+	struct srv6_stats *st, struct rte_mbuf *m, uint8_t *f, uint32_t len)
+{
+	uint8_t *ip6 = f + NEP_ETH_HLEN;
+	uint32_t l3_len, inner_off, ilen;
+	const struct srv6_sid *sid;
+	uint8_t family, *in;
+	unsigned out;
+	uint64_t mac;
+	int idx;
+
+	if (len < NEP_ETH_HLEN + 2 * NEP_IP6_HLEN || f[12] != 0x86 ||
+		f[13] != 0xdd || (ip6[0] >> 4) != 6)
+		return false;
+	l3_len = NEP_IP6_HLEN + (uint32_t)(ip6[4] << 8 | ip6[5]);
+	if (l3_len + NEP_ETH_HLEN != len)
+		return false;
+	idx = srv6_sid_lookup(ss, ip6 + 24);
+	if (idx < 0)
+		return false;
+	sid = &ss->sid[idx];
+	if (sid->table != 0 || (sid->behavior != SRV6_END_DT6 &&
+				       sid->behavior != SRV6_END_DT46))
+		return false;
+	if (nep_srv6_decap_locate(ip6, l3_len, &inner_off, &family) !=
+			NEP_SRV6_OK || family != 6)
+		return false;
+	in = ip6 + inner_off;
+	ilen = l3_len - inner_off;
+	if (ilen < NEP_IP6_HLEN ||
+		NEP_IP6_HLEN + (uint32_t)(in[4] << 8 | in[5]) != ilen ||
+		in[7] <= 1 || nep_ip6_is_multicast(in + 24) ||
+		nep_ip6_is_linklocal(in + 24))
+		return false;
+	if (!nep_fast_route6_dst(x, in + 24, ilen, &out, &mac))
+		return false;
+	st->sid_pkts[idx]++;
+	st->sid_bytes[idx] += l3_len;
+	st->decap_pkts++;
+	f = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)inner_off);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	nep_fast_xmit(x, m, f, out, mac);
+	return true;
+}
+
+static void
+srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct nep_port *pt = &w->app->ports[b->port];
+	const struct srv6_snap *ss = SRV6_SNAP(b->s);
+	struct srv6_stats *st = SRV6_W(w)->stats;
+	const bool lan = pt->role == NEP_PORT_LAN;
+	struct nep_fast_ctx x;
+	uint64_t port_mac = 0;
+	unsigned j;
+
+	nep_fast_ctx_init(&x, w, b);
+	memcpy(&port_mac, &pt->mac, 6);
+	for (j = 0; j < n && j < 4; j++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
+	for (j = 0; j < n; j++) {
+		struct rte_mbuf *m = pkts[j];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m), l3_len;
+
+		if (j + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
+		if (!lan) {
+			uint64_t dmac = 0;
+			memcpy(&dmac, f, 6);
+			if (dmac == port_mac &&
+				fast_decap6(&x, ss, st, m, f, len))
+				continue;
+		}
+		l3_len = nep_fast_eligible6(f, len, port_mac);
+		if (l3_len != 0) {
+			if (lan && fast_encap(&x, b->s, ss, st, m, f, l3_len))
+				continue;
+			if (nep_fast_route6(&x, m, f, l3_len))
+				continue;
+		}
+		nep_general_path(w, b, m);
+	}
+}
+
+/* Ports srv6 takes: all, when multihoming does not steer (its fused
+ * path then owns them and overlay packets take the general path). */
+nep_fast_fn
+srv6_fast_for_port(const struct nep_app *app, const struct nep_snapshot *s,
+	unsigned port)
+{
+	const struct srv6_snap *ss = SRV6_SNAP(s);
+
+	(void)app;
+	(void)port;
+	if (!ss->enabled || mh_conf(s->cfg)->has_steering)
+		return NULL;
+	return srv6_fast_burst;
 }
