@@ -1215,6 +1215,8 @@ tel_derived(void)
 		"/neptune/runtime", "/neptune/local", "/neptune/trace",
 		"/neptune/uplinks", "/neptune/uplink", "/neptune/flows",
 		"/neptune/policies", "/neptune/events",
+		"/neptune/sr_localsids", "/neptune/sr_policies",
+		"/neptune/overlays",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};

@@ -15,8 +15,6 @@
 #include "nep_control.h"
 #include "srv6.h"
 
-struct nep_feature nep_srv6_feature;
-
 static struct srv6_ctl srv6_ctl_state;
 
 static int

@@ -229,7 +229,7 @@ struct srv6_ctl {
 
 extern struct nep_feature nep_srv6_feature;
 extern unsigned srv6_drop_unknown_sid, srv6_drop_no_path,
-	srv6_drop_wrong_inner, srv6_drop_not_for_end_x;
+	srv6_drop_wrong_inner;
 extern unsigned srv6_drop_rc[NEP_SRV6_RC_MAX];
 extern uint8_t srv6_action_encap;
 

@@ -21,10 +21,6 @@
 #include "nep_worker.h"
 #include "srv6.h"
 
-unsigned srv6_drop_unknown_sid, srv6_drop_no_path, srv6_drop_wrong_inner,
-	srv6_drop_not_for_end_x;
-unsigned srv6_drop_rc[NEP_SRV6_RC_MAX];
-uint8_t srv6_action_encap;
 
 /* ---- trace ---- */
 
