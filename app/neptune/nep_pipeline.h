@@ -70,6 +70,8 @@ enum nep_icmp_err {
 	NEP_ICMP_ERR_TOO_BIG,		/* PTB / Frag Needed, param = MTU */
 	NEP_ICMP_ERR_PARAM_PROB,	/* param = pointer */
 	NEP_ICMP_ERR_PORT_UNREACH,	/* v6 1/4, v4 3/3 */
+	NEP_ICMP_ERR_SR_UPPER,		/* v6 4/4 (RFC 8986 4.1.1), param =
+					 * pointer to the upper-layer header */
 	NEP_ICMP_ERR_MAX
 };
 

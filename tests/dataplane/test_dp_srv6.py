@@ -715,11 +715,12 @@ _M = [
      pp(0, 43)),
     ("SL > Last Entry + 1, to our WAN address",
      srv6_in(WAN6, [FAR, WAN6], 3, UP), "srh_bad_segments_left", pp(0, 43)),
-    # Last Entry > Hdr Ext Len / 2 - 1: the same test and message as above,
-    # pointing at Segments Left (RFC 8754 S09, RFC 8986 S09).
+    # Last Entry > Hdr Ext Len / 2 - 1: neither RFC names the field to
+    # point at; neptune points at the inconsistent one, Hdr Ext Len (RFC
+    # 8200 4.2: the octet where the error was detected).
     ("Hdr Ext Len too short for Last Entry",
      srv6_in(A_END, [FAR, A_END], 1, UP, le=2, hlen=4), "srh_bad_hdr_len",
-     pp(0, 43)),
+     pp(0, 41)),
     # A TLV running past the header.
     ("TLV past the SRH",
      srv6_in(A_END, [FAR2, FAR, A_END], 2, UP, tlv=b"\x81\x0a" + b"\0" * 6),
@@ -772,7 +773,10 @@ def _truncated_srh():
     return IPv6(src=PEER, dst=A_END, nh=43, hlim=50) / Raw(bytes(srh))
 
 
-_M.append(("SRH longer than the packet", _truncated_srh(), "srh_truncated",
+# The core's IPv6 parse walks the extension headers before any stage and
+# drops a header running past the payload under its own name: SRv6 never
+# sees it (srh_truncated is lib/srv6's code for buffers given directly).
+_M.append(("SRH longer than the packet", _truncated_srh(), "ip6_bad_ext_chain",
            None))
 MALFORMED = {name: (pkt, counter, err) for name, pkt, counter, err in _M}
 

@@ -132,17 +132,24 @@ decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_sid *sid,
 	uint8_t *f = c->frame;
 
 	rc = nep_srv6_decap_locate(ip6, len, &inner_off, &family);
+	if (rc == NEP_SRV6_ERR_DECAP_NO_INNER && c->pi.has_l4)
+		/* An upper layer the SID does not take (RFC 8986 4.1.1). */
+		return nep_icmp_error_verdict(c->meta, srv6_drop_rc[rc],
+			NEP_ICMP_ERR_SR_UPPER, c->pi.l4_off - c->pi.l3_off);
 	if (rc != NEP_SRV6_OK)
 		return rc_drop(rc);
 	if ((sid->behavior == SRV6_END_DT4 && family != 4) ||
 		(sid->behavior == SRV6_END_DT6 && family != 6))
-		return NEP_VERDICT_DROP(srv6_drop_wrong_inner);
+		return nep_icmp_error_verdict(c->meta, srv6_drop_wrong_inner,
+			NEP_ICMP_ERR_SR_UPPER, inner_off);
 	/* Ethernet addresses forward over the outer header, then the new
 	 * ethertype; the outer bytes are cut. */
 	memmove(f + inner_off, f, 12);
 	f[inner_off + 12] = family == 6 ? 0x86 : 0x08;
 	f[inner_off + 13] = family == 6 ? 0xdd : 0x00;
 	rte_pktmbuf_adj(m, (uint16_t)inner_off);
+	/* A new packet: the output ages it (an End before did the outer). */
+	c->meta->flags &= (uint8_t)~NEP_META_F_AGED;
 	c->meta->table = sid->table;
 	SRV6_W(c->w)->stats->decap_pkts++;
 	return nep_reinput(c, m);
@@ -168,9 +175,12 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 
 	*again = false;
 	rc = nep_srv6_parse(ip6, len, &v);
-	if (sid->wan_addr &&
-		(rc != NEP_SRV6_OK || v.segments_left == 0))
-		return NEP_V_NEXT;	/* to our address: local delivery */
+	/* To our WAN address without an SRH to process: local delivery
+	 * (a malformed SRH is still an SRH error). */
+	if (sid->wan_addr && (rc == NEP_SRV6_ERR_NO_SRH ||
+				     rc == NEP_SRV6_ERR_RT_TYPE ||
+				     (rc == NEP_SRV6_OK && v.segments_left == 0)))
+		return NEP_V_NEXT;
 	st->sid_pkts[idx]++;
 	st->sid_bytes[idx] += len;
 	switch (sid->behavior) {
@@ -183,6 +193,11 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 			 * served (RFC 8986 4.1.1). */
 			if (c->pi.l4_proto == NEP_PROTO_ICMPV6 && !c->pi.frag)
 				verdict = NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
+			else if (c->pi.has_l4)
+				verdict = nep_icmp_error_verdict(c->meta,
+					srv6_drop_rc[NEP_SRV6_NO_NEXT_SEG],
+					NEP_ICMP_ERR_SR_UPPER,
+					c->pi.l4_off - c->pi.l3_off);
 			else
 				verdict = rc_drop(NEP_SRV6_NO_NEXT_SEG);
 			break;
