@@ -221,4 +221,97 @@ enum nep_srv6_rc nep_srv6_encap_label(const struct nep_srv6_policy *p,
  */
 uint32_t nep_srv6_flow_label(const uint8_t *inner, uint32_t len);
 
+/* ---- the fast path's specialisations (same results, fewer checks) ---- */
+
+static inline uint32_t
+nep_srv6_be32_(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint32_t
+nep_srv6_mix_(uint32_t h, uint32_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b1u;
+	return h ^ (h >> 15);
+}
+
+/*
+ * nep_srv6_flow_label() of an IPv6 packet whose next header is TCP or UDP
+ * right after the fixed header (the caller checked it and that the ports
+ * are there): no extension-header walk, no family test.
+ */
+static inline uint32_t
+nep_srv6_flow_label6_l4(const uint8_t *ip6)
+{
+	uint32_t h = 0x6a09e667u;
+
+	for (unsigned int i = 8; i < 40; i += 4)
+		h = nep_srv6_mix_(h, nep_srv6_be32_(ip6 + i));
+	h = nep_srv6_mix_(h, ip6[6]);
+	h = nep_srv6_mix_(h, nep_srv6_be32_(ip6 + 40));
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h &= 0xfffff;
+	return h != 0 ? h : 1;
+}
+
+/*
+ * H.Encaps of an IPv6 inner packet the caller validated (ilen bytes, as
+ * its payload length says, hop limit > 1), with its flow label fl: the
+ * outer header is written at inner - p->hdr_len, the inner hop limit
+ * decremented. Same bytes as nep_srv6_encap().
+ */
+static inline void
+nep_srv6_encap6_fast(const struct nep_srv6_policy *p, uint8_t *inner,
+	uint32_t ilen, uint32_t fl)
+{
+	uint8_t *o = inner - p->hdr_len;
+	uint32_t plen = p->hdr_len - NEP_SRV6_IP6_HLEN + ilen;
+	uint32_t w0 = 6u << 28 |
+		(uint32_t)((inner[0] & 0x0f) << 4 | inner[1] >> 4) << 20 | fl;
+
+	memcpy(o, p->hdr, p->hdr_len);
+	o[0] = (uint8_t)(w0 >> 24);
+	o[1] = (uint8_t)(w0 >> 16);
+	o[2] = (uint8_t)(w0 >> 8);
+	o[3] = (uint8_t)w0;
+	o[4] = (uint8_t)(plen >> 8);
+	o[5] = (uint8_t)plen;
+	o[p->nh_off] = NEP_SRV6_NH_IPV6;
+	inner[7]--;
+}
+
+/*
+ * Where the inner IPv6 packet of an End.DT6 packet starts, for the two
+ * shapes senders use: IPv6 directly in IPv6 (reduced encapsulation) and
+ * an SRH without TLVs, Segments Left 0, then IPv6. 0 for anything else
+ * (the general path, nep_srv6_decap_locate(), decides). len: the outer
+ * packet as its payload length says.
+ */
+static inline uint32_t
+nep_srv6_decap6_fast(const uint8_t *ip6, uint32_t len)
+{
+	const uint8_t *srh = ip6 + NEP_SRV6_IP6_HLEN;
+	uint32_t hlen;
+
+	if (ip6[6] == NEP_SRV6_NH_IPV6)
+		return NEP_SRV6_IP6_HLEN + NEP_SRV6_IP6_HLEN <= len ?
+			NEP_SRV6_IP6_HLEN : 0;
+	if (ip6[6] != NEP_SRV6_NH_ROUTING ||
+		len < NEP_SRV6_IP6_HLEN + NEP_SRV6_SRH_FIXED ||
+		srh[0] != NEP_SRV6_NH_IPV6 || srh[2] != NEP_SRV6_RT_SRH ||
+		srh[3] != 0)
+		return 0;
+	hlen = 8u * (srh[1] + 1u);
+	/* exactly the segment list: no TLVs to check */
+	if (hlen != NEP_SRV6_SRH_FIXED + NEP_SRV6_SID_LEN * (srh[4] + 1u) ||
+		NEP_SRV6_IP6_HLEN + hlen + NEP_SRV6_IP6_HLEN > len)
+		return 0;
+	return NEP_SRV6_IP6_HLEN + hlen;
+}
+
 #endif /* NEP_SRV6_H */

@@ -262,6 +262,7 @@ def main():
          "ok", 40 + 8 + 32, 4),
         ("sl0_v6_tlv", srh_pkt(a3, 0, tlv=pad, dst=SIDS[2]), "ok",
          40 + 8 + 48 + 8, 6),
+        ("sl0_v6", srh_pkt(a3[:2], 0, dst=SIDS[1]), "ok", 40 + 8 + 32, 6),
         ("hbh_sl0", IPv6(src="2001:db8:f::1", dst=SIDS[0]) /
          IPv6ExtHdrHopByHop() / IPv6ExtHdrSegmentRouting(
              nh=41, addresses=a3, segleft=0, lastentry=2) / inner6(),

@@ -37,6 +37,14 @@ srv6_init(struct nep_app *app)
 	}
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		ws[w].stats = &st[w];
+		ws[w].rcache = rte_zmalloc_socket("srv6_rcache",
+			sizeof(struct srv6_rcache_entry) * SRV6_RCACHE_SIZE,
+			RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(app->workers[w].lcore_id));
+		if (ws[w].rcache == NULL) {
+			NEP_LOG(ERR, "srv6: out of memory");
+			return -1;
+		}
 		app->workers[w].feat[nep_srv6_feature.id] = &ws[w];
 	}
 	if (nep_local_register_echo(6, SRV6_PROBE_ID_BASE, SRV6_MAX_PATHS,
@@ -54,6 +62,9 @@ srv6_fini(struct nep_app *app)
 
 	if (sc == NULL)
 		return;
+	for (unsigned w = 0; w < app->n_workers; w++)
+		if (SRV6_W(&app->workers[w]) != NULL)
+			rte_free(SRV6_W(&app->workers[w])->rcache);
 	if (app->n_workers > 0 && SRV6_W(&app->workers[0]) != NULL) {
 		rte_free(SRV6_W(&app->workers[0])->stats);
 		rte_free(SRV6_W(&app->workers[0]));

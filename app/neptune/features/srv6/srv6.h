@@ -218,8 +218,23 @@ struct srv6_stats {
 	uint64_t encap_pkts, decap_pkts, end_pkts, mss_clamped;
 } __rte_cache_aligned;
 
+/*
+ * The fast path's cache of FIB results for LAN destinations: whether the
+ * destination is routed to one of our overlays, and by which route.
+ * Direct-mapped; a new snapshot (generation) empties it.
+ */
+#define SRV6_RCACHE_SIZE 1024
+#define SRV6_RCACHE_NONE 0xffff	/* not an overlay route */
+
+struct srv6_rcache_entry {
+	uint64_t dst[2];
+	uint64_t gen;
+	uint16_t route;
+};
+
 struct srv6_worker {
 	struct srv6_stats *stats;
+	struct srv6_rcache_entry *rcache;	/* SRV6_RCACHE_SIZE */
 };
 
 struct srv6_ctl {

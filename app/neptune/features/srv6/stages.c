@@ -15,6 +15,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
 #include "mh_config.h"
@@ -510,27 +511,42 @@ full:
  */
 static inline bool
 fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
-	const struct srv6_snap *ss, struct srv6_stats *st, struct rte_mbuf *m,
-	uint8_t *f, uint32_t l3_len)
+	const struct srv6_snap *ss, struct srv6_stats *st,
+	struct srv6_rcache_entry *rc, struct rte_mbuf *m, uint8_t *f,
+	uint32_t l3_len)
 {
 	uint8_t *ip6 = f + NEP_ETH_HLEN;
-	uint64_t nh = nep_rib_lookup6(&s->rib, ip6 + 24), up, mac;
-	uint32_t idx = nep_nh_index(nh), label, out_off, out_len;
+	uint64_t up, mac, d[2];
+	uint32_t label, out_len;
 	const struct srv6_policy *pol;
 	const struct srv6_site_rt *sr;
 	const struct nep_srv6_policy *ep;
 	const struct srv6_path *p;
+	struct srv6_rcache_entry *ce;
 	unsigned b, k, gp;
 
-	if (nep_nh_kind(nh) != NEP_NH_FEATURE ||
-		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id)
+	memcpy(d, ip6 + 24, 16);
+	ce = &rc[rte_hash_crc_8byte(d[0] ^ d[1], 0) & (SRV6_RCACHE_SIZE - 1)];
+	if (unlikely(ce->gen != s->generation || ce->dst[0] != d[0] ||
+		    ce->dst[1] != d[1])) {
+		uint64_t nh = nep_rib_lookup6(&s->rib, ip6 + 24);
+		uint32_t idx = nep_nh_index(nh);
+
+		ce->dst[0] = d[0];
+		ce->dst[1] = d[1];
+		ce->gen = s->generation;
+		ce->route = nep_nh_kind(nh) == NEP_NH_FEATURE &&
+			NEP_NH_FEATURE_OWNER(idx) == nep_srv6_feature.id ?
+			(uint16_t)NEP_NH_FEATURE_ROUTE(idx) : SRV6_RCACHE_NONE;
+	}
+	if (ce->route == SRV6_RCACHE_NONE)
 		return false;
 	/* SYNs get their MSS clamped on the general path. */
 	if (ip6[6] == NEP_PROTO_TCP && (ip6[NEP_IP6_HLEN + 13] & 0x02))
 		return false;
-	pol = &ss->policies[ss->routes[NEP_NH_FEATURE_ROUTE(idx)].policy];
+	pol = &ss->policies[ss->routes[ce->route].policy];
 	sr = &ss->sites[pol->site];
-	label = nep_srv6_flow_label(ip6, l3_len);
+	label = nep_srv6_flow_label6_l4(ip6);
 	b = label & (SRV6_BUCKETS - 1);
 	up = __atomic_load_n(&ss->up_mask, __ATOMIC_ACQUIRE);
 	for (k = 0; k < sr->n_paths; k++)
@@ -548,12 +564,10 @@ fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
 		    l3_len + ep->hdr_len > x->ports[p->port].mtu ||
 		    rte_pktmbuf_headroom(m) < ep->hdr_len))
 		return false;
+	/* Eligible: TCP/UDP right after the header, hop limit > 1. */
 	f = (uint8_t *)rte_pktmbuf_prepend(m, ep->hdr_len);
-	if (unlikely(nep_srv6_encap_label(ep, f + NEP_ETH_HLEN, ep->hdr_len,
-			     l3_len, label, &out_off, &out_len) != NEP_SRV6_OK)) {
-		rte_pktmbuf_adj(m, ep->hdr_len);
-		return false;
-	}
+	nep_srv6_encap6_fast(ep, f + ep->hdr_len + NEP_ETH_HLEN, l3_len, label);
+	out_len = ep->hdr_len + l3_len;
 	memcpy(f, &mac, 6);
 	memcpy(f + 6, &x->ports[p->port].mac, 6);
 	f[12] = 0x86;
@@ -580,7 +594,7 @@ fast_decap6(const struct nep_fast_ctx *x, const struct srv6_snap *ss,
 	uint8_t *ip6 = f + NEP_ETH_HLEN;
 	uint32_t l3_len, inner_off, ilen;
 	const struct srv6_sid *sid;
-	uint8_t family, *in;
+	uint8_t *in;
 	unsigned out;
 	uint64_t mac;
 	int idx;
@@ -598,8 +612,8 @@ fast_decap6(const struct nep_fast_ctx *x, const struct srv6_snap *ss,
 	if (sid->table != 0 || (sid->behavior != SRV6_END_DT6 &&
 				       sid->behavior != SRV6_END_DT46))
 		return false;
-	if (nep_srv6_decap_locate(ip6, l3_len, &inner_off, &family) !=
-			NEP_SRV6_OK || family != 6)
+	inner_off = nep_srv6_decap6_fast(ip6, l3_len);
+	if (inner_off == 0)
 		return false;
 	in = ip6 + inner_off;
 	ilen = l3_len - inner_off;
@@ -627,6 +641,7 @@ srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	const struct nep_port *pt = &w->app->ports[b->port];
 	const struct srv6_snap *ss = SRV6_SNAP(b->s);
 	struct srv6_stats *st = SRV6_W(w)->stats;
+	struct srv6_rcache_entry *rc = SRV6_W(w)->rcache;
 	const bool lan = pt->role == NEP_PORT_LAN;
 	struct nep_fast_ctx x;
 	uint64_t port_mac = 0;
@@ -652,7 +667,8 @@ srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 		}
 		l3_len = nep_fast_eligible6(f, len, port_mac);
 		if (l3_len != 0) {
-			if (lan && fast_encap(&x, b->s, ss, st, m, f, l3_len))
+			if (lan && fast_encap(&x, b->s, ss, st, rc, m, f,
+					   l3_len))
 				continue;
 			if (nep_fast_route6(&x, m, f, l3_len))
 				continue;
