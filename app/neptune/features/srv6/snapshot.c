@@ -21,17 +21,6 @@
 #include "nep_control.h"
 #include "srv6.h"
 
-int
-srv6_sid_lookup(const struct srv6_snap *ss, const uint8_t *a)
-{
-	int32_t r;
-
-	if (ss->sids == NULL)
-		return -1;
-	r = rte_hash_lookup(ss->sids, a);
-	return r < 0 ? -1 : (int)r;
-}
-
 bool
 srv6_in_locator(const struct srv6_snap *ss, const uint8_t *a)
 {
@@ -86,17 +75,12 @@ add_sid(struct srv6_snap *ss, const uint8_t sid[16], enum srv6_behavior b,
 			SRV6_MAX_SIDS_TABLE);
 		return -1;
 	}
-	if (rte_hash_lookup(ss->sids, sid) >= 0) {
+	if (srv6_sid_lookup(ss, sid) >= 0) {
 		snprintf(err, errlen, "srv6: SID %s is allocated twice",
 			inet_ntop(AF_INET6, sid, buf, sizeof(buf)));
 		return -1;
 	}
-	pos = rte_hash_add_key(ss->sids, sid);
-	if (pos < 0 || (unsigned)pos >= SRV6_MAX_SIDS_TABLE) {
-		snprintf(err, errlen, "srv6: cannot add SID %s",
-			inet_ntop(AF_INET6, sid, buf, sizeof(buf)));
-		return -1;
-	}
+	pos = (int32_t)ss->n_sids;
 	e = &ss->sid[pos];
 	memset(e, 0, sizeof(*e));
 	memcpy(e->sid, sid, 16);
@@ -107,6 +91,11 @@ add_sid(struct srv6_snap *ss, const uint8_t sid[16], enum srv6_behavior b,
 	e->overlay = -1;
 	e->out_port = NEP_META_NO_PORT;
 	snprintf(e->vrf, sizeof(e->vrf), "%s", vrf ? vrf : "");
+	/* At most a quarter full: probing always ends on an empty slot. */
+	unsigned sl = srv6_sid_slot(sid);
+	while (ss->slot_idx[sl] >= 0)
+		sl = (sl + 1) & (SRV6_SID_SLOTS - 1);
+	ss->slot_idx[sl] = (int16_t)pos;
 	ss->n_sids++;
 	return (int)pos;
 }
@@ -418,33 +407,24 @@ srv6_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 	const struct srv6_config *sc = srv6_conf(s->cfg);
 	struct srv6_snap *ss = rte_zmalloc("srv6_snap", sizeof(*ss),
 		RTE_CACHE_LINE_SIZE);
-	char name[RTE_HASH_NAMESIZE];
 
 	if (ss == NULL) {
 		snprintf(err, errlen, "srv6: out of memory");
 		return -1;
 	}
 	s->feat[nep_srv6_feature.id] = ss;
+	memset(ss->slot_idx, 0xff, sizeof(ss->slot_idx));	/* all empty */
 	ss->enabled = sc->enabled;
 	ss->hop_limit = sc->hop_limit;
 	ss->mss_clamp = sc->mss_clamp;
 	ss->health = sc->health.enabled;
 	if (!ss->enabled)
 		return 0;
-	snprintf(name, sizeof(name), "srv6_sids_%" PRIu64, s->generation);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = SRV6_MAX_SIDS_TABLE,
-		.key_len = 16,
-		.hash_func = rte_hash_crc,	/* SSE4.2 crc32: cheapest */
-		.socket_id = (int)rte_socket_id(),
-	};
-	ss->sids = rte_hash_create(&hp);
 	ss->paths = calloc(SRV6_MAX_PATHS, sizeof(*ss->paths));
 	ss->policies = calloc(2 * SRV6_MAX_OVERLAYS * SRV6_MAX_MEMBERS,
 		sizeof(*ss->policies));
 	ss->sites = calloc(SRV6_MAX_SITES, sizeof(*ss->sites));
-	if (ss->sids == NULL || ss->paths == NULL || ss->policies == NULL ||
+	if (ss->paths == NULL || ss->policies == NULL ||
 		ss->sites == NULL) {
 		snprintf(err, errlen, "srv6: out of memory");
 		return -1;
@@ -464,7 +444,6 @@ srv6_snapshot_free(struct nep_snapshot *s)
 
 	if (ss == NULL)
 		return;
-	rte_hash_free(ss->sids);
 	free(ss->paths);
 	free(ss->policies);
 	free(ss->sites);
