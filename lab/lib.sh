@@ -319,6 +319,7 @@ lab_teardown() {
 	sock=$(lab_socket)
 	rm -f "$sock"
 	rm -f "$LAB_RUN/socket"
+	rm -rf /var/run/dpdk/nep-srv6-a # site A's EAL runtime directory (SRv6 lab)
 	return 0
 }
 
@@ -336,7 +337,6 @@ SRV6_TAPS="s6c-lan s6c-isp1 s6c-isp2"
 # t6c-v100 in b6c-lan)
 SRV6_ROOT_LINKS="b6c-lan b6c-isp1 b6c-isp2 v6c-lan v6c-isp1 v6c-isp2 v6a-v100 t6a-v100 v6c-v100 t6c-v100"
 SRV6_C_SOCK=/run/neptune/srv6-c.sock
-SRV6_EAL_PREFIXES="nep-srv6-a nep-srv6-c"
 
 # True if PID is a live lab/srv6-vlan-relay.
 is_relay_pid() {
@@ -373,7 +373,7 @@ srv6_teardown() {
 		link_exists "$x" && { ip link del "$x" 2>/dev/null || log "could not delete $x"; }
 	done
 	rm -f "$SRV6_C_SOCK"
-	for x in $SRV6_EAL_PREFIXES; do rm -rf "/var/run/dpdk/$x"; done
+	rm -rf "/var/run/dpdk/nep-srv6-c"
 	return 0
 }
 
