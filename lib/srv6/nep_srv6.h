@@ -274,7 +274,23 @@ nep_srv6_encap6_fast(const struct nep_srv6_policy *p, uint8_t *inner,
 	uint32_t w0 = 6u << 28 |
 		(uint32_t)((inner[0] & 0x0f) << 4 | inner[1] >> 4) << 20 | fl;
 
-	memcpy(o, p->hdr, p->hdr_len);
+	/* Constant sizes for the common policies: inline vector moves, not a
+	 * libc call. */
+	switch (p->hdr_len) {
+	case NEP_SRV6_IP6_HLEN:
+		memcpy(o, p->hdr, NEP_SRV6_IP6_HLEN);
+		break;
+	case NEP_SRV6_IP6_HLEN + NEP_SRV6_SRH_FIXED + NEP_SRV6_SID_LEN:
+		memcpy(o, p->hdr, NEP_SRV6_IP6_HLEN + NEP_SRV6_SRH_FIXED +
+			NEP_SRV6_SID_LEN);
+		break;
+	case NEP_SRV6_IP6_HLEN + NEP_SRV6_SRH_FIXED + 2 * NEP_SRV6_SID_LEN:
+		memcpy(o, p->hdr, NEP_SRV6_IP6_HLEN + NEP_SRV6_SRH_FIXED +
+			2 * NEP_SRV6_SID_LEN);
+		break;
+	default:
+		memcpy(o, p->hdr, p->hdr_len);
+	}
 	o[0] = (uint8_t)(w0 >> 24);
 	o[1] = (uint8_t)(w0 >> 16);
 	o[2] = (uint8_t)(w0 >> 8);

@@ -656,8 +656,13 @@ srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m), l3_len;
 
-		if (j + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
+		if (j + 4 < n) {
+			uint8_t *nf = rte_pktmbuf_mtod(pkts[j + 4], uint8_t *);
+			rte_prefetch0(nf);
+			/* the headroom H.Encaps writes into */
+			if (lan)
+				rte_prefetch0(nf - RTE_CACHE_LINE_SIZE);
+		}
 		if (!lan) {
 			uint64_t dmac = 0;
 			memcpy(&dmac, f, 6);
