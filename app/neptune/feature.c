@@ -99,6 +99,7 @@ core_drop_stage(unsigned r)
 	case NEP_DROP_TX_FULL:
 	case NEP_DROP_PORT_DOWN:
 	case NEP_DROP_BAD_VERDICT:
+	case NEP_DROP_NO_HEADROOM:
 		return NEP_STAGE_OUTPUT;
 	default:
 		return NEP_STAGE_INPUT;

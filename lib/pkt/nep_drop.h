@@ -44,7 +44,9 @@
 	X(ICMP_RATELIMIT, "icmp_error_ratelimited")                           \
 	X(PORT_DOWN, "port_down")                                             \
 	X(NO_LISTENER, "local_port_unreachable")                              \
-	X(BAD_VERDICT, "pipeline_bad_verdict")
+	X(BAD_VERDICT, "pipeline_bad_verdict")                               \
+	X(VLAN_UNKNOWN, "vlan_unknown")                                       \
+	X(NO_HEADROOM, "no_headroom")
 
 enum nep_drop_reason {
 #define NEP_DROP_ENUM(n, s) NEP_DROP_##n,

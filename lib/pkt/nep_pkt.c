@@ -195,13 +195,21 @@ nep_pkt_parse_full(const uint8_t *frame, uint32_t len, struct nep_pkt_info *pi)
 		return NEP_DROP_RUNT;
 	pi->ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
 	pi->l3_off = NEP_ETH_HLEN;
+	if (pi->ethertype == RTE_ETHER_TYPE_VLAN) {
+		/* One 802.1Q tag; a second one (QinQ) is unsupported below. */
+		if (len < NEP_ETH_HLEN + NEP_VLAN_HLEN)
+			return NEP_DROP_RUNT;
+		pi->vlan = (uint16_t)((frame[14] << 8 | frame[15]) & 0xfff);
+		pi->ethertype = (uint16_t)(frame[16] << 8 | frame[17]);
+		pi->l3_off = NEP_ETH_HLEN + NEP_VLAN_HLEN;
+	}
 	switch (pi->ethertype) {
 	case RTE_ETHER_TYPE_IPV6:
 		return parse_ip6(frame, len, pi);
 	case RTE_ETHER_TYPE_IPV4:
 		return parse_ip4(frame, len, pi);
 	case RTE_ETHER_TYPE_ARP:
-		if (len - NEP_ETH_HLEN < sizeof(struct rte_arp_hdr))
+		if (len - pi->l3_off < sizeof(struct rte_arp_hdr))
 			return NEP_DROP_ARP_MALFORMED;
 		return NEP_DROP_NONE;
 	default:

@@ -19,6 +19,8 @@
 #include "nep_drop.h"
 
 #define NEP_ETH_HLEN 14
+#define NEP_VLAN_HLEN 4		/* an 802.1Q tag */
+#define NEP_VLAN_MAX 4094	/* highest usable VLAN id */
 #define NEP_IP6_HLEN 40
 #define NEP_MAX_EXT_HDRS 8
 
@@ -44,9 +46,13 @@
 #define NEP_ICMP4_ECHO_REQUEST 8
 #define NEP_ICMP4_TIME_EXCEEDED 11
 
-/* What the parser learnt about a frame. Offsets are from the frame start. */
+/*
+ * What the parser learnt about a frame. Offsets are from the frame start.
+ * A frame with one 802.1Q tag (ethertype 0x8100) has l3_off 18, its VLAN
+ * id in vlan and the inner ethertype in ethertype (nep_pkt_tagged()).
+ */
 struct nep_pkt_info {
-	uint16_t ethertype;	/* host order */
+	uint16_t ethertype;	/* host order; the inner one when tagged */
 	uint16_t l3_off;
 	uint16_t l4_off;	/* valid when has_l4 */
 	uint16_t l3_len;	/* IP header + payload, from the IP header */
@@ -55,10 +61,21 @@ struct nep_pkt_info {
 	uint8_t has_l4;		/* the L4 header is present and complete */
 	uint8_t frag;		/* a non-first fragment: no L4 header */
 	uint8_t fragmented;	/* any fragment, first one included */
+	uint16_t vlan;		/* 802.1Q VLAN id, 0 when untagged (or a
+				 * priority tag) */
 };
 
+/* Did the frame carry an 802.1Q tag (VLAN 0: a priority tag)? */
+static inline bool
+nep_pkt_tagged(const struct nep_pkt_info *pi)
+{
+	return pi->l3_off != NEP_ETH_HLEN;
+}
+
 /*
- * Parse an Ethernet frame. Returns NEP_DROP_NONE or the reason the frame
+ * Parse an Ethernet frame, untagged or with one 802.1Q tag (a second tag,
+ * 802.1ad 0x88a8 and other ethertypes are l2_unsupported_ethertype).
+ * Returns NEP_DROP_NONE or the reason the frame
  * must be dropped. Checks: lengths against the buffer, IP version, IPv4
  * header length and checksum, the IPv6 extension-header chain, and that the
  * TCP/UDP/ICMP header is complete. Handles every frame; nep_pkt_parse()

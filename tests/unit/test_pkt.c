@@ -182,6 +182,7 @@ assert_same_info(const struct nep_pkt_info *a, const struct nep_pkt_info *b)
 	assert_int_equal(a->has_l4, b->has_l4);
 	assert_int_equal(a->frag, b->frag);
 	assert_int_equal(a->fragmented, b->fragmented);
+	assert_int_equal(a->vlan, b->vlan);
 }
 
 /*
@@ -363,6 +364,101 @@ test_parse_arp(void **state)
 	assert_int_equal(pi.l3_off, 14);
 	assert_int_equal(pi.has_l4, 0);
 	assert_int_equal(parse(14 + 27, &pi), NEP_DROP_ARP_MALFORMED);
+}
+
+/* Insert an 802.1Q tag (tci) into the len-byte frame in fr: len + 4. */
+static uint32_t
+vlan_tag(uint32_t len, uint16_t tpid, uint16_t tci)
+{
+	memmove(fr + 16, fr + 12, len - 12);
+	put16(fr + 12, tpid);
+	put16(fr + 14, tci);
+	return len + 4;
+}
+
+static void
+test_parse_vlan(void **state)
+{
+	struct nep_pkt_info pi, un;
+	uint32_t len;
+	uint8_t *l4;
+
+	(void)state;
+	/* IPv6 TCP on VLAN 100: the same as untagged, 4 bytes further. */
+	memset(fr, 0, sizeof(fr));
+	l4 = ip6(fr, 20, NEP_PROTO_TCP, A6S, A6D);
+	tcp(l4, 1234, 80, 5, 0x02);
+	assert_int_equal(parse(14 + 40 + 20, &un), NEP_DROP_NONE);
+	assert_false(nep_pkt_tagged(&un));
+	assert_int_equal(un.vlan, 0);
+	len = vlan_tag(14 + 40 + 20, RTE_ETHER_TYPE_VLAN, 100);
+	/* The inline IPv6 parser leaves tagged frames to the full one. */
+	assert_false(nep_pkt_parse_ip6_l4(fr, len, &pi));
+	assert_int_equal(nep_pkt_ip6_l4_len(fr, len), 0);
+	assert_int_equal(parse(len, &pi), NEP_DROP_NONE);
+	assert_true(nep_pkt_tagged(&pi));
+	assert_int_equal(pi.vlan, 100);
+	assert_int_equal(pi.ethertype, RTE_ETHER_TYPE_IPV6);
+	assert_int_equal(pi.l3_off, 18);
+	assert_int_equal(pi.l4_off, 58);
+	assert_int_equal(pi.l3_len, un.l3_len);
+	assert_int_equal(pi.l4_proto, NEP_PROTO_TCP);
+	assert_int_equal(pi.has_l4, 1);
+	/* Priority and DEI bits are not part of the id. */
+	put16(fr + 14, 0xe000 | 0x1000 | 4094);
+	assert_int_equal(parse(len, &pi), NEP_DROP_NONE);
+	assert_int_equal(pi.vlan, 4094);
+	/* A priority tag (VLAN 0) is a tag all the same. */
+	put16(fr + 14, 0xa000);
+	assert_int_equal(parse(len, &pi), NEP_DROP_NONE);
+	assert_true(nep_pkt_tagged(&pi));
+	assert_int_equal(pi.vlan, 0);
+	assert_int_equal(pi.l3_off, 18);
+	/* The IPv6 checks run at the moved offset: a truncated payload. */
+	assert_int_equal(parse(len - 1, &pi), NEP_DROP_IP6_BAD_LENGTH);
+
+	/* IPv4 UDP, its checksum checked 4 bytes further. */
+	memset(fr, 0, sizeof(fr));
+	l4 = ip4(fr, 5, 28, NEP_PROTO_UDP, "192.0.2.10", "198.51.100.1");
+	udp(l4, 1, 2, 8);
+	len = vlan_tag(14 + 28, RTE_ETHER_TYPE_VLAN, 7);
+	assert_int_equal(parse(len, &pi), NEP_DROP_NONE);
+	assert_int_equal(pi.vlan, 7);
+	assert_int_equal(pi.family, 4);
+	assert_int_equal(pi.l3_off, 18);
+	assert_int_equal(pi.l4_off, 38);
+	assert_int_equal(pi.l3_len, 28);
+	fr[18 + 8]--;	/* TTL, checksum not fixed */
+	assert_int_equal(parse(len, &pi), NEP_DROP_IP4_BAD_CHECKSUM);
+
+	/* ARP on a VLAN; a short one is malformed, not a runt. */
+	memset(fr, 0, 64);
+	eth(fr, RTE_ETHER_TYPE_ARP);
+	len = vlan_tag(14 + 28, RTE_ETHER_TYPE_VLAN, 100);
+	assert_int_equal(parse(len, &pi), NEP_DROP_NONE);
+	assert_int_equal(pi.family, 0);
+	assert_int_equal(pi.ethertype, RTE_ETHER_TYPE_ARP);
+	assert_int_equal(pi.l3_off, 18);
+	assert_int_equal(pi.vlan, 100);
+	assert_int_equal(parse(len - 1, &pi), NEP_DROP_ARP_MALFORMED);
+
+	/* A tag cut short is a runt. */
+	for (uint32_t n = 14; n < 18; n++)
+		assert_int_equal(parse(n, &pi), NEP_DROP_RUNT);
+
+	/* QinQ stays unsupported: 802.1ad outside, or two 802.1Q tags. */
+	memset(fr, 0, sizeof(fr));
+	l4 = ip6(fr, 8, NEP_PROTO_UDP, A6S, A6D);
+	udp(l4, 1, 2, 8);
+	len = vlan_tag(14 + 48, RTE_ETHER_TYPE_VLAN, 100);
+	len = vlan_tag(len, RTE_ETHER_TYPE_QINQ, 200);
+	assert_int_equal(parse(len, &pi), NEP_DROP_L2_UNSUPPORTED);
+	put16(fr + 12, RTE_ETHER_TYPE_VLAN);
+	assert_int_equal(parse(len, &pi), NEP_DROP_L2_UNSUPPORTED);
+	put16(fr + 16, RTE_ETHER_TYPE_QINQ);
+	assert_int_equal(parse(len, &pi), NEP_DROP_L2_UNSUPPORTED);
+	assert_string_equal(nep_drop_names[NEP_DROP_VLAN_UNKNOWN],
+		"vlan_unknown");
 }
 
 /* ---- parser: drop reasons ---- */
@@ -1194,6 +1290,7 @@ main(void)
 		cmocka_unit_test(test_parse_ip6_udp_icmp),
 		cmocka_unit_test(test_parse_ip4),
 		cmocka_unit_test(test_parse_arp),
+		cmocka_unit_test(test_parse_vlan),
 		cmocka_unit_test(test_drop_l2),
 		cmocka_unit_test(test_drop_ip6),
 		cmocka_unit_test(test_drop_ip6_ext_chain),
