@@ -89,6 +89,8 @@ build_eal_args(const struct nep_config *cfg, const char *prog, int extra_argc,
 		push(a, buf);
 	}
 	for (i = 0; i < cfg->n_ports; i++) {
+		if (cfg->ports[i].parent >= 0)
+			continue;	/* a VLAN sub-interface: no device */
 		if (cfg->ports[i].is_pci) {
 			push(a, "-a");
 			any_pci = true;

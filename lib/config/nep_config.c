@@ -67,6 +67,11 @@ struct ctx {
 	unsigned n_presets;
 	struct preset presets[MAX_PRESETS];
 	struct nep_cfg sec; /* the registered section being parsed */
+	/* Sub-interfaces while ports[] is parsed: the nodes their checks
+	 * against the parent point at (by position in the file). */
+	yaml_node_t *parent_node[NEP_MAX_PORTS];
+	yaml_node_t *vlan_node[NEP_MAX_PORTS];
+	yaml_node_t *mtu_node[NEP_MAX_PORTS];
 };
 
 /* A mapping whose keys have been checked against the allowed set. */
@@ -1090,9 +1095,32 @@ static const char *const port_keys[] = {
 	"rx_desc",
 	"tx_desc",
 	"addresses",
+	"parent",
+	"vlan",
 	NULL,
 };
 static const char *const port_roles[] = {"lan", "wan", NULL};
+
+/* Keys a sub-interface cannot have: it is no device of its own. */
+static const char *const subif_forbidden[] = {
+	"driver",
+	"devargs",
+	"mac",
+	"rx_queues",
+	"rx_desc",
+	"tx_desc",
+	NULL,
+};
+
+/* The key node of key in m (for errors about the key itself). */
+static yaml_node_t *
+map_key(const struct map *m, const char *key)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (strcmp(m->e[i].key, key) == 0)
+			return m->e[i].k;
+	return NULL;
+}
 
 /*
  * PCI address "DDDD:BB:DD.F" or "BB:DD.F", optionally followed by
@@ -1155,6 +1183,8 @@ parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
 	pc->rx_queues = 1;
 	pc->rx_desc = 1024;
 	pc->tx_desc = 1024;
+	pc->parent = -1;
+	pc->src_index = idx;
 
 	v = map_req(&m, "name");
 	parse_name(s, v, kpath(p, path, "name"), pc->name);
@@ -1165,6 +1195,42 @@ parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
 	v = map_req(&m, "role");
 	pc->role = (enum nep_port_role)scalar_enum(
 		s, v, kpath(p, path, "role"), port_roles, "lan or wan");
+
+	v = map_get(&m, "parent");
+	if (v != NULL) {
+		/* A VLAN sub-interface: its parent is checked once every
+		 * port is known (parse_subifs). */
+		for (i = 0; subif_forbidden[i] != NULL; i++) {
+			yaml_node_t *k = map_key(&m, subif_forbidden[i]);
+
+			if (k != NULL)
+				fail(s, k, kpath(p, path, subif_forbidden[i]),
+					"not allowed on a VLAN sub-interface "
+					"(it uses its parent's device%s)",
+					strcmp(subif_forbidden[i], "mac") == 0 ?
+						" and MAC" : "");
+		}
+		s->ctx->parent_node[idx] = v;
+		scalar_str(s, v, kpath(p, path, "parent"));
+		v = map_get(&m, "vlan");
+		if (v == NULL)
+			fail(s, m.node, path, "missing required key 'vlan' "
+				"(a sub-interface has a parent and a vlan)");
+		s->ctx->vlan_node[idx] = v;
+		pc->vlan = (uint16_t)scalar_uint(s, v, kpath(p, path, "vlan"),
+			1, 4094);
+		pc->parent = 0; /* resolved by parse_subifs */
+		pc->rx_queues = pc->rx_desc = pc->tx_desc = 0;
+		pc->mtu = 0;	/* the parent's, unless given */
+		s->ctx->mtu_node[idx] = map_get(&m, "mtu");
+		map_u16(&m, "mtu", 1280, 9000, &pc->mtu);
+		goto addresses;
+	}
+	v = map_get(&m, "vlan");
+	if (v != NULL)
+		fail(s, map_key(&m, "vlan"), kpath(p, path, "vlan"),
+			"a VLAN sub-interface needs 'parent' (the physical "
+			"port it is on)");
 
 	/* The preset first, so explicit port values override it. */
 	v = map_get(&m, "driver");
@@ -1186,6 +1252,8 @@ parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
 	pc->is_pci = pci_addr(pc->devargs, canon);
 	device_id(pc, dev, sizeof(dev));
 	for (i = 0; i < idx; i++) {
+		if (cfg->ports[i].parent >= 0)
+			continue;
 		device_id(&cfg->ports[i], odev, sizeof(odev));
 		if (strcmp(dev, odev) == 0)
 			fail(s, v, p, "device '%s' already used by port '%s'",
@@ -1202,6 +1270,7 @@ parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
 	map_u16(&m, "rx_desc", DESC_MIN, DESC_MAX, &pc->rx_desc);
 	map_u16(&m, "tx_desc", DESC_MIN, DESC_MAX, &pc->tx_desc);
 
+addresses:
 	v = map_get(&m, "addresses");
 	if (v == NULL)
 		return;
@@ -1221,6 +1290,81 @@ parse_port(struct src *s, yaml_node_t *n, const char *path, unsigned idx)
 				fail(s, v, ip, "duplicate address '%s'", str);
 		pc->n_addrs = i + 1;
 	}
+}
+
+/*
+ * After every port: each sub-interface's parent must be a physical port,
+ * (parent, vlan) unique, the MTU at most the parent's (its default).
+ * Then ports[] is reordered, physical ports first (the appliance gives
+ * sub-interfaces the indices after them); key paths keep the file's
+ * index (src_index).
+ */
+static void
+parse_subifs(struct ctx *c)
+{
+	struct nep_config *cfg = c->cfg;
+	struct src *s = &c->main;
+	struct nep_port_conf *tmp;
+	char p[KPATH_MAX], pp[KPATH_MAX];
+	int map[NEP_MAX_PORTS];
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		struct nep_port_conf *pc = &cfg->ports[i];
+		const struct nep_port_conf *par;
+		const char *name;
+		int k;
+
+		if (c->parent_node[i] == NULL)
+			continue;
+		ipath(pp, "ports", i);
+		kpath(p, pp, "parent");
+		name = scalar_str(s, c->parent_node[i], p);
+		k = nep_config_port_index(cfg, name);
+		if (k < 0)
+			fail(s, c->parent_node[i], p, "unknown port '%s'", name);
+		if ((unsigned)k == i)
+			fail(s, c->parent_node[i], p,
+				"a port cannot be its own parent");
+		par = &cfg->ports[k];
+		if (c->parent_node[k] != NULL)
+			fail(s, c->parent_node[i], p,
+				"port '%s' is a VLAN sub-interface, not a "
+				"physical port", name);
+		for (j = 0; j < i; j++)
+			if (c->parent_node[j] != NULL &&
+				cfg->ports[j].parent == k &&
+				cfg->ports[j].vlan == pc->vlan)
+				fail(s, c->vlan_node[i], kpath(p, pp, "vlan"),
+					"VLAN %u of '%s' is already port '%s'",
+					pc->vlan, name, cfg->ports[j].name);
+		pc->parent = k;
+		if (c->mtu_node[i] == NULL)
+			pc->mtu = par->mtu;
+		else if (pc->mtu > par->mtu)
+			fail(s, c->mtu_node[i], kpath(p, pp, "mtu"),
+				"larger than the MTU of its parent '%s' (%u)",
+				name, par->mtu);
+	}
+	/* Physical ports first, then sub-interfaces, each in file order. */
+	for (i = 0; i < cfg->n_ports; i++)
+		if (c->parent_node[i] == NULL)
+			map[i] = (int)n++;
+	for (i = 0; i < cfg->n_ports; i++)
+		if (c->parent_node[i] != NULL)
+			map[i] = (int)n++;
+	if (n == 0)
+		return;
+	tmp = malloc(sizeof(*tmp) * cfg->n_ports);
+	if (tmp == NULL)
+		fail_at(s, 1, 1, "ports", "out of memory");
+	for (i = 0; i < cfg->n_ports; i++) {
+		tmp[map[i]] = cfg->ports[i];
+		if (tmp[map[i]].parent >= 0)
+			tmp[map[i]].parent = map[tmp[map[i]].parent];
+	}
+	memcpy(cfg->ports, tmp, sizeof(*tmp) * cfg->n_ports);
+	free(tmp);
 }
 
 static const char *const neigh_keys[] = {
@@ -1289,33 +1433,58 @@ is_link_local6(const struct nep_addr *a)
 	       (a->a[1] & 0xc0) == 0x80;
 }
 
-static void
-parse_routes(const struct map *top)
+/* Is a on a connected prefix of a port of table t? */
+static bool
+onlink_in_table(const struct nep_config *cfg, unsigned t,
+	const struct nep_addr *a)
 {
-	struct nep_config *cfg = top->s->ctx->cfg;
-	struct src *s = top->s;
-	char p[KPATH_MAX], vp[KPATH_MAX];
-	const char *path = "routes";
-	yaml_node_item_t *items;
-	yaml_node_t *v, *via;
-	struct map m;
-	unsigned i, j, n;
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct nep_port_conf *pc = &cfg->ports[i];
 
-	v = map_get(top, "routes");
-	if (v == NULL)
-		return;
+		if (pc->vrf != t)
+			continue;
+		for (unsigned j = 0; j < pc->n_addrs; j++) {
+			struct nep_prefix pf;
+
+			pf.addr = pc->addrs[j].addr;
+			pf.len = pc->addrs[j].len;
+			if (pf.addr.family == a->family &&
+				nep_prefix_contains(&pf, a))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The routes of one table (list v at path), appended to cfg->routes. */
+static void
+parse_route_list(struct src *s, yaml_node_t *v, const char *path, unsigned t)
+{
+	struct nep_config *cfg = s->ctx->cfg;
+	const char *tname = cfg->vrfs[t].name;
+	char p[KPATH_MAX], vp[KPATH_MAX];
+	unsigned i, j, n, first = cfg->n_routes;
+	yaml_node_item_t *items;
+	yaml_node_t *via;
+	struct map m;
+
 	items = seq_items(s, v, path, &n);
-	seq_max(s, items, n, NEP_MAX_ROUTES, path, "routes");
+	if (n > NEP_MAX_ROUTES - first)
+		fail(s, get_node(s, items[NEP_MAX_ROUTES - first]),
+			ipath(p, path, NEP_MAX_ROUTES - first),
+			"too many routes (max %u in all tables)",
+			NEP_MAX_ROUTES);
 	for (i = 0; i < n; i++) {
-		struct nep_route_conf *r = &cfg->routes[i];
+		struct nep_route_conf *r = &cfg->routes[first + i];
 
 		ipath(p, path, i);
 		map_open(s, get_node(s, items[i]), p, route_keys, &m);
 		r->port = -1;
+		r->table = (uint8_t)t;
 		v = map_req(&m, "prefix");
 		parse_prefix(s, v, kpath(vp, p, "prefix"), &r->prefix);
 		for (j = 0; j < i; j++)
-			if (memcmp(&cfg->routes[j].prefix, &r->prefix,
+			if (memcmp(&cfg->routes[first + j].prefix, &r->prefix,
 				    sizeof(r->prefix)) == 0)
 				fail(s, v, vp, "duplicate route (see %s[%u])",
 					path, j);
@@ -1328,16 +1497,122 @@ parse_routes(const struct map *top)
 					"the prefix");
 		}
 		v = map_get(&m, "port");
-		if (v != NULL)
+		if (v != NULL) {
 			r->port = port_ref(s, v, kpath(vp, p, "port"));
-		else if (via == NULL)
+			if (cfg->ports[r->port].vrf != t)
+				fail(s, v, vp,
+					"port '%s' is in vrf '%s', not in "
+					"'%s'",
+					cfg->ports[r->port].name,
+					cfg->vrfs[cfg->ports[r->port].vrf].name,
+					tname);
+		} else if (via == NULL) {
 			fail(s, m.node, p,
 				"missing required key 'port' (route without "
 				"'via')");
-		else if (is_link_local6(&r->via))
+		} else if (is_link_local6(&r->via)) {
 			fail(s, via, kpath(vp, p, "via"),
 				"a link-local via needs 'port'");
-		cfg->n_routes = i + 1;
+		} else if (t != 0 && !onlink_in_table(cfg, t, &r->via)) {
+			/* (The main table's gateways are resolved when
+			 * its FIB is built, as they always were.) */
+			char a[64];
+
+			fail(s, via, kpath(vp, p, "via"),
+				"gateway %s is not on a connected prefix of "
+				"vrf '%s'",
+				nep_addr_str(&r->via, a, sizeof(a)), tname);
+		}
+		cfg->n_routes = first + i + 1;
+		cfg->vrfs[t].n_routes++;
+	}
+}
+
+static void
+parse_routes(const struct map *top)
+{
+	yaml_node_t *v = map_get(top, "routes");
+
+	if (v != NULL)
+		parse_route_list(top->s, v, "routes", 0);
+}
+
+static const char *const vrf_keys[] = {
+	"name",
+	"fib",
+	"interfaces",
+	"routes",
+	NULL,
+};
+static const char *const vrf_fibs[] = {"fast", "compact", NULL};
+
+/*
+ * vrfs: names and interfaces first (every table's membership is known
+ * before any route names a port), routes after the top-level ones.
+ */
+static void
+parse_vrfs(const struct map *top, bool routes)
+{
+	struct nep_config *cfg = top->s->ctx->cfg;
+	struct src *s = top->s;
+	char p[KPATH_MAX], vp[KPATH_MAX], ip[KPATH_MAX];
+	yaml_node_item_t *items, *ifs;
+	const char *path = "vrfs";
+	yaml_node_t *v;
+	struct map m;
+	unsigned i, j, n, ni;
+
+	v = map_get(top, "vrfs");
+	if (v == NULL)
+		return;
+	items = seq_items(s, v, path, &n);
+	seq_max(s, items, n, NEP_MAX_VRFS - 1, path,
+		"VRFs besides 'default'");
+	for (i = 0; i < n; i++) {
+		unsigned t = i + 1;
+		struct nep_vrf_conf *vc = &cfg->vrfs[t];
+
+		ipath(p, path, i);
+		map_open(s, get_node(s, items[i]), p, vrf_keys, &m);
+		if (routes) {
+			v = map_get(&m, "routes");
+			if (v != NULL)
+				parse_route_list(s, v, kpath(vp, p, "routes"),
+					t);
+			continue;
+		}
+		v = map_req(&m, "name");
+		parse_name(s, v, kpath(vp, p, "name"), vc->name);
+		if (strcmp(vc->name, "default") == 0)
+			fail(s, v, vp, "'default' is the main table (the "
+				"top-level routes and every port no VRF "
+				"lists): it is implicit");
+		for (j = 1; j < t; j++)
+			if (strcmp(cfg->vrfs[j].name, vc->name) == 0)
+				fail(s, v, vp, "duplicate vrf name '%s'",
+					vc->name);
+		v = map_get(&m, "fib");
+		if (v != NULL)
+			vc->compact = scalar_enum(s, v, kpath(vp, p, "fib"),
+				vrf_fibs, "fast or compact") == 1;
+		cfg->n_vrfs = t + 1;
+		v = map_get(&m, "interfaces");
+		if (v == NULL)
+			continue;
+		kpath(vp, p, "interfaces");
+		ifs = seq_items(s, v, vp, &ni);
+		for (j = 0; j < ni; j++) {
+			yaml_node_t *in = get_node(s, ifs[j]);
+			int k = port_ref(s, in, ipath(ip, vp, j));
+
+			if (cfg->ports[k].vrf != 0)
+				fail(s, in, ip, "port '%s' is already in vrf "
+					"'%s'", cfg->ports[k].name,
+					cfg->vrfs[cfg->ports[k].vrf].name);
+			cfg->ports[k].vrf = (uint8_t)t;
+			cfg->vrfs[0].n_ports--;
+			vc->n_ports++;
+		}
 	}
 }
 
@@ -1604,6 +1879,7 @@ static const char *const core_keys[] = {
 	"icmp",
 	"ports",
 	"routes",
+	"vrfs",
 	NULL,
 };
 
@@ -1688,6 +1964,8 @@ set_defaults(struct nep_config *cfg)
 	cfg->neigh_table_size = 4096;
 	cfg->icmp_rate_pps = 100;
 	cfg->icmp_burst = 50;
+	cfg->n_vrfs = 1;
+	snprintf(cfg->vrfs[0].name, sizeof(cfg->vrfs[0].name), "default");
 }
 
 /* Everything after the YAML text is in memory. */
@@ -1728,9 +2006,13 @@ parse_config(struct ctx *c)
 		parse_port(s, get_node(s, items[i]), ipath(p, "ports", i), i);
 		c->cfg->n_ports = i + 1;
 	}
+	parse_subifs(c);
+	c->cfg->vrfs[0].n_ports = c->cfg->n_ports;
 
 	parse_neighbors(&top);
+	parse_vrfs(&top, false);
 	parse_routes(&top);
+	parse_vrfs(&top, true);
 	parse_sections(&top);
 }
 
@@ -1841,6 +2123,15 @@ nep_config_key_pos(
 	else
 		snprintf(buf, len, "%s", cfg->path);
 	return buf;
+}
+
+int
+nep_vrf_find(const struct nep_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->n_vrfs; i++)
+		if (strcmp(cfg->vrfs[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int

@@ -17,7 +17,8 @@
 #include <stdio.h>
 
 #define NEP_NAME_MAX 32	      /* names: ports, and the features' (uplinks...) */
-#define NEP_MAX_PORTS 16
+#define NEP_MAX_PORTS 32	      /* physical ports and VLAN sub-interfaces */
+#define NEP_MAX_VRFS 16	      /* FIB tables, the default one (0) included */
 #define NEP_MAX_ADDRS 8	      /* addresses per port */
 #define NEP_MAX_ROUTES 1024   /* static routes */
 #define NEP_MAX_EAL_ARGS 32
@@ -44,16 +45,31 @@ struct nep_ifaddr {
 
 enum nep_port_role { NEP_PORT_LAN = 0, NEP_PORT_WAN = 1 };
 
+/*
+ * A port is a physical port (a DPDK device) or an 802.1Q VLAN
+ * sub-interface of one (parent >= 0: no device, queues or MAC of its
+ * own). ports[] holds the physical ports first, then the sub-interfaces,
+ * each group in file order; src_index is the position in the file's list
+ * (the N of the key path ports[N]).
+ */
 struct nep_port_conf {
 	char name[NEP_NAME_MAX];
 	enum nep_port_role role;
+	int parent;			/* sub-interface: index of its physical
+					 * port in ports[]; -1: physical */
+	uint16_t vlan;			/* sub-interface: 1..4094; 0: physical */
+	uint8_t vrf;			/* table (index into vrfs[]), 0: default */
+	unsigned src_index;		/* ports[src_index] in the file */
 	char driver[NEP_NAME_MAX];	/* preset name, "" if none */
-	char devargs[NEP_DEVARGS_MAX];	/* vdev string or PCI address */
+	char devargs[NEP_DEVARGS_MAX];	/* vdev string or PCI address, "" for
+					 * a sub-interface */
 	bool is_pci;			/* devargs is a PCI address */
 	uint8_t mac[6];
 	bool mac_set;			/* otherwise the NIC's own MAC */
-	uint16_t mtu;			/* default 1500 */
-	uint16_t rx_queues;		/* default 1 (preset may override) */
+	uint16_t mtu;			/* default 1500; sub-interface: the
+					 * parent's */
+	uint16_t rx_queues;		/* default 1 (preset may override); 0
+					 * for a sub-interface, and so are: */
 	uint16_t rx_desc;		/* default 1024 (preset may override) */
 	uint16_t tx_desc;		/* default 1024 (preset may override) */
 	unsigned n_addrs;
@@ -64,6 +80,21 @@ struct nep_route_conf {
 	struct nep_prefix prefix;
 	struct nep_addr via;		/* family 0: on-link via port */
 	int port;			/* index into ports[], -1 if not given */
+	uint8_t table;			/* VRF (index into vrfs[]), 0: main */
+};
+
+/*
+ * A FIB table (VRF-lite). vrfs[0] is "default", the main table: the
+ * top-level routes and every port no VRF lists. A port belongs to one
+ * table (nep_port_conf.vrf); its connected and local routes are in that
+ * table only.
+ */
+struct nep_vrf_conf {
+	char name[NEP_NAME_MAX];
+	bool compact;			/* fib: compact (rte_rib lookups, small)
+					 * instead of fast (DIR24_8 / TRIE) */
+	unsigned n_routes;		/* of cfg->routes[], table = this one */
+	unsigned n_ports;		/* ports in this table */
 };
 
 struct nep_static_neigh_conf {
@@ -117,8 +148,14 @@ struct nep_config {
 
 	unsigned n_ports;
 	struct nep_port_conf ports[NEP_MAX_PORTS];
+	/* Static routes of every table: the top-level ones (table 0) first,
+	 * then each VRF's, in file order; NEP_MAX_ROUTES in all. */
 	unsigned n_routes;
 	struct nep_route_conf routes[NEP_MAX_ROUTES];
+	/* vrfs: [0] is "default" (always there), then the file's, in order:
+	 * the index is the table id. */
+	unsigned n_vrfs;
+	struct nep_vrf_conf vrfs[NEP_MAX_VRFS];
 
 	/* Sections features registered (uplinks, steering, ...): their
 	 * parsers' objects, read with nep_config_section() (private). */
@@ -168,6 +205,9 @@ const char *nep_config_key_pos(const struct nep_config *cfg, const char *key,
 
 /* Index of a port by name, -1 if absent. */
 int nep_config_port_index(const struct nep_config *cfg, const char *name);
+
+/* Table id of a VRF by name ("default": 0), -1 if absent. */
+int nep_vrf_find(const struct nep_config *cfg, const char *name);
 
 /*
  * Address helpers shared by the parser, the CLI and the tests. The parsers

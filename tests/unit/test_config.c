@@ -238,7 +238,241 @@ test_defaults(void **state)
 	assert_int_equal(cfg->ports[1].tx_desc, 1024);
 	assert_int_equal(cfg->ports[1].n_addrs, 0);
 	assert_int_equal(cfg->n_routes, 0);
+	assert_int_equal(cfg->n_vrfs, 1);
+	assert_string_equal(cfg->vrfs[0].name, "default");
+	assert_int_equal(cfg->ports[0].parent, -1);
+	assert_int_equal(cfg->ports[1].vrf, 0);
 	nep_config_free(cfg);
+}
+
+/* ---- VLAN sub-interfaces and VRFs -------------------------------------- */
+
+static const char vrf_yaml[] =
+	"ports:\n"						/* 1 */
+	"  - name: lan0\n"					/* 2 */
+	"    role: lan\n"					/* 3 */
+	"    devargs: net_tap0\n"				/* 4 */
+	"    mtu: 9000\n"					/* 5 */
+	"    addresses: [\"192.0.2.1/24\"]\n"			/* 6 */
+	"  - name: lan0.100\n"					/* 7 */
+	"    role: lan\n"					/* 8 */
+	"    parent: lan0\n"					/* 9 */
+	"    vlan: 100\n"					/* 10 */
+	"    addresses: [\"192.0.2.1/24\", \"fd42:100:2::1/64\"]\n"	/* 11 */
+	"  - name: wan1\n"					/* 12 */
+	"    role: wan\n"					/* 13 */
+	"    devargs: net_tap1\n"				/* 14 */
+	"    addresses: [\"198.51.100.18/28\"]\n"		/* 15 */
+	"  - name: lan0.200\n"					/* 16 */
+	"    role: wan\n"					/* 17 */
+	"    parent: lan0\n"					/* 18 */
+	"    vlan: 200\n"					/* 19 */
+	"    mtu: 1500\n"					/* 20 */
+	"    addresses: [\"203.0.113.2/24\"]\n"			/* 21 */
+	"routes:\n"						/* 22 */
+	"  - {prefix: \"0.0.0.0/0\", via: \"198.51.100.17\"}\n"	/* 23 */
+	"vrfs:\n"						/* 24 */
+	"  - name: blue\n"					/* 25 */
+	"    interfaces: [lan0.100, lan0.200]\n"		/* 26 */
+	"    routes:\n"						/* 27 */
+	"      - {prefix: \"0.0.0.0/0\", via: \"203.0.113.1\"}\n"	/* 28 */
+	"      - {prefix: \"10.0.0.0/8\", port: lan0.100}\n"	/* 29 */
+	"  - name: red\n"					/* 30 */
+	"    fib: compact\n";					/* 31 */
+
+static void
+test_vlan_vrf_good(void **state)
+{
+	struct nep_config *cfg = load(vrf_yaml);
+	char buf[64];
+
+	(void)state;
+	/* Physical ports first, then the sub-interfaces, in file order. */
+	assert_int_equal(cfg->n_ports, 4);
+	assert_string_equal(cfg->ports[0].name, "lan0");
+	assert_string_equal(cfg->ports[1].name, "wan1");
+	assert_string_equal(cfg->ports[2].name, "lan0.100");
+	assert_string_equal(cfg->ports[3].name, "lan0.200");
+	assert_int_equal(cfg->ports[0].src_index, 0);
+	assert_int_equal(cfg->ports[1].src_index, 2);
+	assert_int_equal(cfg->ports[2].src_index, 1);
+	assert_int_equal(cfg->ports[3].src_index, 3);
+	assert_int_equal(cfg->ports[0].parent, -1);
+	assert_int_equal(cfg->ports[1].parent, -1);
+	assert_int_equal(cfg->ports[0].vlan, 0);
+	assert_int_equal(cfg->ports[2].parent, 0);
+	assert_int_equal(cfg->ports[2].vlan, 100);
+	assert_int_equal(cfg->ports[3].parent, 0);
+	assert_int_equal(cfg->ports[3].vlan, 200);
+	assert_int_equal(cfg->ports[2].role, NEP_PORT_LAN);
+	assert_int_equal(cfg->ports[3].role, NEP_PORT_WAN);
+	/* No device of their own; the MTU is the parent's unless given. */
+	assert_string_equal(cfg->ports[2].devargs, "");
+	assert_int_equal(cfg->ports[2].rx_queues, 0);
+	assert_int_equal(cfg->ports[2].mtu, 9000);
+	assert_int_equal(cfg->ports[3].mtu, 1500);
+	assert_int_equal(cfg->ports[2].n_addrs, 2);
+	assert_int_equal(nep_config_port_index(cfg, "lan0.100"), 2);
+
+	/* Tables: default (implicit), blue, red. */
+	assert_int_equal(cfg->n_vrfs, 3);
+	assert_string_equal(cfg->vrfs[0].name, "default");
+	assert_string_equal(cfg->vrfs[1].name, "blue");
+	assert_string_equal(cfg->vrfs[2].name, "red");
+	assert_int_equal(nep_vrf_find(cfg, "default"), 0);
+	assert_int_equal(nep_vrf_find(cfg, "blue"), 1);
+	assert_int_equal(nep_vrf_find(cfg, "red"), 2);
+	assert_int_equal(nep_vrf_find(cfg, "green"), -1);
+	assert_false(cfg->vrfs[1].compact);
+	assert_true(cfg->vrfs[2].compact);
+	assert_int_equal(cfg->ports[0].vrf, 0);
+	assert_int_equal(cfg->ports[1].vrf, 0);
+	assert_int_equal(cfg->ports[2].vrf, 1);
+	assert_int_equal(cfg->ports[3].vrf, 1);
+	assert_int_equal(cfg->vrfs[0].n_ports, 2);
+	assert_int_equal(cfg->vrfs[1].n_ports, 2);
+	assert_int_equal(cfg->vrfs[2].n_ports, 0);
+
+	/* Routes: the main table's first, then blue's. */
+	assert_int_equal(cfg->n_routes, 3);
+	assert_int_equal(cfg->vrfs[0].n_routes, 1);
+	assert_int_equal(cfg->vrfs[1].n_routes, 2);
+	assert_int_equal(cfg->vrfs[2].n_routes, 0);
+	assert_int_equal(cfg->routes[0].table, 0);
+	assert_int_equal(cfg->routes[1].table, 1);
+	assert_string_equal(nep_addr_str(&cfg->routes[1].via, buf, sizeof(buf)),
+		"203.0.113.1");
+	assert_int_equal(cfg->routes[2].table, 1);
+	assert_int_equal(cfg->routes[2].port, 2);
+
+	/* Key paths keep the file's index. */
+	assert_string_equal(nep_config_key_pos(cfg, "ports[1].vlan", buf,
+		sizeof(buf)), "t.yaml:10:11");
+	assert_string_equal(nep_config_key_pos(cfg, "vrfs[0].routes[1].port",
+		buf, sizeof(buf)), "t.yaml:29:38");
+	nep_config_free(cfg);
+}
+
+/* Two ports; a sub-interface added at line 8. */
+#define SUBIF_PORTS                                                            \
+	"ports:\n"                                                             \
+	"  - name: lan0\n"                                                     \
+	"    role: lan\n"                                                      \
+	"    devargs: net_tap0\n"                                              \
+	"  - name: wan1\n"                                                     \
+	"    role: wan\n"                                                      \
+	"    devargs: net_tap1\n"
+
+static void
+test_err_vlan(void **state)
+{
+	(void)state;
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: nope, vlan: 1}\n",
+		"t.yaml:8:34: ports[2].parent: unknown port 'nope'");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: v, vlan: 1}\n",
+		"t.yaml:8:34: ports[2].parent: a port cannot be its own parent");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 1}\n"
+		"  - {name: w, role: lan, parent: v, vlan: 2}\n",
+		"t.yaml:9:34: ports[3].parent: port 'v' is a VLAN sub-interface, "
+		"not a physical port");
+	/* The parent may come later in the list. */
+	expect_err("ports:\n"
+		"  - {name: v, role: lan, parent: lan0, vlan: 0}\n"
+		"  - {name: lan0, role: lan, devargs: net_tap0}\n",
+		"t.yaml:2:46: ports[0].vlan: out of range (1..4094)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 4095}\n",
+		"t.yaml:8:46: ports[2].vlan: out of range (1..4094)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 7}\n"
+		"  - {name: w, role: lan, parent: wan1, vlan: 7}\n"
+		"  - {name: x, role: wan, parent: lan0, vlan: 7}\n",
+		"t.yaml:10:46: ports[4].vlan: VLAN 7 of 'lan0' is already port "
+		"'v'");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0}\n",
+		"t.yaml:8:5: ports[2]: missing required key 'vlan' (a "
+		"sub-interface has a parent and a vlan)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, devargs: x, vlan: 3}\n",
+		"t.yaml:8:38: ports[2].vlan: a VLAN sub-interface needs 'parent' "
+		"(the physical port it is on)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+		"     devargs: net_tap2}\n",
+		"t.yaml:9:6: ports[2].devargs: not allowed on a VLAN "
+		"sub-interface (it uses its parent's device)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+		"     mac: \"02:00:00:00:00:09\"}\n",
+		"t.yaml:9:6: ports[2].mac: not allowed on a VLAN sub-interface "
+		"(it uses its parent's device and MAC)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+		"     rx_queues: 2}\n",
+		"t.yaml:9:6: ports[2].rx_queues: not allowed on a VLAN "
+		"sub-interface (it uses its parent's device)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+		"     mtu: 1501}\n",
+		"t.yaml:9:11: ports[2].mtu: larger than the MTU of its parent "
+		"'lan0' (1500)");
+	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3}\n"
+		"  - {name: v, role: lan, parent: lan0, vlan: 4}\n",
+		"t.yaml:9:12: ports[3].name: duplicate port name 'v'");
+	expect_err(SUBIF_PORTS "  - {name: v, parent: lan0, vlan: 3}\n",
+		"t.yaml:8:5: ports[2]: missing required key 'role'");
+}
+
+static void
+test_err_vrf(void **state)
+{
+	char yaml[2048];
+	size_t n;
+
+	(void)state;
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: default}\n",
+		"t.yaml:9:12: vrfs[0].name: 'default' is the main table (the "
+		"top-level routes and every port no VRF lists): it is implicit");
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a}\n  - {name: a}\n",
+		"t.yaml:10:12: vrfs[1].name: duplicate vrf name 'a'");
+	expect_err(SUBIF_PORTS "vrfs:\n  - {interfaces: [lan0]}\n",
+		"t.yaml:9:5: vrfs[0]: missing required key 'name'");
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, colour: red}\n",
+		"t.yaml:9:15: vrfs[0].colour: unknown key");
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, fib: big}\n",
+		"t.yaml:9:20: vrfs[0].fib: expected fast or compact");
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, interfaces: [lan9]}\n",
+		"t.yaml:9:28: vrfs[0].interfaces[0]: unknown port 'lan9'");
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, interfaces: [lan0]}\n"
+		"  - {name: b, interfaces: [wan1, lan0]}\n",
+		"t.yaml:10:34: vrfs[1].interfaces[1]: port 'lan0' is already in "
+		"vrf 'a'");
+	/* A route names a port of its own table. */
+	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, interfaces: [lan0]}\n"
+		"routes:\n  - {prefix: \"10.0.0.0/8\", port: lan0}\n",
+		"t.yaml:11:34: routes[0].port: port 'lan0' is in vrf 'a', not in "
+		"'default'");
+	expect_err(SUBIF_PORTS "vrfs:\n  - name: a\n    interfaces: [lan0]\n"
+		"    routes:\n      - {prefix: \"10.0.0.0/8\", port: wan1}\n",
+		"t.yaml:12:38: vrfs[0].routes[0].port: port 'wan1' is in vrf "
+		"'default', not in 'a'");
+	/* A VRF's gateway is on one of its connected prefixes. */
+	expect_err("ports:\n"
+		"  - {name: lan0, role: lan, devargs: net_tap0, "
+		"addresses: [\"192.0.2.1/24\"]}\n"
+		"  - {name: wan1, role: wan, devargs: net_tap1, "
+		"addresses: [\"198.51.100.18/28\"]}\n"
+		"vrfs:\n  - name: a\n    interfaces: [lan0]\n    routes:\n"
+		"      - {prefix: \"0.0.0.0/0\", via: \"198.51.100.17\"}\n",
+		"t.yaml:8:36: vrfs[0].routes[0].via: gateway 198.51.100.17 is not "
+		"on a connected prefix of vrf 'a'");
+	/* Duplicates are per table: the same prefix in two is fine. */
+	expect_err(SUBIF_PORTS "routes:\n  - {prefix: \"10.0.0.0/8\", port: wan1}\n"
+		"vrfs:\n  - name: a\n    interfaces: [lan0]\n    routes:\n"
+		"      - {prefix: \"10.0.0.0/8\", port: lan0}\n"
+		"      - {prefix: \"10.0.0.0/8\", port: lan0}\n",
+		"t.yaml:15:18: vrfs[0].routes[1].prefix: duplicate route (see "
+		"vrfs[0].routes[0])");
+	/* At most NEP_MAX_VRFS tables, default included. */
+	n = (size_t)snprintf(yaml, sizeof(yaml), "%svrfs:\n", SUBIF_PORTS);
+	for (unsigned i = 0; i < NEP_MAX_VRFS; i++)
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n,
+			"  - {name: v%u}\n", i);
+	expect_err(yaml, "t.yaml:24:5: vrfs[15]: too many VRFs besides "
+		"'default' (max 15)");
 }
 
 /* ---- key positions --------------------------------------------------- */
@@ -1230,6 +1464,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_vlan_vrf_good),
+		cmocka_unit_test(test_err_vlan),
+		cmocka_unit_test(test_err_vrf),
 		cmocka_unit_test(test_key_pos),
 		cmocka_unit_test(test_key_pos_truncated),
 		cmocka_unit_test(test_log_levels),
