@@ -9,7 +9,14 @@
 
 #include "nep_route.h"
 
+/*
+ * tbl8 groups (256 next hops of 2 bytes each) for prefixes longer than
+ * /24: one per IPv4 prefix, (len - 24) / 8 per IPv6 one. The main table
+ * gets many; a VRF's fast tables few (docs/architecture.md has the memory
+ * of each).
+ */
 #define NEP_FIB_TBL8 (1u << 14)
+#define NEP_FIB_VRF_TBL8 2048
 
 static void
 prefix_of(const struct nep_ifaddr *ia, struct nep_prefix *p)
@@ -27,11 +34,14 @@ prefix_of(const struct nep_ifaddr *ia, struct nep_prefix *p)
 }
 
 int
-nep_rib_onlink_port(const struct nep_config *cfg, const struct nep_addr *a)
+nep_rib_onlink_port_table(const struct nep_config *cfg, unsigned table,
+	const struct nep_addr *a)
 {
 	unsigned i, j;
 
-	for (i = 0; i < cfg->n_ports; i++)
+	for (i = 0; i < cfg->n_ports; i++) {
+		if (cfg->ports[i].vrf != table)
+			continue;
 		for (j = 0; j < cfg->ports[i].n_addrs; j++) {
 			struct nep_prefix p;
 			if (cfg->ports[i].addrs[j].addr.family != a->family)
@@ -40,7 +50,14 @@ nep_rib_onlink_port(const struct nep_config *cfg, const struct nep_addr *a)
 			if (nep_prefix_contains(&p, a))
 				return (int)i;
 		}
+	}
 	return -1;
+}
+
+int
+nep_rib_onlink_port(const struct nep_config *cfg, const struct nep_addr *a)
+{
+	return nep_rib_onlink_port_table(cfg, 0, a);
 }
 
 static int
@@ -78,25 +95,34 @@ add_route(struct nep_rib *rib, unsigned max, const struct nep_route_entry *e,
 }
 
 int
-nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
-	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen)
+nep_rib_build_table(struct nep_rib *rib, const struct nep_config *cfg,
+	const uint16_t *port_ids, unsigned table, uint64_t name_id, char *err,
+	size_t errlen)
 {
+	const bool compact = table != 0 && cfg->vrfs[table].compact;
 	struct rte_fib_conf c4 = { 0 };
 	struct rte_fib6_conf c6 = { 0 };
-	char name[32];
+	char name[48];
 	unsigned i, j, max;
 
 	memset(rib, 0, sizeof(*rib));
+	rib->table = table;
 	max = cfg->n_routes + 2 * NEP_MAX_PORTS * NEP_MAX_ADDRS + 16 +
 		NEP_RIB_FEATURE_ROUTES;
 	rib->max_routes = max;
 
-	c4.type = RTE_FIB_DIR24_8;
+	/* compact: the lookups walk the rte_rib tree (no tbl24). */
+	c4.type = compact ? RTE_FIB_DUMMY : RTE_FIB_DIR24_8;
 	c4.default_nh = NEP_NH_NONE;
 	c4.max_routes = (int)max;
 	c4.dir24_8.nh_sz = RTE_FIB_DIR24_8_2B;
-	c4.dir24_8.num_tbl8 = NEP_FIB_TBL8 / 4;
-	snprintf(name, sizeof(name), "nep_fib4_%" PRIu64, name_id);
+	c4.dir24_8.num_tbl8 = table == 0 ? NEP_FIB_TBL8 / 4 :
+					   NEP_FIB_VRF_TBL8 / 4;
+	if (table == 0)
+		snprintf(name, sizeof(name), "nep_fib4_%" PRIu64, name_id);
+	else
+		snprintf(name, sizeof(name), "nep_fib4_%" PRIu64 "_%u", name_id,
+			table);
 	rib->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c4);
 	if (rib->fib4 == NULL) {
 		snprintf(err, errlen, "cannot allocate the IPv4 FIB (%u routes): "
@@ -104,12 +130,16 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 		goto fail;
 	}
 
-	c6.type = RTE_FIB6_TRIE;
+	c6.type = compact ? RTE_FIB6_DUMMY : RTE_FIB6_TRIE;
 	c6.default_nh = NEP_NH_NONE;
 	c6.max_routes = (int)max;
 	c6.trie.nh_sz = RTE_FIB6_TRIE_2B;
-	c6.trie.num_tbl8 = NEP_FIB_TBL8;
-	snprintf(name, sizeof(name), "nep_fib6_%" PRIu64, name_id);
+	c6.trie.num_tbl8 = table == 0 ? NEP_FIB_TBL8 : NEP_FIB_VRF_TBL8;
+	if (table == 0)
+		snprintf(name, sizeof(name), "nep_fib6_%" PRIu64, name_id);
+	else
+		snprintf(name, sizeof(name), "nep_fib6_%" PRIu64 "_%u", name_id,
+			table);
 	rib->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
 	if (rib->fib6 == NULL) {
 		snprintf(err, errlen, "cannot allocate the IPv6 FIB (%u routes): "
@@ -124,8 +154,11 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 		goto fail;
 	}
 
-	/* Connected prefixes first, then our own addresses as host routes. */
+	/* Connected prefixes first, then our own addresses as host routes:
+	 * of the ports in this table only. */
 	for (i = 0; i < cfg->n_ports; i++) {
+		if (cfg->ports[i].vrf != table)
+			continue;
 		for (j = 0; j < cfg->ports[i].n_addrs; j++) {
 			const struct nep_ifaddr *ia = &cfg->ports[i].addrs[j];
 			struct nep_route_entry e = { 0 };
@@ -157,6 +190,8 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 		char buf[64], gw[64];
 		int p = r->port;
 
+		if (r->table != table)
+			continue;
 		e.prefix = r->prefix;
 		e.type = NEP_RT_STATIC;
 		e.via = r->via;
@@ -167,7 +202,8 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 			nh = nep_nh_make(NEP_NH_CONNECTED, port_ids[p]);
 		} else {
 			if (p < 0)
-				p = nep_rib_onlink_port(cfg, &r->via);
+				p = nep_rib_onlink_port_table(cfg, table,
+					&r->via);
 			if (p < 0) {
 				snprintf(err, errlen,
 					"route %s: gateway %s is not on any "
@@ -191,6 +227,14 @@ nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 fail:
 	nep_rib_free(rib);
 	return -1;
+}
+
+int
+nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
+	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen)
+{
+	return nep_rib_build_table(rib, cfg, port_ids, 0, name_id, err,
+		errlen);
 }
 
 int

@@ -25,8 +25,9 @@
 #define NEP_NH_INDEX_MASK ((1u << NEP_NH_KIND_SHIFT) - 1)
 enum nep_nh_kind {
 	NEP_NH_NONE = 0,	/* no route */
-	NEP_NH_LOCAL = 1,	/* one of our addresses: index = port */
-	NEP_NH_CONNECTED = 2,	/* on-link: index = port, neighbour = dst */
+	NEP_NH_LOCAL = 1,	/* one of our addresses: index = interface id */
+	NEP_NH_CONNECTED = 2,	/* on-link: index = interface id, neighbour
+				 * = dst */
 	NEP_NH_GATEWAY = 3,	/* index into rib->nh[] */
 	NEP_NH_FEATURE = 4,	/* a feature's route (an overlay): its index */
 };
@@ -49,8 +50,13 @@ nep_nh_make(enum nep_nh_kind k, uint32_t index)
 	return ((uint64_t)k << NEP_NH_KIND_SHIFT) | index;
 }
 
+/*
+ * Interfaces are named by a 16-bit interface id (the caller's: neptune
+ * uses the DPDK port id of a physical port and RTE_MAX_ETHPORTS + index
+ * for a VLAN sub-interface), in FIB values, next hops and neighbour keys.
+ */
 struct nep_nexthop {
-	uint16_t port;		/* DPDK port id */
+	uint16_t port;		/* interface id */
 	uint8_t family;
 	uint8_t gw[16];		/* IPv4 in gw[0..3] */
 };
@@ -62,11 +68,12 @@ struct nep_route_entry {
 	struct nep_prefix prefix;
 	enum nep_route_type type;
 	struct nep_addr via;	/* family 0 when none */
-	uint16_t port;		/* DPDK port id */
+	uint16_t port;		/* interface id */
 	int cfg_port;		/* index in cfg->ports */
 };
 
 struct nep_rib {
+	unsigned table;		/* the VRF it was built for, 0: main */
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
 	unsigned n_nh;
@@ -80,11 +87,20 @@ struct nep_rib {
 #define NEP_RIB_FEATURE_ROUTES 1024
 
 /*
- * Build from cfg. port_ids[i] is the DPDK port id of cfg->ports[i];
- * name_id makes the DPDK table names unique (the snapshot's generation:
- * two ribs live at once during a reload). Returns 0, or -1 with a
+ * Build table `table` (cfg->vrfs[table]) from cfg: the connected and local
+ * routes of the ports in that table, and its static routes (gateways
+ * resolve on its ports only). port_ids[i] is the interface id of
+ * cfg->ports[i]; name_id makes the DPDK table names unique (the
+ * snapshot's generation: two ribs live at once during a reload). Table 0
+ * gets large tbl8 pools; a VRF's are small, or, with fib: compact, no
+ * DIR24_8/TRIE at all (lookups walk rte_rib). Returns 0, or -1 with a
  * message in err (e.g. an unreachable gateway).
  */
+int nep_rib_build_table(struct nep_rib *rib, const struct nep_config *cfg,
+	const uint16_t *port_ids, unsigned table, uint64_t name_id, char *err,
+	size_t errlen);
+
+/* The main table (0). */
 int nep_rib_build(struct nep_rib *rib, const struct nep_config *cfg,
 	const uint16_t *port_ids, uint64_t name_id, char *err, size_t errlen);
 void nep_rib_free(struct nep_rib *rib);
@@ -128,7 +144,7 @@ nep_rib_lookup4(const struct nep_rib *rib, uint32_t addr_be)
 
 /*
  * The on-link next hop of a FIB value for destination dst: the destination
- * itself (connected) or the gateway, and in *port_id its DPDK port.
+ * itself (connected) or the gateway, and in *port_id its interface id.
  * NULL for a local address or no route.
  */
 static inline const uint8_t *
@@ -147,7 +163,10 @@ nep_rib_next_hop(const struct nep_rib *rib, uint64_t nh, const uint8_t *dst,
 	}
 }
 
-/* Find the configured port whose connected prefix holds a (-1 if none). */
+/* Find the configured port of table whose connected prefix holds a (-1 if
+ * none); nep_rib_onlink_port: of the main table. */
+int nep_rib_onlink_port_table(const struct nep_config *cfg, unsigned table,
+	const struct nep_addr *a);
 int nep_rib_onlink_port(const struct nep_config *cfg, const struct nep_addr *a);
 
 #endif /* NEP_ROUTE_H */

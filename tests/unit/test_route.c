@@ -220,7 +220,7 @@ test_rib_full(void **state)
 	assert_nh(look4(&rib, "203.0.113.3"), NEP_NH_CONNECTED, 7);
 	assert_nh(look4(&rib, "10.0.0.5"), NEP_NH_LOCAL, 7);
 	assert_gw(&rib, look4(&rib, "10.0.0.6"), 7, "203.0.113.254");
-	assert_gw(&rib, look4(&rib, "8.8.8.8"), 7, "203.0.113.254");
+	assert_gw(&rib, look4(&rib, "198.18.5.5"), 7, "203.0.113.254");
 	assert_gw(&rib, look4(&rib, "192.168.2.1"), 7, "203.0.113.254");
 
 	nep_rib_free(&rib);
@@ -245,7 +245,7 @@ test_rib_no_default(void **state)
 		assert_int_equal(look6(&rib, "2a00::1"), NEP_NH_NONE);
 		assert_int_equal(look6(&rib, "::"), NEP_NH_NONE);
 		assert_int_equal(look6(&rib, "2001:db8:101::1"), NEP_NH_NONE);
-		assert_int_equal(look4(&rib, "8.8.8.8"), NEP_NH_NONE);
+		assert_int_equal(look4(&rib, "198.18.5.5"), NEP_NH_NONE);
 		assert_int_equal(look4(&rib, "198.51.101.1"), NEP_NH_NONE);
 		assert_int_equal(look4(&rib, "0.0.0.0"), NEP_NH_NONE);
 		assert_gw(&rib, look6(&rib, "2001:db8:100:ffff::1"), 7,
@@ -319,6 +319,107 @@ test_onlink_port(void **state)
 	free(cfg);
 }
 
+/*
+ * VRF tables: each holds the connected/local routes of its own ports and
+ * its own static routes only; the same subnet in two tables names two
+ * interfaces. Both the fast (DIR24_8/TRIE) and the compact (rte_rib)
+ * kinds.
+ */
+static void
+test_rib_vrf_tables(void **state)
+{
+	static const char yaml[] =
+		"ports:\n"
+		"  - {name: lan0, role: lan, devargs: net_null0,\n"
+		"     addresses: [\"192.0.2.1/24\", \"fd42:100:1::1/64\"]}\n"
+		"  - {name: wan1, role: wan, devargs: net_null1,\n"
+		"     addresses: [\"198.51.100.18/28\"]}\n"
+		"  - {name: lan0.100, role: lan, parent: lan0, vlan: 100,\n"
+		"     addresses: [\"192.0.2.1/24\", \"fd42:100:1::1/64\"]}\n"
+		"  - {name: lan0.200, role: wan, parent: lan0, vlan: 200,\n"
+		"     addresses: [\"203.0.113.2/24\"]}\n"
+		"  - {name: lan0.300, role: lan, parent: lan0, vlan: 300,\n"
+		"     addresses: [\"192.0.2.1/24\"]}\n"
+		"routes:\n"
+		"  - {prefix: \"0.0.0.0/0\", via: \"198.51.100.17\"}\n"
+		"vrfs:\n"
+		"  - name: blue\n"
+		"    interfaces: [lan0.100, lan0.200]\n"
+		"    routes:\n"
+		"      - {prefix: \"10.0.0.0/8\", via: \"203.0.113.1\"}\n"
+		"      - {prefix: \"fd42:200::/32\", port: lan0.200}\n"
+		"  - name: red\n"
+		"    fib: compact\n"
+		"    interfaces: [lan0.300]\n"
+		"    routes:\n"
+		"      - {prefix: \"0.0.0.0/0\", via: \"192.0.2.254\"}\n";
+	/* interface ids: DPDK ids for lan0 and wan1, 32 + index after */
+	static const uint16_t ifids[] = { 3, 7, 34, 35, 36 };
+	struct nep_config_error cerr;
+	struct nep_config *cfg;
+	struct nep_rib main, blue, red;
+	char err[256] = "";
+
+	(void)state;
+	cfg = nep_config_load_string("t.yaml", yaml, NULL, &cerr);
+	if (cfg == NULL)
+		fail_msg("%s", cerr.msg);
+	assert_int_equal(nep_rib_build_table(&main, cfg, ifids, 0, ++rib_names,
+		err, sizeof(err)), 0);
+	assert_int_equal(nep_rib_build_table(&blue, cfg, ifids, 1, ++rib_names,
+		err, sizeof(err)), 0);
+	if (nep_rib_build_table(&red, cfg, ifids, 2, ++rib_names, err,
+		    sizeof(err)) != 0)
+		fail_msg("red: %s", err);
+	assert_int_equal(main.table, 0);
+	assert_int_equal(blue.table, 1);
+	assert_int_equal(red.table, 2);
+
+	/* The same subnet and address: three interfaces. */
+	assert_nh(look4(&main, "192.0.2.10"), NEP_NH_CONNECTED, 3);
+	assert_nh(look4(&blue, "192.0.2.10"), NEP_NH_CONNECTED, 34);
+	assert_nh(look4(&red, "192.0.2.10"), NEP_NH_CONNECTED, 36);
+	assert_nh(look4(&main, "192.0.2.1"), NEP_NH_LOCAL, 3);
+	assert_nh(look4(&blue, "192.0.2.1"), NEP_NH_LOCAL, 34);
+	assert_nh(look4(&red, "192.0.2.1"), NEP_NH_LOCAL, 36);
+	assert_nh(look6(&main, "fd42:100:1::10"), NEP_NH_CONNECTED, 3);
+	assert_nh(look6(&blue, "fd42:100:1::10"), NEP_NH_CONNECTED, 34);
+
+	/* Each table's own routes; nothing of the others'. */
+	assert_gw(&main, look4(&main, "10.1.2.3"), 7, "198.51.100.17");
+	assert_gw(&blue, look4(&blue, "10.1.2.3"), 35, "203.0.113.1");
+	assert_nh(look4(&blue, "198.18.5.5"), NEP_NH_NONE, 0);
+	assert_nh(look4(&blue, "198.51.100.17"), NEP_NH_NONE, 0);
+	/* (blue's connected prefix is the main table's default route's) */
+	assert_gw(&main, look4(&main, "203.0.113.1"), 7, "198.51.100.17");
+	assert_nh(look6(&blue, "fd42:200:1::1"), NEP_NH_CONNECTED, 35);
+	assert_nh(look6(&main, "fd42:200:1::1"), NEP_NH_NONE, 0);
+	assert_nh(look6(&red, "fd42:100:1::10"), NEP_NH_NONE, 0);
+	/* compact: the same answers through rte_rib */
+	assert_gw(&red, look4(&red, "198.18.5.5"), 36, "192.0.2.254");
+	assert_gw(&red, look4(&red, "203.0.113.1"), 36, "192.0.2.254");
+	assert_nh(look6(&red, "fd42:100:1::1"), NEP_NH_NONE, 0);
+	/* lan0: 2 connected + 2 local; wan1: 1 + 1; 1 static */
+	assert_int_equal(main.n_routes, 7);
+	/* lan0.100: 2 + 2; lan0.200: 1 + 1; 2 static */
+	assert_int_equal(blue.n_routes, 8);
+	assert_int_equal(red.n_routes, 3);
+
+	/* The on-link port of a gateway, per table. */
+	struct nep_addr a;
+	assert_int_equal(nep_addr_parse("192.0.2.99", &a), 0);
+	assert_int_equal(nep_rib_onlink_port_table(cfg, 0, &a), 0);
+	assert_int_equal(nep_rib_onlink_port_table(cfg, 1, &a), 2);
+	assert_int_equal(nep_rib_onlink_port_table(cfg, 2, &a), 4);
+	assert_int_equal(nep_addr_parse("203.0.113.9", &a), 0);
+	assert_int_equal(nep_rib_onlink_port_table(cfg, 0, &a), -1);
+	assert_int_equal(nep_rib_onlink_port(cfg, &a), -1);
+	nep_rib_free(&main);
+	nep_rib_free(&blue);
+	nep_rib_free(&red);
+	nep_config_free(cfg);
+}
+
 static void
 test_rib_from_yaml(void **state)
 {
@@ -351,7 +452,7 @@ test_rib_from_yaml(void **state)
 	assert_gw(&rib, look6(&rib, "2001:db8:101::1"), 7, "2001:db8:ff::1");
 	assert_nh(look6(&rib, "2001:db8:ff::2"), NEP_NH_LOCAL, 7);
 	assert_nh(look4(&rib, "203.0.113.9"), NEP_NH_CONNECTED, 7);
-	assert_int_equal(look4(&rib, "8.8.8.8"), NEP_NH_NONE);
+	assert_int_equal(look4(&rib, "198.18.5.5"), NEP_NH_NONE);
 	nep_rib_free(&rib);
 	nep_config_free(cfg);
 }
@@ -375,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_rib_no_default),
 		cmocka_unit_test(test_rib_gateway_offlink),
 		cmocka_unit_test(test_rib_from_yaml),
+		cmocka_unit_test(test_rib_vrf_tables),
 	};
 
 	return cmocka_run_group_tests_name("route", tests, eal_setup,
