@@ -54,8 +54,9 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 	char mac[32], buf[80];
 
 	if (!ctx->json)
-		nep_buf_printf(ctx->out, "%-10s %-4s %-4s %-18s %-5s %-5s %s\n",
-			"NAME", "ROLE", "ID", "MAC", "MTU", "LINK", "ADDRESSES");
+		nep_buf_printf(ctx->out, "%-10s %-4s %-4s %-18s %-5s %-5s %-10s "
+			"%-10s %s\n", "NAME", "ROLE", "ID", "MAC", "MTU", "LINK",
+			"VLAN", "VRF", "ADDRESSES");
 	for (unsigned i = 0; i < app->n_ports; i++) {
 		const struct nep_port *p = &app->ports[i];
 		const struct nep_port_conf *pc = &app->cfg->ports[i];
@@ -70,22 +71,39 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 			snprintf(buf, sizeof(buf), "%s/%u", a, pc->addrs[j].len);
 			json_array_append_new(addrs, json_string(buf));
 		}
+		const char *vrf = app->cfg->vrfs[p->vrf].name;
+		const char *parent = p->parent >= 0 ?
+			app->ports[p->parent].name : NULL;
+
 		if (ctx->json) {
-			json_array_append_new(arr, json_pack(
-				"{s:s, s:s, s:i, s:s, s:i, s:{s:b, s:i}, s:o, "
-				"s:i, s:i, s:s}",
+			json_t *o = json_pack(
+				"{s:s, s:s, s:i, s:i, s:s, s:i, s:{s:b, s:i}, "
+				"s:o, s:i, s:i, s:s, s:s}",
 				"name", p->name, "role",
 				p->role == NEP_PORT_LAN ? "lan" : "wan",
-				"port_id", p->id, "mac", mac, "mtu", p->mtu,
+				"port_id", p->id, "ifid", p->ifid, "mac", mac,
+				"mtu", p->mtu,
 				"link", "up", link.link_status != 0,
 				"speed_mbps", (int)link.link_speed,
 				"addresses", addrs, "rx_queues", p->n_rxq,
-				"tx_queues", p->n_txq, "devargs", pc->devargs));
+				"tx_queues", p->n_txq, "devargs", pc->devargs,
+				"vrf", vrf);
+			json_object_set_new(o, "parent", parent != NULL ?
+				json_string(parent) : json_null());
+			json_object_set_new(o, "vlan", p->vlan != 0 ?
+				json_integer(p->vlan) : json_null());
+			json_array_append_new(arr, o);
 		} else {
-			nep_buf_printf(ctx->out, "%-10s %-4s %-4u %-18s %-5u %-5s",
+			char vl[NEP_NAME_MAX + 8] = "-";
+
+			if (parent != NULL)
+				snprintf(vl, sizeof(vl), "%u@%s", p->vlan,
+					parent);
+			nep_buf_printf(ctx->out, "%-10s %-4s %-4u %-18s %-5u %-5s "
+				"%-10s %-10s",
 				p->name, p->role == NEP_PORT_LAN ? "lan" : "wan",
 				p->id, mac, p->mtu,
-				link.link_status ? "up" : "down");
+				link.link_status ? "up" : "down", vl, vrf);
 			for (size_t j = 0; j < json_array_size(addrs); j++)
 				nep_buf_printf(ctx->out, " %s",
 					json_string_value(json_array_get(addrs, j)));
@@ -95,6 +113,32 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 	}
 	nep_reply_list(ctx, "ports", arr);
 	return 0;
+}
+
+static void
+port_stats_subif(struct nep_cmd_ctx *ctx, json_t *arr,
+	const struct nep_port *p, uint64_t rx, uint64_t tx)
+{
+	const char *parent = APP(ctx)->ports[p->parent].name;
+	static const char *const nic[] = { "rx_packets", "rx_bytes",
+		"tx_packets", "tx_bytes", "rx_missed", "rx_errors",
+		"tx_errors", "rx_nombuf" };
+
+	if (ctx->json) {
+		json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:I}", "name",
+			p->name, "parent", parent, "vlan", p->vlan,
+			"sw_rx_packets", (json_int_t)rx, "sw_tx_packets",
+			(json_int_t)tx);
+
+		for (unsigned k = 0; k < RTE_DIM(nic); k++)
+			json_object_set_new(o, nic[k], json_null());
+		json_array_append_new(arr, o);
+		return;
+	}
+	nep_buf_printf(ctx->out,
+		"port %s (VLAN %u on %s)\n"
+		"  dataplane rx %" PRIu64 " tx %" PRIu64 "\n",
+		p->name, p->vlan, parent, rx, tx);
 }
 
 static int
@@ -119,9 +163,15 @@ cmd_port_stats(struct nep_cmd_ctx *ctx)
 
 		if (only >= 0 && (unsigned)only != i)
 			continue;
-		rte_eth_stats_get(p->id, &st);
 		uint64_t fwd_rx = NEP_STAT(app, port_rx[i]);
 		uint64_t fwd_tx = NEP_STAT(app, port_tx[i]);
+		if (p->parent >= 0) {
+			/* A sub-interface has no NIC counters of its own
+			 * (its parent's count its frames too). */
+			port_stats_subif(ctx, arr, p, fwd_rx, fwd_tx);
+			continue;
+		}
+		rte_eth_stats_get(p->id, &st);
 		if (ctx->json) {
 			json_array_append_new(arr, json_pack(
 				"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
@@ -309,15 +359,36 @@ cmd_clear_neighbors(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+/* The table `vrf NAME` names (argv[i], argv[i + 1]), else 0; -1 (error
+ * written) when there is no such VRF. */
+static int
+vrf_arg(struct nep_cmd_ctx *ctx, int i)
+{
+	int t;
+
+	if (ctx->argc < i + 2)
+		return 0;
+	t = nep_vrf_find(APP(ctx)->cfg, ctx->argv[i + 1]);
+	if (t < 0)
+		nep_buf_printf(ctx->out, "error: unknown vrf '%s'\n",
+			ctx->argv[i + 1]);
+	return t;
+}
+
 static int
 cmd_routes(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	const struct nep_rib *rib = &app->snap->rib;
 	static const char *const types[] = { "local", "connected", "static",
 		"feature" };
-	json_t *arr = json_array();
+	int t = vrf_arg(ctx, 2);
+	const struct nep_rib *rib;
+	json_t *arr;
 
+	if (t < 0)
+		return -1;
+	rib = nep_snap_rib(app->snap, (unsigned)t);
+	arr = json_array();
 	if (!ctx->json)
 		nep_buf_printf(ctx->out, "%-44s %-10s %-28s %s\n", "PREFIX",
 			"TYPE", "VIA", "PORT");
@@ -326,22 +397,64 @@ cmd_routes(struct nep_cmd_ctx *ctx)
 		char ps[64], vs[64] = "";
 		const char *pn = e->cfg_port >= 0 ?
 			app->ports[e->cfg_port].name : "-";
+		const char *type = (unsigned)e->type < RTE_DIM(types) ?
+			types[e->type] : "?";
 
 		nep_prefix_str(&e->prefix, ps, sizeof(ps));
 		if (e->via.family != 0)
 			nep_addr_str(&e->via, vs, sizeof(vs));
 		if (ctx->json) {
 			json_t *o = json_pack("{s:s, s:s, s:s}", "prefix", ps,
-				"type", types[e->type], "port", pn);
+				"type", type, "port", pn);
 			json_object_set_new(o, "via", e->via.family ?
 				json_string(vs) : json_null());
 			json_array_append_new(arr, o);
 		} else {
 			nep_buf_printf(ctx->out, "%-44s %-10s %-28s %s\n", ps,
-				types[e->type], e->via.family ? vs : "-", pn);
+				type, e->via.family ? vs : "-", pn);
 		}
 	}
 	nep_reply_list(ctx, "routes", arr);
+	return 0;
+}
+
+/* show vrf: each table, its interfaces and how many routes it holds. */
+static int
+cmd_vrf(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	const struct nep_snapshot *s = app->snap;
+	json_t *arr = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-16s %-5s %-7s %-7s %s\n", "NAME",
+			"TABLE", "FIB", "ROUTES", "INTERFACES");
+	for (unsigned t = 0; t < s->n_vrfs; t++) {
+		const struct nep_vrf_conf *vc = &s->cfg->vrfs[t];
+		json_t *ifs = json_array();
+
+		for (unsigned i = 0; i < app->n_ports; i++)
+			if (app->ports[i].vrf == t)
+				json_array_append_new(ifs,
+					json_string(app->ports[i].name));
+		if (ctx->json) {
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:i, s:s, s:o, s:i}", "name", vc->name,
+				"table", t, "fib", vc->compact ? "compact" :
+				"fast", "interfaces", ifs, "routes",
+				(int)s->ribs[t]->n_routes));
+			continue;
+		}
+		nep_buf_printf(ctx->out, "%-16s %-5u %-7s %-7u", vc->name, t,
+			vc->compact ? "compact" : "fast", s->ribs[t]->n_routes);
+		for (size_t j = 0; j < json_array_size(ifs); j++)
+			nep_buf_printf(ctx->out, "%s%s", j ? "," : " ",
+				json_string_value(json_array_get(ifs, j)));
+		nep_buf_printf(ctx->out, "%s\n", json_array_size(ifs) ? "" :
+			" -");
+		json_decref(ifs);
+	}
+	nep_reply_list(ctx, "vrfs", arr);
 	return 0;
 }
 
@@ -609,7 +722,7 @@ cmd_clear_stats(struct nep_cmd_ctx *ctx)
 	struct nep_feature *f;
 
 	memcpy(app->stats_base, app->stats, sizeof(app->stats));
-	for (unsigned i = 0; i < app->n_ports; i++)
+	for (unsigned i = 0; i < app->n_phys; i++)
 		rte_eth_stats_reset(app->ports[i].id);
 	app->icmp_sent = 0;
 	NEP_FOREACH_FEATURE(f)
@@ -684,7 +797,8 @@ nep_commands_register(struct nep_app *app)
 	nep_dispatch_bind(d, "show lcores", cmd_lcores);
 	nep_dispatch_bind(d, "show neighbors", cmd_neighbors);
 	nep_dispatch_bind(d, "clear neighbors", cmd_clear_neighbors);
-	nep_dispatch_bind(d, "show routes", cmd_routes);
+	nep_dispatch_bind(d, "show routes [vrf NAME]", cmd_routes);
+	nep_dispatch_bind(d, "show vrf", cmd_vrf);
 	nep_dispatch_bind(d, "show drops", cmd_drops);
 	nep_dispatch_bind(d, "show stats", cmd_stats);
 	nep_dispatch_bind(d, "clear stats", cmd_clear_stats);

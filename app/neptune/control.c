@@ -86,7 +86,7 @@ nep_control_init(struct nep_app *app)
 	for (unsigned i = 0; i < app->cfg->n_static_neigh; i++) {
 		const struct nep_static_neigh_conf *sn = &app->cfg->static_neigh[i];
 		struct nep_neigh_key k;
-		nep_neigh_key_set(&k, app->ports[sn->port].id,
+		nep_neigh_key_set(&k, app->ports[sn->port].ifid,
 			sn->addr.family == AF_INET ? 4 : 6, sn->addr.a);
 		nep_neigh_add_static(app->neigh, &k, sn->mac);
 	}
@@ -148,7 +148,7 @@ nep_control_loop(struct nep_app *app)
 					continue;
 				if (app->ports[i].link_up)
 					nep_neigh_port_up(app->neigh,
-						app->ports[i].id, nep_now_ms());
+						app->ports[i].ifid, nep_now_ms());
 				NEP_FOREACH_FEATURE(f)
 					if (f->link_change != NULL)
 						f->link_change(app, i,

@@ -187,7 +187,7 @@ local_arp(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	memcpy(sha, &a->arp_data.arp_sha, 6);
 	bool for_us = nep_is_our_addr4(app, port, tip);
 	if (sip != 0) {
-		nep_neigh_key_set(&k, app->ports[port].id, 4,
+		nep_neigh_key_set(&k, app->ports[port].ifid, 4,
 			(const uint8_t *)&sip);
 		nep_neigh_learn(app->neigh, &k, sha,
 			for_us && op == RTE_ARP_OP_REPLY, for_us, nep_now_ms(),
@@ -247,7 +247,7 @@ local_nd(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	if (icmp[0] == NEP_ICMP6_NA) {
 		/* Learn the target's address if we asked for it. */
 		if (rc == 0) {
-			nep_neigh_key_set(&k, app->ports[port].id, 6, target);
+			nep_neigh_key_set(&k, app->ports[port].ifid, 6, target);
 			nep_neigh_learn(app->neigh, &k, mac,
 				(icmp[4] & 0x40) != 0, false, nep_now_ms(),
 				&app->neigh_ops);
@@ -266,7 +266,7 @@ local_nd(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		return;
 	}
 	if (rc == 0) {
-		nep_neigh_key_set(&k, app->ports[port].id, 6, ip6->src_addr);
+		nep_neigh_key_set(&k, app->ports[port].ifid, 6, ip6->src_addr);
 		nep_neigh_learn(app->neigh, &k, mac, false, true, nep_now_ms(),
 			&app->neigh_ops);
 	} else {
@@ -394,9 +394,12 @@ nep_local_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		if (pi->family == 6) {
 			const uint8_t *dst = ((const struct rte_ipv6_hdr *)(f +
 				pi->l3_off))->dst_addr;
+			const struct nep_rib *rib = nep_snap_rib(app->snap,
+				nep_meta(m)->table);
+
 			ours = nep_is_our_addr6(app, port, dst) ||
-				nep_nh_kind(nep_rib_lookup6(&app->snap->rib,
-					dst)) == NEP_NH_LOCAL ||
+				(rib != NULL && nep_nh_kind(nep_rib_lookup6(rib,
+					dst)) == NEP_NH_LOCAL) ||
 				feature_owns6(app, port, dst, false);
 		} else {
 			ours = true;	/* the FIB said local */

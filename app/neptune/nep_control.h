@@ -32,28 +32,31 @@ struct rte_mbuf *nep_ctl_alloc(struct nep_app *app);
  * frames count as orig_drops instead: they were never received). */
 void nep_ctl_drop(struct nep_app *app, struct rte_mbuf *m, unsigned reason);
 
-/* Transmit a complete frame on port (index) through worker 0. */
+/* Transmit a complete untagged frame on port (index) through worker 0;
+ * a VLAN sub-interface's tag is inserted here. */
 void nep_ctl_tx(struct nep_app *app, unsigned port, struct rte_mbuf *m);
 
 /* Write the Ethernet header of m for port. */
 void nep_ctl_set_eth(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const uint8_t *dst_mac, uint16_t ethertype);
 
-/* Route m (IP at offset 14) through the FIB and send it, holding it for
- * neighbour resolution when needed. */
+/* Route m (IP at offset 14) through the FIB of its table (meta->table:
+ * a reply or error goes back through the VRF its cause came in on) and
+ * send it, holding it for neighbour resolution when needed. */
 void nep_ctl_route_out(struct nep_app *app, struct rte_mbuf *m,
 	uint8_t family);
 
-/* Send m (IP at offset 14) to next hop nh on a DPDK port. */
+/* Send m (IP at offset 14) to next hop nh on an interface (its ifid). */
 void nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m,
-	uint16_t port_id, uint8_t family, const uint8_t *nh);
+	uint16_t ifid, uint8_t family, const uint8_t *nh);
 
 /* Send m to the neighbour at a known table position. */
 void nep_ctl_send_to_pos(struct nep_app *app, struct rte_mbuf *m,
 	int32_t pos);
 
-/* Pin a neighbour entry (uplink next hops): its position, or < 0. */
-int32_t nep_ctl_neigh_pin(struct nep_app *app, uint16_t port_id,
+/* Pin a neighbour entry (uplink next hops) on an interface (its ifid):
+ * its position, or < 0. */
+int32_t nep_ctl_neigh_pin(struct nep_app *app, uint16_t ifid,
 	uint8_t family, const uint8_t *addr);
 
 /* Answer m (received on in_port) with an ICMP error; frees m without

@@ -99,7 +99,8 @@ struct nep_meta {
 	uint8_t out_port;	/* egress port index, NEP_META_NO_PORT */
 	uint8_t path;		/* 0: FIB route, else the feature's path + 1 */
 	uint8_t action;		/* registered path action, 0: plain */
-	uint8_t table;		/* FIB table (VRF), 0 today */
+	uint8_t table;		/* FIB table (VRF): the receiving
+				 * interface's, 0: default */
 	uint8_t punt;		/* enum nep_punt */
 	uint8_t flags;		/* NEP_META_F_* */
 	uint8_t family;		/* 4 or 6, 0 for ARP */
@@ -119,6 +120,39 @@ static inline struct nep_meta *
 nep_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, nep_meta_offset, struct nep_meta *);
+}
+
+/*
+ * 802.1Q tags on the wire only: the input stage takes the tag off a
+ * received frame (the rest of the pipeline and the control lcore see
+ * untagged frames, L3 at offset 14, and the interface in meta), the output
+ * stage and the control lcore's tx put it back for a sub-interface.
+ */
+
+/* Remove the tag of a tagged frame: 4 bytes at offset 12. */
+static inline void
+nep_vlan_pop(struct rte_mbuf *m)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memmove(f + 4, f, 12);
+	rte_pktmbuf_adj(m, 4);
+}
+
+/* Insert a tag for vlan after the MACs. -1 without 4 bytes of headroom. */
+static inline int
+nep_vlan_push(struct rte_mbuf *m, uint16_t vlan)
+{
+	uint8_t *f = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+
+	if (unlikely(f == NULL))
+		return -1;
+	memmove(f, f + 4, 12);
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = (uint8_t)(vlan >> 8);
+	f[15] = (uint8_t)vlan;
+	return 0;
 }
 
 /* What the general path knows about the packet at hand. */

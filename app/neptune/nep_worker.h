@@ -93,10 +93,41 @@ nep_punt_icmp_error(struct nep_worker *w, struct rte_mbuf *m,
 }
 
 /*
- * Route a destination (16 bytes, IPv4 zero padded) through the worker's
- * destination cache: returns the FIB next-hop value and, for connected and
- * gateway routes, the egress port index and the neighbour position (< 0
- * when the neighbour has no entry yet: such results are not cached).
+ * Route a destination (16 bytes, IPv4 zero padded) in rib, uncached:
+ * returns the FIB next-hop value and, for connected and gateway routes,
+ * the egress port index and the neighbour position (< 0 when the
+ * neighbour has no entry yet).
+ */
+static inline uint64_t
+nep_route_rib(const struct nep_app *app, const struct nep_rib *rib,
+	uint8_t family, const uint8_t *dst, unsigned *out, int32_t *npos)
+{
+	struct nep_neigh_key k;
+	const uint8_t *hop;
+	uint16_t ifid;
+	uint64_t nh;
+
+	if (family == 6) {
+		nh = nep_rib_lookup6(rib, dst);
+	} else {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		nh = nep_rib_lookup4(rib, a);
+	}
+	hop = nep_rib_next_hop(rib, nh, dst, &ifid);
+	if (hop == NULL)
+		return nh;	/* local or no route */
+	nep_neigh_key_set(&k, ifid, family, hop);
+	*out = (unsigned)app->port_index[ifid];
+	*npos = nep_neigh_lookup_pos(app->neigh, &k);
+	return nh;
+}
+
+/*
+ * The same in the main table (0) through the worker's destination cache
+ * (keyed by destination only: other tables use nep_route_rib()).
+ * Unresolved neighbours are not cached; a destination whose egress is a
+ * VLAN sub-interface is cached for the general path only.
  */
 static inline uint64_t
 nep_route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
@@ -105,49 +136,44 @@ nep_route(struct nep_worker *w, const struct nep_snapshot *s, uint8_t family,
 	struct nep_app *app = w->app;
 	struct nep_dcache *c = w->dc;
 	struct nep_dcache_entry *e = nep_dcache_slot(c, dst);
-	struct nep_neigh_key k;
-	const uint8_t *hop;
-	uint16_t port_id;
 	uint64_t nh;
 
-	if (likely(nep_dcache_hit(c, e, dst, family))) {
+	if (likely(nep_dcache_hit_any(c, e, dst, family))) {
 		*out = e->out;
 		*npos = e->neigh_pos;
 		return e->nh;
 	}
 	w->stats->route_cache_misses++;
-	if (family == 6) {
-		nh = nep_rib_lookup6(&s->rib, dst);
-	} else {
-		uint32_t a;
-		memcpy(&a, dst, 4);
-		nh = nep_rib_lookup4(&s->rib, a);
-	}
-	hop = nep_rib_next_hop(&s->rib, nh, dst, &port_id);
-	if (hop == NULL)
-		return nh;	/* local or no route */
-	nep_neigh_key_set(&k, port_id, family, hop);
-	*out = (unsigned)app->port_index[port_id];
-	*npos = nep_neigh_lookup_pos(app->neigh, &k);
+	*npos = -1;
+	nh = nep_route_rib(app, &s->rib, family, dst, out, npos);
 	if (*npos >= 0)
-		nep_dcache_fill(c, e, dst, family, (uint16_t)nh,
-			(uint8_t)*out, *npos);
+		nep_dcache_fill(c, e, dst, (uint8_t)(family |
+			(app->ports[*out].vlan != 0 ? NEP_DCACHE_F_SLOW : 0)),
+			(uint16_t)nh, (uint8_t)*out, *npos);
 	return nh;
 }
 
-/* The egress port index of a FIB result, or -1 (local, none). */
+/* The egress port index of a FIB result of rib, or -1 (local, none). */
 static inline int
-nep_route_port(const struct nep_app *app, const struct nep_snapshot *s,
+nep_route_port_rib(const struct nep_app *app, const struct nep_rib *rib,
 	uint64_t nh)
 {
 	switch (nep_nh_kind(nh)) {
 	case NEP_NH_CONNECTED:
 		return app->port_index[(uint16_t)nep_nh_index(nh)];
 	case NEP_NH_GATEWAY:
-		return app->port_index[s->rib.nh[nep_nh_index(nh)].port];
+		return app->port_index[rib->nh[nep_nh_index(nh)].port];
 	default:
 		return -1;
 	}
+}
+
+/* The same for a result of the main table. */
+static inline int
+nep_route_port(const struct nep_app *app, const struct nep_snapshot *s,
+	uint64_t nh)
+{
+	return nep_route_port_rib(app, &s->rib, nh);
 }
 
 /* Parse m again after an ingress hook decapsulated it (worker.c): the

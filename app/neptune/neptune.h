@@ -76,8 +76,22 @@ struct nep_lcore_stats {
 	uint64_t cyc_rx, cyc_proc, cyc_tx;
 } __rte_cache_aligned;
 
+/*
+ * app->ports[]: the physical ports (DPDK devices), then the VLAN
+ * sub-interfaces, in the order of cfg->ports[]. Each is an interface of
+ * its own for the pipeline (meta in_port/out_port, counters, tx buffer,
+ * neighbours, FIB): ifid names it in FIB values, next hops and neighbour
+ * keys; id is the DPDK port for rte_eth_* calls (a sub-interface's
+ * parent's: it sends on that device, its frames tagged).
+ */
 struct nep_port {
-	uint16_t id;			/* DPDK port id */
+	uint16_t id;			/* DPDK port id (sub-interface: the
+					 * parent's) */
+	uint16_t ifid;			/* interface id: DPDK id, or
+					 * RTE_MAX_ETHPORTS + index */
+	uint16_t vlan;			/* 802.1Q VLAN id, 0: untagged */
+	int16_t parent;			/* index of the physical port, -1 */
+	uint8_t vrf;			/* FIB table (VRF), 0: default */
 	char name[NEP_NAME_MAX];
 	enum nep_port_role role;
 	struct rte_ether_addr mac;
@@ -87,15 +101,47 @@ struct nep_port {
 	bool link_up;
 };
 
+/* Interface ids: DPDK port ids, then RTE_MAX_ETHPORTS + port index. */
+#define NEP_IFID_MAX (RTE_MAX_ETHPORTS + NEP_MAX_PORTS)
+
+static inline uint16_t
+nep_subif_ifid(unsigned index)
+{
+	return (uint16_t)(RTE_MAX_ETHPORTS + index);
+}
+
+/* app->vlan_port[][vlan]: no sub-interface. */
+#define NEP_VLAN_NONE 0xff
+
 /* Published with RCU; immutable once visible to workers. */
 struct nep_snapshot {
 	struct nep_config *cfg;
-	struct nep_rib rib;
+	struct nep_rib rib;		/* table 0: the main one (default) */
 	uint64_t generation;
+	/* FIB tables (VRF-lite), by table id, cfg->vrfs[] naming them:
+	 * ribs[0] is &rib; nep_snap_rib(). */
+	unsigned n_vrfs;
+	struct nep_rib *ribs[NEP_MAX_VRFS];
+	struct nep_rib vrf_rib[NEP_MAX_VRFS - 1];	/* tables 1.. */
 	/* Per port index: the fused fast path for its bursts. */
 	nep_fast_fn fast[NEP_MAX_PORTS];
 	void *feat[NEP_MAX_FEATURES];	/* each feature's part */
 };
+
+/* The rib of FIB table `table` (0: s->rib), NULL beyond the last. */
+static inline const struct nep_rib *
+nep_snap_rib(const struct nep_snapshot *s, unsigned table)
+{
+	return likely(table < s->n_vrfs) ? s->ribs[table] : NULL;
+}
+
+/* The same, writable: for a snapshot not yet published (a feature's
+ * snapshot_build adding its routes with nep_rib_add_feature()). */
+static inline struct nep_rib *
+nep_snap_rib_mut(struct nep_snapshot *s, unsigned table)
+{
+	return table < s->n_vrfs ? s->ribs[table] : NULL;
+}
 
 struct nep_rxq {
 	uint16_t port;			/* index into app->ports */
@@ -133,9 +179,12 @@ struct nep_app {
 	char config_path[NEP_PATH_MAX];
 	char drivers_dir[NEP_PATH_MAX];
 
-	unsigned n_ports;
+	unsigned n_ports;		/* physical ports and sub-interfaces */
+	unsigned n_phys;		/* ports[0..n_phys): physical */
 	struct nep_port ports[NEP_MAX_PORTS];
-	int16_t port_index[RTE_MAX_ETHPORTS];	/* DPDK id -> ports[] */
+	int16_t port_index[NEP_IFID_MAX];	/* interface id -> ports[] */
+	/* physical port index, VLAN id -> sub-interface index */
+	uint8_t vlan_port[NEP_MAX_PORTS][NEP_VLAN_MAX + 1];
 	struct rte_mempool *pool;
 
 	struct nep_snapshot *snap;	/* RCU-published */

@@ -36,6 +36,12 @@ nep_ctl_tx(struct nep_app *app, unsigned port, struct rte_mbuf *m)
 {
 	bool orig = is_orig(m);
 
+	/* A sub-interface's frames carry its tag on the wire. */
+	if (app->ports[port].vlan != 0 &&
+		nep_vlan_push(m, app->ports[port].vlan) < 0) {
+		nep_ctl_drop(app, m, NEP_DROP_NO_HEADROOM);
+		return;
+	}
 	nep_meta(m)->out_port = (uint8_t)port;
 	if (rte_ring_sp_enqueue(app->workers[0].inject, m) != 0) {
 		nep_ctl_drop(app, m, NEP_DROP_TX_FULL);
@@ -226,21 +232,25 @@ send_to_key(struct nep_app *app, struct rte_mbuf *m,
 void
 nep_ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 {
-	const struct nep_snapshot *s = app->snap;
+	const struct nep_rib *rib = nep_snap_rib(app->snap, nep_meta(m)->table);
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint8_t *dst, *hop;
 	struct nep_neigh_key k;
 	uint16_t port_id;
 	uint64_t nh;
 
+	if (rib == NULL) {
+		nep_ctl_drop(app, m, NEP_DROP_NO_ROUTE);
+		return;
+	}
 	if (family == 6) {
 		dst = ((struct rte_ipv6_hdr *)(f + 14))->dst_addr;
-		nh = nep_rib_lookup6(&s->rib, dst);
+		nh = nep_rib_lookup6(rib, dst);
 	} else {
 		dst = (const uint8_t *)&((struct rte_ipv4_hdr *)(f + 14))->dst_addr;
-		nh = nep_rib_lookup4(&s->rib, *(const uint32_t *)dst);
+		nh = nep_rib_lookup4(rib, *(const uint32_t *)dst);
 	}
-	hop = nep_rib_next_hop(&s->rib, nh, dst, &port_id);
+	hop = nep_rib_next_hop(rib, nh, dst, &port_id);
 	if (hop == NULL) {
 		nep_ctl_drop(app, m, NEP_DROP_NO_ROUTE);
 		return;
@@ -250,12 +260,12 @@ nep_ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 }
 
 void
-nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t port_id,
+nep_ctl_send_via(struct nep_app *app, struct rte_mbuf *m, uint16_t ifid,
 	uint8_t family, const uint8_t *nh)
 {
 	struct nep_neigh_key k;
 
-	nep_neigh_key_set(&k, port_id, family, nh);
+	nep_neigh_key_set(&k, ifid, family, nh);
 	send_to_key(app, m, &k);
 }
 
@@ -269,7 +279,7 @@ nep_ctl_send_to_pos(struct nep_app *app, struct rte_mbuf *m, int32_t pos)
 	 * been deleted and its slot reused since: it must still be a
 	 * neighbour on the packet's egress port. */
 	if (nep_neigh_key_at(app->neigh, pos, &k) != 0 ||
-		out >= app->n_ports || k.port != app->ports[out].id) {
+		out >= app->n_ports || k.port != app->ports[out].ifid) {
 		nep_ctl_drop(app, m, NEP_DROP_NEIGH_FAILED);
 		return;
 	}
@@ -277,12 +287,12 @@ nep_ctl_send_to_pos(struct nep_app *app, struct rte_mbuf *m, int32_t pos)
 }
 
 int32_t
-nep_ctl_neigh_pin(struct nep_app *app, uint16_t port_id, uint8_t family,
+nep_ctl_neigh_pin(struct nep_app *app, uint16_t ifid, uint8_t family,
 	const uint8_t *addr)
 {
 	struct nep_neigh_key k;
 
-	nep_neigh_key_set(&k, port_id, family, addr);
+	nep_neigh_key_set(&k, ifid, family, addr);
 	return nep_neigh_pin(app->neigh, &k, nep_now_ms(), &app->neigh_ops);
 }
 
@@ -361,6 +371,8 @@ nep_ctl_icmp_error(struct nep_app *app, struct rte_mbuf *m, unsigned in_port,
 			code4, type4 == NEP_ICMP4_DST_UNREACH && code4 == 4 ?
 				param : 0, s4);
 	}
+	/* Back to the sender in the table it came in on. */
+	nep_meta(e)->table = nep_meta(m)->table;
 	rte_pktmbuf_free(m);
 	if (len == 0) {
 		rte_pktmbuf_free(e);

@@ -47,6 +47,10 @@ setup_port(struct nep_app *app, unsigned i)
 	snprintf(p->name, sizeof(p->name), "%s", pc->name);
 	p->role = pc->role;
 	p->mtu = pc->mtu;
+	p->ifid = p->id;
+	p->vlan = 0;
+	p->parent = -1;
+	p->vrf = pc->vrf;
 	rc = rte_eth_dev_info_get(p->id, &info);
 	if (rc != 0)
 		return -1;
@@ -137,8 +141,32 @@ setup_port(struct nep_app *app, unsigned i)
 	}
 	/* ND needs solicited-node multicast; ARP needs broadcast. */
 	rte_eth_allmulticast_enable(p->id);
-	app->port_index[p->id] = (int16_t)i;
+	app->port_index[p->ifid] = (int16_t)i;
 	return 0;
+}
+
+/* A VLAN sub-interface: its parent's device, MAC and tx queues. */
+static void
+setup_subif(struct nep_app *app, unsigned i)
+{
+	const struct nep_port_conf *pc = &app->cfg->ports[i];
+	struct nep_port *p = &app->ports[i];
+	const struct nep_port *par = &app->ports[pc->parent];
+
+	snprintf(p->name, sizeof(p->name), "%s", pc->name);
+	p->id = par->id;
+	p->ifid = nep_subif_ifid(i);
+	p->vlan = pc->vlan;
+	p->parent = (int16_t)pc->parent;
+	p->vrf = pc->vrf;
+	p->role = pc->role;
+	p->mac = par->mac;
+	memcpy(p->ll, par->ll, sizeof(p->ll));
+	p->mtu = pc->mtu;
+	p->n_rxq = 0;
+	p->n_txq = par->n_txq;
+	app->port_index[p->ifid] = (int16_t)i;
+	app->vlan_port[pc->parent][p->vlan] = (uint8_t)i;
 }
 
 static int
@@ -206,7 +234,11 @@ nep_ports_init(struct nep_app *app)
 	unsigned i, need = 0;
 
 	memset(app->port_index, -1, sizeof(app->port_index));
+	memset(app->vlan_port, NEP_VLAN_NONE, sizeof(app->vlan_port));
 	app->n_ports = cfg->n_ports;
+	app->n_phys = 0;
+	while (app->n_phys < cfg->n_ports && cfg->ports[app->n_phys].parent < 0)
+		app->n_phys++;
 	for (i = 0; i < cfg->n_ports; i++)
 		need += RTE_MAX(cfg->ports[i].rx_queues, app->n_workers) *
 			cfg->ports[i].rx_desc +
@@ -223,9 +255,11 @@ nep_ports_init(struct nep_app *app)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	for (i = 0; i < cfg->n_ports; i++)
+	for (i = 0; i < app->n_phys; i++)
 		if (setup_port(app, i) < 0)
 			return -1;
+	for (; i < cfg->n_ports; i++)
+		setup_subif(app, i);
 	if (setup_worker_queues(app) < 0)
 		return -1;
 	nep_ports_poll_link(app);
@@ -235,11 +269,16 @@ nep_ports_init(struct nep_app *app)
 void
 nep_ports_poll_link(struct nep_app *app)
 {
-	for (unsigned i = 0; i < app->n_ports; i++) {
+	unsigned i;
+
+	for (i = 0; i < app->n_phys; i++) {
 		struct rte_eth_link link;
 		if (rte_eth_link_get_nowait(app->ports[i].id, &link) == 0)
 			app->ports[i].link_up = link.link_status != 0;
 	}
+	/* A sub-interface is up with its parent. */
+	for (; i < app->n_ports; i++)
+		app->ports[i].link_up = app->ports[app->ports[i].parent].link_up;
 }
 
 void
@@ -247,8 +286,8 @@ nep_ports_stop(struct nep_app *app)
 {
 	unsigned i, w;
 
-	for (i = 0; i < app->n_ports; i++) {
-		if (app->port_index[app->ports[i].id] < 0)
+	for (i = 0; i < app->n_phys; i++) {
+		if (app->port_index[app->ports[i].ifid] < 0)
 			continue;
 		rte_eth_dev_stop(app->ports[i].id);
 		rte_eth_dev_close(app->ports[i].id);

@@ -28,11 +28,22 @@ nep_snapshot_build(struct nep_app *app, struct nep_config *cfg, char *err,
 		return NULL;
 	}
 	for (unsigned i = 0; i < cfg->n_ports && i < NEP_MAX_PORTS; i++)
-		ids[i] = app->ports[i].id;
+		ids[i] = app->ports[i].ifid;
 	s->generation = ++app->generation;
-	if (nep_rib_build(&s->rib, cfg, ids, s->generation, err, errlen) < 0) {
-		free(s);
-		return NULL;
+	/* One FIB per table; the features' routes are added to them by
+	 * their snapshot_build, below. */
+	s->ribs[0] = &s->rib;
+	for (unsigned t = 1; t < NEP_MAX_VRFS; t++)
+		s->ribs[t] = &s->vrf_rib[t - 1];
+	for (unsigned t = 0; t < cfg->n_vrfs; t++) {
+		if (nep_rib_build_table(s->ribs[t], cfg, ids, t, s->generation,
+			    err, errlen) < 0) {
+			while (t-- > 0)
+				nep_rib_free(s->ribs[t]);
+			free(s);
+			return NULL;
+		}
+		s->n_vrfs = t + 1;
 	}
 	s->cfg = cfg;
 	NEP_FOREACH_FEATURE(f)
@@ -69,7 +80,8 @@ nep_snapshot_free(struct nep_snapshot *s)
 	NEP_FOREACH_FEATURE(f)
 		if (f->snapshot_free != NULL)
 			f->snapshot_free(s);
-	nep_rib_free(&s->rib);
+	for (unsigned t = 0; t < s->n_vrfs; t++)
+		nep_rib_free(s->ribs[t]);
 	if (s->cfg != NULL)
 		nep_config_free(s->cfg);
 	free(s);
@@ -77,8 +89,9 @@ nep_snapshot_free(struct nep_snapshot *s)
 
 /*
  * What a reload cannot apply without a restart: the EAL, the ports (their
- * devices, roles, MACs, MTUs, queues) and the data-plane sizing. Returns
- * -1 with the first such key (file:line:column where it has one).
+ * devices, roles, MACs, MTUs, queues, sub-interfaces), the VRFs and which
+ * ports they hold, and the data-plane sizing. Returns -1 with the first
+ * such key (file:line:column where it has one).
  */
 static int
 reload_refused(const struct nep_config *old, const struct nep_config *cfg,
@@ -123,6 +136,22 @@ reload_refused(const struct nep_config *old, const struct nep_config *cfg,
 		key = "neighbors.queue_len";
 	else if (old->n_ports != cfg->n_ports)
 		key = "ports";
+	else if (old->n_vrfs != cfg->n_vrfs)
+		key = "vrfs";
+	for (unsigned t = 1; t < cfg->n_vrfs && key == NULL; t++) {
+		const char *k = NULL;
+
+		if (strcmp(old->vrfs[t].name, cfg->vrfs[t].name) != 0)
+			k = "name";
+		else if (old->vrfs[t].compact != cfg->vrfs[t].compact)
+			k = "fib";
+		else if (old->vrfs[t].n_ports != cfg->vrfs[t].n_ports)
+			k = "interfaces";
+		if (k != NULL) {
+			snprintf(kbuf, sizeof(kbuf), "vrfs[%u].%s", t - 1, k);
+			key = kbuf;
+		}
+	}
 	if (key == NULL) {
 		for (unsigned i = 0; i < cfg->n_ports && key == NULL; i++) {
 			const struct nep_port_conf *a = &old->ports[i];
@@ -131,6 +160,10 @@ reload_refused(const struct nep_config *old, const struct nep_config *cfg,
 
 			if (strcmp(a->name, b->name) != 0)
 				k = "name";
+			else if (a->parent != b->parent)
+				k = "parent";
+			else if (a->vlan != b->vlan)
+				k = "vlan";
 			else if (strcmp(a->devargs, b->devargs) != 0)
 				k = "devargs";
 			else if (a->role != b->role)
@@ -151,7 +184,16 @@ reload_refused(const struct nep_config *old, const struct nep_config *cfg,
 					sizeof(a->addrs[0]) * a->n_addrs) != 0)
 				k = "addresses";
 			if (k != NULL) {
-				snprintf(kbuf, sizeof(kbuf), "ports[%u].%s", i, k);
+				snprintf(kbuf, sizeof(kbuf), "ports[%u].%s",
+					b->src_index, k);
+				key = kbuf;
+			} else if (a->vrf != b->vrf) {
+				/* Named by the VRF that now lists it, or the
+				 * one that no longer does. */
+				unsigned t = b->vrf != 0 ? b->vrf : a->vrf;
+
+				snprintf(kbuf, sizeof(kbuf),
+					"vrfs[%u].interfaces", t - 1);
 				key = kbuf;
 			}
 		}

@@ -151,12 +151,17 @@ cmd_trace_add(struct nep_cmd_ctx *ctx)
 			ctx->argv[4]);
 		return -1;
 	}
+	/* A sub-interface receives on its parent: the trace takes what
+	 * arrives there (tagged or not). */
+	int rx_port = port >= 0 && app->ports[port].parent >= 0 ?
+		app->ports[port].parent : port;
+
 	/* A new trace replaces the last one. */
 	trace_disarm_and_empty(app);
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		struct nep_trace *t = app->workers[w].trace;
 		/* Each worker may trace N (packets spread over queues). */
-		t->port = (int16_t)port;
+		t->port = (int16_t)rx_port;
 		__atomic_store_n(&t->budget, (uint32_t)n, __ATOMIC_RELEASE);
 	}
 	if (ctx->json)

@@ -84,6 +84,34 @@ ip4_is_broadcast_or_mcast(uint32_t dst_be)
 	return dst_be == 0xffffffff || (b[0] & 0xf0) == 0xe0;
 }
 
+/*
+ * A tagged frame received on physical port `port`: it belongs to the
+ * sub-interface of its VLAN (VLAN 0, a priority tag: to the port itself),
+ * and loses its tag here, so that everything after sees an untagged frame
+ * on that interface. Its rx is counted there instead of on the port.
+ */
+static nep_verdict_t
+input_vlan(struct nep_pctx *c, struct rte_mbuf *m, unsigned port)
+{
+	const struct nep_app *app = c->w->app;
+	unsigned sub = port;
+
+	if (c->pi.vlan != 0) {
+		sub = app->vlan_port[port][c->pi.vlan];
+		if (unlikely(sub == NEP_VLAN_NONE))
+			return NEP_VERDICT_DROP(NEP_DROP_VLAN_UNKNOWN);
+		c->meta->in_port = (uint8_t)sub;
+		c->meta->table = app->ports[sub].vrf;
+		c->w->stats->port_rx[port]--;
+		c->w->stats->port_rx[sub]++;
+	}
+	nep_vlan_pop(m);
+	c->frame = rte_pktmbuf_mtod(m, uint8_t *);
+	c->pi.l3_off -= NEP_VLAN_HLEN;
+	c->pi.l4_off -= NEP_VLAN_HLEN;
+	return NEP_V_NEXT;
+}
+
 /* input: parse, L2 checks, what is for us. */
 static inline nep_verdict_t
 stage_input(struct nep_pctx *c, struct rte_mbuf *m, const struct nep_port *p)
@@ -99,6 +127,14 @@ stage_input(struct nep_pctx *c, struct rte_mbuf *m, const struct nep_port *p)
 		    !rte_is_same_ether_addr((const struct rte_ether_addr *)f,
 			    &p->mac)))
 		return NEP_VERDICT_DROP(NEP_DROP_L2_NOT_FOR_US);
+	c->meta->table = p->vrf;
+	if (unlikely(nep_pkt_tagged(&c->pi))) {
+		nep_verdict_t v = input_vlan(c, m, c->meta->in_port);
+
+		if (v != NEP_V_NEXT)
+			return v;
+		f = c->frame;
+	}
 	c->meta->family = c->pi.family;
 	if (c->pi.family == 0)	/* ARP */
 		return NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
@@ -184,7 +220,12 @@ stage_lookup(struct nep_pctx *c)
 	unsigned out = NEP_META_NO_PORT;
 	int32_t npos = -1;
 
-	c->nh = nep_route(c->w, c->s, c->pi.family, c->dst, &out, &npos);
+	if (likely(meta->table == 0))
+		c->nh = nep_route(c->w, c->s, c->pi.family, c->dst, &out,
+			&npos);
+	else
+		c->nh = nep_route_rib(c->w->app, c->s->ribs[meta->table],
+			c->pi.family, c->dst, &out, &npos);
 	meta->out_port = (uint8_t)out;
 	meta->neigh_pos = npos;
 	switch (nep_nh_kind(c->nh)) {
@@ -279,6 +320,14 @@ stage_output(struct nep_pctx *c, struct rte_mbuf *m)
 	memcpy(c->frame, &mac, 6);
 	rte_ether_addr_copy(&app->ports[out].mac,
 		(struct rte_ether_addr *)(c->frame + 6));
+	if (unlikely(app->ports[out].vlan != 0)) {
+		/* A sub-interface: its tag after the MACs. */
+		if (unlikely(nep_vlan_push(m, app->ports[out].vlan) < 0))
+			return NEP_VERDICT_DROP(NEP_DROP_NO_HEADROOM);
+		c->frame = rte_pktmbuf_mtod(m, uint8_t *);
+		c->pi.l3_off += NEP_VLAN_HLEN;
+		c->pi.l4_off += NEP_VLAN_HLEN;
+	}
 	w->stats->port_tx[out]++;
 	w->stats->forwarded++;
 	nep_tx_buffer(w->stats, app->ports[out].id, (uint16_t)w->index,
@@ -372,7 +421,7 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 	c.meta->out_port = NEP_META_NO_PORT;
 	c.meta->path = 0;
 	c.meta->action = 0;
-	c.meta->table = 0;
+	c.meta->table = 0;	/* the input stage sets the interface's */
 	c.meta->flags = 0;
 	c.meta->neigh_pos = -1;
 	traced = unlikely(w->trace != NULL) && nep_trace_want(w->trace, b->port);
@@ -491,7 +540,9 @@ nep_fast_for_port(const struct nep_app *app, const struct nep_snapshot *s,
 {
 	struct nep_feature *f;
 
-	if (!s->cfg->fast_path)
+	/* The fused paths route in the main table through the destination
+	 * cache: a port in another VRF takes the stages. */
+	if (!s->cfg->fast_path || app->ports[port].vrf != 0)
 		return general_burst;
 	NEP_FOREACH_FEATURE(f) {
 		nep_fast_fn fn;

@@ -26,7 +26,7 @@
 
 struct nep_neigh_key {
 	uint8_t addr[16];	/* IPv4 in addr[0..3], rest zero */
-	uint16_t port;		/* DPDK port id */
+	uint16_t port;		/* interface id (neptune: app->ports[].ifid) */
 	uint8_t family;		/* 4 or 6 */
 	uint8_t pad;
 };

@@ -26,6 +26,14 @@
 
 #define NEP_DCACHE_SIZE 1024	/* entries, a power of two: 32 KiB */
 
+/*
+ * Set in an entry's family when the fused fast paths must not use it (its
+ * egress is a VLAN sub-interface: the frame needs a tag they do not
+ * write). Their exact family compare misses such entries at no cost;
+ * the general path matches with nep_dcache_hit_any().
+ */
+#define NEP_DCACHE_F_SLOW 0x80
+
 struct nep_dcache_entry {
 	uint8_t addr[16];	/* IPv4 in addr[0..3], rest zero */
 	uint32_t epoch;		/* 0: never filled */
@@ -98,6 +106,22 @@ nep_dcache_hit(const struct nep_dcache *c, const struct nep_dcache_entry *e,
 		e->family == family;
 }
 
+/* The same, whatever NEP_DCACHE_F_SLOW says (the general path). */
+static inline bool
+nep_dcache_hit_any(const struct nep_dcache *c, const struct nep_dcache_entry *e,
+	const uint8_t *addr, uint8_t family)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, addr, 8);
+	memcpy(&a1, addr + 8, 8);
+	memcpy(&b0, e->addr, 8);
+	memcpy(&b1, e->addr + 8, 8);
+	return e->epoch == c->epoch && ((a0 ^ b0) | (a1 ^ b1)) == 0 &&
+		(e->family & ~NEP_DCACHE_F_SLOW) == family;
+}
+
+/* family may carry NEP_DCACHE_F_SLOW. */
 static inline void
 nep_dcache_fill(const struct nep_dcache *c, struct nep_dcache_entry *e,
 	const uint8_t *addr, uint8_t family, uint16_t nh, uint8_t out,

@@ -371,7 +371,8 @@ test_grammar(void **state)
 	/* the required core commands are all there, before any feature's */
 	const char *need[] = {
 		"show version", "show ports", "show port stats [NAME]",
-		"show lcores", "show neighbors", "show routes", "show drops",
+		"show lcores", "show neighbors", "show routes [vrf NAME]",
+		"show vrf", "show drops",
 		"clear stats", "set log level LEVEL", "shutdown",
 		"reload", "clear neighbors", "show stats",
 		"trace add N [port NAME]", "show trace", "clear trace",
@@ -1211,6 +1212,7 @@ tel_derived(void)
 	static const char *const paths[] = {
 		"/neptune/version", "/neptune/ports", "/neptune/port_stats",
 		"/neptune/lcores", "/neptune/neighbors", "/neptune/routes",
+		"/neptune/vrf",
 		"/neptune/drops", "/neptune/errors", "/neptune/stats",
 		"/neptune/runtime", "/neptune/local", "/neptune/trace",
 		"/neptune/uplinks", "/neptune/uplink", "/neptune/flows",

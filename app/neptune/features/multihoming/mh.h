@@ -44,7 +44,7 @@ struct mh_snap {
 
 /* What workers need of one uplink; part of nep_steer_state. */
 struct nep_uplink_fwd {
-	uint16_t port_id;
+	uint16_t port_id;		/* interface id (neighbour keys) */
 	uint8_t port;			/* index into app->ports */
 	uint8_t has_v4;
 	uint8_t nh6[16];

@@ -87,7 +87,10 @@ mh_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	int u;
 
 	(void)m;
+	/* Uplinks and their prefixes belong to the main table: packets of
+	 * another VRF are none of multihoming's business. */
 	if (!mh_conf(c->s->cfg)->has_steering || c->pi.family != 6 ||
+		c->meta->table != 0 ||
 		app->ports[c->meta->in_port].role != NEP_PORT_WAN)
 		return NEP_V_NEXT;
 	ip6 = (struct rte_ipv6_hdr *)(c->frame + c->pi.l3_off);
@@ -132,7 +135,7 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	bool inside;
 
 	(void)m;
-	if (!mh_conf(c->s->cfg)->has_steering ||
+	if (!mh_conf(c->s->cfg)->has_steering || c->meta->table != 0 ||
 		app->ports[c->meta->in_port].role != NEP_PORT_LAN ||
 		nep_nh_kind(c->nh) == NEP_NH_FEATURE)	/* an overlay's */
 		return NEP_V_NEXT;
@@ -294,8 +297,11 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	x.t = mw->flows;
 	x.fe = mw->flows != NULL ? mw->flows->e : NULL;
 	x.st = st;
+	/* Flows of an uplink on a VLAN sub-interface take the general
+	 * path, whose output stage writes the tag. */
 	for (unsigned u = 0; u < st->n_slots; u++)
-		if (st->up[u].nh6_pos >= 0)
+		if (st->up[u].nh6_pos >= 0 &&
+			app->ports[st->up[u].port].vlan == 0)
 			ok |= 1u << u;
 	x.usable6 = st->usable6 & ok;
 	x.no_flush6 = x.usable6 & ~st->flush_mask;

@@ -118,7 +118,7 @@ nep_uplinks_publish(struct nep_app *app)
 			continue;
 		st->n_slots = i + 1;
 		f->port = (uint8_t)u->port;
-		f->port_id = app->ports[u->port].id;
+		f->port_id = app->ports[u->port].ifid;
 		memcpy(f->nh6, u->conf.next_hop.a, 16);
 		f->has_v4 = u->conf.next_hop4.family == AF_INET;
 		memcpy(f->nh4, u->conf.next_hop4.a, 4);
@@ -250,7 +250,8 @@ send_probe(struct nep_app *app, unsigned slot, unsigned target, uint32_t seq)
 	m->data_len = m->pkt_len = 14 + len;
 	f[12] = 0x86;
 	f[13] = 0xdd;
-	nep_ctl_send_via(app, m, app->ports[u->port].id, 6, u->conf.next_hop.a);
+	nep_ctl_send_via(app, m, app->ports[u->port].ifid, 6,
+		u->conf.next_hop.a);
 }
 
 /* Local delivery of ICMPv6 echo replies: our probes' answers. */
