@@ -238,12 +238,15 @@ class Dataplane:
                  fifo_ports=(), extra_ports=()):
         """extra_ports: more port entries (mappings as in the configuration,
         without devargs), appended after lan0 and wan1; the N-th port of
-        the run (from 0) reads in<N>.pcap and writes out<N>.pcap."""
+        the run (from 0) reads in<N>.pcap and writes out<N>.pcap. An entry
+        with a `parent` is a VLAN sub-interface: no device, no capture of
+        its own (its frames are its parent's, tagged)."""
         global _seq
         _seq += 1
         self.tmp = Path(tempfile.mkdtemp(prefix="nep-dpt-"))
         self.prefix = f"nep-dpt-{os.getpid()}-{_seq}"
-        self.ports = PORTS + tuple(p["name"] for p in extra_ports)
+        self.ports = PORTS + tuple(p["name"] for p in extra_ports
+                                   if "parent" not in p)
         self.inputs = {p: [bytes(f) for f in (inputs or {}).get(p, [])]
                        for p in self.ports}
         unknown = set(inputs or {}) - set(self.ports)
@@ -257,10 +260,13 @@ class Dataplane:
         self.mgmt = None
         self.logf = None
         cfg = base_config(self.tmp, self.prefix)
-        for i, pc in enumerate(extra_ports, start=len(PORTS)):
+        i = len(PORTS)
+        for pc in extra_ports:
             pc = copy.deepcopy(pc)
-            pc.setdefault("devargs", f"net_pcap{i},rx_pcap={self.tmp}/in{i}"
-                          f".pcap,tx_pcap={self.tmp}/out{i}.pcap")
+            if "parent" not in pc:
+                pc.setdefault("devargs", f"net_pcap{i},rx_pcap={self.tmp}/"
+                              f"in{i}.pcap,tx_pcap={self.tmp}/out{i}.pcap")
+                i += 1
             cfg["ports"].append(pc)
         merge(cfg, extra_cfg or {})
         for name, pc in (port_cfg or {}).items():
