@@ -43,18 +43,17 @@ locator_plus(const struct nep_prefix *p, uint32_t v, uint8_t out[16])
 	out[15] |= (uint8_t)v;
 }
 
-/* The table of a VRF name (the core's default table only, until VRFs). */
+/* The table of a VRF name (the core's vrfs; "default" is 0), -1. */
 static int
 vrf_table(const struct nep_config *cfg, const char *name)
 {
-	(void)cfg;
-	return strcmp(name, "default") == 0 ? 0 : -1;
+	return nep_vrf_find(cfg, name);
 }
 
 static struct nep_rib *
 vrf_rib(struct nep_snapshot *s, unsigned table)
 {
-	return table == 0 ? &s->rib : NULL;
+	return nep_snap_rib_mut(s, table);
 }
 
 static int
@@ -200,7 +199,7 @@ build_paths(struct nep_app *app, const struct nep_config *cfg,
 				p->site = (uint8_t)si;
 				p->ep = (uint8_t)e;
 				p->port = (uint8_t)port;
-				p->port_id = app->ports[port].id;
+				p->port_id = app->ports[port].ifid;
 				p->mtu = app->ports[port].mtu;
 				p->backup = uc->role == NEP_UPLINK_BACKUP;
 				p->weight = uc->weight * site->ep[e].weight;
@@ -374,7 +373,7 @@ build_sids(struct nep_app *app, const struct nep_config *cfg,
 				cfg->ports[l->port].name);
 			ss->sid[pos].out_port = (uint8_t)port;
 			ss->sid[pos].neigh_pos = nep_ctl_neigh_pin(app,
-				app->ports[port].id, 6, l->next_hop.a);
+				app->ports[port].ifid, 6, l->next_hop.a);
 		}
 	}
 	ss->n_locators = sc->n_locators;

@@ -560,8 +560,10 @@ fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
 	if (unlikely(p->neigh_pos < 0))
 		return false;
 	mac = __atomic_load_n(&x->neigh_mac[p->neigh_pos], __ATOMIC_ACQUIRE);
+	/* (An uplink on a VLAN sub-interface: the general path tags.) */
 	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
 		    l3_len + ep->hdr_len > x->ports[p->port].mtu ||
+		    x->ports[p->port].vlan != 0 ||
 		    rte_pktmbuf_headroom(m) < ep->hdr_len))
 		return false;
 	/* Eligible: TCP/UDP right after the header, hop limit > 1. */
