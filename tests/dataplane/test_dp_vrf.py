@@ -31,7 +31,9 @@ What it checks, exact bytes built with scapy:
   l2_unsupported_ethertype; a priority tag (VLAN 0) is lan0's;
 - counters per sub-interface, `show vrf`, `show routes vrf blue`;
 - reload: a VRF's routes apply, its interfaces or a VLAN id are refused
-  (`FILE:LINE:COLUMN: KEY: ...`, the running configuration kept).
+  (`FILE:LINE:COLUMN: KEY: ...`, the running configuration kept);
+- a feature on the VRF tables: an SRv6 overlay in blue (its route in
+  blue's FIB, H.Encaps from VLAN 100) and End.DT4/DT46 into blue.
 """
 import copy
 import json
@@ -448,3 +450,73 @@ def test_vrf_reload(dataplane):
                   [routed(Ether(src=WAN2_MAC, dst=GW2_MAC), after)],
                   "wan2 after the reload")
     assert r.outputs["wan1"] == []
+
+
+# ---- a feature's routes and decapsulation in a VRF (SRv6) --------------------
+
+def test_srv6_overlay_in_vrf():
+    """SRv6 on the VRF tables (docs/srv6.md): overlay vpn2 in VRF blue.
+    From VLAN 100, a packet to vpn2's prefix at site c is encapsulated by
+    blue's feature route (out of wan1, untagged); our End.DT46 SID of vpn2
+    and an End.DT4 SID in blue decapsulate into blue (out on VLAN 100),
+    vpn1's End.DT46 into the default table (lan0 untagged), the same inner
+    packet both times. Fast and general paths."""
+    import test_dp_srv6 as s6
+
+    blue6, blue_host6 = "fd42:100:2::1", "fd42:100:2::10"
+    c2_4, c2_6 = "198.18.31.10", "fd42:300:2::10"
+    a_vpn2, c_vpn2 = s6.A_LOC + "200", s6.C_LOC + "200"
+    sid_dt4_blue = "fc00:a::b4"
+    to_blue4 = IP(src=c2_4, dst=HOST4, ttl=40, id=7, flags="DF") / \
+        ICMP(type=8, id=5, seq=1) / Raw(b"c to blue")
+    to_blue6 = udp6(src=c2_6, dst=blue_host6, hlim=40, sport=2200,
+                    dport=2201, data=b"c to blue v6")
+    from_blue = udp4(src=HOST4, dst=c2_4, sport=2300, dport=2301,
+                     data=b"blue to site c")
+    wan_in = [s6.srv6_in(a_vpn2, [a_vpn2], 0, to_blue4),
+              s6.srv6_in(a_vpn2, [a_vpn2], 0, to_blue6),
+              s6.srv6_in(sid_dt4_blue, [sid_dt4_blue], 0, to_blue4),
+              s6.srv6_in(s6.A_DT46, [s6.A_DT46], 0, to_blue4)]
+    for fast in (True, False):
+        cfg = s6.srv6_cfg(
+            srv6={"localsids": s6.LOCALSIDS + [
+                {"sid": sid_dt4_blue, "behavior": "end.dt4", "vrf": "blue"}]},
+            dataplane={"fast_path": fast})
+        cfg["overlays"].append({"name": "vpn2", "vrf": "blue",
+                                "function": "0x200", "sites": {
+                                    "a": ["fd42:100:2::/64", "192.0.2.0/24"],
+                                    "c": ["fd42:300:2::/64",
+                                          "198.18.31.0/24"]}})
+        cfg["vrfs"] = [{"name": "blue", "interfaces": ["lan0.100"]}]
+        cfg["neighbors"] = {"static": STATIC_NEIGHBORS + [
+            {"port": "lan0.100", "address": HOST4, "mac": BLUE_MAC},
+            {"port": "lan0.100", "address": blue_host6, "mac": BLUE_MAC}]}
+        cfg["eal"] = {"memory_mb": 512}
+        dp = Dataplane(inputs={"lan0": [blue(from_blue)],
+                               "wan1": [s6.wan(p) for p in wan_in]},
+                       extra_ports=[{"name": "lan0.100", "role": "lan",
+                                     "parent": "lan0", "vlan": 100,
+                                     "addresses": [f"{blue6}/64",
+                                                   f"{LAN4}/24"]}],
+                       extra_cfg=cfg)
+        try:
+            dp.start()
+            dp.wait_idle()
+            routes = {(r["prefix"], r["type"]) for r in
+                      dp.json("show routes vrf blue")["routes"]}
+            r = dp.stop()
+        finally:
+            dp.cleanup()
+        what = "fast path" if fast else "general path"
+        assert ("198.18.31.0/24", "feature") in routes, (what, routes)
+        assert_frames(r.outputs["wan1"],
+                      [s6.encaps(from_blue, [c_vpn2])],
+                      f"{what}: vpn2 from VLAN 100 encapsulated")
+        assert_frames(r.outputs["lan0"],
+                      [out_on(100, BLUE_MAC, to_blue4),
+                       out_on(100, BLUE_MAC, to_blue6),
+                       out_on(100, BLUE_MAC, to_blue4),
+                       routed(Ether(src=LAN0_MAC, dst=HOST_MAC), to_blue4)],
+                      f"{what}: decapsulated into blue and default",
+                      ordered=False)
+        assert_drops(r, {})
