@@ -415,6 +415,8 @@ make_app(unsigned txb_size)
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct nep_port *p = &app->ports[i];
 		p->id = (uint16_t)i;
+		p->ifid = p->id;
+		p->parent = -1;
 		snprintf(p->name, sizeof(p->name), "%s", cfg->ports[i].name);
 		p->role = cfg->ports[i].role;
 		memcpy(p->mac.addr_bytes, cfg->ports[i].mac, 6);

@@ -60,6 +60,9 @@ struct nep_uplink_fwd {
 struct nep_steer_state {
 	uint32_t usable6;		/* slots usable for strict/preferred */
 	uint32_t usable4;
+	/* slots the fused path may send on: IPv6 next hop pinned, port not
+	 * a VLAN sub-interface (the general path's output writes tags) */
+	uint32_t fast6;
 	struct nep_uplink_set pool6;	/* active pool for balanced */
 	struct nep_uplink_set pool4;
 	unsigned n_slots;

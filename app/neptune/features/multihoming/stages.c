@@ -289,7 +289,6 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	const uint32_t dnpt_slots = st->port_slots[b->port];
 	uint64_t port_mac = 0, hits = 0;
 	struct mh_fast x;
-	uint32_t ok = 0;
 	unsigned j;
 
 	nep_fast_ctx_init(&x.x, w, b);
@@ -297,13 +296,7 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	x.t = mw->flows;
 	x.fe = mw->flows != NULL ? mw->flows->e : NULL;
 	x.st = st;
-	/* Flows of an uplink on a VLAN sub-interface take the general
-	 * path, whose output stage writes the tag. */
-	for (unsigned u = 0; u < st->n_slots; u++)
-		if (st->up[u].nh6_pos >= 0 &&
-			app->ports[st->up[u].port].vlan == 0)
-			ok |= 1u << u;
-	x.usable6 = st->usable6 & ok;
+	x.usable6 = st->usable6 & st->fast6;
 	x.no_flush6 = x.usable6 & ~st->flush_mask;
 	x.flush_tsc = st->flush_tsc;
 	memcpy(&port_mac, &p->mac, 6);

@@ -560,10 +560,8 @@ fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
 	if (unlikely(p->neigh_pos < 0))
 		return false;
 	mac = __atomic_load_n(&x->neigh_mac[p->neigh_pos], __ATOMIC_ACQUIRE);
-	/* (An uplink on a VLAN sub-interface: the general path tags.) */
 	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
 		    l3_len + ep->hdr_len > x->ports[p->port].mtu ||
-		    x->ports[p->port].vlan != 0 ||
 		    rte_pktmbuf_headroom(m) < ep->hdr_len))
 		return false;
 	/* Eligible: TCP/UDP right after the header, hop limit > 1. */
@@ -692,9 +690,14 @@ srv6_fast_for_port(const struct nep_app *app, const struct nep_snapshot *s,
 {
 	const struct srv6_snap *ss = SRV6_SNAP(s);
 
-	(void)app;
 	(void)port;
 	if (!ss->enabled || mh_conf(s->cfg)->has_steering)
 		return NULL;
+	/* A path on a VLAN sub-interface needs the tag the general path's
+	 * output writes (the fused encapsulation does not): then overlay
+	 * packets all take the general path. */
+	for (unsigned i = 0; i < ss->n_paths; i++)
+		if (app->ports[ss->paths[i].port].vlan != 0)
+			return NULL;
 	return srv6_fast_burst;
 }
