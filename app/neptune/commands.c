@@ -54,9 +54,10 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 	char mac[32], buf[80];
 
 	if (!ctx->json)
-		nep_buf_printf(ctx->out, "%-10s %-4s %-4s %-18s %-5s %-5s %-10s "
-			"%-10s %s\n", "NAME", "ROLE", "ID", "MAC", "MTU", "LINK",
-			"VLAN", "VRF", "ADDRESSES");
+		nep_buf_printf(ctx->out,
+			"%-10s %-4s %-4s %-18s %-5s %-5s %-10s %-10s %s\n",
+			"NAME", "ROLE", "ID", "MAC", "MTU", "LINK", "VLAN",
+			"VRF", "ADDRESSES");
 	for (unsigned i = 0; i < app->n_ports; i++) {
 		const struct nep_port *p = &app->ports[i];
 		const struct nep_port_conf *pc = &app->cfg->ports[i];
@@ -99,8 +100,8 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 			if (parent != NULL)
 				snprintf(vl, sizeof(vl), "%u@%s", p->vlan,
 					parent);
-			nep_buf_printf(ctx->out, "%-10s %-4s %-4u %-18s %-5u %-5s "
-				"%-10s %-10s",
+			nep_buf_printf(ctx->out,
+				"%-10s %-4s %-4u %-18s %-5u %-5s %-10s %-10s",
 				p->name, p->role == NEP_PORT_LAN ? "lan" : "wan",
 				p->id, mac, p->mtu,
 				link.link_status ? "up" : "down", vl, vrf);

@@ -148,7 +148,8 @@ nep_control_loop(struct nep_app *app)
 					continue;
 				if (app->ports[i].link_up)
 					nep_neigh_port_up(app->neigh,
-						app->ports[i].ifid, nep_now_ms());
+						app->ports[i].ifid,
+						nep_now_ms());
 				NEP_FOREACH_FEATURE(f)
 					if (f->link_change != NULL)
 						f->link_change(app, i,

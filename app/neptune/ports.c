@@ -277,8 +277,11 @@ nep_ports_poll_link(struct nep_app *app)
 			app->ports[i].link_up = link.link_status != 0;
 	}
 	/* A sub-interface is up with its parent. */
-	for (; i < app->n_ports; i++)
-		app->ports[i].link_up = app->ports[app->ports[i].parent].link_up;
+	for (; i < app->n_ports; i++) {
+		struct nep_port *p = &app->ports[i];
+
+		p->link_up = app->ports[p->parent].link_up;
+	}
 }
 
 void

@@ -1322,7 +1322,8 @@ parse_subifs(struct ctx *c)
 		name = scalar_str(s, c->parent_node[i], p);
 		k = nep_config_port_index(cfg, name);
 		if (k < 0)
-			fail(s, c->parent_node[i], p, "unknown port '%s'", name);
+			fail(s, c->parent_node[i], p, "unknown port '%s'",
+				name);
 		if ((unsigned)k == i)
 			fail(s, c->parent_node[i], p,
 				"a port cannot be its own parent");

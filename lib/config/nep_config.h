@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #define NEP_NAME_MAX 32	      /* names: ports, and the features' (uplinks...) */
-#define NEP_MAX_PORTS 32	      /* physical ports and VLAN sub-interfaces */
+#define NEP_MAX_PORTS 32	      /* physical ports and sub-interfaces */
 #define NEP_MAX_VRFS 16	      /* FIB tables, the default one (0) included */
 #define NEP_MAX_ADDRS 8	      /* addresses per port */
 #define NEP_MAX_ROUTES 1024   /* static routes */
@@ -57,8 +57,8 @@ struct nep_port_conf {
 	enum nep_port_role role;
 	int parent;			/* sub-interface: index of its physical
 					 * port in ports[]; -1: physical */
-	uint16_t vlan;			/* sub-interface: 1..4094; 0: physical */
-	uint8_t vrf;			/* table (index into vrfs[]), 0: default */
+	uint16_t vlan;			/* sub-interface: 1..4094, else 0 */
+	uint8_t vrf;			/* table (index into vrfs[]), 0 */
 	unsigned src_index;		/* ports[src_index] in the file */
 	char driver[NEP_NAME_MAX];	/* preset name, "" if none */
 	char devargs[NEP_DEVARGS_MAX];	/* vdev string or PCI address, "" for

@@ -47,7 +47,7 @@ from dp_packets import (ARP, ICMP, ICMPv6DestUnreach, ICMPv6EchoReply,
                         ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IP, IPv6,
                         Raw, from_gw, from_host, icmp4_error, icmp6_error,
                         mcast_mac, routed, solicited_node, udp4, udp6)
-from neptune_dp import (Dataplane, GW4, GW6, GW_MAC, HOST4, HOST6, HOST_MAC,
+from neptune_dp import (Dataplane, GW_MAC, HOST4, HOST6, HOST_MAC,
                         LAN0_MAC, LAN4, LAN6, REMOTE4, REMOTE6,
                         STATIC_NEIGHBORS, WAN1_MAC, assert_drops,
                         assert_frames)

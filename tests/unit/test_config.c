@@ -367,52 +367,66 @@ static void
 test_err_vlan(void **state)
 {
 	(void)state;
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: nope, vlan: 1}\n",
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: nope, vlan: 1}\n",
 		"t.yaml:8:34: ports[2].parent: unknown port 'nope'");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: v, vlan: 1}\n",
-		"t.yaml:8:34: ports[2].parent: a port cannot be its own parent");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 1}\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: v, vlan: 1}\n",
+		"t.yaml:8:34: ports[2].parent: a port cannot be its own "
+		"parent");
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 1}\n"
 		"  - {name: w, role: lan, parent: v, vlan: 2}\n",
-		"t.yaml:9:34: ports[3].parent: port 'v' is a VLAN sub-interface, "
-		"not a physical port");
+		"t.yaml:9:34: ports[3].parent: port 'v' is a VLAN "
+		"sub-interface, not a physical port");
 	/* The parent may come later in the list. */
 	expect_err("ports:\n"
 		"  - {name: v, role: lan, parent: lan0, vlan: 0}\n"
 		"  - {name: lan0, role: lan, devargs: net_tap0}\n",
 		"t.yaml:2:46: ports[0].vlan: out of range (1..4094)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 4095}\n",
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 4095}\n",
 		"t.yaml:8:46: ports[2].vlan: out of range (1..4094)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 7}\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 7}\n"
 		"  - {name: w, role: lan, parent: wan1, vlan: 7}\n"
 		"  - {name: x, role: wan, parent: lan0, vlan: 7}\n",
 		"t.yaml:10:46: ports[4].vlan: VLAN 7 of 'lan0' is already port "
 		"'v'");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0}\n",
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0}\n",
 		"t.yaml:8:5: ports[2]: missing required key 'vlan' (a "
 		"sub-interface has a parent and a vlan)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, devargs: x, vlan: 3}\n",
-		"t.yaml:8:38: ports[2].vlan: a VLAN sub-interface needs 'parent' "
-		"(the physical port it is on)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, devargs: x, vlan: 3}\n",
+		"t.yaml:8:38: ports[2].vlan: a VLAN sub-interface needs "
+		"'parent' (the physical port it is on)");
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
 		"     devargs: net_tap2}\n",
 		"t.yaml:9:6: ports[2].devargs: not allowed on a VLAN "
 		"sub-interface (it uses its parent's device)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
 		"     mac: \"02:00:00:00:00:09\"}\n",
 		"t.yaml:9:6: ports[2].mac: not allowed on a VLAN sub-interface "
 		"(it uses its parent's device and MAC)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
 		"     rx_queues: 2}\n",
 		"t.yaml:9:6: ports[2].rx_queues: not allowed on a VLAN "
 		"sub-interface (it uses its parent's device)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 3,\n"
 		"     mtu: 1501}\n",
 		"t.yaml:9:11: ports[2].mtu: larger than the MTU of its parent "
 		"'lan0' (1500)");
-	expect_err(SUBIF_PORTS "  - {name: v, role: lan, parent: lan0, vlan: 3}\n"
+	expect_err(SUBIF_PORTS
+		"  - {name: v, role: lan, parent: lan0, vlan: 3}\n"
 		"  - {name: v, role: lan, parent: lan0, vlan: 4}\n",
 		"t.yaml:9:12: ports[3].name: duplicate port name 'v'");
-	expect_err(SUBIF_PORTS "  - {name: v, parent: lan0, vlan: 3}\n",
+	expect_err(SUBIF_PORTS
+		"  - {name: v, parent: lan0, vlan: 3}\n",
 		"t.yaml:8:5: ports[2]: missing required key 'role'");
 }
 
@@ -423,29 +437,39 @@ test_err_vrf(void **state)
 	size_t n;
 
 	(void)state;
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: default}\n",
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: default}\n",
 		"t.yaml:9:12: vrfs[0].name: 'default' is the main table (the "
-		"top-level routes and every port no VRF lists): it is implicit");
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a}\n  - {name: a}\n",
+		"top-level routes and every port no VRF lists): it is "
+		"implicit");
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: a}\n  - {name: a}\n",
 		"t.yaml:10:12: vrfs[1].name: duplicate vrf name 'a'");
-	expect_err(SUBIF_PORTS "vrfs:\n  - {interfaces: [lan0]}\n",
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {interfaces: [lan0]}\n",
 		"t.yaml:9:5: vrfs[0]: missing required key 'name'");
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, colour: red}\n",
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: a, colour: red}\n",
 		"t.yaml:9:15: vrfs[0].colour: unknown key");
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, fib: big}\n",
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: a, fib: big}\n",
 		"t.yaml:9:20: vrfs[0].fib: expected fast or compact");
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, interfaces: [lan9]}\n",
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: a, interfaces: [lan9]}\n",
 		"t.yaml:9:28: vrfs[0].interfaces[0]: unknown port 'lan9'");
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, interfaces: [lan0]}\n"
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: a, interfaces: [lan0]}\n"
 		"  - {name: b, interfaces: [wan1, lan0]}\n",
-		"t.yaml:10:34: vrfs[1].interfaces[1]: port 'lan0' is already in "
-		"vrf 'a'");
+		"t.yaml:10:34: vrfs[1].interfaces[1]: port 'lan0' is already "
+		"in vrf 'a'");
 	/* A route names a port of its own table. */
-	expect_err(SUBIF_PORTS "vrfs:\n  - {name: a, interfaces: [lan0]}\n"
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - {name: a, interfaces: [lan0]}\n"
 		"routes:\n  - {prefix: \"10.0.0.0/8\", port: lan0}\n",
-		"t.yaml:11:34: routes[0].port: port 'lan0' is in vrf 'a', not in "
-		"'default'");
-	expect_err(SUBIF_PORTS "vrfs:\n  - name: a\n    interfaces: [lan0]\n"
+		"t.yaml:11:34: routes[0].port: port 'lan0' is in vrf 'a', not "
+		"in 'default'");
+	expect_err(SUBIF_PORTS
+		"vrfs:\n  - name: a\n    interfaces: [lan0]\n"
 		"    routes:\n      - {prefix: \"10.0.0.0/8\", port: wan1}\n",
 		"t.yaml:12:38: vrfs[0].routes[0].port: port 'wan1' is in vrf "
 		"'default', not in 'a'");
@@ -457,10 +481,11 @@ test_err_vrf(void **state)
 		"addresses: [\"198.51.100.18/28\"]}\n"
 		"vrfs:\n  - name: a\n    interfaces: [lan0]\n    routes:\n"
 		"      - {prefix: \"0.0.0.0/0\", via: \"198.51.100.17\"}\n",
-		"t.yaml:8:36: vrfs[0].routes[0].via: gateway 198.51.100.17 is not "
-		"on a connected prefix of vrf 'a'");
+		"t.yaml:8:36: vrfs[0].routes[0].via: gateway 198.51.100.17 is "
+		"not on a connected prefix of vrf 'a'");
 	/* Duplicates are per table: the same prefix in two is fine. */
-	expect_err(SUBIF_PORTS "routes:\n  - {prefix: \"10.0.0.0/8\", port: wan1}\n"
+	expect_err(SUBIF_PORTS
+		"routes:\n  - {prefix: \"10.0.0.0/8\", port: wan1}\n"
 		"vrfs:\n  - name: a\n    interfaces: [lan0]\n    routes:\n"
 		"      - {prefix: \"10.0.0.0/8\", port: lan0}\n"
 		"      - {prefix: \"10.0.0.0/8\", port: lan0}\n",
