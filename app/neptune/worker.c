@@ -112,6 +112,52 @@ input_vlan(struct nep_pctx *c, struct rte_mbuf *m, unsigned port)
 	return NEP_V_NEXT;
 }
 
+/*
+ * The IP part of input (and of nep_reinput): trim the Ethernet padding so
+ * lengths are the IP lengths, the destination and hop limit, what is for
+ * us. A decapsulated packet to a multicast or link-local address is not
+ * ours to handle.
+ */
+static inline nep_verdict_t
+input_l3(struct nep_pctx *c, struct rte_mbuf *m, bool decapsulated)
+{
+	uint8_t *f = c->frame;
+	uint32_t want = c->pi.l3_off + c->pi.l3_len;
+
+	if (rte_pktmbuf_data_len(m) > want)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - want));
+	if (c->pi.family == 6) {
+		struct rte_ipv6_hdr *ip6 = (void *)(f + c->pi.l3_off);
+
+		if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
+			/* Only neighbour discovery is for us among multicast. */
+			if (!decapsulated &&
+				c->pi.l4_proto == NEP_PROTO_ICMPV6 && c->pi.has_l4 &&
+				f[c->pi.l4_off] >= NEP_ICMP6_RS &&
+				f[c->pi.l4_off] <= NEP_ICMP6_REDIRECT)
+				return NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
+			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
+		}
+		/* Link-local traffic is never forwarded (RFC 4291 2.5.6). */
+		if (unlikely(nep_ip6_is_linklocal(ip6->dst_addr)))
+			return decapsulated ?
+				NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED) :
+				NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
+		c->dst = ip6->dst_addr;
+		c->hop_limit = ip6->hop_limits;
+	} else {
+		struct rte_ipv4_hdr *ip = (void *)(f + c->pi.l3_off);
+
+		if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr)))
+			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
+		memset(c->dst4, 0, sizeof(c->dst4));
+		memcpy(c->dst4, &ip->dst_addr, 4);
+		c->dst = c->dst4;
+		c->hop_limit = ip->time_to_live;
+	}
+	return NEP_V_NEXT;
+}
+
 /* input: parse, L2 checks, what is for us. */
 static inline nep_verdict_t
 stage_input(struct nep_pctx *c, struct rte_mbuf *m, const struct nep_port *p)
@@ -138,37 +184,7 @@ stage_input(struct nep_pctx *c, struct rte_mbuf *m, const struct nep_port *p)
 	c->meta->family = c->pi.family;
 	if (c->pi.family == 0)	/* ARP */
 		return NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
-	/* Trim Ethernet padding so lengths below are the IP lengths. */
-	uint32_t want = c->pi.l3_off + c->pi.l3_len;
-	if (rte_pktmbuf_data_len(m) > want)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - want));
-	if (c->pi.family == 6) {
-		struct rte_ipv6_hdr *ip6 = (void *)(f + c->pi.l3_off);
-
-		if (unlikely(nep_ip6_is_multicast(ip6->dst_addr))) {
-			/* Only neighbour discovery is for us among multicast. */
-			if (c->pi.l4_proto == NEP_PROTO_ICMPV6 && c->pi.has_l4 &&
-				f[c->pi.l4_off] >= NEP_ICMP6_RS &&
-				f[c->pi.l4_off] <= NEP_ICMP6_REDIRECT)
-				return NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
-			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
-		}
-		/* Link-local traffic is never forwarded (RFC 4291 2.5.6). */
-		if (unlikely(nep_ip6_is_linklocal(ip6->dst_addr)))
-			return NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
-		c->dst = ip6->dst_addr;
-		c->hop_limit = ip6->hop_limits;
-	} else {
-		struct rte_ipv4_hdr *ip = (void *)(f + c->pi.l3_off);
-
-		if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr)))
-			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
-		memset(c->dst4, 0, sizeof(c->dst4));
-		memcpy(c->dst4, &ip->dst_addr, 4);
-		c->dst = c->dst4;
-		c->hop_limit = ip->time_to_live;
-	}
-	return NEP_V_NEXT;
+	return input_l3(c, m, false);
 }
 
 /*
@@ -188,28 +204,7 @@ nep_reinput(struct nep_pctx *c, struct rte_mbuf *m)
 	if (unlikely(c->pi.family == 0))
 		return NEP_VERDICT_DROP(NEP_DROP_L2_UNSUPPORTED);
 	c->meta->family = c->pi.family;
-	uint32_t want = c->pi.l3_off + c->pi.l3_len;
-	if (rte_pktmbuf_data_len(m) > want)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - want));
-	if (c->pi.family == 6) {
-		struct rte_ipv6_hdr *ip6 = (void *)(c->frame + c->pi.l3_off);
-
-		if (unlikely(nep_ip6_is_multicast(ip6->dst_addr) ||
-			    nep_ip6_is_linklocal(ip6->dst_addr)))
-			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
-		c->dst = ip6->dst_addr;
-		c->hop_limit = ip6->hop_limits;
-	} else {
-		struct rte_ipv4_hdr *ip = (void *)(c->frame + c->pi.l3_off);
-
-		if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr)))
-			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
-		memset(c->dst4, 0, sizeof(c->dst4));
-		memcpy(c->dst4, &ip->dst_addr, 4);
-		c->dst = c->dst4;
-		c->hop_limit = ip->time_to_live;
-	}
-	return NEP_V_NEXT;
+	return input_l3(c, m, true);
 }
 
 /* lookup: the FIB of the packet's table, dispatched on the result kind. */

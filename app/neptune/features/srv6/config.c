@@ -59,17 +59,6 @@ addr6(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
 	memcpy(out, a.a, 16);
 }
 
-/* The locator's address with function in its last 32 bits. */
-static void
-locator_plus(const struct nep_prefix *p, uint32_t v, uint8_t out[16])
-{
-	memcpy(out, p->addr.a, 16);
-	out[12] |= (uint8_t)(v >> 24);
-	out[13] |= (uint8_t)(v >> 16);
-	out[14] |= (uint8_t)(v >> 8);
-	out[15] |= (uint8_t)v;
-}
-
 /* A locator must leave room for a 32-bit function. */
 static void
 locator_prefix(struct nep_cfg *c, const struct nep_cfg_node *n,
@@ -258,7 +247,7 @@ parse_endpoint(struct nep_cfg *c, const struct nep_cfg_node *n,
 	if (locator) {
 		locator_prefix(c, nep_cfg_req(m, "prefix"),
 			nep_cfg_path_key(kp, path, "prefix"), &e->locator);
-		locator_plus(&e->locator, 1, e->probe);	/* its End SID */
+		srv6_locator_plus(&e->locator, 1, e->probe);	/* its End SID */
 	} else {
 		addr6(c, nep_cfg_req(m, "address"),
 			nep_cfg_path_key(kp, path, "address"), e->addr);

@@ -33,16 +33,6 @@ srv6_in_locator(const struct srv6_snap *ss, const uint8_t *a)
 	return false;
 }
 
-static void
-locator_plus(const struct nep_prefix *p, uint32_t v, uint8_t out[16])
-{
-	memcpy(out, p->addr.a, 16);
-	out[12] |= (uint8_t)(v >> 24);
-	out[13] |= (uint8_t)(v >> 16);
-	out[14] |= (uint8_t)(v >> 8);
-	out[15] |= (uint8_t)v;
-}
-
 /* The table of a VRF name (the core's vrfs; "default" is 0), -1. */
 static int
 vrf_table(const struct nep_config *cfg, const char *name)
@@ -244,7 +234,7 @@ path_sids(const struct srv6_config *sc, const struct srv6_overlay_conf *o,
 		&sc->sites[mb->site_idx].ep[p->ep];
 
 	if (e->is_locator) {
-		locator_plus(&e->locator, o->function, sids[0]);
+		srv6_locator_plus(&e->locator, o->function, sids[0]);
 		return 1;
 	}
 	memcpy(sids[0], e->addr, 16);
@@ -382,13 +372,13 @@ build_sids(struct nep_app *app, const struct nep_config *cfg,
 		uint8_t sid[16];
 
 		ss->locators[i] = *lp;
-		locator_plus(lp, 1, sid);
+		srv6_locator_plus(lp, 1, sid);
 		if (add_sid(ss, sid, SRV6_END, "", 0, err, errlen) < 0)
 			return -1;
 		for (unsigned o = 0; o < sc->n_overlays; o++) {
 			const struct srv6_overlay_conf *oc = &sc->overlays[o];
 
-			locator_plus(lp, oc->function, sid);
+			srv6_locator_plus(lp, oc->function, sid);
 			pos = add_sid(ss, sid, SRV6_END_DT46, oc->vrf,
 				vrf_table(cfg, oc->vrf), err, errlen);
 			if (pos < 0)

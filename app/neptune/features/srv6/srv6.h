@@ -122,6 +122,17 @@ struct srv6_config {
 
 extern int srv6_config_section_id;
 
+/* A locator's address with v (a function) in its last 32 bits. */
+static inline void
+srv6_locator_plus(const struct nep_prefix *p, uint32_t v, uint8_t out[16])
+{
+	memcpy(out, p->addr.a, 16);
+	out[12] |= (uint8_t)(v >> 24);
+	out[13] |= (uint8_t)(v >> 16);
+	out[14] |= (uint8_t)(v >> 8);
+	out[15] |= (uint8_t)v;
+}
+
 static inline const struct srv6_config *
 srv6_conf(const struct nep_config *cfg)
 {
