@@ -136,6 +136,31 @@ nep_local_reply(struct nep_app *app, struct rte_mbuf *m)
 	nep_ctl_route_out(app, m, meta->family);
 }
 
+void
+nep_local_reply_back(struct nep_app *app, struct rte_mbuf *m, unsigned port)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct nep_meta *meta = nep_meta(m);
+	uint8_t prev[6];
+
+	/* To the neighbour the request came from, on its port: an echo to
+	 * the address (or SID) of one uplink is answered over that uplink,
+	 * whatever the default route says (a multihomed site's peers probe
+	 * each uplink this way). */
+	if (meta->flags & NEP_META_F_DECAP) {
+		/* came through a tunnel: the previous hop is not its peer */
+		nep_local_reply(app, m);
+		return;
+	}
+	memcpy(prev, f + 6, 6);
+	nep_ctl_stats(app)->local++;
+	meta->flags = NEP_META_F_ORIG;
+	meta->neigh_pos = -1;
+	meta->out_port = (uint8_t)port;
+	nep_ctl_set_eth(app, m, port, prev, (uint16_t)(f[12] << 8 | f[13]));
+	nep_ctl_tx(app, port, m);
+}
+
 bool
 nep_is_our_addr6(const struct nep_app *app, unsigned port, const uint8_t *a)
 {
@@ -290,20 +315,18 @@ static void
 local_echo6(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi)
 {
-	(void)port;
 	nep_icmp6_echo_to_reply(rte_pktmbuf_mtod(m, uint8_t *) + pi->l3_off,
 		pi->l3_len);
-	nep_local_reply(app, m);
+	nep_local_reply_back(app, m, port);
 }
 
 static void
 local_echo4(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi)
 {
-	(void)port;
 	nep_icmp4_echo_to_reply(rte_pktmbuf_mtod(m, uint8_t *) + pi->l3_off,
 		pi->l3_len);
-	nep_local_reply(app, m);
+	nep_local_reply_back(app, m, port);
 }
 
 void

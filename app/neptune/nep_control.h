@@ -84,6 +84,11 @@ void nep_local_consumed(struct nep_app *app, struct rte_mbuf *m);
 /* A local handler turned m into its reply (sent as originated). */
 void nep_local_reply(struct nep_app *app, struct rte_mbuf *m);
 
+/* The same, sent back to the request's previous hop on its port (echo
+ * replies: the uplink a request came in by carries its answer). */
+void nep_local_reply_back(struct nep_app *app, struct rte_mbuf *m,
+	unsigned port);
+
 bool nep_is_our_addr6(const struct nep_app *app, unsigned port,
 	const uint8_t *a);
 bool nep_is_our_addr4(const struct nep_app *app, unsigned port, uint32_t a);

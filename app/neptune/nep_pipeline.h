@@ -78,6 +78,8 @@ enum nep_icmp_err {
 #define NEP_META_F_FWD 0x01	/* forwarded: hop limit still to decrement */
 #define NEP_META_F_TRACE 0x02	/* traced (trace add) */
 #define NEP_META_F_ORIG 0x04	/* originated by the control lcore */
+#define NEP_META_F_DECAP 0x10	/* decapsulated: its L2 header is the
+				 * outer packet's */
 #define NEP_META_F_AGED 0x08	/* hop limit already done (SRv6 End,
 				 * encapsulation): output leaves it */
 

@@ -59,7 +59,8 @@ from dp_packets import (ICMP, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA,
                         TCP, UDP, from_gw, from_host, icmp4_error, icmp6_error,
                         mcast_mac, routed, solicited_node, udp4, udp6)
 from neptune_dp import (REPO, Dataplane, GW6, GW_MAC, HOST4, HOST6, HOST_MAC,
-                        LAN0_MAC, WAN1_MAC, WAN6, assert_drops, assert_frames,
+                        LAN0_MAC, WAN1_MAC, WAN4, WAN6, assert_drops,
+                        assert_frames,
                         frame_diff)
 from scapy.layers.inet6 import (ICMPv6ParamProblem, IPv6ExtHdrFragment,
                                 IPv6ExtHdrSegmentRouting)
@@ -912,3 +913,56 @@ def test_trace_decap(traced):
         "decap table 0", recs
     assert p["stages"][-1]["verdict"] == "sent", p
     assert len(traced.outputs["lan0"]) == 2, traced.outputs["lan0"]
+
+
+# -- echo answered over the uplink it came in by; SYNs out of an overlay -----
+
+OTHER_MAC = "02:00:00:00:cc:02"   # a second router on wan1's link
+
+
+def test_echo_reply_to_previous_hop():
+    """An echo to our End SID (the probe of a remote site) from a router
+    that is not the default route's gateway is answered to that router's
+    MAC, not through ::/0 (a multihomed peer probes each uplink); plain
+    WAN-address echoes too, IPv4 included."""
+    req6 = IPv6(src=PEER, dst=A_END, hlim=60) / ICMPv6EchoRequest(
+        id=0x5336, seq=7, data=b"probe")
+    req6w = IPv6(src=PEER, dst=WAN6, hlim=60) / ICMPv6EchoRequest(
+        id=0x77, seq=1, data=b"wan")
+    req4 = IP(src="203.0.113.77", dst=WAN4, ttl=60) / ICMP(id=9, seq=2)
+    r = run({"wan1": [Ether(src=OTHER_MAC, dst=WAN1_MAC) / p
+                      for p in (req6, req6w, req4)]})
+    out = [Ether(f) for f in r.outputs["wan1"]]
+    assert len(out) == 3, [o.summary() for o in out]
+    for o in out:
+        assert o.dst == OTHER_MAC and o.src == WAN1_MAC, o.summary()
+    assert out[0][IPv6].src == A_END and out[0][IPv6].dst == PEER
+    assert out[0].haslayer(ICMPv6EchoReply) and \
+        out[0][ICMPv6EchoReply].seq == 7
+    assert out[1][IPv6].src == WAN6 and out[1].haslayer(ICMPv6EchoReply)
+    assert out[2][IP].src == WAN4 and out[2][ICMP].type == 0
+
+
+def test_syn_out_of_overlay_clamped():
+    """A SYN-ACK decapsulated by End.DT6 / End.DT4 (a remote that does not
+    clamp, e.g. a Linux edge) leaves for the LAN host with its MSS lowered
+    to the port MTU minus this encapsulation (64 bytes: IPv6 + an SRH of
+    one SID) minus 60 / 40; checksum valid (compared with scapy's)."""
+    synack6 = IPv6(src=C6, dst=HOST6, hlim=60) / TCP(
+        sport=443, dport=40123, flags="SA", seq=5, ack=1001, window=65000,
+        options=[("MSS", 1440), ("SAckOK", b"")])
+    synack4 = IP(src=C4, dst=HOST4, ttl=60, id=3, flags="DF") / TCP(
+        sport=443, dport=40124, flags="SA", seq=5, ack=1001, window=65000,
+        options=[("MSS", 1460)])
+    ins = [srv6_in(SID_DT6, [SID_DT6], 0, synack6),
+           srv6_in(SID_DT4, [SID_DT4], 0, synack4)]
+    r = run({"wan1": [wan(p) for p in ins]})
+    out = [Ether(f) for f in r.outputs["lan0"]]
+    assert len(out) == 2, [o.summary() for o in out]
+    for o, orig, mss in ((out[0], synack6, 1500 - 64 - 60),
+                         (out[1], synack4, 1500 - 64 - 40)):
+        want = clamped(orig, mss)
+        got = o.payload
+        assert dict(got[TCP].options)["MSS"] == mss, got[TCP].options
+        assert bytes(got[TCP]) == bytes(want[TCP]), (got.show2(dump=True),
+                                                     want.show2(dump=True))

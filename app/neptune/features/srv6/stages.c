@@ -123,10 +123,13 @@ srh_error(struct nep_pctx *c, enum nep_srv6_rc rc,
 
 /* Strip the outer header and its extension headers: the inner packet of
  * End.DT* takes the frame's place, on to the lookup in table. */
+static inline bool clamp_mss(uint8_t *tcp, uint32_t tcp_len, uint16_t mss);
+
 static inline nep_verdict_t
-decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_sid *sid,
-	uint8_t *ip6, uint32_t len)
+decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
+	const struct srv6_sid *sid, uint8_t *ip6, uint32_t len)
 {
+	nep_verdict_t v;
 	uint32_t inner_off;
 	uint8_t family;
 	enum nep_srv6_rc rc;
@@ -150,10 +153,26 @@ decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_sid *sid,
 	f[inner_off + 13] = family == 6 ? 0xdd : 0x00;
 	rte_pktmbuf_adj(m, (uint16_t)inner_off);
 	/* A new packet: the output ages it (an End before did the outer). */
-	c->meta->flags &= (uint8_t)~NEP_META_F_AGED;
+	c->meta->flags = (uint8_t)((c->meta->flags & ~NEP_META_F_AGED) |
+		NEP_META_F_DECAP);
 	c->meta->table = sid->table;
 	SRV6_W(c->w)->stats->decap_pkts++;
-	return nep_reinput(c, m);
+	v = nep_reinput(c, m);
+	/* The SYNs coming out of an overlay are clamped too (the far end
+	 * may not be a neptune), to what this encapsulation leaves of the
+	 * port's MTU. */
+	if (v == NEP_V_NEXT && ss->mss_clamp &&
+		c->pi.l4_proto == NEP_PROTO_TCP && c->pi.has_l4 && !c->pi.frag) {
+		uint32_t mtu = c->w->app->ports[c->meta->in_port].mtu;
+		uint32_t hdr = c->pi.family == 6 ? 60 : 40;
+
+		if (mtu > inner_off + hdr &&
+			clamp_mss(c->frame + c->pi.l4_off, c->pi.l3_off +
+				c->pi.l3_len - c->pi.l4_off,
+				(uint16_t)(mtu - inner_off - hdr)))
+			SRV6_W(c->w)->stats->mss_clamped++;
+	}
+	return v;
 }
 
 /*
@@ -243,7 +262,7 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 			verdict = srh_error(c, rc, &v);
 			break;
 		}
-		verdict = decap(c, m, sid, ip6, len);
+		verdict = decap(c, m, ss, sid, ip6, len);
 		break;
 	}
 	if (unlikely(c->meta->flags & NEP_META_F_TRACE)) {
@@ -617,6 +636,10 @@ fast_decap6(const struct nep_fast_ctx *x, const struct srv6_snap *ss,
 		return false;
 	in = ip6 + inner_off;
 	ilen = l3_len - inner_off;
+	/* SYNs: their MSS is clamped on the general path. */
+	if (in[6] == NEP_PROTO_TCP && ilen >= NEP_IP6_HLEN + 20 &&
+		(in[NEP_IP6_HLEN + 13] & 0x02))
+		return false;
 	if (ilen < NEP_IP6_HLEN ||
 		NEP_IP6_HLEN + (uint32_t)(in[4] << 8 | in[5]) != ilen ||
 		in[7] <= 1 || nep_ip6_is_multicast(in + 24) ||
