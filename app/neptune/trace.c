@@ -61,7 +61,7 @@ format_core(const struct nep_app *app, const struct nep_trace_rec *r,
 	struct nep_buf *out)
 {
 	static const char *const kinds[] = { "no route", "local", "connected",
-		"gateway" };
+		"gateway", "feature route" };
 	char a[64], b[64];
 
 	switch (r->stage) {
