@@ -88,7 +88,8 @@ format_core(const struct nep_app *app, const struct nep_trace_rec *r,
 	case NEP_STAGE_LOOKUP: {
 		struct nep_trace_lookup t;
 		memcpy(&t, r->data, sizeof(t));
-		nep_buf_printf(out, "fib: %s", t.kind < 4 ? kinds[t.kind] : "?");
+		nep_buf_printf(out, "fib: %s", t.kind < RTE_DIM(kinds) ?
+			kinds[t.kind] : "?");
 		if (t.out != NEP_META_NO_PORT)
 			nep_buf_printf(out, " via port %s, neighbour %s",
 				port_name(app, t.out),
