@@ -966,3 +966,52 @@ def test_syn_out_of_overlay_clamped():
         assert dict(got[TCP].options)["MSS"] == mss, got[TCP].options
         assert bytes(got[TCP]) == bytes(want[TCP]), (got.show2(dump=True),
                                                      want.show2(dump=True))
+
+
+# -- waypoints: policies of 3 and 4 SIDs ---------------------------------------
+
+WAY1, WAY2 = "2001:db8:99::a1", "2001:db8:99::a2"
+D6, D4 = "fd42:400:1::10", "198.18.40.10"
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "general"])
+def test_h_encaps_waypoints(fast):
+    """An endpoint with `via` waypoints: <WAY1, C_SID> (2 SIDs through a
+    locator site), <WAY1, WAY2, C-locator SID> (3) and <WAY1, B_ADDR,
+    B_SID6> (3) / <WAY1, WAY2, B_ADDR, B_SID4> (4), exact bytes; Packet
+    Too Big quotes 1500 - 96 for 3 SIDs."""
+    cfg = srv6_cfg(dataplane={"fast_path": fast})
+    cfg["sites"] = [
+        {"name": "b", "addresses": [{"address": B_ADDR,
+                                     "via": [WAY1, WAY2]}]},
+        {"name": "c", "locators": [{"prefix": C_LOC + "/80",
+                                    "via": [WAY1, WAY2]}]},
+        {"name": "d", "addresses": [{"address": B_ADDR, "via": [WAY1]}]},
+    ]
+    cfg["overlays"][0]["sites"]["d"] = {
+        "prefixes": ["fd42:400:1::/64", "198.18.40.0/24"], "sid6": B_SID6}
+    x6c = udp6(dst=C6, tc=0x10, sport=41001, data=b"3 sids " * 8)
+    x6d = udp6(dst=D6, sport=41002, data=b"3 sids to d " * 4)
+    x4b = udp4(dst="198.18.20.10", sport=41003, data=b"4 sids " * 8)
+    x4d = udp4(dst=D4, sport=41004, data=b"3 sids v4 " * 5)
+    big = udp6(dst=C6, sport=41005, data=b"z" * (1500 - 96 - 48 + 1))
+    dp = Dataplane(inputs={"lan0": [lan(p) for p in (x6c, x6d, x4b, x4d,
+                                                     big)]},
+                   extra_cfg=cfg)
+    try:
+        r = dp.run()
+    finally:
+        dp.cleanup()
+    out = r.outputs["wan1"]
+    for inner, sids in ((x6c, [WAY1, WAY2, C_SID]),
+                        (x6d, [WAY1, B_ADDR, B_SID6]),
+                        (x4b, [WAY1, WAY2, B_ADDR, B_SID4]),
+                        (x4d, [WAY1, B_ADDR, B_SID6])):
+        want = encaps(inner, sids)
+        find(out, want, f"H.Encaps, {len(sids)} SIDs")
+        check_outer(bytes(want), inner, len(sids))
+    assert len(out) == 4, [Ether(f).summary() for f in out]
+    ptb = [Ether(f) for f in r.outputs["lan0"]]
+    assert len(ptb) == 1 and ptb[0].haslayer(ICMPv6PacketTooBig), \
+        [p.summary() for p in ptb]
+    assert ptb[0][ICMPv6PacketTooBig].mtu == 1500 - 96

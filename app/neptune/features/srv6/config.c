@@ -40,8 +40,10 @@ static const char *const health_keys[] = { "interval_ms", "timeout_ms",
 static const char *const site_keys[] = { "name", "addresses", "locators",
 	NULL };
 static const char *const address_keys[] = { "address", "weight", "probe",
+	"via",
 	NULL };
 static const char *const rlocator_keys[] = { "prefix", "weight", "probe",
+	"via",
 	NULL };
 static const char *const overlay_keys[] = { "name", "vrf", "function",
 	"sites", NULL };
@@ -256,6 +258,15 @@ parse_endpoint(struct nep_cfg *c, const struct nep_cfg_node *n,
 	if ((x = nep_cfg_get(m, "probe")) != NULL)
 		addr6(c, x, nep_cfg_path_key(kp, path, "probe"), e->probe);
 	nep_cfg_get_u32(m, "weight", 1, 1000, &e->weight);
+	if ((x = nep_cfg_get(m, "via")) != NULL) {
+		char ip[NEP_CFG_PATH_MAX];
+
+		nep_cfg_path_key(kp, path, "via");
+		e->n_via = nep_cfg_seq(c, x, kp, SRV6_MAX_VIA, "waypoints");
+		for (unsigned i = 0; i < e->n_via; i++)
+			addr6(c, nep_cfg_seq_item(c, x, i),
+				nep_cfg_path_index(ip, kp, i), e->via[i]);
+	}
 }
 
 static void

@@ -232,14 +232,16 @@ path_sids(const struct srv6_config *sc, const struct srv6_overlay_conf *o,
 {
 	const struct srv6_endpoint_conf *e =
 		&sc->sites[mb->site_idx].ep[p->ep];
+	unsigned n = e->n_via;
 
+	memcpy(sids, e->via, 16u * n);
 	if (e->is_locator) {
-		srv6_locator_plus(&e->locator, o->function, sids[0]);
-		return 1;
+		srv6_locator_plus(&e->locator, o->function, sids[n]);
+		return n + 1;
 	}
-	memcpy(sids[0], e->addr, 16);
-	memcpy(sids[1], family == 6 ? mb->sid6 : mb->sid4, 16);
-	return 2;
+	memcpy(sids[n], e->addr, 16);
+	memcpy(sids[n + 1], family == 6 ? mb->sid6 : mb->sid4, 16);
+	return n + 2;
 }
 
 static int

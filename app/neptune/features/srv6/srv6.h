@@ -30,6 +30,7 @@
 #define SRV6_MAX_LOCALSIDS 64
 #define SRV6_MAX_SITES 16
 #define SRV6_MAX_ENDPOINTS 4	/* addresses or locators of a remote site */
+#define SRV6_MAX_VIA 4		/* waypoint SIDs of an endpoint */
 #define SRV6_MAX_OVERLAYS 16
 #define SRV6_MAX_MEMBERS 16	/* sites of an overlay */
 #define SRV6_MAX_PREFIXES 16	/* subnets of a member */
@@ -74,6 +75,10 @@ struct srv6_endpoint_conf {
 	uint8_t addr[16];		/* the address (A4) */
 	uint8_t probe[16];		/* health-probe target */
 	uint32_t weight;
+	/* Waypoints before the endpoint's own SIDs (traffic engineering):
+	 * the policy is <via..., address, overlay SID> or <via..., SID>. */
+	unsigned n_via;
+	uint8_t via[SRV6_MAX_VIA][16];
 };
 
 struct srv6_site_conf {
