@@ -1015,3 +1015,55 @@ def test_h_encaps_waypoints(fast):
     assert len(ptb) == 1 and ptb[0].haslayer(ICMPv6PacketTooBig), \
         [p.summary() for p in ptb]
     assert ptb[0][ICMPv6PacketTooBig].mtu == 1500 - 96
+
+
+# -- steering policies place overlay flows too -----------------------------------
+
+WAN2_MAC, GW2_MAC = "02:00:00:00:00:12", "02:00:00:00:bb:02"
+WAN2_6, GW2_6 = "2001:db8:20:1::2", "2001:db8:20:1::1"
+
+
+def test_policies_place_overlay_flows():
+    """multihoming's steering policies apply to overlay flows: `strict
+    isp2` keeps a flow on isp2's path to site c, `preferred isp1` puts it
+    on isp1's; a flow no policy names is placed by its bucket. Both
+    uplinks lead to site c's locator (two paths)."""
+    cfg = srv6_cfg()
+    cfg["uplinks"].append({"name": "isp2", "port": "wan2",
+                           "next_hop": GW2_6,
+                           "delegated_prefix": "2001:db8:2200:1::/64",
+                           "health": {"enabled": False}})
+    cfg["steering"] = {
+        "inside_prefixes": ["fd42:100:1::/64"], "flow_table_size": 4096,
+        "policies": [
+            {"name": "to-c-5000", "destination": C6 + "/128",
+             "protocol": "udp", "destination_ports": 5000,
+             "mode": "strict", "uplink": "isp2"},
+            {"name": "to-c-6000", "destination": C6 + "/128",
+             "protocol": "udp", "destination_ports": 6000,
+             "mode": "preferred", "uplink": "isp1"}]}
+    cfg["neighbors"] = {"static": [
+        {"port": "wan1", "address": GW6, "mac": GW_MAC},
+        {"port": "wan2", "address": GW2_6, "mac": GW2_MAC},
+        {"port": "lan0", "address": HOST6, "mac": HOST_MAC},
+        {"port": "lan0", "address": HOST4, "mac": HOST_MAC}]}
+    flows = [udp6(dst=C6, sport=42000 + i, dport=5000) for i in range(8)] + \
+        [udp6(dst=C6, sport=43000 + i, dport=6000) for i in range(8)]
+    dp = Dataplane(inputs={"lan0": [lan(p) for p in flows]}, extra_cfg=cfg,
+                   extra_ports=[{"name": "wan2", "role": "wan",
+                                 "mac": WAN2_MAC,
+                                 "addresses": [WAN2_6 + "/64"]}])
+    try:
+        r = dp.run()
+    finally:
+        dp.cleanup()
+    via = {"wan1": [], "wan2": []}
+    for port in via:
+        for f in r.outputs[port]:
+            e = Ether(f)
+            inner = e[IPv6ExtHdrSegmentRouting].payload
+            via[port].append(inner[UDP].dport)
+            src = WAN6 if port == "wan1" else WAN2_6
+            assert e[IPv6].src == src and e[IPv6].dst == C_SID, e.summary()
+    assert sorted(via["wan2"]) == [5000] * 8, via
+    assert sorted(via["wan1"]) == [6000] * 8, via

@@ -15,6 +15,7 @@
 #include "mh.h"
 #include "nep_dcache.h"
 #include "nep_worker.h"
+#include "mh_export.h"
 #include "mh_path.h"
 
 /* Trace record kinds. */
@@ -182,6 +183,24 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 		mh_trace(c, MH_TRACE_STEER, v, &t, sizeof(t));
 	}
 	return v;
+}
+
+const struct nep_policy_conf *
+nep_mh_policy_of(const struct nep_snapshot *s, const uint8_t *frame,
+	const struct nep_pkt_info *pi)
+{
+	const struct mh_config *mc = mh_conf(s->cfg);
+	struct nep_flow_key key;
+	uint32_t pol;
+
+	if (!mc->has_steering || mc->steering.n_policies == 0 || !pi->has_l4)
+		return NULL;
+	nep_flow_key_from_pkt(frame, pi, &key);
+	pol = steer_classify(MH_SNAP(s), &key, frame + pi->l3_off);
+	if (pol == NEP_POLICY_NONE || pol == NEP_POLICY_EXCLUDED ||
+		pol > mc->steering.n_policies)
+		return NULL;
+	return &mc->steering.policies[pol - 1];
 }
 
 /* The path's action: SNPT for IPv6 (IPv4 leaves untranslated). */

@@ -192,6 +192,7 @@ build_paths(struct nep_app *app, const struct nep_config *cfg,
 				p->port_id = app->ports[port].ifid;
 				p->mtu = app->ports[port].mtu;
 				p->backup = uc->role == NEP_UPLINK_BACKUP;
+				p->uplink_idx = (int8_t)up[ui];
 				p->weight = uc->weight * site->ep[e].weight;
 				memcpy(p->next_hop, uc->next_hop.a, 16);
 				memcpy(p->probe, site->ep[e].probe, 16);

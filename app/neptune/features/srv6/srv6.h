@@ -167,6 +167,7 @@ struct srv6_path {
 	uint8_t ep;			/* endpoint of the site */
 	uint8_t port;			/* egress port index */
 	uint8_t backup;			/* over a backup uplink */
+	int8_t uplink_idx;		/* in multihoming's uplinks[] */
 	uint16_t port_id;
 	int32_t neigh_pos;		/* the uplink's next hop, pinned */
 	uint16_t mtu;			/* of the port */

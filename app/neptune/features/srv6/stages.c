@@ -19,6 +19,7 @@
 #include <rte_prefetch.h>
 
 #include "mh_config.h"
+#include "mh_export.h"
 #include "nep_worker.h"
 #include "srv6.h"
 
@@ -316,6 +317,7 @@ srv6_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	const struct srv6_policy *pol;
 	const struct srv6_site_rt *sr;
 	struct srv6_trace_steer t = { .path = 0xff };
+	const struct nep_policy_conf *pc;
 	const uint8_t *inner = c->frame + c->pi.l3_off;
 	uint64_t up;
 	uint32_t label;
@@ -332,10 +334,26 @@ srv6_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	label = nep_srv6_flow_label(inner, c->pi.l3_len);
 	b = label & (SRV6_BUCKETS - 1);
 	up = __atomic_load_n(&ss->up_mask, __ATOMIC_ACQUIRE);
-	for (k = 0; k < sr->n_paths; k++)
-		if ((up >> sr->path[sr->rank[b][k]]) & 1)
-			break;
+	/* A steering policy naming an uplink (multihoming's): strict keeps
+	 * the flow on that uplink's paths, preferred tries them first. */
+	pc = nep_mh_policy_of(c->s, c->frame, &c->pi);
+	k = sr->n_paths;
+	if (unlikely(pc != NULL && pc->mode != NEP_MODE_BALANCED)) {
+		for (k = 0; k < sr->n_paths; k++) {
+			unsigned gpk = sr->path[sr->rank[b][k]];
+			if (((up >> gpk) & 1) &&
+				ss->paths[gpk].uplink_idx == pc->uplink)
+				break;
+		}
+		if (k == sr->n_paths && pc->mode == NEP_MODE_STRICT)
+			goto no_path;
+	}
+	if (k == sr->n_paths)
+		for (k = 0; k < sr->n_paths; k++)
+			if ((up >> sr->path[sr->rank[b][k]]) & 1)
+				break;
 	if (unlikely(k == sr->n_paths)) {
+no_path:
 		v = nep_icmp_error_verdict(c->meta, srv6_drop_no_path,
 			NEP_ICMP_ERR_UNREACH, 0);
 	} else {

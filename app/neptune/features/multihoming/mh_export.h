@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What multihoming offers other features: the steering policy a packet
+ * matches (`steering.policies`), so flows another feature places on its
+ * own paths (SRv6 overlay paths) follow the same policies as uplinks.
+ */
+#ifndef NEP_MH_EXPORT_H
+#define NEP_MH_EXPORT_H
+
+#include "neptune.h"
+#include "nep_policy.h"
+
+/*
+ * The policy of the packet in frame (general path, pi parsed), NULL when
+ * the snapshot has no steering, no policy matches (balanced) or the packet
+ * is excluded.
+ */
+const struct nep_policy_conf *nep_mh_policy_of(const struct nep_snapshot *s,
+	const uint8_t *frame, const struct nep_pkt_info *pi);
+
+#endif /* NEP_MH_EXPORT_H */
