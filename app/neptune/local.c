@@ -315,8 +315,23 @@ static void
 local_echo6(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi)
 {
-	nep_icmp6_echo_to_reply(rte_pktmbuf_mtod(m, uint8_t *) + pi->l3_off,
-		pi->l3_len);
+	uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + pi->l3_off;
+	uint32_t l3_len = pi->l3_len;
+
+	if (pi->l4_off != pi->l3_off + NEP_IP6_HLEN) {
+		/* Extension headers (an SRH to a SID): the reply carries
+		 * none, the echo message follows the fixed header. */
+		uint32_t icmp_len = pi->l3_off + pi->l3_len - pi->l4_off;
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+
+		memmove(l3 + NEP_IP6_HLEN, rte_pktmbuf_mtod(m, uint8_t *) +
+			pi->l4_off, icmp_len);
+		ip6->proto = NEP_PROTO_ICMPV6;
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)icmp_len);
+		l3_len = NEP_IP6_HLEN + icmp_len;
+		rte_pktmbuf_trim(m, (uint16_t)(pi->l3_len - l3_len));
+	}
+	nep_icmp6_echo_to_reply(l3, l3_len);
 	nep_local_reply_back(app, m, port);
 }
 

@@ -247,7 +247,9 @@ nep_icmp6_cksum(const struct rte_ipv6_hdr *ip6, const void *l4,
 	uint32_t hi = rte_cpu_to_be_32(l4_len);
 
 	sum += rte_raw_cksum(&hi, 4);
-	sum += rte_cpu_to_be_16((uint16_t)ip6->proto);
+	/* RFC 8200 8.1: the upper-layer protocol (58), not the first next
+	 * header (an extension header may come between). */
+	sum += rte_cpu_to_be_16((uint16_t)NEP_PROTO_ICMPV6);
 	sum += rte_raw_cksum(l4, l4_len);
 	uint16_t c = (uint16_t)~nep_csum_fold(sum);
 	return c;

@@ -46,6 +46,7 @@ two SIDs by the remote's addressing class), so H.Encaps with 3 SIDs is
 covered by the unit vectors (tests/unit/test_srv6.c, encap6_3 / red6_3);
 here three SIDs are tested on the receiving side (End with segments left 2).
 """
+import copy
 import re
 import struct
 import sys
@@ -59,7 +60,7 @@ from dp_packets import (ICMP, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA,
                         TCP, UDP, from_gw, from_host, icmp4_error, icmp6_error,
                         mcast_mac, routed, solicited_node, udp4, udp6)
 from neptune_dp import (REPO, Dataplane, GW6, GW_MAC, HOST4, HOST6, HOST_MAC,
-                        LAN0_MAC, WAN1_MAC, WAN4, WAN6, assert_drops,
+                        LAN0_MAC, LAN6, WAN1_MAC, WAN4, WAN6, assert_drops,
                         assert_frames,
                         frame_diff)
 from scapy.layers.inet6 import (ICMPv6ParamProblem, IPv6ExtHdrFragment,
@@ -1067,3 +1068,132 @@ def test_policies_place_overlay_flows():
             assert e[IPv6].src == src and e[IPv6].dst == C_SID, e.summary()
     assert sorted(via["wan2"]) == [5000] * 8, via
     assert sorted(via["wan1"]) == [6000] * 8, via
+
+
+# -- found in review: echoes with extension headers, NUD of a proxied SID,
+#    End towards a next segment one must not route to ---------------------------
+
+def _with_icmp6_cksum(pkt, l4_off):
+    """pkt with the ICMPv6 checksum RFC 8200 8.1 defines (pseudo-header:
+    the final destination and next header 58, whatever extension headers
+    come between)."""
+    b = bytearray(bytes(pkt))
+    l4 = b[l4_off:]
+    l4[2:4] = b"\0\0"
+    ph = bytes(b[8:40]) + struct.pack("!IxxxB", len(l4), 58)
+    data = ph + bytes(l4)
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    b[l4_off + 2:l4_off + 4] = struct.pack("!H", ~s & 0xffff)
+    return IPv6(bytes(b))
+
+
+def test_echo_with_extension_headers():
+    """An echo to the End SID behind an SRH (SL 0) and one to the WAN
+    address behind a Destination Options header are answered, the reply
+    without extension headers and with a valid checksum (scapy's)."""
+    from scapy.layers.inet6 import IPv6ExtHdrDestOpt
+    r1 = _with_icmp6_cksum(
+        IPv6(src=PEER, dst=A_END, hlim=60, nh=43) / IPv6ExtHdrSegmentRouting(
+            nh=58, addresses=[A_END, MID], segleft=0, lastentry=1) /
+        ICMPv6EchoRequest(id=0x0777, seq=9, data=b"srh echo"), 80)
+    r2 = _with_icmp6_cksum(
+        IPv6(src=PEER, dst=WAN6, hlim=60) / IPv6ExtHdrDestOpt() /
+        ICMPv6EchoRequest(id=0x0778, seq=10, data=b"dst opt echo"), 48)
+    r = run({"wan1": [wan(r1), wan(r2)]})
+    out = [Ether(f) for f in r.outputs["wan1"]]
+    assert len(out) == 2, ([o.summary() for o in out], r.nonzero_drops())
+    for o, src, seq, data in ((out[0], A_END, 9, b"srh echo"),
+                              (out[1], WAN6, 10, b"dst opt echo")):
+        want = IPv6(src=src, dst=PEER, hlim=64) / ICMPv6EchoReply(
+            id=o[ICMPv6EchoReply].id, seq=seq, data=data)
+        assert bytes(o[IPv6]) == bytes(IPv6(bytes(want))), \
+            o.show2(dump=True)
+
+
+def test_nud_of_proxied_dt46_sid():
+    """The gateway re-checks a proxied SID with a unicast NS to it (NUD):
+    an End.DT46 SID answers like an End one."""
+    ns = [Ether(src=GW_MAC, dst=WAN1_MAC) /
+          IPv6(src=GW6, dst=t, hlim=255) / ICMPv6ND_NS(tgt=t) /
+          ICMPv6NDOptSrcLLAddr(lladdr=GW_MAC) for t in (A_DT46, A_END)]
+    r = run({"wan1": ns})
+    out = [Ether(f) for f in r.outputs["wan1"]]
+    tgts = sorted(o[ICMPv6ND_NA].tgt for o in out if o.haslayer(ICMPv6ND_NA))
+    assert tgts == sorted([A_DT46, A_END]), [o.summary() for o in out]
+    assert not r.nonzero_drops(), r.nonzero_drops()
+
+
+def test_end_next_segment_not_routable():
+    """End making a link-local or multicast address the destination drops
+    the packet (srv6_bad_next_segment) instead of routing it."""
+    ps = [srv6_in(SID_END, [d, SID_END], 1, inner6(3001 + i, dst=d))
+          for i, d in enumerate(("fe80::99", "ff0e::1"))]
+    r = run({"wan1": [wan(p) for p in ps]})
+    assert all(not f for f in r.outputs.values()) or \
+        not any(r.outputs.values()), r.outputs
+    assert r.nonzero_drops() == {"srv6_bad_next_segment": 2}, \
+        r.nonzero_drops()
+
+
+# -- reload --------------------------------------------------------------------
+
+def test_reload_keeps_flows_and_counts_right():
+    """A reload that adds a localsid and a second endpoint of site c:
+    applied (the new SID decapsulates, the new path is in show overlays),
+    flows keep their path unless the new path wins their bucket (weighted
+    rendezvous: only buckets it takes move), and the per-SID counters
+    never show another SID's packets (they restart when SIDs move)."""
+    kick = [Ether(src=HOST_MAC, dst="02:00:00:00:99:99") / IPv6(src=HOST6,
+                                                                dst=LAN6)]
+    cfg = srv6_cfg(dataplane={"burst": 1})
+    dp = Dataplane(extra_cfg=cfg, fifo_ports=["lan0"])
+    try:
+        dp.start()
+        flows = [udp6(dst=C6, sport=44000 + i) for i in range(64)]
+        dp.feed("lan0", [lan(p) for p in flows])
+        # SRv6 packets reach the SIDs by any port (lan0: the one FIFO)
+        dp.feed("lan0", [lan(srv6_in(SID_DT6, [SID_DT6], 0,
+                                     inner6(3100 + i))) for i in range(3)])
+        dp.wait_idle()
+        before = {s["sid"]: s["packets"] for s in
+                  dp.json("show sr localsids")["localsids"]}
+        assert before[SID_DT6] == 3, before
+        cfg2 = copy.deepcopy(dp.cfg)
+        cfg2["srv6"]["localsids"] = [{"sid": "fc00:a::1",
+                                      "behavior": "end.dt6"}] + \
+            cfg2["srv6"]["localsids"]
+        cfg2["sites"][1]["locators"].append({"prefix": "2001:db8:89:0:5::/80"})
+        dp.write_config(cfg2)
+        ok, out = dp.cmd_kicked("reload", "lan0", kick)
+        assert ok, out
+        after = {s["sid"]: s["packets"] for s in
+                 dp.json("show sr localsids")["localsids"]}
+        # every SID shows only its own packets: 0 or the 3 of fc00:a::6
+        assert all(v in (0, 3) for v in after.values()), after
+        # fc00:a::1 took fc00:a::6's index: it must not show its 3
+        assert after["fc00:a::1"] == 0, after
+        dp.feed("lan0", [lan(p) for p in flows])
+        dp.feed("lan0", [lan(srv6_in("fc00:a::1", ["fc00:a::1"], 0,
+                                     inner6(3200)))])
+        dp.wait_idle()
+        paths = {p["remote"]: p for o in dp.json("show overlays")["overlays"]
+                 for s in o["sites"] if s["site"] == "c" for p in s["paths"]}
+        assert len(paths) == 2, paths
+        r = dp.stop()
+    finally:
+        dp.cleanup()
+    out = [Ether(f) for f in r.outputs["wan1"]]
+    first = {e[UDP].sport: e[IPv6].dst for e in out[:64]}
+    second = {e[UDP].sport: e[IPv6].dst for e in out[64:128]
+              if e.haslayer(UDP)}
+    assert len(first) == 64 and len(second) == 64, (len(first), len(second))
+    moved = [s for s in first if first[s] != second[s]]
+    # the new endpoint takes about half the buckets: only to it do flows move
+    assert all(second[s].startswith("2001:db8:89:") for s in moved), moved
+    assert 8 <= len(moved) <= 56, len(moved)
+    lan_out = [Ether(f) for f in r.outputs["lan0"]]
+    assert any(e.haslayer(UDP) and e[UDP].sport == 3200 for e in lan_out)

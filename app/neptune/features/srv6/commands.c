@@ -242,10 +242,10 @@ cmd_overlays(struct nep_cmd_ctx *ctx)
 			sr = &ss->sites[mb->site_idx];
 			if (!ctx->json)
 				nep_buf_printf(ctx->out, "  site %s\n    %-4s "
-					"%-6s %-40s %-5s %-9s %-7s %10s %12s\n",
+					"%-6s %-40s %-5s %-9s %-7s %6s %10s %12s\n",
 					mb->site, "PATH", "UPLINK", "REMOTE",
-					"STATE", "RTT", "BUCKETS", "TX-PKTS",
-					"TX-BYTES");
+					"STATE", "RTT", "BUCKETS", "FLOWS",
+					"TX-PKTS", "TX-BYTES");
 			for (unsigned k = 0; k < sr->n_paths; k++) {
 				unsigned gp = sr->path[k];
 				const struct srv6_path *p = &ss->paths[gp];
@@ -281,6 +281,8 @@ cmd_overlays(struct nep_cmd_ctx *ctx)
 						(json_int_t)tb, "backup",
 						p->backup != 0, "weight",
 						(int)p->weight);
+					json_object_set_new(po, "flows",
+						json_integer(SRV6_CTL(app)->flows[gp]));
 					json_object_set_new(po, "rtt_ms", has_rtt ?
 						json_real(hm.target[0].rtt_ms) :
 						json_null());
@@ -289,10 +291,11 @@ cmd_overlays(struct nep_cmd_ctx *ctx)
 					json_array_append_new(paths, po);
 				} else {
 					nep_buf_printf(ctx->out, "    %-4u %-6s "
-						"%-40s %-5s %-9s %-7u %10" PRIu64
+						"%-40s %-5s %-9s %-7u %6u %10" PRIu64
 						" %12" PRIu64 "\n", gp, p->uplink,
 						r, is_up ? "up" : "down", rtt,
-						buckets, tp, tb);
+						buckets, SRV6_CTL(app)->flows[gp],
+						tp, tb);
 				}
 			}
 			if (ctx->json)

@@ -6,6 +6,7 @@
  * neptune site), through the uplink's next hop, and judged by lib/health
  * like an uplink. The paths that are up form one mask the workers read.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -177,4 +178,37 @@ srv6_paths_run(struct nep_app *app, uint64_t now_ns)
 			;
 	}
 	publish_mask(app, ss);
+}
+
+/* Every second: the flows each path carried in the second before last. */
+void
+srv6_flows_tick(struct nep_app *app, uint64_t now_ns)
+{
+	struct srv6_ctl *sc = SRV6_CTL(app);
+	unsigned old;
+
+	if (now_ns - sc->flow_epoch_ns < 1000000000ull)
+		return;
+	sc->flow_epoch_ns = now_ns;
+	/* Written during epoch e - 1, untouched since e began. */
+	old = (sc->flow_epoch + 1) & 1;
+	for (unsigned p = 0; p < SRV6_MAX_PATHS; p++) {
+		uint64_t or[SRV6_FLOW_BITS / 64] = { 0 };
+		unsigned ones = 0;
+
+		for (unsigned w = 0; w < app->n_workers; w++) {
+			struct srv6_flowbits *fb = SRV6_W(&app->workers[w])->flows;
+			for (unsigned i = 0; i < SRV6_FLOW_BITS / 64; i++) {
+				or[i] |= fb->w[old][p][i];
+				fb->w[old][p][i] = 0;
+			}
+		}
+		for (unsigned i = 0; i < SRV6_FLOW_BITS / 64; i++)
+			ones += (unsigned)__builtin_popcountll(or[i]);
+		if (ones == SRV6_FLOW_BITS)
+			ones = SRV6_FLOW_BITS - 1;	/* saturated */
+		sc->flows[p] = (uint32_t)(-(double)SRV6_FLOW_BITS *
+			log((double)(SRV6_FLOW_BITS - ones) / SRV6_FLOW_BITS) + 0.5);
+	}
+	__atomic_store_n(&sc->flow_epoch, sc->flow_epoch + 1, __ATOMIC_RELAXED);
 }

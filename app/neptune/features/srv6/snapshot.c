@@ -120,12 +120,18 @@ site_rank(struct srv6_site_rt *sr, const struct srv6_path *paths,
 			double u = ((double)h + 0.5) / 4294967296.0;
 			double w = p->weight ? (double)p->weight : 1e-6;
 
-			score[k] = w / -log(u) - (p->backup ? 1e12 : 0);
+			score[k] = w / -log(u);
 			order[k] = (uint8_t)k;
 		}
+		/* Primaries first, each group by score. */
 		for (unsigned i = 1; i < sr->n_paths; i++)
 			for (unsigned j = i; j > 0 &&
-				score[order[j]] > score[order[j - 1]]; j--) {
+				(paths[sr->path[order[j]]].backup <
+					 paths[sr->path[order[j - 1]]].backup ||
+				 (paths[sr->path[order[j]]].backup ==
+					  paths[sr->path[order[j - 1]]].backup &&
+				  score[order[j]] > score[order[j - 1]]));
+				j--) {
 				uint8_t t = order[j];
 				order[j] = order[j - 1];
 				order[j - 1] = t;

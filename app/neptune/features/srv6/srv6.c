@@ -41,7 +41,10 @@ srv6_init(struct nep_app *app)
 			sizeof(struct srv6_rcache_entry) * SRV6_RCACHE_SIZE,
 			RTE_CACHE_LINE_SIZE,
 			(int)rte_lcore_to_socket_id(app->workers[w].lcore_id));
-		if (ws[w].rcache == NULL) {
+		ws[w].flows = rte_zmalloc_socket("srv6_flows",
+			sizeof(struct srv6_flowbits), RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(app->workers[w].lcore_id));
+		if (ws[w].rcache == NULL || ws[w].flows == NULL) {
 			NEP_LOG(ERR, "srv6: out of memory");
 			return -1;
 		}
@@ -63,8 +66,10 @@ srv6_fini(struct nep_app *app)
 	if (sc == NULL)
 		return;
 	for (unsigned w = 0; w < app->n_workers; w++)
-		if (SRV6_W(&app->workers[w]) != NULL)
+		if (SRV6_W(&app->workers[w]) != NULL) {
 			rte_free(SRV6_W(&app->workers[w])->rcache);
+			rte_free(SRV6_W(&app->workers[w])->flows);
+		}
 	if (app->n_workers > 0 && SRV6_W(&app->workers[0]) != NULL) {
 		rte_free(SRV6_W(&app->workers[0])->stats);
 		rte_free(SRV6_W(&app->workers[0]));
@@ -103,6 +108,49 @@ srv6_owns_addr6(const struct nep_app *app, unsigned port, const uint8_t *a,
 	return false;
 }
 
+/* Same SIDs at the same indices, same paths in the same order? */
+static bool
+same_layout(const struct srv6_snap *a, const struct srv6_snap *b)
+{
+	if (a->n_sids != b->n_sids || a->n_paths != b->n_paths)
+		return false;
+	for (unsigned i = 0; i < a->n_sids; i++)
+		if (memcmp(a->sid[i].sid, b->sid[i].sid, 16) != 0)
+			return false;
+	for (unsigned i = 0; i < a->n_paths; i++)
+		if (strcmp(a->paths[i].uplink, b->paths[i].uplink) != 0 ||
+			memcmp(a->paths[i].probe, b->paths[i].probe, 16) != 0 ||
+			a->paths[i].site != b->paths[i].site)
+			return false;
+	return true;
+}
+
+/*
+ * Per-SID and per-path counters are kept by index: when a reload moves
+ * SIDs or paths to other indices, they restart from 0 (their baseline is
+ * taken now) rather than show another SID's or path's packets.
+ */
+static void
+srv6_reload_prepare(struct nep_app *app, struct nep_snapshot *s)
+{
+	const struct srv6_snap *old = SRV6_SNAP(app->snap), *ns = SRV6_SNAP(s);
+	struct srv6_ctl *sc = SRV6_CTL(app);
+
+	if (old == NULL || ns == NULL || same_layout(old, ns))
+		return;
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const struct srv6_stats *cur = SRV6_W(&app->workers[w])->stats;
+		struct srv6_stats *b = &sc->stats_base[w];
+
+		memcpy(b->sid_pkts, cur->sid_pkts, sizeof(b->sid_pkts));
+		memcpy(b->sid_bytes, cur->sid_bytes, sizeof(b->sid_bytes));
+		memcpy(b->path_pkts, cur->path_pkts, sizeof(b->path_pkts));
+		memcpy(b->path_bytes, cur->path_bytes, sizeof(b->path_bytes));
+	}
+	NEP_LOG(INFO, "srv6: SIDs or paths renumbered by the reload: their "
+		"counters restart");
+}
+
 static void
 srv6_run(struct nep_app *app, uint64_t now_ns)
 {
@@ -116,7 +164,9 @@ static const struct nep_feature srv6_feature = {
 	.fini = srv6_fini,
 	.snapshot_build = srv6_snapshot_build,
 	.snapshot_free = srv6_snapshot_free,
+	.reload_prepare = srv6_reload_prepare,
 	.run = srv6_run,
+	.tick = srv6_flows_tick,
 	.link_change = srv6_paths_link_change,
 	.commands = srv6_commands,
 	.stats_json = srv6_stats_json,

@@ -253,19 +253,45 @@ struct srv6_rcache_entry {
 	uint16_t route;
 };
 
+/*
+ * Flows per path, estimated (linear counting): every encapsulated packet
+ * sets the bit of its flow label in its path's bitmap of the current
+ * epoch (one second); the control lcore ORs the workers' bitmaps of the
+ * epoch before the last (nobody writes them any more), estimates
+ * -m ln(zero bits / m) and clears them.
+ */
+#define SRV6_FLOW_BITS 1024
+
+struct srv6_flowbits {
+	uint64_t w[2][SRV6_MAX_PATHS][SRV6_FLOW_BITS / 64];
+};
+
+static inline void
+srv6_flow_seen(struct srv6_flowbits *fb, uint32_t epoch, unsigned path,
+	uint32_t label)
+{
+	unsigned bit = (label >> 8 ^ label) & (SRV6_FLOW_BITS - 1);
+
+	fb->w[epoch & 1][path][bit / 64] |= 1ull << (bit % 64);
+}
+
 struct srv6_worker {
 	struct srv6_stats *stats;
 	struct srv6_rcache_entry *rcache;	/* SRV6_RCACHE_SIZE */
+	struct srv6_flowbits *flows;
 };
 
 struct srv6_ctl {
 	struct srv6_stats *stats_base;	/* at clear stats, per worker */
+	uint32_t flow_epoch;		/* workers read it (relaxed) */
+	uint64_t flow_epoch_ns;
+	uint32_t flows[SRV6_MAX_PATHS];	/* estimate of the last second */
 	uint64_t probes_sent, probe_replies, probe_unmatched;
 };
 
 extern struct nep_feature nep_srv6_feature;
 extern unsigned srv6_drop_unknown_sid, srv6_drop_no_path,
-	srv6_drop_wrong_inner;
+	srv6_drop_wrong_inner, srv6_drop_bad_next_sid;
 extern unsigned srv6_drop_rc[NEP_SRV6_RC_MAX];
 extern uint8_t srv6_action_encap;
 
@@ -329,6 +355,7 @@ bool srv6_in_locator(const struct srv6_snap *ss, const uint8_t *a);
 
 /* paths.c */
 void srv6_paths_run(struct nep_app *app, uint64_t now_ns);
+void srv6_flows_tick(struct nep_app *app, uint64_t now_ns);
 void srv6_paths_link_change(struct nep_app *app, unsigned port, bool up);
 void srv6_paths_carry(struct nep_app *app, struct nep_snapshot *s);
 uint64_t srv6_paths_mask(const struct srv6_snap *ss);

@@ -237,6 +237,17 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 			verdict = rc_drop(rc);
 			break;
 		}
+		/* The next segment must be a unicast address one may route
+		 * to (RFC 4291 2.5.6: never forward link-local). */
+		{
+			const uint8_t *nd = ((struct rte_ipv6_hdr *)ip6)->dst_addr;
+			static const uint8_t zero[15];
+			if (nep_ip6_is_multicast(nd) || nep_ip6_is_linklocal(nd) ||
+				(memcmp(nd, zero, 15) == 0 && nd[15] <= 1)) {
+				verdict = NEP_VERDICT_DROP(srv6_drop_bad_next_sid);
+				break;
+			}
+		}
 		st->end_pkts++;
 		/* Aged by End; the lookup's hop-limit check has been made. */
 		c->meta->flags |= NEP_META_F_AGED;
@@ -251,6 +262,14 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 		}
 		break;
 	default: /* End.DT4 / DT6 / DT46 */
+		if ((rc == NEP_SRV6_ERR_NO_SRH ||
+			    (rc == NEP_SRV6_OK && v.segments_left == 0)) &&
+			c->pi.l4_proto == NEP_PROTO_ICMPV6 && !c->pi.frag) {
+			/* To the SID itself (neighbour discovery of a proxied
+			 * SID, an echo): ours, as for End. */
+			verdict = NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
+			break;
+		}
 		if (rc == NEP_SRV6_OK && v.segments_left != 0) {
 			/* RFC 8986 4.4: not the last segment. */
 			v.err_off = (uint16_t)(v.srh_off + 3);
@@ -367,6 +386,9 @@ no_path:
 		c->meta->path = (uint8_t)(gp + 1);
 		c->path_ctx = &pol->encap[lk];
 		c->overhead = pol->encap[lk].hdr_len;
+		srv6_flow_seen(SRV6_W(c->w)->flows, __atomic_load_n(
+			&SRV6_CTL(c->w->app)->flow_epoch, __ATOMIC_RELAXED), gp,
+			label);
 		t.path = (uint8_t)gp;
 		v = NEP_VERDICT(NEP_V_FORWARD, 0);
 		if (unlikely(p->neigh_pos < 0))
@@ -525,6 +547,10 @@ srv6_register_datapath(void)
 	if ((d = nep_drop_register("srv6_no_path", "srv6", NEP_STAGE_EGRESS)) < 0)
 		goto full;
 	srv6_drop_no_path = (unsigned)d;
+	if ((d = nep_drop_register("srv6_bad_next_segment", "srv6",
+		     NEP_STAGE_INGRESS)) < 0)
+		goto full;
+	srv6_drop_bad_next_sid = (unsigned)d;
 	if ((d = nep_drop_register("srv6_decap_wrong_family", "srv6",
 		     NEP_STAGE_INGRESS)) < 0)
 		goto full;
@@ -549,8 +575,8 @@ full:
 static inline bool
 fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
 	const struct srv6_snap *ss, struct srv6_stats *st,
-	struct srv6_rcache_entry *rc, struct rte_mbuf *m, uint8_t *f,
-	uint32_t l3_len)
+	struct srv6_rcache_entry *rc, struct srv6_flowbits *fl, uint32_t epoch,
+	struct rte_mbuf *m, uint8_t *f, uint32_t l3_len)
 {
 	uint8_t *ip6 = f + NEP_ETH_HLEN;
 	uint64_t up, mac, d[2];
@@ -612,6 +638,7 @@ fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
 	st->encap_pkts++;
 	st->path_pkts[gp]++;
 	st->path_bytes[gp] += out_len;
+	srv6_flow_seen(fl, epoch, gp, label);
 	x->stats->port_tx[p->port]++;
 	x->stats->forwarded++;
 	nep_tx_buffer(x->stats, x->ports[p->port].id, x->txq,
@@ -658,7 +685,8 @@ fast_decap6(const struct nep_fast_ctx *x, const struct srv6_snap *ss,
 	if (in[6] == NEP_PROTO_TCP && ilen >= NEP_IP6_HLEN + 20 &&
 		(in[NEP_IP6_HLEN + 13] & 0x02))
 		return false;
-	if (ilen < NEP_IP6_HLEN ||
+	if (ilen < NEP_IP6_HLEN || (in[0] >> 4) != 6 || in[8] == 0xff ||
+		(in[4] | in[5]) == 0 ||
 		NEP_IP6_HLEN + (uint32_t)(in[4] << 8 | in[5]) != ilen ||
 		in[7] <= 1 || nep_ip6_is_multicast(in + 24) ||
 		nep_ip6_is_linklocal(in + 24))
@@ -683,6 +711,9 @@ srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	const struct srv6_snap *ss = SRV6_SNAP(b->s);
 	struct srv6_stats *st = SRV6_W(w)->stats;
 	struct srv6_rcache_entry *rc = SRV6_W(w)->rcache;
+	struct srv6_flowbits *fl = SRV6_W(w)->flows;
+	const uint32_t epoch = __atomic_load_n(&SRV6_CTL(w->app)->flow_epoch,
+		__ATOMIC_RELAXED);
 	const bool lan = pt->role == NEP_PORT_LAN;
 	struct nep_fast_ctx x;
 	uint64_t port_mac = 0;
@@ -713,8 +744,8 @@ srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 		}
 		l3_len = nep_fast_eligible6(f, len, port_mac);
 		if (l3_len != 0) {
-			if (lan && fast_encap(&x, b->s, ss, st, rc, m, f,
-					   l3_len))
+			if (lan && fast_encap(&x, b->s, ss, st, rc, fl, epoch,
+					   m, f, l3_len))
 				continue;
 			if (nep_fast_route6(&x, m, f, l3_len))
 				continue;

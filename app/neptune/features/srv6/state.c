@@ -7,6 +7,7 @@
 #include "srv6.h"
 
 struct nep_feature nep_srv6_feature;
-unsigned srv6_drop_unknown_sid, srv6_drop_no_path, srv6_drop_wrong_inner;
+unsigned srv6_drop_unknown_sid, srv6_drop_no_path, srv6_drop_wrong_inner,
+	srv6_drop_bad_next_sid;
 unsigned srv6_drop_rc[NEP_SRV6_RC_MAX];
 uint8_t srv6_action_encap;
