@@ -160,6 +160,17 @@ parse_srv6(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 						&sc->locators[j].prefix.addr))
 					nep_cfg_fail(c, nep_cfg_get(lm, "prefix"),
 						kp, "overlaps locators[%u]", j);
+			/* NPTv6 owns the delegated prefixes (multihoming's fused
+			 * path translates them without asking SRv6). */
+			for (unsigned u = 0; u < mc->n_uplinks; u++) {
+				const struct nep_prefix *dp = &mc->uplinks[u].delegated;
+				if (nep_prefix_contains(dp, &l->prefix.addr) ||
+					nep_prefix_contains(&l->prefix, &dp->addr))
+					nep_cfg_fail(c, nep_cfg_get(lm, "prefix"), kp,
+						"overlaps the delegated prefix of uplink "
+						"'%s' (NPTv6 translates it)",
+						mc->uplinks[u].name);
+			}
 			const struct nep_cfg_node *un = nep_cfg_req(lm, "uplink");
 			nep_cfg_path_key(kp, ip, "uplink");
 			nep_cfg_name(c, un, kp, l->uplink);
