@@ -464,6 +464,10 @@ seq_max(struct src *s, yaml_node_item_t *items, unsigned count, unsigned max,
 /* ---- mappings -------------------------------------------------------- */
 
 /* Checks keys against allowed[] (unknown and duplicate keys fail here). */
+/* What the keys of the mapping being opened name, for the message about
+ * an unknown one (nep_cfg_map_open_named); NULL: "unknown key". */
+static const char *map_unknown_what;
+
 static void
 map_open(struct src *s, yaml_node_t *n, const char *path,
 	const char *const *allowed, struct map *m)
@@ -493,6 +497,8 @@ map_open(struct src *s, yaml_node_t *n, const char *path,
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
 				break;
+		if (allowed[i] == NULL && map_unknown_what != NULL)
+			fail(s, k, p, "unknown %s '%s'", map_unknown_what, key);
 		if (allowed[i] == NULL)
 			fail(s, k, p, "unknown key");
 		for (i = 0; i < m->n; i++)
@@ -1703,6 +1709,18 @@ nep_cfg_map_open(struct nep_cfg *c, const struct nep_cfg_node *n,
 	}
 	map_open(c->s, YN(n), w->path, allowed, &w->m);
 	return w;
+}
+
+const struct nep_cfg_map *
+nep_cfg_map_open_named(struct nep_cfg *c, const struct nep_cfg_node *n,
+	const char *path, const char *const *allowed, const char *what)
+{
+	const struct nep_cfg_map *m;
+
+	map_unknown_what = what;
+	m = nep_cfg_map_open(c, n, path, allowed);
+	map_unknown_what = NULL;
+	return m;
 }
 
 const struct nep_cfg_map *

@@ -102,6 +102,11 @@ void nep_cfg_fail(struct nep_cfg *c, const struct nep_cfg_node *n,
 const struct nep_cfg_map *nep_cfg_map_open(struct nep_cfg *c,
 	const struct nep_cfg_node *n, const char *path,
 	const char *const *allowed);
+/* The same, for a mapping whose keys are names of things (sites): an
+ * unknown one fails "unknown <what> 'KEY'". */
+const struct nep_cfg_map *nep_cfg_map_open_named(struct nep_cfg *c,
+	const struct nep_cfg_node *n, const char *path,
+	const char *const *allowed, const char *what);
 /* The mapping under key (absent or null: empty, at the parent's node). */
 const struct nep_cfg_map *nep_cfg_map_sub(const struct nep_cfg_map *m,
 	const char *key, const char *const *allowed);

@@ -448,6 +448,8 @@ test_err_srv6_uplinks(void **state)
 	(void)state;
 	expect_err(PORTS UPLINK SRV6 "  uplinks: [isp1, isp9]\n",
 		"t.yaml:15:19: srv6.uplinks[1]: unknown uplink 'isp9'");
+	expect_err(PORTS UPLINK SRV6 "  uplinks: [isp1, isp1]\n",
+		"t.yaml:15:19: srv6.uplinks[1]: uplink 'isp1' is listed twice");
 	expect_err(PORTS UPLINK SRV6
 		"  locators:\n"
 		"    - {prefix: \"2001:db8:10::/48\", uplink: isp9}\n",
@@ -579,12 +581,12 @@ test_err_localsids(void **state)
 		"    - {sid: \"fc00:a::1\", behavior: end.dt6, "
 		"next_hop: \"fe80::9\"}\n",
 		"t.yaml:16:55: srv6.localsids[0].next_hop: only End.X has a "
-		"next hop");
+		"next hop and port");
 	expect_err(PORTS UPLINK SRV6
 		"  localsids:\n"
 		"    - {sid: \"fc00:a::1\", behavior: end, port: wan}\n",
 		"t.yaml:16:47: srv6.localsids[0].port: only End.X has a next "
-		"hop");
+		"hop and port");
 }
 
 /* ---- sites ----------------------------------------------------------- */
@@ -684,16 +686,14 @@ test_err_overlay_members(void **state)
 {
 	(void)state;
 	/* BASE: sites b (addresses) and c (locators); overlays on line 22. */
-	/* The sites mapping is opened with the known site names as its
-	 * keys, so an unknown one fails there as an unknown key (at the
-	 * key); parse_member's own "unknown site 'x' (not in sites: nor
-	 * srv6.site)" is never reached. */
+	/* The keys of an overlay's sites name sites: an unknown one is
+	 * named as such, at the key. */
 	expect_err(BASE "  - name: v\n"
 			"    function: 2\n"
 			"    sites:\n"
 			"      a: [fd42:1::/64]\n"
 			"      x: [fd42:9::/64]\n",
-		"t.yaml:27:7: overlays[0].sites.x: unknown key");
+		"t.yaml:27:7: overlays[0].sites.x: unknown site 'x'");
 	expect_err(BASE "  - name: v\n"
 			"    function: 2\n"
 			"    sites:\n"
@@ -777,8 +777,10 @@ test_err_overlay_names(void **state)
 static void
 test_err_function(void **state)
 {
+	/* no octal (010), no sign, nothing that wraps */
 	static const char *const bad[] = { "1", "0", "\"abc\"", "0x",
-		"0x100000000", "2x", "\"\"", "[2]" };
+		"0x100000000", "2x", "\"\"", "[2]", "010", "-2",
+		"\"-18446744073709551614\"", "\"+5\"", "0x-5" };
 	char yaml[1024];
 
 	(void)state;

@@ -6,6 +6,7 @@
  * checked here. One struct srv6_config, the object of `srv6:`, holds all
  * three; `sites` and `overlays` without `srv6` fail.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,10 @@ parse_srv6(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 			if (mh_config_uplink_index(mc, sc->uplinks[i]) < 0)
 				nep_cfg_fail(c, it, ip, "unknown uplink '%s'",
 					sc->uplinks[i]);
+			for (unsigned j = 0; j < i; j++)
+				if (strcmp(sc->uplinks[j], sc->uplinks[i]) == 0)
+					nep_cfg_fail(c, it, ip, "uplink '%s' is "
+						"listed twice", sc->uplinks[i]);
 			sc->n_uplinks = i + 1;
 		}
 	}
@@ -226,7 +231,7 @@ parse_srv6(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 				nep_cfg_fail(c, x ? x : nep_cfg_get(lm, "port"),
 					nep_cfg_path_key(kp, ip,
 						x ? "next_hop" : "port"),
-					"only End.X has a next hop");
+					"only End.X has a next hop and port");
 			}
 			sc->n_localsids = i + 1;
 		}
@@ -363,9 +368,6 @@ parse_member(struct nep_cfg *c, const struct srv6_config *sc,
 
 	mb->site_idx = strcmp(mb->site, sc->site) == 0 ? -1 :
 		site_index(sc, mb->site);
-	if (mb->site_idx == -1 && strcmp(mb->site, sc->site) != 0)
-		nep_cfg_fail(c, n, path, "unknown site '%s' (not in sites: "
-			"nor srv6.site)", mb->site);
 	if (nep_cfg_is_seq(n)) {
 		/* a plain list of prefixes */
 		parse_prefixes(c, n, path, mb);
@@ -436,9 +438,14 @@ parse_overlays(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 		nep_cfg_path_key(kp, ip, "function");
 		const char *fs = nep_cfg_scalar(x);
 		char *end = NULL;
-		unsigned long fv = fs ? strtoul(fs, &end, 0) : 0;
-		if (fs == NULL || *fs == '\0' || *end != '\0' || fv < 2 ||
-			fv > 0xffffffffUL)
+		unsigned long long fv = 0;
+		bool hex = fs && fs[0] == '0' && (fs[1] == 'x' || fs[1] == 'X');
+		/* decimal digits, or 0x and hex digits: no sign, no octal */
+		if (fs != NULL && (hex ? isxdigit((unsigned char)fs[2]) :
+				       nep_cfg_all_digits(fs)) &&
+			!(fs[0] == '0' && fs[1] != '\0' && !hex))
+			fv = strtoull(fs, &end, hex ? 16 : 10);
+		if (end == NULL || *end != '\0' || fv < 2 || fv > 0xffffffffULL)
 			nep_cfg_fail(c, x, kp, "expected a function number "
 				"2..0xffffffff (1 is the site's End SID)");
 		fn = (uint32_t)fv;
@@ -456,7 +463,8 @@ parse_overlays(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 		for (unsigned j = 0; j < sc->n_sites; j++)
 			names[nn++] = sc->sites[j].name;
 		names[nn] = NULL;
-		sm = nep_cfg_map_open(c, x, kp, names);
+		sm = nep_cfg_map_open_named(c, x, kp, names,
+			"site");
 		for (unsigned j = 0; j < nn; j++) {
 			const struct nep_cfg_node *mn = nep_cfg_get(sm, names[j]);
 			struct srv6_member_conf *mb;
