@@ -89,10 +89,12 @@ nep_dcache_slot(struct nep_dcache *c, const uint8_t *addr)
 		(NEP_DCACHE_SIZE - 1)];
 }
 
-/* Does slot e hold addr for the current epoch? */
+/* Does slot e hold addr for the current epoch, with family bits (under
+ * mask) equal to family? */
 static inline bool
-nep_dcache_hit(const struct nep_dcache *c, const struct nep_dcache_entry *e,
-	const uint8_t *addr, uint8_t family)
+nep_dcache_hit_mask(const struct nep_dcache *c,
+	const struct nep_dcache_entry *e, const uint8_t *addr, uint8_t family,
+	uint8_t mask)
 {
 	uint64_t a0, a1, b0, b1;
 
@@ -103,7 +105,16 @@ nep_dcache_hit(const struct nep_dcache *c, const struct nep_dcache_entry *e,
 	memcpy(&b0, e->addr, 8);
 	memcpy(&b1, e->addr + 8, 8);
 	return e->epoch == c->epoch && ((a0 ^ b0) | (a1 ^ b1)) == 0 &&
-		e->family == family;
+		(e->family & mask) == family;
+}
+
+/* Does slot e hold addr for the current epoch (and is it for the fast
+ * paths: NEP_DCACHE_F_SLOW clear)? */
+static inline bool
+nep_dcache_hit(const struct nep_dcache *c, const struct nep_dcache_entry *e,
+	const uint8_t *addr, uint8_t family)
+{
+	return nep_dcache_hit_mask(c, e, addr, family, 0xff);
 }
 
 /* The same, whatever NEP_DCACHE_F_SLOW says (the general path). */
@@ -111,14 +122,8 @@ static inline bool
 nep_dcache_hit_any(const struct nep_dcache *c, const struct nep_dcache_entry *e,
 	const uint8_t *addr, uint8_t family)
 {
-	uint64_t a0, a1, b0, b1;
-
-	memcpy(&a0, addr, 8);
-	memcpy(&a1, addr + 8, 8);
-	memcpy(&b0, e->addr, 8);
-	memcpy(&b1, e->addr + 8, 8);
-	return e->epoch == c->epoch && ((a0 ^ b0) | (a1 ^ b1)) == 0 &&
-		(e->family & ~NEP_DCACHE_F_SLOW) == family;
+	return nep_dcache_hit_mask(c, e, addr, family,
+		(uint8_t)~NEP_DCACHE_F_SLOW);
 }
 
 /* family may carry NEP_DCACHE_F_SLOW. */

@@ -23,7 +23,6 @@ import datetime
 import json
 import random
 import re
-import select
 import signal
 import subprocess
 import textwrap
@@ -31,6 +30,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+import capture
 
 from conftest import CLIENT6, CONFIG, GBAL6, REPO, lab_fail, lab_up, wait_listen
 
@@ -163,86 +164,10 @@ def uplinks_ready(lab):
     wait_all_up(lab)
 
 
-class Capture:
-    """tcpdump -w in a namespace, started and stopped by PID."""
-
-    def __init__(self, lab, tmp_path, ns, iface, bpf):
-        self.lab, self.ns, self.iface, self.bpf = lab, ns, iface, bpf
-        self.path = tmp_path / f"{ns}-{iface}-{time.monotonic_ns()}.pcap"
-        self.proc = None
-        self.err = ""
-
-    def start(self):
-        # `ip netns exec` execs tcpdump in place: the Popen PID is tcpdump's.
-        # -Z root: keep root, the file lives in a root-only directory.
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, "tcpdump", "-n", "-U", "--immediate-mode",
-             "-Z", "root",
-             "-s", "256", "-i", self.iface, "-w", str(self.path), self.bpf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        end = time.monotonic() + 10
-        buf = ""
-        while time.monotonic() < end:
-            r, _, _ = select.select([self.proc.stderr], [], [], 0.1)
-            if r:
-                line = self.proc.stderr.readline()
-                buf += line
-                if "listening on" in line:
-                    self.err = buf
-                    return self
-                if not line:
-                    break
-            if self.proc.poll() is not None:
-                break
-        self.stop()
-        pytest.fail(f"tcpdump in {self.ns} on {self.iface} did not start:\n{buf}")
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stderr:
-            self.err += self.proc.stderr.read()
-            self.proc.stderr.close()
-
-    def packets(self):
-        from scapy.all import rdpcap  # noqa: PLC0415 (slow import, only here)
-        if not self.path.exists():
-            return []
-        return list(rdpcap(str(self.path)))
-
-
-class Captures:
-    """One Capture per ISP on its WAN link (nep-ispN, the lab's end of the
-    wire to neptune), as a context manager."""
-
-    def __init__(self, lab, tmp_path, bpf, isps=ISPS):
-        self.caps = {i: Capture(lab, tmp_path, i, f"nep-{i}", bpf) for i in isps}
-
-    def __enter__(self):
-        try:
-            for c in self.caps.values():
-                c.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self):
-        for c in self.caps.values():
-            c.stop()
-
-    def __exit__(self, *exc):
-        time.sleep(0.3)  # let the last packets reach the files
-        self.stop()
-        return False
-
-    def __getitem__(self, isp):
-        return self.caps[isp].packets()
+def Captures(lab, tmp_path, bpf, isps=ISPS):
+    """One capture per ISP on its WAN link (nep-ispN, the lab's end of the
+    wire to neptune), as a context manager; [isp] gives its packets."""
+    return capture.Captures(tmp_path, {i: (i, f"nep-{i}") for i in isps}, bpf)
 
 
 SEND_UDP = textwrap.dedent("""

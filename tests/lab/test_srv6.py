@@ -33,7 +33,6 @@ import datetime
 import json
 import os
 import random
-import select
 import signal
 import subprocess
 import textwrap
@@ -41,6 +40,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+import capture
 
 from conftest import (CONFIG, LAB_DIR, LAB_NAMESPACES, LAB_ROOT_LINKS, LAB_TAPS, RUN_DIR,
                       Lab, _link_exists, _netns_list, lab_fail, lab_up, wait_listen)
@@ -272,79 +273,10 @@ def overlays_ready(srv6):
 
 # ---------------------------------------------------------------- captures
 
-class Capture:
-    """tcpdump -w in a namespace, started and stopped by PID."""
-
-    def __init__(self, tmp_path, ns, iface, bpf, snap=512):
-        self.ns, self.iface, self.bpf, self.snap = ns, iface, bpf, snap
-        self.path = tmp_path / f"{ns}-{iface}-{time.monotonic_ns()}.pcap"
-        self.proc = None
-
-    def start(self):
-        # `ip netns exec` execs tcpdump in place: the Popen PID is tcpdump's
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, "tcpdump", "-n", "-U", "--immediate-mode",
-             "-Z", "root", "-s", str(self.snap), "-i", self.iface, "-w", str(self.path),
-             self.bpf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        end = time.monotonic() + 10
-        buf = ""
-        while time.monotonic() < end:
-            r, _, _ = select.select([self.proc.stderr], [], [], 0.1)
-            if r:
-                line = self.proc.stderr.readline()
-                buf += line
-                if "listening on" in line:
-                    return self
-                if not line:
-                    break
-            if self.proc.poll() is not None:
-                break
-        self.stop()
-        pytest.fail(f"tcpdump in {self.ns} on {self.iface} did not start:\n{buf}")
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stderr:
-            self.proc.stderr.close()
-            self.proc.stderr = None
-
-    def packets(self):
-        from scapy.all import rdpcap  # noqa: PLC0415
-        return list(rdpcap(str(self.path))) if self.path.exists() else []
-
-
-class Captures:
-    """Several Captures as a context manager: {(ns, iface): Capture}."""
-
-    def __init__(self, tmp_path, where, bpf, snap=512):
-        self.caps = {w: Capture(tmp_path, w[0], w[1], bpf, snap) for w in where}
-
-    def __enter__(self):
-        try:
-            for c in self.caps.values():
-                c.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self):
-        for c in self.caps.values():
-            c.stop()
-
-    def __exit__(self, *exc):
-        time.sleep(0.3)
-        self.stop()
-        return False
-
-    def __getitem__(self, where):
-        return self.caps[where].packets()
+def Captures(tmp_path, where, bpf, snap=512):
+    """Captures on each (namespace, interface) of where, as a context
+    manager; [(ns, iface)] gives its packets."""
+    return capture.Captures(tmp_path, {w: w for w in where}, bpf, snap)
 
 
 def echo_requests(pkts):
