@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tunnel crypto (docs/tunnel-protocol.md section 3): one context per key,
+ * bound to one suite of lib/tunnel (enum nep_tun_suite). Backends:
+ *  - crypto_aesni_mb through rte_cryptodev_sym_cpu_crypto_process() (no
+ *    queue pairs), when nep_tcrypto_init() found or created the device;
+ *  - OpenSSL libcrypto otherwise (or when asked for).
+ * Buffer layout for seal/open: [aad_len bytes authenticated header]
+ * [plen bytes payload][tag]. HMAC suites authenticate header || payload and
+ * leave the payload in clear; AEAD suites take the header as AAD and
+ * encrypt/decrypt the payload in place. No allocation per call in this
+ * library's code. A context is used by one thread at a time.
+ */
+#ifndef NEP_TCRYPTO_H
+#define NEP_TCRYPTO_H
+
+#include <stdint.h>
+
+enum nep_tcrypto_backend {
+	NEP_TCRYPTO_BE_AUTO = 0, /* aesni_mb when available, else OpenSSL */
+	NEP_TCRYPTO_BE_AESNI_MB = 1,
+	NEP_TCRYPTO_BE_OPENSSL = 2,
+};
+
+#define NEP_TCRYPTO_IV_LEN 12
+#define NEP_TCRYPTO_TAG_MAX 32
+
+struct nep_tcrypto_ctx;
+
+/*
+ * After rte_eal_init(): finds the crypto_aesni_mb device (or creates it
+ * with rte_eal_hotplug_add("vdev", ...)), configures it and creates the
+ * session pool for up to max_sessions contexts. Returns 0, or -1 when the PMD cannot be used (the
+ * OpenSSL backend still works). Safe to call more than once.
+ */
+int nep_tcrypto_init(unsigned int max_sessions);
+/* Whether nep_tcrypto_init() brought up the PMD. */
+int nep_tcrypto_pmd_available(void);
+/* Releases what nep_tcrypto_init() created (after all contexts are freed). */
+void nep_tcrypto_fini(void);
+
+/*
+ * A context for one key and suite. For HMAC suites the key may have any
+ * length (K is 32 bytes in the protocol); AEAD suites need 32 bytes.
+ * aad_len is the authenticated header length for AEAD suites (20 in the
+ * protocol); ignored for HMAC suites. want: which backend; AUTO picks
+ * aesni_mb when available. NULL on failure (bad suite/key, backend absent).
+ */
+struct nep_tcrypto_ctx *nep_tcrypto_ctx_create(uint8_t suite,
+	const uint8_t *key, unsigned int key_len, unsigned int aad_len,
+	enum nep_tcrypto_backend want);
+void nep_tcrypto_ctx_free(struct nep_tcrypto_ctx *ctx);
+enum nep_tcrypto_backend nep_tcrypto_ctx_backend(
+	const struct nep_tcrypto_ctx *ctx);
+const char *nep_tcrypto_backend_name(enum nep_tcrypto_backend be);
+/* Tag bytes of the context's suite. */
+unsigned int nep_tcrypto_ctx_tag_len(const struct nep_tcrypto_ctx *ctx);
+
+/*
+ * Seal: writes the tag at buf + aad_len + plen (AEAD: also encrypts the
+ * payload in place). iv: 12 bytes (AEAD only; NULL for HMAC).
+ * Returns 0, or -1 on error.
+ */
+int nep_tcrypto_seal(struct nep_tcrypto_ctx *ctx, uint8_t *buf,
+	uint32_t aad_len, uint32_t plen, const uint8_t *iv);
+/*
+ * Open: verifies the tag at buf + aad_len + plen (AEAD: decrypts the
+ * payload in place; on failure the payload bytes are unspecified and the
+ * packet must be dropped). Returns 0 when authentic, -1 otherwise.
+ */
+int nep_tcrypto_open(struct nep_tcrypto_ctx *ctx, uint8_t *buf,
+	uint32_t aad_len, uint32_t plen, const uint8_t *iv);
+
+#endif /* NEP_TCRYPTO_H */

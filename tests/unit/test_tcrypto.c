@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcrypto known-answer tests, for each backend that can run here
+ * (crypto_aesni_mb CPU crypto and OpenSSL): RFC 4231 cases 1-4, 6, 7
+ * (HMAC-SHA-256, full and 128-bit truncated tags), McGrew-Viega GCM test
+ * cases 14-16 (AES-256-GCM), RFC 8439 section 2.8.2 (ChaCha20-Poly1305);
+ * forged tags (one bit flipped) and altered headers are rejected.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nep_tcrypto.h"
+#include "nep_test_eal.h"
+#include "nep_tunnel.h"
+
+static unsigned int
+unhex(const char *s, uint8_t *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (s[0] != '\0' && s[1] != '\0') {
+		unsigned int v;
+
+		assert_true(n < max);
+		assert_int_equal(sscanf(s, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	return n;
+}
+
+static const enum nep_tcrypto_backend backends[] = {
+	NEP_TCRYPTO_BE_AESNI_MB, NEP_TCRYPTO_BE_OPENSSL,
+};
+static int pmd_up;
+
+static int
+be_runs(enum nep_tcrypto_backend be)
+{
+	return be != NEP_TCRYPTO_BE_AESNI_MB || pmd_up;
+}
+
+/* ---- HMAC-SHA-256, RFC 4231 ---- */
+
+struct hmac_kat {
+	const char *name;
+	uint8_t key[131];
+	unsigned int key_len;
+	const char *data; /* text */
+	uint8_t data_bytes[50];
+	unsigned int data_len; /* of data_bytes when data is NULL */
+	const char *mac;
+};
+
+static struct hmac_kat hmac_kats[6];
+
+static void
+hmac_kats_fill(void)
+{
+	struct hmac_kat *k = hmac_kats;
+	unsigned int i;
+
+	k[0].name = "4231-1";
+	memset(k[0].key, 0x0b, 20);
+	k[0].key_len = 20;
+	k[0].data = "Hi There";
+	k[0].mac = "b0344c61d8db38535ca8afceaf0bf12b"
+		   "881dc200c9833da726e9376c2e32cff7";
+	k[1].name = "4231-2";
+	memcpy(k[1].key, "Jefe", 4);
+	k[1].key_len = 4;
+	k[1].data = "what do ya want for nothing?";
+	k[1].mac = "5bdcc146bf60754e6a042426089575c7"
+		   "5a003f089d2739839dec58b964ec3843";
+	k[2].name = "4231-3";
+	memset(k[2].key, 0xaa, 20);
+	k[2].key_len = 20;
+	memset(k[2].data_bytes, 0xdd, 50);
+	k[2].data_len = 50;
+	k[2].mac = "773ea91e36800e46854db8ebd09181a7"
+		   "2959098b3ef8c122d9635514ced565fe";
+	k[3].name = "4231-4";
+	for (i = 0; i < 25; i++)
+		k[3].key[i] = (uint8_t)(i + 1);
+	k[3].key_len = 25;
+	memset(k[3].data_bytes, 0xcd, 50);
+	k[3].data_len = 50;
+	k[3].mac = "82558a389a443c0ea4cc819899f2083a"
+		   "85f0faa3e578f8077a2e3ff46729665b";
+	k[4].name = "4231-6";
+	memset(k[4].key, 0xaa, 131);
+	k[4].key_len = 131;
+	k[4].data = "Test Using Larger Than Block-Size Key - Hash Key First";
+	k[4].mac = "60e431591ee0b67f0d8a26aacbf5b77f"
+		   "8e0bc6213728c5140546040f0ee37f54";
+	k[5].name = "4231-7";
+	memset(k[5].key, 0xaa, 131);
+	k[5].key_len = 131;
+	k[5].data = "This is a test using a larger than block-size key and a "
+		    "larger than block-size data. The key needs to be hashed "
+		    "before being used by the HMAC algorithm.";
+	k[5].mac = "9b09ffa71b942fcb27635fbcd5b0e944"
+		   "bfdc63644f0713938a7f51535c3a35e2";
+}
+
+static void
+hmac_one(enum nep_tcrypto_backend be, const struct hmac_kat *k, uint8_t suite)
+{
+	uint8_t buf[256], mac[32];
+	unsigned int len, tl = nep_tun_tag_len(suite), h;
+	struct nep_tcrypto_ctx *c;
+
+	len = k->data != NULL ? (unsigned int)strlen(k->data) : k->data_len;
+	memcpy(buf, k->data != NULL ? (const void *)k->data : k->data_bytes,
+		len);
+	assert_int_equal(unhex(k->mac, mac, sizeof(mac)), 32);
+	c = nep_tcrypto_ctx_create(suite, k->key, k->key_len, 0, be);
+	if (c == NULL)
+		fail_msg("%s %s suite %u: no context",
+			nep_tcrypto_backend_name(be), k->name, suite);
+	assert_int_equal(nep_tcrypto_ctx_backend(c), be);
+	assert_int_equal(nep_tcrypto_ctx_tag_len(c), tl);
+	/* Header/payload split anywhere: the tag covers both. */
+	for (h = 0; h <= len; h += len / 2 > 0 ? len / 2 : 1) {
+		memset(buf + len, 0, 32);
+		assert_int_equal(nep_tcrypto_seal(c, buf, h, len - h, NULL), 0);
+		if (memcmp(buf + len, mac, tl) != 0)
+			fail_msg("%s %s suite %u: wrong tag",
+				nep_tcrypto_backend_name(be), k->name, suite);
+		assert_int_equal(nep_tcrypto_open(c, buf, h, len - h, NULL), 0);
+		/* Forged: one bit of the tag, first and last byte. */
+		buf[len] ^= 0x01;
+		assert_int_equal(nep_tcrypto_open(c, buf, h, len - h, NULL), -1);
+		buf[len] ^= 0x01;
+		buf[len + tl - 1] ^= 0x80;
+		assert_int_equal(nep_tcrypto_open(c, buf, h, len - h, NULL), -1);
+		buf[len + tl - 1] ^= 0x80;
+		/* Altered data. */
+		buf[0] ^= 0x04;
+		assert_int_equal(nep_tcrypto_open(c, buf, h, len - h, NULL), -1);
+		buf[0] ^= 0x04;
+		assert_int_equal(nep_tcrypto_open(c, buf, h, len - h, NULL), 0);
+	}
+	nep_tcrypto_ctx_free(c);
+}
+
+static void
+test_hmac_rfc4231(void **state)
+{
+	unsigned int b, i;
+
+	(void)state;
+	hmac_kats_fill();
+	for (b = 0; b < RTE_DIM(backends); b++) {
+		if (!be_runs(backends[b]))
+			continue;
+		for (i = 0; i < RTE_DIM(hmac_kats); i++) {
+			hmac_one(backends[b], &hmac_kats[i],
+				NEP_TUN_S_HMAC_SHA256_256);
+			hmac_one(backends[b], &hmac_kats[i],
+				NEP_TUN_S_HMAC_SHA256_128);
+		}
+	}
+}
+
+/* ---- AEAD ---- */
+
+struct aead_kat {
+	const char *name;
+	uint8_t suite;
+	const char *key, *iv, *aad, *pt, *ct, *tag;
+};
+
+#define GCM_K15 "feffe9928665731c6d6a8f9467308308" \
+		"feffe9928665731c6d6a8f9467308308"
+#define GCM_P15 "d9313225f88406e5a55909c5aff5269a" \
+		"86a7a9531534f7da2e4c303d8a318a72" \
+		"1c3c0c95956809532fcf0e2449a6b525" \
+		"b16aedf5aa0de657ba637b391aafd255"
+#define GCM_C15 "522dc1f099567d07f47f37a32a84427d" \
+		"643a8cdcbfe5c0c97598a2bd2555d1aa" \
+		"8cb08e48590dbb3da7b08b1056828838" \
+		"c5f61e6393ba7a0abcc9f662898015ad"
+#define GCM_P16 "d9313225f88406e5a55909c5aff5269a" \
+		"86a7a9531534f7da2e4c303d8a318a72" \
+		"1c3c0c95956809532fcf0e2449a6b525" \
+		"b16aedf5aa0de657ba637b39"
+#define GCM_C16 "522dc1f099567d07f47f37a32a84427d" \
+		"643a8cdcbfe5c0c97598a2bd2555d1aa" \
+		"8cb08e48590dbb3da7b08b1056828838" \
+		"c5f61e6393ba7a0abcc9f662"
+
+static const struct aead_kat aead_kats[] = {
+	{ "gcm-14", NEP_TUN_S_AES256_GCM,
+	  "00000000000000000000000000000000"
+	  "00000000000000000000000000000000",
+	  "000000000000000000000000", "",
+	  "00000000000000000000000000000000",
+	  "cea7403d4d606b6e074ec5d3baf39d18",
+	  "d0d1c8a799996bf0265b98b5d48ab919" },
+	{ "gcm-15", NEP_TUN_S_AES256_GCM, GCM_K15,
+	  "cafebabefacedbaddecaf888", "", GCM_P15, GCM_C15,
+	  "b094dac5d93471bdec1a502270e3cc6c" },
+	{ "gcm-16", NEP_TUN_S_AES256_GCM, GCM_K15,
+	  "cafebabefacedbaddecaf888",
+	  "feedfacedeadbeeffeedfacedeadbeefabaddad2", GCM_P16, GCM_C16,
+	  "76fc6ece0f4e1768cddf8853bb2d551b" },
+	{ "8439-2.8.2", NEP_TUN_S_CHACHA20_POLY1305,
+	  "808182838485868788898a8b8c8d8e8f"
+	  "909192939495969798999a9b9c9d9e9f",
+	  "070000004041424344454647", "50515253c0c1c2c3c4c5c6c7",
+	  /* "Ladies and Gentlemen of the class of '99: If I could offer
+	   * you only one tip for the future, sunscreen would be it." */
+	  "4c616469657320616e642047656e746c"
+	  "656d656e206f662074686520636c6173"
+	  "73206f66202739393a20496620492063"
+	  "6f756c64206f6666657220796f75206f"
+	  "6e6c79206f6e652074697020666f7220"
+	  "746865206675747572652c2073756e73"
+	  "637265656e20776f756c642062652069"
+	  "742e",
+	  "d31a8d34648e60db7b86afbc53ef7ec2"
+	  "a4aded51296e08fea9e2b5a736ee62d6"
+	  "3dbea45e8ca9671282fafb69da92728b"
+	  "1a71de0a9e060b2905d6a5b67ecd3b36"
+	  "92ddbd7f2d778b8c9803aee328091b58"
+	  "fab324e4fad675945585808b4831d7bc"
+	  "3ff4def08e4b7a9de576d26586cec64b"
+	  "6116",
+	  "1ae10b594f09e26a7e902ecbd0600691" },
+};
+
+static void
+aead_one(enum nep_tcrypto_backend be, const struct aead_kat *k)
+{
+	uint8_t key[32], iv[12], aad[64], pt[128], ct[128], tag[16];
+	uint8_t buf[256];
+	unsigned int al, pl;
+	struct nep_tcrypto_ctx *c;
+	const char *bn = nep_tcrypto_backend_name(be);
+
+	assert_int_equal(unhex(k->key, key, sizeof(key)), 32);
+	assert_int_equal(unhex(k->iv, iv, sizeof(iv)), 12);
+	al = unhex(k->aad, aad, sizeof(aad));
+	pl = unhex(k->pt, pt, sizeof(pt));
+	assert_int_equal(unhex(k->ct, ct, sizeof(ct)), pl);
+	assert_int_equal(unhex(k->tag, tag, sizeof(tag)), 16);
+	c = nep_tcrypto_ctx_create(k->suite, key, 32, al, be);
+	if (c == NULL)
+		fail_msg("%s %s: no context", bn, k->name);
+	assert_int_equal(nep_tcrypto_ctx_backend(c), be);
+	memcpy(buf, aad, al);
+	memcpy(buf + al, pt, pl);
+	memset(buf + al + pl, 0, 16);
+	assert_int_equal(nep_tcrypto_seal(c, buf, al, pl, iv), 0);
+	if (memcmp(buf, aad, al) != 0 || memcmp(buf + al, ct, pl) != 0)
+		fail_msg("%s %s: wrong ciphertext", bn, k->name);
+	if (memcmp(buf + al + pl, tag, 16) != 0)
+		fail_msg("%s %s: wrong tag", bn, k->name);
+	assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), 0);
+	if (memcmp(buf + al, pt, pl) != 0)
+		fail_msg("%s %s: wrong plaintext", bn, k->name);
+	/* Forged tag: one bit, first and last byte. */
+	memcpy(buf + al, ct, pl);
+	buf[al + pl] ^= 0x01;
+	assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), -1);
+	memcpy(buf + al, ct, pl);
+	buf[al + pl] ^= 0x01;
+	buf[al + pl + 15] ^= 0x80;
+	assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), -1);
+	buf[al + pl + 15] ^= 0x80;
+	/* Altered ciphertext, header (AAD), nonce. */
+	memcpy(buf + al, ct, pl);
+	buf[al] ^= 0x02;
+	assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), -1);
+	memcpy(buf + al, ct, pl);
+	if (al > 0) {
+		buf[0] ^= 0x02;
+		assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), -1);
+		buf[0] ^= 0x02;
+		memcpy(buf + al, ct, pl);
+	}
+	iv[11] ^= 0x01;
+	assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), -1);
+	iv[11] ^= 0x01;
+	/* Still opens when intact. */
+	memcpy(buf + al, ct, pl);
+	assert_int_equal(nep_tcrypto_open(c, buf, al, pl, iv), 0);
+	assert_memory_equal(buf + al, pt, pl);
+	/* Wrong header length for the context. */
+	assert_int_equal(nep_tcrypto_seal(c, buf, al + 1, pl - 1, iv), -1);
+	nep_tcrypto_ctx_free(c);
+}
+
+static void
+test_aead_kats(void **state)
+{
+	unsigned int b, i;
+
+	(void)state;
+	for (b = 0; b < RTE_DIM(backends); b++) {
+		if (!be_runs(backends[b]))
+			continue;
+		for (i = 0; i < RTE_DIM(aead_kats); i++)
+			aead_one(backends[b], &aead_kats[i]);
+	}
+}
+
+/* Both backends interoperate on a tunnel-shaped packet (20-byte header). */
+static void
+test_cross_backend(void **state)
+{
+	static const uint8_t suites[] = {
+		NEP_TUN_S_HMAC_SHA256_128, NEP_TUN_S_HMAC_SHA256_256,
+		NEP_TUN_S_AES256_GCM, NEP_TUN_S_CHACHA20_POLY1305,
+	};
+	uint8_t key[32], iv[12], buf[20 + 1400 + 32], ref[sizeof(buf)];
+	unsigned int s, i;
+
+	(void)state;
+	if (!pmd_up)
+		skip();
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x40 + i);
+	for (i = 0; i < sizeof(iv); i++)
+		iv[i] = (uint8_t)i;
+	for (s = 0; s < RTE_DIM(suites); s++) {
+		struct nep_tcrypto_ctx *p = nep_tcrypto_ctx_create(suites[s],
+			key, 32, 20, NEP_TCRYPTO_BE_AESNI_MB);
+		struct nep_tcrypto_ctx *o = nep_tcrypto_ctx_create(suites[s],
+			key, 32, 20, NEP_TCRYPTO_BE_OPENSSL);
+		unsigned int tl = nep_tun_tag_len(suites[s]);
+
+		assert_non_null(p);
+		assert_non_null(o);
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)(i * 7);
+		memcpy(ref, buf, sizeof(buf));
+		assert_int_equal(nep_tcrypto_seal(p, buf, 20, 1400, iv), 0);
+		assert_int_equal(nep_tcrypto_seal(o, ref, 20, 1400, iv), 0);
+		assert_memory_equal(buf, ref, 20 + 1400 + tl);
+		assert_int_equal(nep_tcrypto_open(o, buf, 20, 1400, iv), 0);
+		assert_int_equal(nep_tcrypto_open(p, ref, 20, 1400, iv), 0);
+		assert_memory_equal(buf, ref, 20 + 1400 + tl);
+		nep_tcrypto_ctx_free(p);
+		nep_tcrypto_ctx_free(o);
+	}
+}
+
+static void
+test_bad_args(void **state)
+{
+	uint8_t key[32] = { 0 };
+
+	(void)state;
+	assert_null(nep_tcrypto_ctx_create(0, key, 32, 20,
+		NEP_TCRYPTO_BE_OPENSSL));
+	assert_null(nep_tcrypto_ctx_create(9, key, 32, 20,
+		NEP_TCRYPTO_BE_OPENSSL));
+	assert_null(nep_tcrypto_ctx_create(NEP_TUN_S_AES256_GCM, key, 16, 20,
+		NEP_TCRYPTO_BE_OPENSSL));
+	assert_null(nep_tcrypto_ctx_create(NEP_TUN_S_HMAC_SHA256_128, key, 0,
+		20, NEP_TCRYPTO_BE_OPENSSL));
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (nep_test_eal_init("tcrypto", 64) != 0)
+		return -1;
+	pmd_up = nep_tcrypto_init(16) == 0;
+	if (!pmd_up)
+		fprintf(stderr, "crypto_aesni_mb unavailable: testing the "
+			"OpenSSL backend only\n");
+	else
+		fprintf(stderr, "backends: aesni_mb (CPU crypto), openssl\n");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	nep_tcrypto_fini();
+	return nep_test_eal_teardown(state);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hmac_rfc4231),
+		cmocka_unit_test(test_aead_kats),
+		cmocka_unit_test(test_cross_backend),
+		cmocka_unit_test(test_bad_args),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
