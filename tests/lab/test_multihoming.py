@@ -32,6 +32,8 @@ from pathlib import Path
 import pytest
 
 import capture
+import measure
+from measure import RatePing, loss_runs
 
 from conftest import CLIENT6, CONFIG, GBAL6, REPO, lab_fail, lab_up, wait_listen
 
@@ -350,15 +352,7 @@ def counters(lab):
 
 def record_result(key, value):
     """Merge one measurement into tests/lab/failover-results.json."""
-    try:
-        data = json.loads(RESULTS.read_text())
-    except (OSError, ValueError):
-        data = {}
-    value = dict(value, time=datetime.datetime.now(datetime.timezone.utc)
-                 .isoformat(timespec="seconds"))
-    data[key] = value
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    print(f"\nfailover {key}: {json.dumps(value, sort_keys=True)}")
+    measure.record_result(RESULTS, key, value)
 
 
 # ------------------------------------------------------------ S1 normal
@@ -674,60 +668,6 @@ def test_tcp_continuity_on_isp2(lab, tmp_path, failures):
 
 # ------------------------------------------------------ failover time
 
-class RatePing:
-    """tests/lab/rateping.py in the client namespace: echo requests at a fixed
-    1000 pps (unlike iputils ping, which slows down when replies stop)."""
-
-    SCRIPT = Path(__file__).resolve().parent / "rateping.py"
-
-    def __init__(self, tmp_path, dst, ident, rate=1000):
-        self.dst, self.ident, self.rate = dst, ident, rate
-        self.out = tmp_path / f"rateping-{ident}.json"
-        self.proc = None
-
-    def start(self):
-        # `ip netns exec` execs python in place: the Popen PID is the sender's
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", "client", "/usr/bin/python3", str(self.SCRIPT),
-             CLIENT6, self.dst, str(self.ident), str(self.rate), "300", str(self.out)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        return self
-
-    def stop(self):
-        """SIGINT, wait for the result file; returns (send times, {k: recv})."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-        try:
-            d = json.loads(self.out.read_text())
-        except (OSError, ValueError):
-            pytest.fail(f"rateping {self.ident}: no result (rc {self.proc.returncode})\n{out}")
-        return d["send"], {int(k): t for k, t in d["recv"].items()}
-
-
-def loss_runs(send, recv):
-    """Runs of consecutive unanswered requests: [(first k, count, ms from the
-    first lost send to the next answered send)]."""
-    runs, k, n = [], 0, len(send)
-    while k < n:
-        if k in recv:
-            k += 1
-            continue
-        j = k
-        while j < n and j not in recv:
-            j += 1
-        ms = (send[j] - send[k]) * 1000.0 if j < n else None
-        runs.append((k, j - k, ms))
-        k = j
-    return runs
-
-
 def event_time(lab, uplink, to):
     """Wall-clock time (s) of the newest `show events` entry uplink -> to."""
     ev = [e for e in events(lab) if e["uplink"] == uplink and e["to"] == to]
@@ -741,8 +681,8 @@ def _failover_once(lab, tmp_path, failures, what, key):
     """One measurement (see _failover_measure); returns its result dict."""
     id_a = pin_echo_id(lab, GBAL6, "isp1")
     id_b = pin_echo_id(lab, GBAL6, "isp2")
-    a = RatePing(tmp_path, GBAL6, id_a)
-    b = RatePing(tmp_path, GBAL6, id_b)
+    a = RatePing(tmp_path, CLIENT6, GBAL6, id_a)
+    b = RatePing(tmp_path, CLIENT6, GBAL6, id_b)
     try:
         a.start()
         b.start()

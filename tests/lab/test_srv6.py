@@ -29,11 +29,9 @@ NEPTUNE_SRV6_LAB_MODE=no-vrf runs lab/up srv6 --no-vrf (a core without
 VLAN sub-interfaces and VRFs: vpn2's tests then fail, as they must).
 Run as root: /usr/bin/python3 -m pytest tests/lab/test_srv6.py
 """
-import datetime
 import json
 import os
 import random
-import signal
 import subprocess
 import textwrap
 import time
@@ -42,6 +40,8 @@ from pathlib import Path
 import pytest
 
 import capture
+import measure
+from measure import RatePing, loss_runs
 
 from conftest import (CONFIG, LAB_DIR, LAB_NAMESPACES, LAB_ROOT_LINKS, LAB_TAPS, RUN_DIR,
                       Lab, _link_exists, _netns_list, lab_fail, lab_up, wait_listen)
@@ -963,65 +963,8 @@ def pick_echo_id(srv6, dst, fam, uplink="isp1", tries=24):
     pytest.fail(f"no echo identifier whose flow to {dst} rides {uplink} in {tries} tries: {seen}")
 
 
-class RatePing:
-    """tests/lab/rateping.py in client: echo at a fixed rate (1000 pps)."""
-
-    SCRIPT = Path(__file__).resolve().parent / "rateping.py"
-
-    def __init__(self, tmp_path, src, dst, ident, rate=1000):
-        self.src, self.dst, self.ident, self.rate = src, dst, ident, rate
-        self.out = tmp_path / f"rateping-{ident}.json"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", "client", "/usr/bin/python3", str(self.SCRIPT), self.src,
-             self.dst, str(self.ident), str(self.rate), "300", str(self.out)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        return self
-
-    def stop(self):
-        if self.proc is None:
-            return [], {}
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-        try:
-            d = json.loads(self.out.read_text())
-        except (OSError, ValueError):
-            pytest.fail(f"rateping {self.ident}: no result (rc {self.proc.returncode})\n{out}")
-        return d["send"], {int(k): t for k, t in d["recv"].items()}
-
-
-def loss_runs(send, recv):
-    """[(first k, count, ms from the first lost send to the next answered)]."""
-    runs, k, n = [], 0, len(send)
-    while k < n:
-        if k in recv:
-            k += 1
-            continue
-        j = k
-        while j < n and j not in recv:
-            j += 1
-        runs.append((k, j - k, (send[j] - send[k]) * 1000.0 if j < n else None))
-        k = j
-    return runs
-
-
 def record_result(key, value):
-    try:
-        data = json.loads(RESULTS.read_text())
-    except (OSError, ValueError):
-        data = {}
-    value = dict(value, time=datetime.datetime.now(datetime.timezone.utc)
-                 .isoformat(timespec="seconds"))
-    data[key] = value
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    print(f"\nsrv6 failover {key}: {json.dumps(value, sort_keys=True)}")
+    measure.record_result(RESULTS, key, value, "srv6 failover")
 
 
 def wan_tx_bytes(a):

@@ -61,34 +61,7 @@
 /* Lines 1-21, then `overlays:` on line 22 and its items from line 23. */
 #define BASE PORTS UPLINK SRV6 SITES "overlays:\n"
 
-static const char *no_drivers = "/nonexistent-neptune-drivers";
-
-static struct nep_config *
-load(const char *yaml)
-{
-	struct nep_config_error err;
-	struct nep_config *cfg;
-
-	cfg = nep_config_load_string("t.yaml", yaml, no_drivers, &err);
-	if (cfg == NULL)
-		fail_msg("unexpected error: %s", err.msg);
-	return cfg;
-}
-
-static void
-expect_err(const char *yaml, const char *want)
-{
-	struct nep_config_error err;
-	struct nep_config *cfg;
-
-	memset(&err, 0, sizeof(err));
-	cfg = nep_config_load_string("t.yaml", yaml, no_drivers, &err);
-	if (cfg != NULL) {
-		nep_config_free(cfg);
-		fail_msg("loaded, expected error: %s", want);
-	}
-	assert_string_equal(err.msg, want);
-}
+#include "nep_test_config.h"
 
 /* An IPv6 address (16 bytes) as text. */
 static const char *
