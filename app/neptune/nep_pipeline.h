@@ -173,6 +173,7 @@ struct nep_pctx {
 	uint8_t hop_limit;	/* as received */
 	uint8_t dst4[16];
 	const void *path_ctx;	/* the egress feature's, for its action */
+	uint32_t path_arg;	/* ditto (SRv6: the flow label it hashed) */
 	uint16_t overhead;	/* bytes the path adds beyond its action's
 				 * registered overhead (per-policy sizes) */
 	/* An ingress translation decided but not yet written: the output

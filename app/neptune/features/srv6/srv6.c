@@ -151,12 +151,6 @@ srv6_reload_prepare(struct nep_app *app, struct nep_snapshot *s)
 		"counters restart");
 }
 
-static void
-srv6_run(struct nep_app *app, uint64_t now_ns)
-{
-	srv6_paths_run(app, now_ns);
-}
-
 static const struct nep_feature srv6_feature = {
 	.name = "srv6",
 	.order = 10,
@@ -165,7 +159,7 @@ static const struct nep_feature srv6_feature = {
 	.snapshot_build = srv6_snapshot_build,
 	.snapshot_free = srv6_snapshot_free,
 	.reload_prepare = srv6_reload_prepare,
-	.run = srv6_run,
+	.run = srv6_paths_run,
 	.tick = srv6_flows_tick,
 	.link_change = srv6_paths_link_change,
 	.commands = srv6_commands,

@@ -385,6 +385,7 @@ no_path:
 		c->meta->action = srv6_action_encap;
 		c->meta->path = (uint8_t)(gp + 1);
 		c->path_ctx = &pol->encap[lk];
+		c->path_arg = label;
 		c->overhead = pol->encap[lk].hdr_len;
 		srv6_flow_seen(SRV6_W(c->w)->flows, __atomic_load_n(
 			&SRV6_CTL(c->w->app)->flow_epoch, __ATOMIC_RELAXED), gp,
@@ -486,8 +487,10 @@ srv6_action(struct nep_pctx *c, struct rte_mbuf *m)
 		rc = NEP_SRV6_ERR_HEADROOM;
 		goto fail;
 	}
-	rc = nep_srv6_encap(p, f + NEP_ETH_HLEN, p->hdr_len, inner_len,
-		&out_off, &out_len);
+	/* The label egress hashed for the path choice (the MSS clamp above
+	 * changes no field it covers). */
+	rc = nep_srv6_encap_label(p, f + NEP_ETH_HLEN, p->hdr_len, inner_len,
+		c->path_arg, &out_off, &out_len);
 	if (unlikely(rc != NEP_SRV6_OK)) {
 		rte_pktmbuf_adj(m, p->hdr_len);
 		goto fail;
