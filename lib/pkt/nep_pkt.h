@@ -165,6 +165,58 @@ nep_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
 	return (uint16_t)~nep_csum_fold(sum);
 }
 
+/* Clamp the MSS option of a TCP SYN (tcp: its header, tcp_len bytes of
+ * segment) to mss, fixing the checksum (RFC 6691 / RFC 879). */
+static inline bool
+nep_tcp_clamp_mss(uint8_t *tcp, uint32_t tcp_len, uint16_t mss)
+{
+	uint32_t hl = (uint32_t)(tcp[12] >> 4) * 4, i = 20;
+
+	if (!(tcp[13] & 0x02) || hl < 20 || hl > tcp_len)
+		return false;
+	while (i < hl) {
+		uint8_t kind = tcp[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || tcp[i + 1] < 2 || i + tcp[i + 1] > hl)
+			break;
+		if (kind == 2 && tcp[i + 1] == 4) {
+			uint16_t old = (uint16_t)(tcp[i + 2] << 8 | tcp[i + 3]);
+			uint16_t ck;
+
+			if (old <= mss)
+				return false;
+			tcp[i + 2] = (uint8_t)(mss >> 8);
+			tcp[i + 3] = (uint8_t)mss;
+			/* The option starts at an even offset or not: the
+			 * 16-bit word of the checksum sum it sits in. */
+			if ((i & 1) == 0) {
+				ck = nep_csum_update16(
+					(uint16_t)(tcp[16] << 8 | tcp[17]), old,
+					mss);
+			} else {
+				ck = nep_csum_update16(
+					(uint16_t)(tcp[16] << 8 | tcp[17]),
+					(uint16_t)(old >> 8),
+					(uint16_t)(mss >> 8));
+				ck = nep_csum_update16(ck,
+					(uint16_t)((old & 0xff) << 8),
+					(uint16_t)((mss & 0xff) << 8));
+			}
+			tcp[16] = (uint8_t)(ck >> 8);
+			tcp[17] = (uint8_t)ck;
+			return true;
+		}
+		i += tcp[i + 1];
+	}
+	return false;
+}
+
 /* Decrement the IPv4 TTL, fixing the header checksum incrementally. */
 static inline void
 nep_ip4_dec_ttl(struct rte_ipv4_hdr *ip)

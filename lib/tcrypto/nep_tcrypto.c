@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include <rte_dev.h>
 #include <rte_common.h>
@@ -365,4 +366,32 @@ nep_tcrypto_open(struct nep_tcrypto_ctx *c, uint8_t *buf, uint32_t aad_len,
 		return -1;
 	return CRYPTO_memcmp(want, buf + aad_len + plen, c->tag_len) == 0 ?
 		0 : -1;
+}
+
+int
+nep_tcrypto_hkdf_sha256(const uint8_t *salt, unsigned int salt_len,
+	const uint8_t *ikm, unsigned int ikm_len, const uint8_t *info,
+	unsigned int info_len, uint8_t *out, unsigned int out_len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kc = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM p[5];
+	int rc = -1;
+
+	EVP_KDF_free(kdf);
+	if (kc == NULL)
+		return -1;
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+		(char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+		(void *)salt, salt_len);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+		(void *)ikm, ikm_len);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+		(void *)info, info_len);
+	p[4] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kc, out, out_len, p) == 1)
+		rc = 0;
+	EVP_KDF_CTX_free(kc);
+	return rc;
 }

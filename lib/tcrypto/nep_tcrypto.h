@@ -80,4 +80,14 @@ int nep_tcrypto_seal(struct nep_tcrypto_ctx *ctx, uint8_t *buf,
 int nep_tcrypto_open(struct nep_tcrypto_ctx *ctx, uint8_t *buf,
 	uint32_t aad_len, uint32_t plen, const uint8_t *iv);
 
+/*
+ * HKDF-SHA-256 (RFC 5869), extract then expand, through OpenSSL's EVP_KDF:
+ * out_len bytes (at most 255 x 32) into out. The tunnel's traffic keys
+ * (docs/tunnel-protocol.md 3.1). Control plane only (it allocates).
+ * Returns 0, or -1.
+ */
+int nep_tcrypto_hkdf_sha256(const uint8_t *salt, unsigned int salt_len,
+	const uint8_t *ikm, unsigned int ikm_len, const uint8_t *info,
+	unsigned int info_len, uint8_t *out, unsigned int out_len);
+
 #endif /* NEP_TCRYPTO_H */

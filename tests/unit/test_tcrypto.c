@@ -384,6 +384,38 @@ setup(void **state)
 	return 0;
 }
 
+/* ---- HKDF-SHA-256: RFC 5869 A.1, and the protocol's worked example ---- */
+
+static void
+test_hkdf(void **state)
+{
+	uint8_t ikm[32], salt[13], info[10], out[42], want[42];
+	uint8_t tinfo[NEP_TUN_KDF_INFO_LEN];
+
+	(void)state;
+	memset(ikm, 0x0b, 22);
+	unhex("000102030405060708090a0b0c", salt, sizeof(salt));
+	unhex("f0f1f2f3f4f5f6f7f8f9", info, sizeof(info));
+	unhex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4"
+	      "c5bf34007208d5b887185865", want, sizeof(want));
+	assert_int_equal(nep_tcrypto_hkdf_sha256(salt, 13, ikm, 22, info, 10,
+		out, 42), 0);
+	assert_memory_equal(out, want, 42);
+
+	/* docs/tunnel-protocol.md section 10: session 0x0a0b0c0d, key 1,
+	 * direction 0, suite 1, PSK 00..1f. */
+	for (unsigned i = 0; i < 32; i++)
+		ikm[i] = (uint8_t)i;
+	nep_tun_kdf_info(0x0a0b0c0d, 1, NEP_TUN_D_INITIATOR,
+		NEP_TUN_S_HMAC_SHA256_128, tinfo);
+	unhex("49a582a508315f4a332baa38adf339b954b7e42263885eafe7c7620eff3be89b",
+		want, 32);
+	assert_int_equal(nep_tcrypto_hkdf_sha256(
+		(const uint8_t *)NEP_TUN_KDF_SALT, NEP_TUN_KDF_SALT_LEN, ikm, 32,
+		tinfo, sizeof(tinfo), out, 32), 0);
+	assert_memory_equal(out, want, 32);
+}
+
 static int
 teardown(void **state)
 {
@@ -399,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_aead_kats),
 		cmocka_unit_test(test_cross_backend),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_hkdf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,7 +5,6 @@
  * overlay routes added to the VRF tables (docs/srv6.md, "SID allocation"
  * and "Paths").
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "mh_config.h"
 #include "nep_control.h"
+#include "nep_rendezvous.h"
 #include "srv6.h"
 
 bool
@@ -98,46 +98,6 @@ path_identity(const char *uplink, const uint8_t probe[16], const char *site)
 
 	h = rte_jhash(probe, 16, h);
 	return rte_jhash(site, (uint32_t)strlen(site), h);
-}
-
-/*
- * Weighted rendezvous hashing: for each bucket, the paths by decreasing
- * score w / -ln(u) (u uniform in (0,1) from the bucket and the path),
- * primaries before backups. A path going down moves only its own
- * buckets; one coming back takes back exactly those.
- */
-static void
-site_rank(struct srv6_site_rt *sr, const struct srv6_path *paths,
-	const uint32_t *ident)
-{
-	for (unsigned b = 0; b < SRV6_BUCKETS; b++) {
-		double score[SRV6_SITE_PATHS];
-		uint8_t order[SRV6_SITE_PATHS];
-
-		for (unsigned k = 0; k < sr->n_paths; k++) {
-			const struct srv6_path *p = &paths[sr->path[k]];
-			uint32_t h = rte_jhash_1word(b, ident[k]);
-			double u = ((double)h + 0.5) / 4294967296.0;
-			double w = p->weight ? (double)p->weight : 1e-6;
-
-			score[k] = w / -log(u);
-			order[k] = (uint8_t)k;
-		}
-		/* Primaries first, each group by score. */
-		for (unsigned i = 1; i < sr->n_paths; i++)
-			for (unsigned j = i; j > 0 &&
-				(paths[sr->path[order[j]]].backup <
-					 paths[sr->path[order[j - 1]]].backup ||
-				 (paths[sr->path[order[j]]].backup ==
-					  paths[sr->path[order[j - 1]]].backup &&
-				  score[order[j]] > score[order[j - 1]]));
-				j--) {
-				uint8_t t = order[j];
-				order[j] = order[j - 1];
-				order[j - 1] = t;
-			}
-		memcpy(sr->rank[b], order, sr->n_paths);
-	}
 }
 
 /* The local uplinks overlays use: srv6.uplinks, else every uplink. */
@@ -226,7 +186,20 @@ build_paths(struct nep_app *app, const struct nep_config *cfg,
 				ss->n_paths++;
 			}
 		}
-		site_rank(sr, ss->paths, ident);
+		{
+			struct nep_rdv_path rp[SRV6_SITE_PATHS];
+
+			for (unsigned k = 0; k < sr->n_paths; k++) {
+				const struct srv6_path *p =
+					&ss->paths[sr->path[k]];
+
+				rp[k].ident = ident[k];
+				rp[k].weight = p->weight;
+				rp[k].backup = p->backup;
+			}
+			nep_rdv_rank(rp, sr->n_paths, SRV6_BUCKETS,
+				&sr->rank[0][0], SRV6_SITE_PATHS);
+		}
 	}
 	return 0;
 }

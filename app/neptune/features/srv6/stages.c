@@ -124,7 +124,6 @@ srh_error(struct nep_pctx *c, enum nep_srv6_rc rc,
 
 /* Strip the outer header and its extension headers: the inner packet of
  * End.DT* takes the frame's place, on to the lookup in table. */
-static inline bool clamp_mss(uint8_t *tcp, uint32_t tcp_len, uint16_t mss);
 
 static inline nep_verdict_t
 decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
@@ -168,7 +167,7 @@ decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 		uint32_t hdr = c->pi.family == 6 ? 60 : 40;
 
 		if (mtu > inner_off + hdr &&
-			clamp_mss(c->frame + c->pi.l4_off, c->pi.l3_off +
+			nep_tcp_clamp_mss(c->frame + c->pi.l4_off, c->pi.l3_off +
 				c->pi.l3_len - c->pi.l4_off,
 				(uint16_t)(mtu - inner_off - hdr)))
 			SRV6_W(c->w)->stats->mss_clamped++;
@@ -410,57 +409,6 @@ no_path:
 
 /* ---- the path action ---- */
 
-/* Clamp the MSS option of a TCP SYN to mss (RFC 6691 / RFC 879). */
-static inline bool
-clamp_mss(uint8_t *tcp, uint32_t tcp_len, uint16_t mss)
-{
-	uint32_t hl = (uint32_t)(tcp[12] >> 4) * 4, i = 20;
-
-	if (!(tcp[13] & 0x02) || hl < 20 || hl > tcp_len)
-		return false;
-	while (i < hl) {
-		uint8_t kind = tcp[i];
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= hl || tcp[i + 1] < 2 || i + tcp[i + 1] > hl)
-			break;
-		if (kind == 2 && tcp[i + 1] == 4) {
-			uint16_t old = (uint16_t)(tcp[i + 2] << 8 | tcp[i + 3]);
-			uint16_t ck;
-
-			if (old <= mss)
-				return false;
-			tcp[i + 2] = (uint8_t)(mss >> 8);
-			tcp[i + 3] = (uint8_t)mss;
-			/* The option starts at an even offset or not: the
-			 * 16-bit word of the checksum sum it sits in. */
-			if ((i & 1) == 0) {
-				ck = nep_csum_update16(
-					(uint16_t)(tcp[16] << 8 | tcp[17]), old,
-					mss);
-			} else {
-				ck = nep_csum_update16(
-					(uint16_t)(tcp[16] << 8 | tcp[17]),
-					(uint16_t)(old >> 8),
-					(uint16_t)(mss >> 8));
-				ck = nep_csum_update16(ck,
-					(uint16_t)((old & 0xff) << 8),
-					(uint16_t)((mss & 0xff) << 8));
-			}
-			tcp[16] = (uint8_t)(ck >> 8);
-			tcp[17] = (uint8_t)ck;
-			return true;
-		}
-		i += tcp[i + 1];
-	}
-	return false;
-}
-
 static nep_verdict_t
 srv6_action(struct nep_pctx *c, struct rte_mbuf *m)
 {
@@ -478,7 +426,7 @@ srv6_action(struct nep_pctx *c, struct rte_mbuf *m)
 		uint32_t room = c->w->app->ports[c->meta->out_port].mtu -
 			p->hdr_len;
 		uint16_t mss = (uint16_t)(room - (c->pi.family == 6 ? 60 : 40));
-		if (clamp_mss(c->frame + c->pi.l4_off, c->pi.l3_off +
+		if (nep_tcp_clamp_mss(c->frame + c->pi.l4_off, c->pi.l3_off +
 			    c->pi.l3_len - c->pi.l4_off, mss))
 			st->mss_clamped++;
 	}
