@@ -287,6 +287,7 @@ lab_present() {
 	for ns in $LAB_NAMESPACES; do ns_exists "$ns" && return 0; done
 	for t in $LAB_TAPS $(lab_root_links); do link_exists "$t" && return 0; done
 	srv6_present && return 0
+	tunnel_present && return 0
 	return 1
 }
 
@@ -305,6 +306,7 @@ ns_delete() {
 lab_teardown() {
 	local pid ns t sock
 	srv6_teardown
+	tunnel_teardown
 	if pid=$(neptune_pid); then
 		log "stopping neptune (PID $pid)"
 		kill_pid "$pid" 5
@@ -320,7 +322,64 @@ lab_teardown() {
 	rm -f "$sock"
 	rm -f "$LAB_RUN/socket"
 	rm -rf /var/run/dpdk/nep-srv6-a # site A's EAL runtime directory (SRv6 lab)
+	rm -rf /var/run/dpdk/nep-tun-ep # site A's EAL runtime directory (tunnel lab)
 	return 0
+}
+
+# A port of a second neptune (lab/srv6's site C, lab/tunnel's hubs): a
+# bridge and a veth pair (root end ROOT_VETH, namespace end named TAP in NS,
+# with PEER_MAC), as attach_tap does for site A; neptune's tap joins the
+# bridge once neptune has created it (enslave_tap).
+bridge_port() { # TAP BRIDGE ROOT_VETH NS PEER_MAC
+	local tap=$1 br=$2 rv=$3 ns=$4 peer_mac=$5
+	ip link add "$br" type bridge stp_state 0 forward_delay 0 mcast_snooping 0 \
+		nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0
+	no_ipv6 "$br"
+	ip link add "$rv" type veth peer name "$tap" netns "$ns"
+	no_ipv6 "$rv"
+	ip link set "$rv" master "$br"
+	ip link set "$rv" up
+	ip link set "$br" up
+	ip -n "$ns" link set "$tap" address "$peer_mac"
+	ip -n "$ns" link set "$tap" up
+}
+
+# Put neptune's tap TAP (root namespace) into BRIDGE with the kernel-side MAC
+# ROOT_MAC (not neptune's: see tap_root_mac).
+enslave_tap() { # TAP BRIDGE ROOT_MAC
+	no_ipv6 "$1"
+	ip link set "$1" address "$3"
+	ip link set "$1" master "$2"
+	ip link set "$1" up
+}
+
+# What is not up in `show WHAT --json` on SOCK (uplinks, overlays, tunnels),
+# read loosely: every object with a string "state" under it that is not
+# "up", as NAME=STATE; "(no answer)" if the command fails, "(no state)" if
+# the answer has no state at all (nothing configured yet); empty if all up.
+not_up() { # SOCK uplinks|overlays|tunnels
+	"$NEPTUNE_CLI" -s "$1" --json show "$2" 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    print("(no answer)")
+    sys.exit()
+bad = []
+seen = [0]
+def walk(o, where):
+    if isinstance(o, dict):
+        if "state" in o and isinstance(o["state"], str):
+            seen[0] += 1
+            if o["state"] != "up":
+                bad.append("%s=%s" % (o.get("name") or o.get("uplink") or where, o["state"]))
+        for k, v in o.items():
+            walk(v, where + "/" + str(o.get("name", k)))
+    elif isinstance(o, list):
+        for v in o:
+            walk(v, where)
+walk(d, "")
+print(" ".join(bad) if seen[0] else "(no state)")'
 }
 
 # ---------------------------------------------------------------- SRv6 lab
@@ -374,6 +433,56 @@ srv6_teardown() {
 	done
 	rm -f "$SRV6_C_SOCK"
 	rm -rf "/var/run/dpdk/nep-srv6-c"
+	return 0
+}
+
+# ---------------------------------------------------------------- tunnel lab
+# What `lab/up tunnel` (lab/tunnel) adds to the standard lab: two hub
+# neptunes on their own WAN links off the core, and the server segment
+# behind them (namespace tunsrv). docs/lab.md, "The tunnel lab". lab/down
+# removes it whenever it is there; without it these functions find nothing.
+TUN_RUN=$LAB_RUN/tunnel
+TUN_NAMESPACES="tunsrv"
+# the hubs' net_tap interfaces (root namespace, bridged like lab/up's)
+TUN_TAPS="th1-wan th1-lan th2-wan th2-lan"
+# bridges (btN-wan: hub N's WAN link to the core; bt-lan: the server
+# segment, both hubs' LAN taps and tunsrv) and the root veth ends
+TUN_ROOT_LINKS="bt1-wan bt2-wan bt-lan vt1-wan vt2-wan vt-lan"
+TUN_SOCKS="/run/neptune/tun-hub1.sock /run/neptune/tun-hub2.sock"
+# the pre-shared keys lab/tunnel up writes (random at each up)
+TUN_KEYS="/run/neptune/tun-ep.keys /run/neptune/tun-hub1.keys /run/neptune/tun-hub2.keys"
+
+tunnel_present() {
+	local x
+	for x in "$TUN_RUN"/*.pid; do [ -s "$x" ] && return 0; done
+	for x in $TUN_NAMESPACES; do ns_exists "$x" && return 0; done
+	for x in $TUN_TAPS $TUN_ROOT_LINKS; do link_exists "$x" && return 0; done
+	return 1
+}
+
+# Stop the hubs (by the PIDs in lab/run/tunnel/), delete tunsrv (and, by PID,
+# what runs in it) and, by name, the root links; the sockets, the keys, the
+# hubs' EAL runtime directories. Before the standard teardown (the hubs'
+# WAN veth ends live in the core namespace).
+tunnel_teardown() {
+	local f pid x
+	for f in "$TUN_RUN"/*.pid; do
+		[ -s "$f" ] || continue
+		pid=$(cat "$f")
+		if is_neptune_pid "$pid"; then
+			log "stopping tunnel $(basename "$f" .pid) (PID $pid)"
+			kill_pid "$pid" 5
+		fi
+		rm -f "$f"
+	done
+	for x in $TUN_NAMESPACES; do ns_delete "$x"; done
+	for x in $TUN_ROOT_LINKS $TUN_TAPS; do
+		link_exists "$x" && { ip link del "$x" 2>/dev/null || log "could not delete $x"; }
+	done
+	# shellcheck disable=SC2086 # lists of paths without spaces
+	rm -f $TUN_SOCKS $TUN_KEYS
+	rm -rf /var/run/dpdk/nep-tun-hub1 /var/run/dpdk/nep-tun-hub2
+	rm -f "$TUN_RUN"/*.config # which config each hub ran (lab/tunnel fail clear)
 	return 0
 }
 
