@@ -4,6 +4,8 @@
  * bound to one suite of lib/tunnel (enum nep_tun_suite). Backends:
  *  - crypto_aesni_mb through rte_cryptodev_sym_cpu_crypto_process() (no
  *    queue pairs), when nep_tcrypto_init() found or created the device;
+ *    AEAD open alone goes to intel-ipsec-mb, the library that PMD wraps,
+ *    called directly (see nep_tcrypto_open());
  *  - OpenSSL libcrypto otherwise (or when asked for).
  * Buffer layout for seal/open: [aad_len bytes authenticated header]
  * [plen bytes payload][tag]. HMAC suites authenticate header || payload and
@@ -38,6 +40,15 @@ struct nep_tcrypto_ctx;
  * than once.
  */
 int nep_tcrypto_init(unsigned int max_sessions);
+/*
+ * The aesni_mb backend's AEAD open needs an intel-ipsec-mb manager per
+ * thread (about 200 KB). nep_tcrypto_init() allocates one for every lcore
+ * EAL started with; a thread registered later, or one without an lcore
+ * id, gets its own at its first AEAD open, or here, outside its packet
+ * path (0, or -1 when out of memory). A thread-local one is freed when
+ * its thread exits, the lcores' ones by nep_tcrypto_fini().
+ */
+int nep_tcrypto_thread_init(void);
 /* Whether nep_tcrypto_init() brought up the PMD. */
 int nep_tcrypto_pmd_available(void);
 /* Releases what nep_tcrypto_init() created (after all contexts are freed). */
@@ -71,14 +82,43 @@ int nep_tcrypto_seal(struct nep_tcrypto_ctx *ctx, uint8_t *buf,
  * Open: verifies the tag at buf + aad_len + plen (AEAD: decrypts the
  * payload in place; on failure the payload bytes are unspecified and the
  * packet must be dropped). Returns 0 when authentic, -1 otherwise.
- * HMAC suites: the tag is recomputed and compared with CRYPTO_memcmp on
- * both backends. AEAD suites: the backend's own verify; OpenSSL's is
- * constant time (CRYPTO_memcmp), aesni_mb's CPU-crypto path in DPDK 22.11
- * compares with plain memcmp (verify_sync_dgst) and DPDK offers no way to
- * get the computed AEAD tag on decrypt instead.
+ * Every tag is compared in constant time:
+ *  - HMAC suites: the tag is recomputed (the PMD's GENERATE op, or
+ *    OpenSSL's HMAC) and compared with CRYPTO_memcmp;
+ *  - AEAD suites on aesni_mb: intel-ipsec-mb decrypts and computes the
+ *    tag into a buffer of ours without comparing it (AES-256-GCM: its
+ *    direct gcm256_dec call; ChaCha20-Poly1305: one decrypt job), then
+ *    CRYPTO_memcmp. Not the PMD's decrypt+verify, whose compare in DPDK
+ *    22.11 is a plain memcmp (verify_sync_dgst). Keys are expanded once
+ *    in nep_tcrypto_ctx_create(); the library's manager is per lcore
+ *    (see nep_tcrypto_thread_init());
+ *  - AEAD suites on OpenSSL: EVP's decrypt final, which compares with
+ *    CRYPTO_memcmp.
  */
 int nep_tcrypto_open(struct nep_tcrypto_ctx *ctx, uint8_t *buf,
 	uint32_t aad_len, uint32_t plen, const uint8_t *iv);
+
+/*
+ * Bursts of n packets under one context (the same rules as seal and open,
+ * packet by packet): bufs[i] is packet i's header, plens[i] its payload
+ * length, ivs[i] its nonce (AEAD; ivs NULL for HMAC suites); status[i] is
+ * set to 0 or -1 as seal/open would return. Returns how many got 0.
+ * On aesni_mb a burst is one CPU-crypto call per NEP_TCRYPTO_BURST_MAX
+ * packets, where the PMD's multi-buffer manager runs several buffers at
+ * once: HMAC-SHA-256 one packet per call leaves its SIMD lanes empty and
+ * is several times slower than a burst (docs/performance.md, "Tunnel
+ * crypto"). AEAD open is per packet anyway (intel-ipsec-mb's AEAD is one
+ * buffer at a time), as is everything on OpenSSL. No allocation.
+ */
+#define NEP_TCRYPTO_BURST_MAX 32
+unsigned int nep_tcrypto_seal_burst(struct nep_tcrypto_ctx *ctx,
+	uint8_t *const bufs[], const uint32_t plens[],
+	const uint8_t *const ivs[], uint32_t aad_len, unsigned int n,
+	int status[]);
+unsigned int nep_tcrypto_open_burst(struct nep_tcrypto_ctx *ctx,
+	uint8_t *const bufs[], const uint32_t plens[],
+	const uint8_t *const ivs[], uint32_t aad_len, unsigned int n,
+	int status[]);
 
 /*
  * HKDF-SHA-256 (RFC 5869), extract then expand, through OpenSSL's EVP_KDF:

@@ -4,8 +4,12 @@
  * (crypto_aesni_mb CPU crypto and OpenSSL): RFC 4231 cases 1-4, 6, 7
  * (HMAC-SHA-256, full and 128-bit truncated tags), McGrew-Viega GCM test
  * cases 14-16 (AES-256-GCM), RFC 8439 section 2.8.2 (ChaCha20-Poly1305);
- * forged tags (one bit flipped) and altered headers are rejected.
+ * forged tags (one bit flipped) and altered headers are rejected. The
+ * aesni_mb backend's own AEAD open (intel-ipsec-mb, tag compared with
+ * CRYPTO_memcmp): every byte of a forged tag matters, from an EAL lcore
+ * and from a thread without one.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -353,6 +357,264 @@ test_cross_backend(void **state)
 	}
 }
 
+/*
+ * AEAD open on the aesni_mb backend (intel-ipsec-mb, CRYPTO_memcmp): in
+ * both AEAD suites, on tunnel-shaped packets sealed by the other backend,
+ * the right tag opens, and a tag wrong in any single byte (or all zero,
+ * or the tag of another packet) is refused.
+ */
+struct forge_arg {
+	uint8_t suite;
+	unsigned int plen;
+	int failures; /* checks that did not hold */
+	int checks;
+};
+
+static void
+forge_run(struct forge_arg *a)
+{
+	uint8_t key[32], iv[12], pkt[20 + 1400 + 16], sealed[sizeof(pkt)];
+	uint8_t pt[1400], other_tag[16];
+	struct nep_tcrypto_ctx *p, *o;
+	unsigned int i, j, pl = a->plen;
+	uint8_t *tag = sealed + 20 + pl;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0xa0 ^ (i * 13));
+	for (i = 0; i < sizeof(iv); i++)
+		iv[i] = (uint8_t)(0x30 + i);
+	p = nep_tcrypto_ctx_create(a->suite, key, 32, 20,
+		NEP_TCRYPTO_BE_AESNI_MB);
+	o = nep_tcrypto_ctx_create(a->suite, key, 32, 20,
+		NEP_TCRYPTO_BE_OPENSSL);
+	if (p == NULL || o == NULL) {
+		a->failures++;
+		goto out;
+	}
+	for (i = 0; i < 20 + pl; i++)
+		sealed[i] = (uint8_t)(i * 31 + a->suite);
+	memcpy(pt, sealed + 20, pl);
+	/* The tag of another payload under the same key and nonce. */
+	memcpy(pkt, sealed, 20 + pl);
+	pkt[20] ^= 0x01;
+	if (nep_tcrypto_seal(o, pkt, 20, pl, iv) != 0)
+		a->failures++;
+	memcpy(other_tag, pkt + 20 + pl, 16);
+	if (nep_tcrypto_seal(o, sealed, 20, pl, iv) != 0)
+		a->failures++;
+#define CHECK(cond) do { a->checks++; if (!(cond)) a->failures++; } while (0)
+	/* Good: opens, plaintext back. */
+	memcpy(pkt, sealed, sizeof(pkt));
+	CHECK(nep_tcrypto_open(p, pkt, 20, pl, iv) == 0);
+	CHECK(memcmp(pkt + 20, pt, pl) == 0);
+	/* Each tag byte wrong on its own, low and high bit. */
+	for (j = 0; j < 16; j++) {
+		static const uint8_t flips[] = { 0x01, 0x80, 0xff };
+
+		for (i = 0; i < RTE_DIM(flips); i++) {
+			memcpy(pkt, sealed, sizeof(pkt));
+			pkt[20 + pl + j] ^= flips[i];
+			CHECK(nep_tcrypto_open(p, pkt, 20, pl, iv) == -1);
+		}
+	}
+	memcpy(pkt, sealed, sizeof(pkt));
+	memset(pkt + 20 + pl, 0, 16);
+	CHECK(nep_tcrypto_open(p, pkt, 20, pl, iv) == -1);
+	memcpy(pkt, sealed, sizeof(pkt));
+	memcpy(pkt + 20 + pl, other_tag, 16);
+	CHECK(nep_tcrypto_open(p, pkt, 20, pl, iv) == -1);
+	/* A forged tag left nothing behind: the good packet still opens. */
+	memcpy(pkt, sealed, sizeof(pkt));
+	CHECK(nep_tcrypto_open(p, pkt, 20, pl, iv) == 0);
+	CHECK(memcmp(pkt + 20, pt, pl) == 0);
+	/* And what aesni_mb seals, OpenSSL opens. */
+	memcpy(pkt, sealed, 20);
+	memcpy(pkt + 20, pt, pl);
+	CHECK(nep_tcrypto_seal(p, pkt, 20, pl, iv) == 0);
+	CHECK(memcmp(pkt + 20 + pl, tag, 16) == 0);
+	CHECK(nep_tcrypto_open(o, pkt, 20, pl, iv) == 0);
+#undef CHECK
+out:
+	nep_tcrypto_ctx_free(p);
+	nep_tcrypto_ctx_free(o);
+}
+
+static const uint8_t aead_suites[] = {
+	NEP_TUN_S_AES256_GCM, NEP_TUN_S_CHACHA20_POLY1305,
+};
+static const unsigned int forge_sizes[] = { 1, 16, 80, 512, 1400 };
+
+static void
+test_aesni_mb_forged_aead_tag(void **state)
+{
+	unsigned int s, z;
+
+	(void)state;
+	if (!pmd_up)
+		skip();
+	for (s = 0; s < RTE_DIM(aead_suites); s++) {
+		for (z = 0; z < RTE_DIM(forge_sizes); z++) {
+			struct forge_arg a = { aead_suites[s], forge_sizes[z],
+				0, 0 };
+
+			forge_run(&a);
+			if (a.failures != 0)
+				fail_msg("suite %u, %u B: %d of %d checks failed",
+					a.suite, a.plen, a.failures, a.checks);
+			assert_int_equal(a.checks, 2 + 48 + 2 + 2 + 3);
+		}
+	}
+}
+
+static void *
+forge_thread(void *arg)
+{
+	struct forge_arg *a = arg;
+
+	if (nep_tcrypto_thread_init() != 0)
+		a->failures++;
+	forge_run(a);
+	return NULL;
+}
+
+/* The same from a thread that is not an EAL lcore (its own manager). */
+static void
+test_aesni_mb_aead_other_thread(void **state)
+{
+	unsigned int s;
+
+	(void)state;
+	if (!pmd_up)
+		skip();
+	for (s = 0; s < RTE_DIM(aead_suites); s++) {
+		struct forge_arg a = { aead_suites[s], 512, 0, 0 };
+		pthread_t t;
+
+		assert_int_equal(pthread_create(&t, NULL, forge_thread, &a), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		if (a.failures != 0 || a.checks == 0)
+			fail_msg("suite %u in a non-EAL thread: %d of %d checks "
+				"failed", a.suite, a.failures, a.checks);
+	}
+}
+
+/*
+ * Bursts give what packet-by-packet calls give: the same bytes sealed,
+ * and open refuses exactly the forged packets of a burst, on each
+ * backend and across backends; bursts longer than NEP_TCRYPTO_BURST_MAX
+ * are split.
+ */
+#define BN 40
+
+static void
+burst_one(enum nep_tcrypto_backend be, enum nep_tcrypto_backend other,
+	uint8_t suite)
+{
+	static uint8_t pk[BN][20 + 1400 + 32], ref[BN][20 + 1400 + 32];
+	static uint8_t clear[BN][20 + 1400];
+	uint8_t key[32], ivb[BN][12];
+	uint8_t *bufs[BN], *refs[BN];
+	const uint8_t *ivs[BN];
+	uint32_t pl[BN];
+	int st[BN], sto[BN];
+	unsigned int i, j, tl = nep_tun_tag_len(suite);
+	int aead = nep_tun_suite_is_aead(suite);
+	struct nep_tcrypto_ctx *c, *o;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x11 * i + suite);
+	c = nep_tcrypto_ctx_create(suite, key, 32, 20, be);
+	o = nep_tcrypto_ctx_create(suite, key, 32, 20, other);
+	assert_non_null(c);
+	assert_non_null(o);
+	for (i = 0; i < BN; i++) {
+		pl[i] = i == 0 ? 1 : (i * 37) % 1400 + 1;
+		for (j = 0; j < 20 + pl[i]; j++)
+			pk[i][j] = (uint8_t)(i * 3 + j * 7);
+		memcpy(clear[i], pk[i], 20 + pl[i]);
+		memcpy(ref[i], pk[i], 20 + pl[i]);
+		for (j = 0; j < 12; j++)
+			ivb[i][j] = (uint8_t)(i + j);
+		bufs[i] = pk[i];
+		refs[i] = ref[i];
+		ivs[i] = ivb[i];
+	}
+	assert_int_equal(nep_tcrypto_seal_burst(c, bufs, pl,
+		aead ? ivs : NULL, 20, BN, st), BN);
+	for (i = 0; i < BN; i++) {
+		assert_int_equal(st[i], 0);
+		assert_int_equal(nep_tcrypto_seal(o, ref[i], 20, pl[i],
+			aead ? ivb[i] : NULL), 0);
+		if (memcmp(pk[i], ref[i], 20 + pl[i] + tl) != 0)
+			fail_msg("%s suite %u: burst seal differs at %u",
+				nep_tcrypto_backend_name(be), suite, i);
+	}
+	/* Forge three of them: a tag byte (in each chunk), a header byte. */
+	pk[3][20 + pl[3]] ^= 0x01;
+	pk[33][20 + pl[33] + tl - 1] ^= 0x80;
+	pk[17][5 + 2] ^= 0x04;
+	memcpy(ref[3], pk[3], 20 + pl[3] + tl);
+	memcpy(ref[33], pk[33], 20 + pl[33] + tl);
+	memcpy(ref[17], pk[17], 20 + pl[17] + tl);
+	assert_int_equal(nep_tcrypto_open_burst(c, bufs, pl,
+		aead ? ivs : NULL, 20, BN, st), BN - 3);
+	assert_int_equal(nep_tcrypto_open_burst(o, refs, pl,
+		aead ? ivs : NULL, 20, BN, sto), BN - 3);
+	for (i = 0; i < BN; i++) {
+		int forged = i == 3 || i == 17 || i == 33;
+
+		if (st[i] != (forged ? -1 : 0) || sto[i] != st[i])
+			fail_msg("suite %u: burst open status %d / %d at %u",
+				suite, st[i], sto[i], i);
+		if (!forged && (memcmp(pk[i] + 20, clear[i] + 20, pl[i]) != 0 ||
+			    memcmp(ref[i] + 20, clear[i] + 20, pl[i]) != 0))
+			fail_msg("suite %u: burst open plaintext at %u", suite,
+				i);
+	}
+	nep_tcrypto_ctx_free(c);
+	nep_tcrypto_ctx_free(o);
+}
+
+static void
+test_bursts(void **state)
+{
+	static const uint8_t suites[] = {
+		NEP_TUN_S_HMAC_SHA256_128, NEP_TUN_S_HMAC_SHA256_256,
+		NEP_TUN_S_AES256_GCM, NEP_TUN_S_CHACHA20_POLY1305,
+	};
+	uint8_t key[32] = { 1 }, b0[64] = { 0 };
+	uint8_t *bufs[1] = { b0 };
+	uint32_t pl[1] = { 8 };
+	int st[1] = { 0 };
+	struct nep_tcrypto_ctx *c;
+	unsigned int s;
+
+	(void)state;
+	for (s = 0; s < RTE_DIM(suites); s++) {
+		if (pmd_up) {
+			burst_one(NEP_TCRYPTO_BE_AESNI_MB,
+				NEP_TCRYPTO_BE_OPENSSL, suites[s]);
+			burst_one(NEP_TCRYPTO_BE_OPENSSL,
+				NEP_TCRYPTO_BE_AESNI_MB, suites[s]);
+		} else {
+			burst_one(NEP_TCRYPTO_BE_OPENSSL,
+				NEP_TCRYPTO_BE_OPENSSL, suites[s]);
+		}
+	}
+	/* AEAD without nonces, or with the wrong header length: refused. */
+	c = nep_tcrypto_ctx_create(NEP_TUN_S_AES256_GCM, key, 32, 20,
+		NEP_TCRYPTO_BE_AUTO);
+	assert_non_null(c);
+	assert_int_equal(nep_tcrypto_seal_burst(c, bufs, pl, NULL, 20, 1, st),
+		0);
+	assert_int_equal(st[0], -1);
+	st[0] = 0;
+	assert_int_equal(nep_tcrypto_open_burst(c, bufs, pl, NULL, 20, 1, st),
+		0);
+	assert_int_equal(st[0], -1);
+	nep_tcrypto_ctx_free(c);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -430,6 +692,9 @@ main(void)
 		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_aead_kats),
 		cmocka_unit_test(test_cross_backend),
+		cmocka_unit_test(test_aesni_mb_forged_aead_tag),
+		cmocka_unit_test(test_aesni_mb_aead_other_thread),
+		cmocka_unit_test(test_bursts),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_hkdf),
 	};
