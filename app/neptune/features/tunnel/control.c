@@ -356,7 +356,7 @@ handle_event(struct nep_app *app, struct tun_snap *ts, const struct tun_event *e
 		uint64_t waited_ns = (uint64_t)waited * 1000000000ull / app->tsc_hz;
 		uint64_t at = waited_ns < now_ns ? now_ns - waited_ns : now_ns;
 
-		if (nep_health_reply(&st->health, 0, (uint32_t)echo_seq, at) != 0) {
+		if (nep_health_reply(&st->health, 0, (uint32_t)echo_seq, at) != 1) {
 			tc->ka_unmatched++;
 			break;
 		}
