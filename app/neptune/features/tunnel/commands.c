@@ -164,6 +164,8 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 			(json_int_t)TUN_STAT(app, events_lost));
 		json_object_set_new(ctx->json_out, "up_mask",
 			json_integer((json_int_t)ts->up_mask));
+		json_object_set_new(ctx->json_out, "keepalive_unmatched",
+			json_integer((json_int_t)TUN_CTL(app)->ka_unmatched));
 	} else {
 		json_decref(arr);
 	}

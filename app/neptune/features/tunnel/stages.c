@@ -364,7 +364,9 @@ tun_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 		v = drop(tun_drop_bad_role);
 		goto out;
 	}
-	rc = nep_tun_replay_check(&st->rx, h.seq);
+	/* never sent (section 4): a receiver takes it for a forgery */
+	rc = h.seq == UINT64_MAX ? NEP_TUN_ERR_SEQ_EXHAUSTED :
+				   nep_tun_replay_check(&st->rx, h.seq);
 	if (rc != NEP_TUN_OK) {
 		tw->stats->replays[s->state]++;
 		v = drop(tun_drop_rc[rc]);
@@ -620,8 +622,7 @@ tun_register_datapath(void)
 
 	for (unsigned rc = 1; rc < NEP_TUN_RC_MAX; rc++)
 		tun_drop_rc[rc] = reg(nep_tun_rc_name((enum nep_tun_rc)rc),
-			rc == NEP_TUN_ERR_SEQ_EXHAUSTED ? NEP_STAGE_OUTPUT :
-							  NEP_STAGE_INGRESS);
+			NEP_STAGE_INGRESS);
 	tun_drop_outer_fragment = reg("tun_outer_fragment", NEP_STAGE_INGRESS);
 	tun_drop_bad_udp_checksum = reg("tun_bad_udp_checksum",
 		NEP_STAGE_INGRESS);
