@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "nep_tunnel.h"
+#include "nep_tun_keys.h"
 
 #define W NEP_TUN_REPLAY_WINDOW
 #define MAXP 1500
@@ -508,6 +509,97 @@ test_replay_random(void **state)
 	free(ref_used);
 }
 
+/* ---- key rotation (nep_tun_keys.h, protocol section 6) ---- */
+
+#define GRACE 100
+
+/* A full rotation 1 -> 2: initiator and responder, in order. */
+static void
+test_keys_rotation(void **state)
+{
+	struct nep_tun_keys ini, rsp;
+
+	(void)state;
+	nep_tun_keys_init(&ini, 1);
+	nep_tun_keys_init(&rsp, 1);
+	assert_int_equal(nep_tun_keys_tx(&ini), 1);
+	assert_true(nep_tun_keys_accepts(&ini, 1, 0));
+	assert_true(nep_tun_keys_accepts(&ini, 2, 0)); /* installed: accepted */
+	/* nothing to send until a rotation starts */
+	assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3), NEP_TUN_REKEY_IDLE);
+	nep_tun_keys_rekey_start(&ini, 2);
+	assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3), NEP_TUN_REKEY_SEND);
+	/* the initiator keeps sending under 1 until the ACK */
+	assert_int_equal(nep_tun_keys_tx(&ini), 1);
+	/* responder: REKEY under 2 -> sends under 2, key 1 accepted until
+	 * the initiator is seen using 2 */
+	nep_tun_keys_on_rekey(&rsp, 2, 1000, GRACE);
+	assert_int_equal(nep_tun_keys_tx(&rsp), 2);
+	assert_true(nep_tun_keys_accepts(&rsp, 1, 1000000));
+	/* an ACK under another key than the one rotated to: ignored */
+	assert_false(nep_tun_keys_rekey_ack(&ini, 1, 1010, GRACE));
+	assert_int_equal(nep_tun_keys_tx(&ini), 1);
+	/* the ACK under 2 completes it: key 1 accepted for GRACE from now */
+	assert_true(nep_tun_keys_rekey_ack(&ini, 2, 1020, GRACE));
+	assert_int_equal(nep_tun_keys_tx(&ini), 2);
+	assert_false(ini.rekeying);
+	assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3), NEP_TUN_REKEY_IDLE);
+	assert_true(nep_tun_keys_accepts(&ini, 1, 1020 + GRACE));
+	assert_false(nep_tun_keys_accepts(&ini, 1, 1020 + GRACE + 1));
+	assert_true(nep_tun_keys_accepts(&ini, 2, 1 << 30));
+	/* a second ACK (repeated REKEY) changes nothing */
+	assert_false(nep_tun_keys_rekey_ack(&ini, 2, 2000, GRACE));
+	assert_false(nep_tun_keys_accepts(&ini, 1, 2000));
+	/* responder: a REKEY under 2 proves nothing; DATA under 1 neither */
+	nep_tun_keys_peer_used(&rsp, 1, 5000, GRACE);
+	assert_true(nep_tun_keys_accepts(&rsp, 1, 1000000));
+	/* DATA / KEEPALIVE under 2: the grace time starts */
+	nep_tun_keys_peer_used(&rsp, 2, 5000, GRACE);
+	assert_true(nep_tun_keys_accepts(&rsp, 1, 5000 + GRACE));
+	assert_false(nep_tun_keys_accepts(&rsp, 1, 5000 + GRACE + 1));
+	/* only once: later packets do not extend it */
+	nep_tun_keys_peer_used(&rsp, 2, 9000, GRACE);
+	assert_false(nep_tun_keys_accepts(&rsp, 1, 5000 + GRACE + 1));
+	/* a repeated REKEY under the current key: no change */
+	nep_tun_keys_on_rekey(&rsp, 2, 9000, GRACE);
+	assert_int_equal(nep_tun_keys_tx(&rsp), 2);
+	assert_int_equal(rsp.retired, 1);
+}
+
+/* Every REKEY_ACK lost: the initiator gives up and stays on the old key,
+ * which the responder (already on the new one) still accepts. */
+static void
+test_keys_rotation_acks_lost(void **state)
+{
+	struct nep_tun_keys ini, rsp;
+
+	(void)state;
+	nep_tun_keys_init(&ini, 7);
+	nep_tun_keys_init(&rsp, 7);
+	nep_tun_keys_rekey_start(&ini, 9);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3),
+			NEP_TUN_REKEY_SEND);
+		nep_tun_keys_on_rekey(&rsp, 9, 100 + i, GRACE);
+	}
+	assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3), NEP_TUN_REKEY_FAILED);
+	assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3), NEP_TUN_REKEY_IDLE);
+	assert_int_equal(nep_tun_keys_tx(&ini), 7);
+	assert_int_equal(nep_tun_keys_tx(&rsp), 9);
+	/* the initiator keeps sending under 7: the responder accepts it
+	 * however long it takes */
+	nep_tun_keys_peer_used(&rsp, 7, 1 << 20, GRACE);
+	assert_true(nep_tun_keys_accepts(&rsp, 7, UINT64_MAX - 1));
+	/* a later rotation completes it */
+	nep_tun_keys_rekey_start(&ini, 9);
+	assert_int_equal(nep_tun_keys_rekey_tick(&ini, 3), NEP_TUN_REKEY_SEND);
+	nep_tun_keys_on_rekey(&rsp, 9, 2000000, GRACE);
+	assert_true(nep_tun_keys_rekey_ack(&ini, 9, 2000010, GRACE));
+	nep_tun_keys_peer_used(&rsp, 9, 2000020, GRACE);
+	assert_false(nep_tun_keys_accepts(&rsp, 7, 2000020 + GRACE + 1));
+	assert_false(nep_tun_keys_accepts(&ini, 7, 2000010 + GRACE + 1));
+}
+
 int
 main(void)
 {
@@ -519,6 +611,8 @@ main(void)
 		cmocka_unit_test(test_replay_edges),
 		cmocka_unit_test(test_replay_check_pure),
 		cmocka_unit_test(test_replay_random),
+		cmocka_unit_test(test_keys_rotation),
+		cmocka_unit_test(test_keys_rotation_acks_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,7 +115,7 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 				"session", (json_int_t)s->session_id, "peer",
 				s->peer_name, "state", state, "peer_address",
 				peer, "local_address", local, "tx_key",
-				st->tx_key, "keys", keys, "rx_packets",
+				nep_tun_keys_tx(&st->keys), "keys", keys, "rx_packets",
 				(json_int_t)rxp, "rx_bytes", (json_int_t)rxb,
 				"tx_packets", (json_int_t)txp, "tx_bytes",
 				(json_int_t)txb, "auth_failed", (json_int_t)af,
@@ -126,7 +126,7 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 				(json_int_t)st->ka_replies, "rekeys",
 				(json_int_t)st->rekeys, "rekey_failed",
 				(json_int_t)st->rekey_failed, "rekeying",
-				st->rekeying, "key_expired",
+				(bool)st->keys.rekeying, "key_expired",
 				(json_int_t)st->key_expired, "tx_seq",
 				(json_int_t)st->tx_seq, "rx_top",
 				(json_int_t)st->rx.top, "inner_mtu",
@@ -149,9 +149,9 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 				"%12" PRIu64 " %12" PRIu64 " %8" PRIu64 " %8"
 				PRIu64 " %4s  %s -> %s%s\n", s->session_id,
 				s->peer_name, p ? p->uplink : "-", state,
-				st->tx_key, rtt, rxp, txp, af, rp, p ?
+				nep_tun_keys_tx(&st->keys), rtt, rxp, txp, af, rp, p ?
 				(p->backup ? "bkp" : "pri") : "-", local, peer,
-				st->rekeying ? " (rekeying)" : "");
+				(bool)st->keys.rekeying ? " (rekeying)" : "");
 		}
 	}
 	if (ctx->json) {

@@ -222,7 +222,7 @@ tun_rekey(struct nep_app *app, unsigned si, char *err, size_t errlen)
 	struct tun_snap *ts = TUN_SNAP(app->snap);
 	const struct tun_sess *s = &ts->sess[si];
 	struct tun_state *st = state_of(app, s);
-	int nk = next_key(s, st->tx_key);
+	int nk = next_key(s, nep_tun_keys_tx(&st->keys));
 
 	if (ts->role != TUN_ROLE_ENDPOINT) {
 		snprintf(err, errlen, "only an endpoint starts a rotation (the "
@@ -235,33 +235,21 @@ tun_rekey(struct nep_app *app, unsigned si, char *err, size_t errlen)
 			s->session_id, s->peer_name);
 		return -1;
 	}
-	st->rekeying = true;
-	st->rekey_to = (uint8_t)nk;
-	st->rekey_tries = 0;
+	nep_tun_keys_rekey_start(&st->keys, (uint8_t)nk);
 	st->rekey_next_ns = 0;
 	return 0;
 }
 
+/* After a switch: the new key's lifetime starts. */
 static void
-switch_key(struct nep_app *app, const struct tun_snap *ts,
-	struct tun_state *st, uint8_t to, bool retire_now, uint64_t now_ns)
+key_switched(struct tun_state *st, uint8_t old, uint64_t now_ns)
 {
-	uint8_t old = st->tx_key;
-
-	if (old == to)
-		return;
-	st->retired_key = old;
-	__atomic_store_n(&st->retired_tsc, retire_now ?
-		rte_rdtsc() + ts->grace_tsc : UINT64_MAX, __ATOMIC_RELAXED);
-	st->has_retired = 1;
-	__atomic_store_n(&st->tx_key, to, __ATOMIC_RELEASE);
 	__atomic_store_n(&st->tx_expired, 0, __ATOMIC_RELAXED);
 	st->key_since_ns = now_ns;
 	st->key_seq0 = __atomic_load_n(&st->tx_seq, __ATOMIC_RELAXED);
 	st->rekeys++;
 	NEP_LOG(NOTICE, "tunnel: session %u now sends under key %u (key %u "
-		"retired)", st->session_id, to, old);
-	(void)app;
+		"retired)", st->session_id, st->keys.tx_key, old);
 }
 
 static void
@@ -283,18 +271,18 @@ lifetimes(struct nep_app *app, struct tun_snap *ts, uint64_t now_ns)
 				NEP_LOG(WARNING, "tunnel: session %u: key %u "
 					"reached its lifetime: not used for "
 					"sending any more", s->session_id,
-					st->tx_key);
+					nep_tun_keys_tx(&st->keys));
 			}
 			__atomic_store_n(&st->tx_expired, 1, __ATOMIC_RELAXED);
-		} else if (ts->role == TUN_ROLE_ENDPOINT && !st->rekeying &&
+		} else if (ts->role == TUN_ROLE_ENDPOINT && !st->keys.rekeying &&
 			   (age >= life_ns / 10 * 9 ||
 				   pk >= tc->key_lifetime_pkts / 10 * 9) &&
-			   next_key(s, st->tx_key) >= 0) {
+			   next_key(s, nep_tun_keys_tx(&st->keys)) >= 0) {
 			char e[128];
 			if (tun_rekey(app, i, e, sizeof(e)) == 0)
 				NEP_LOG(NOTICE, "tunnel: session %u: key %u at "
 					"90%% of its lifetime, rotating",
-					s->session_id, st->tx_key);
+					s->session_id, nep_tun_keys_tx(&st->keys));
 		}
 	}
 }
@@ -309,22 +297,26 @@ rekeys(struct nep_app *app, struct tun_snap *ts, uint64_t now_ns)
 		struct tun_state *st = state_of(app, s);
 		uint8_t body[NEP_TUN_CTRL_LEN] = { 0 };
 
-		if (!st->rekeying || now_ns < st->rekey_next_ns)
+		if (!st->keys.rekeying || now_ns < st->rekey_next_ns)
 			continue;
-		if (st->rekey_tries >= tc->miss) {
-			st->rekeying = false;
+		switch (nep_tun_keys_rekey_tick(&st->keys, tc->miss)) {
+		case NEP_TUN_REKEY_FAILED:
 			st->rekey_failed++;
 			NEP_LOG(WARNING, "tunnel: session %u: no REKEY_ACK "
 				"after %u tries: staying on key %u",
-				s->session_id, st->rekey_tries, st->tx_key);
+				s->session_id, st->keys.rekey_tries,
+				st->keys.tx_key);
+			continue;
+		case NEP_TUN_REKEY_SEND:
+			break;
+		default:
 			continue;
 		}
-		body[0] = st->tx_key;
+		body[0] = st->keys.tx_key;
 		put64(body + 8, now_ns);
-		st->rekey_tries++;
 		st->rekey_next_ns = now_ns + (uint64_t)tc->interval_ms * 1000000ull;
-		(void)send_ctrl(app, ts, s, NEP_TUN_T_REKEY, st->rekey_to, body,
-			NULL);
+		(void)send_ctrl(app, ts, s, NEP_TUN_T_REKEY, st->keys.rekey_to,
+			body, NULL);
 	}
 }
 
@@ -377,8 +369,12 @@ handle_event(struct nep_app *app, struct tun_snap *ts, const struct tun_event *e
 		 * new one (then a grace time). */
 		uint8_t body[NEP_TUN_CTRL_LEN] = { 0 };
 
-		if (st->tx_key != ev->key_id)
-			switch_key(app, ts, st, ev->key_id, false, now_ns);
+		if (st->keys.tx_key != ev->key_id) {
+			uint8_t old = st->keys.tx_key;
+			nep_tun_keys_on_rekey(&st->keys, ev->key_id, rte_rdtsc(),
+				ts->grace_tsc);
+			key_switched(st, old, now_ns);
+		}
 		put64(body, ev->seq);
 		body[8] = ev->key_id;
 		(void)send_ctrl(app, ts, s, NEP_TUN_T_REKEY_ACK, ev->key_id,
@@ -387,9 +383,11 @@ handle_event(struct nep_app *app, struct tun_snap *ts, const struct tun_event *e
 	}
 	case NEP_TUN_T_REKEY_ACK:
 		/* endpoint: the hub sends under the new key now */
-		if (st->rekeying && ev->key_id == st->rekey_to) {
-			st->rekeying = false;
-			switch_key(app, ts, st, ev->key_id, true, now_ns);
+		{
+			uint8_t old = st->keys.tx_key;
+			if (nep_tun_keys_rekey_ack(&st->keys, ev->key_id,
+				    rte_rdtsc(), ts->grace_tsc))
+				key_switched(st, old, now_ns);
 		}
 		break;
 	default:
@@ -438,7 +436,7 @@ tun_control_run(struct nep_app *app, uint64_t now_ns)
 
 			put64(body, now_ns);
 			if (send_ctrl(app, ts, s, NEP_TUN_T_KEEPALIVE,
-				    st->tx_key, body, &seq) == 0) {
+				    nep_tun_keys_tx(&st->keys), body, &seq) == 0) {
 				nep_health_probe_sent(&st->health, 0,
 					(uint32_t)seq, now_ns);
 				st->ka_sent++;

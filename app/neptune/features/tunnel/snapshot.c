@@ -181,14 +181,18 @@ init_tx_key(struct nep_app *app, const struct tun_sess *s)
 {
 	struct tun_state *st = &TUN_CTL(app)->state[s->state];
 
-	if (st->has_retired && tun_key_of(s, st->retired_key) == NULL)
-		st->has_retired = 0;
-	if (tun_key_of(s, st->tx_key) != NULL && st->key_since_ns != 0)
+	if (st->key_since_ns != 0 &&
+		tun_key_of(s, nep_tun_keys_tx(&st->keys)) != NULL) {
+		if (st->keys.has_retired &&
+			tun_key_of(s, st->keys.retired) == NULL)
+			__atomic_store_n(&st->keys.has_retired, 0,
+				__ATOMIC_RELEASE);
 		return;
-	__atomic_store_n(&st->tx_key, s->keys[0].id, __ATOMIC_RELEASE);
+	}
+	/* new, or its key left the keys file: the first live one */
+	nep_tun_keys_init(&st->keys, s->keys[0].id);
 	st->key_since_ns = nep_now_ns();
 	st->key_seq0 = __atomic_load_n(&st->tx_seq, __ATOMIC_RELAXED);
-	st->rekeying = false;
 }
 
 static int

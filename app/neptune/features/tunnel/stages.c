@@ -349,9 +349,7 @@ tun_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	s = &ts->sess[si];
 	st = &TUN_CTL(c->w->app)->state[s->state];
 	k = tun_key_of(s, h.key_id);
-	if (k == NULL || (st->has_retired && st->retired_key == h.key_id &&
-				 c->now > __atomic_load_n(&st->retired_tsc,
-					 __ATOMIC_RELAXED))) {
+	if (k == NULL || !nep_tun_keys_accepts(&st->keys, h.key_id, c->now)) {
 		v = drop(tun_drop_unknown_key);
 		goto out;
 	}
@@ -388,11 +386,9 @@ tun_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 		goto out;
 	}
 	/* The peer uses the new key: the old one's grace time starts. */
-	if (unlikely(st->has_retired) && h.key_id != st->retired_key &&
-		h.type <= NEP_TUN_T_KEEPALIVE &&
-		__atomic_load_n(&st->retired_tsc, __ATOMIC_RELAXED) == UINT64_MAX)
-		__atomic_store_n(&st->retired_tsc, c->now + ts->grace_tsc,
-			__ATOMIC_RELAXED);
+	if (h.type <= NEP_TUN_T_KEEPALIVE)
+		nep_tun_keys_peer_used(&st->keys, h.key_id, c->now,
+			ts->grace_tsc);
 	if (unlikely(c->meta->flags & NEP_META_F_TRACE))
 		tun_trace(c, NEP_STAGE_INGRESS, TUN_TRACE_RX, NEP_V_NEXT, &t);
 	return deliver(c, m, ts, (unsigned)si, st, k, &h, l3, th,
@@ -532,7 +528,7 @@ tun_action(struct nep_pctx *c, struct rte_mbuf *m)
 		v = drop(tun_drop_key_expired);
 		goto out;
 	}
-	k = tun_key_of(s, __atomic_load_n(&st->tx_key, __ATOMIC_ACQUIRE));
+	k = tun_key_of(s, nep_tun_keys_tx(&st->keys));
 	if (unlikely(k == NULL)) {
 		v = drop(tun_drop_key_expired);
 		goto out;

@@ -31,6 +31,7 @@
 #include "nep_tcrypto.h"
 #include "nep_tunnel.h"
 #include "nep_tun_outer.h"
+#include "nep_tun_keys.h"
 
 #define TUN_MAX_HUBS 8
 #define TUN_MAX_UPLINKS 4
@@ -130,14 +131,10 @@ const struct tun_peer_keys *tun_peer_find(const struct tun_config *tc,
 struct tun_state {
 	/* written by every sender (workers, control): atomic add */
 	uint64_t tx_seq __rte_cache_aligned;
-	/* the key id senders use; control lcore writes, all read */
-	uint8_t tx_key;
-	/* a key no longer sent with, accepted until retired_tsc */
-	uint8_t retired_key;
-	uint8_t has_retired;
+	/* the key sent under, the one retired (TSC units), rotation */
+	struct nep_tun_keys keys;
 	uint8_t used;
 	uint32_t session_id;
-	uint64_t retired_tsc;
 
 	/* receive side: the worker that receives the session's packets
 	 * (RSS keeps a 5-tuple on one queue) is the only writer */
@@ -162,9 +159,6 @@ struct tun_state {
 	/* key lifetime and rotation */
 	uint64_t key_since_ns;		/* tx_key first used */
 	uint64_t key_seq0;		/* tx_seq when tx_key began */
-	uint8_t rekey_to;		/* REKEY in progress to this id */
-	bool rekeying;
-	uint32_t rekey_tries;
 	uint64_t rekey_next_ns;
 	uint64_t rekeys, rekey_failed, key_expired;
 };
