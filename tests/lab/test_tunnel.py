@@ -168,6 +168,12 @@ def test_sessions_up(tun):
          5, "hub1 seeing both of site A's sessions up")
     h1 = sessions("hub1")
     assert h1[1901]["state"] == "down"     # site-x never connected
+    # the hub probes the sessions it hears from: per-tunnel keepalive RTT
+    wait(lambda: all(sessions("hub1")[k]["keepalive_replies"] > 0
+                     for k in (1101, 1102)), 5, "hub1's keepalives answered")
+    h1 = sessions("hub1")
+    assert all(0 < h1[k]["rtt_ms"] < 20 for k in (1101, 1102)), h1
+    assert h1[1901]["keepalives_sent"] == 0
     # The hub learned where each session comes from (outer source).
     assert h1[1101]["peer_address"] == "2001:db8:10:1::2"
     assert h1[1102]["peer_address"] == "2001:db8:20:1::2"

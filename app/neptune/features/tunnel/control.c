@@ -414,6 +414,30 @@ drain_events(struct nep_app *app, struct tun_snap *ts, uint64_t now_ns)
 
 /* ---- the loop ---- */
 
+/* One keepalive of session s when its health wants one. */
+static void
+keepalive(struct nep_app *app, const struct tun_snap *ts,
+	const struct tun_sess *s, uint64_t now_ns)
+{
+	struct tun_state *st = state_of(app, s);
+	uint8_t body[NEP_TUN_CTRL_LEN] = { 0 };
+	struct nep_health_event ev;
+	uint64_t seq;
+
+	if (now_ns >= nep_health_next_probe_ns(&st->health)) {
+		put64(body, now_ns);
+		if (send_ctrl(app, ts, s, NEP_TUN_T_KEEPALIVE,
+			    nep_tun_keys_tx(&st->keys), body, &seq) == 0) {
+			nep_health_probe_sent(&st->health, 0, (uint32_t)seq,
+				now_ns);
+			st->ka_sent++;
+			TUN_CTL(app)->ka_sent++;
+		}
+	}
+	while (nep_health_tick(&st->health, now_ns, &ev))
+		;
+}
+
 void
 tun_control_run(struct nep_app *app, uint64_t now_ns)
 {
@@ -422,30 +446,29 @@ tun_control_run(struct nep_app *app, uint64_t now_ns)
 	if (!ts->enabled)
 		return;
 	drain_events(app, ts, now_ns);
-	for (unsigned i = 0; i < ts->n_paths; i++) {
-		const struct tun_path *p = &ts->paths[i];
-		const struct tun_sess *s = &ts->sess[p->sess];
-		struct tun_state *st = state_of(app, s);
-		struct nep_health_event ev;
+	if (!ts->keepalive)
+		goto rest;
+	if (ts->role == TUN_ROLE_ENDPOINT) {
+		for (unsigned i = 0; i < ts->n_paths; i++)
+			if (app->ports[ts->paths[i].port].link_up)
+				keepalive(app, ts, &ts->sess[ts->paths[i].sess],
+					now_ns);
+	} else {
+		/* A hub probes the sessions it hears from (for their RTT and
+		 * loss; the endpoint decides the path): not a silent one,
+		 * whose address may be stale. */
+		uint64_t now_tsc = rte_rdtsc();
 
-		if (ts->keepalive &&
-			now_ns >= nep_health_next_probe_ns(&st->health) &&
-			app->ports[p->port].link_up) {
-			uint8_t body[NEP_TUN_CTRL_LEN] = { 0 };
-			uint64_t seq;
+		for (unsigned i = 0; i < ts->n_sess; i++) {
+			const struct tun_state *st = state_of(app, &ts->sess[i]);
+			uint64_t last = __atomic_load_n(&st->last_rx_tsc,
+				__ATOMIC_RELAXED);
 
-			put64(body, now_ns);
-			if (send_ctrl(app, ts, s, NEP_TUN_T_KEEPALIVE,
-				    nep_tun_keys_tx(&st->keys), body, &seq) == 0) {
-				nep_health_probe_sent(&st->health, 0,
-					(uint32_t)seq, now_ns);
-				st->ka_sent++;
-				TUN_CTL(app)->ka_sent++;
-			}
+			if (last != 0 && now_tsc - last < ts->alive_tsc)
+				keepalive(app, ts, &ts->sess[i], now_ns);
 		}
-		while (nep_health_tick(&st->health, now_ns, &ev))
-			;
 	}
+rest:
 	rekeys(app, ts, now_ns);
 	lifetimes(app, ts, now_ns);
 	publish_mask(app, ts, now_ns);

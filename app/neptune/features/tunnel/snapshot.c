@@ -431,6 +431,8 @@ tun_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 	ts->grace_tsc = RTE_MAX(2ull * tc->interval_ms, 1000ull) *
 		(app->tsc_hz / 1000);
 	ts->hold_ns = (uint64_t)tc->hold_ms * 1000000ull;
+	ts->alive_tsc = (uint64_t)tc->interval_ms * tc->miss *
+		(app->tsc_hz / 1000);
 	ts->sess = calloc(TUN_MAX_SESSIONS, sizeof(*ts->sess));
 	ts->endpoints = calloc(TUN_MAX_ENDPOINTS, sizeof(*ts->endpoints));
 	if (ts->sess == NULL || ts->endpoints == NULL) {

@@ -222,6 +222,8 @@ struct tun_snap {
 	uint32_t max_inner;		/* largest inner MTU (tun_oversize) */
 	uint64_t grace_tsc;		/* a retired key's acceptance */
 	uint64_t hold_ns;		/* anti-flap */
+	uint64_t alive_tsc;		/* hub: a session is alive while it
+					 * was heard from within miss x interval */
 	/* our addresses on WAN ports (the destinations we terminate) */
 	unsigned n_addr6, n_addr4;
 	uint8_t addr6[8][16];
