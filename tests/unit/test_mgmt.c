@@ -1218,7 +1218,7 @@ tel_derived(void)
 		"/neptune/uplinks", "/neptune/uplink", "/neptune/flows",
 		"/neptune/policies", "/neptune/events",
 		"/neptune/sr_localsids", "/neptune/sr_policies",
-		"/neptune/overlays",
+		"/neptune/overlays", "/neptune/tunnels",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};
