@@ -197,12 +197,6 @@ out:
 	return rc;
 }
 
-static uint32_t
-session_id(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path)
-{
-	return (uint32_t)nep_cfg_uint(c, n, path, 1, UINT32_MAX);
-}
-
 static void
 prefixes(struct nep_cfg *c, const struct nep_cfg_node *v, const char *path,
 	struct nep_prefix *out, unsigned max, unsigned *n_out)
@@ -217,48 +211,91 @@ prefixes(struct nep_cfg *c, const struct nep_cfg_node *v, const char *path,
 	*n_out = n;
 }
 
-/* Session ids are unique in the file. */
-static void
-check_unique(struct nep_cfg *c, const struct nep_cfg_node *n, const char *path,
-	const struct tun_config *tc, uint32_t id, unsigned upto_hub,
-	unsigned upto_ep, unsigned upto_i)
+/* Is a session id already used by a complete hub or endpoint entry? */
+static bool
+session_used(const struct tun_config *tc, uint32_t id)
 {
-	for (unsigned h = 0; h <= upto_hub && h < tc->n_hubs; h++)
-		for (unsigned i = 0; i < tc->hubs[h].n_sessions &&
-			(h < upto_hub || i < upto_i); i++)
+	for (unsigned h = 0; h < tc->n_hubs; h++)
+		for (unsigned i = 0; i < tc->hubs[h].n_sessions; i++)
 			if (tc->hubs[h].sessions[i] == id)
-				nep_cfg_fail(c, n, path, "session %u is used "
-					"twice", id);
-	for (unsigned e = 0; e <= upto_ep && e < tc->n_endpoints; e++)
-		for (unsigned i = 0; i < tc->endpoints[e].n_sessions &&
-			(e < upto_ep || i < upto_i); i++)
+				return true;
+	for (unsigned e = 0; e < tc->n_endpoints; e++)
+		for (unsigned i = 0; i < tc->endpoints[e].n_sessions; i++)
 			if (tc->endpoints[e].sessions[i] == id)
-				nep_cfg_fail(c, n, path, "session %u is used "
-					"twice", id);
+				return true;
+	return false;
+}
+
+/*
+ * What a hub entry and an endpoint entry share: a unique name with a key
+ * in the keys file, and session ids, unique in the file (exactly `want`
+ * of them, or 1..max when want is 0). Returns the entry's mapping.
+ */
+static const struct nep_cfg_map *
+parse_peer(struct nep_cfg *c, const struct nep_cfg_node *it, const char *p,
+	const char *const *keys, const char *what, const struct tun_config *tc,
+	char name[NEP_NAME_MAX], uint32_t *sessions, unsigned *n_sessions,
+	unsigned want, unsigned max)
+{
+	char kp[NEP_CFG_PATH_MAX], sp[NEP_CFG_PATH_MAX];
+	const struct nep_cfg_map *m = nep_cfg_map_open(c, it, p, keys);
+	const struct nep_cfg_node *x = nep_cfg_req(m, "name");
+	unsigned ns;
+
+	nep_cfg_name(c, x, nep_cfg_path_key(kp, p, "name"), name);
+	for (unsigned j = 0; j < tc->n_hubs; j++)
+		if (strcmp(tc->hubs[j].name, name) == 0)
+			nep_cfg_fail(c, x, kp, "%s '%s' is defined twice", what,
+				name);
+	for (unsigned j = 0; j < tc->n_endpoints; j++)
+		if (strcmp(tc->endpoints[j].name, name) == 0)
+			nep_cfg_fail(c, x, kp, "%s '%s' is defined twice", what,
+				name);
+	if (tun_peer_find(tc, name) == NULL)
+		nep_cfg_fail(c, x, kp, "no key for %s '%s' in %s", what, name,
+			tc->keys_file);
+	x = nep_cfg_req(m, "sessions");
+	nep_cfg_path_key(kp, p, "sessions");
+	ns = nep_cfg_seq(c, x, kp, max, "sessions");
+	if (want != 0 && ns != want)
+		nep_cfg_fail(c, x, kp, "expected one session id per tunnel "
+			"uplink (%u), found %u", want, ns);
+	if (ns == 0)
+		nep_cfg_fail(c, x, kp, "at least one session id");
+	for (unsigned s = 0; s < ns; s++) {
+		const struct nep_cfg_node *si = nep_cfg_seq_item(c, x, s);
+		uint32_t id;
+
+		nep_cfg_path_index(sp, kp, s);
+		id = (uint32_t)nep_cfg_uint(c, si, sp, 1, UINT32_MAX);
+		for (unsigned j = 0; j < s; j++)
+			if (sessions[j] == id)
+				nep_cfg_fail(c, si, sp, "session %u is used twice",
+					id);
+		if (session_used(tc, id))
+			nep_cfg_fail(c, si, sp, "session %u is used twice", id);
+		sessions[s] = id;
+	}
+	*n_sessions = ns;
+	return m;
 }
 
 static void
 parse_hubs(struct nep_cfg *c, const struct nep_cfg_node *v,
 	struct tun_config *tc)
 {
-	char p[NEP_CFG_PATH_MAX], kp[NEP_CFG_PATH_MAX], sp[NEP_CFG_PATH_MAX];
+	char p[NEP_CFG_PATH_MAX], kp[NEP_CFG_PATH_MAX];
 	unsigned n = nep_cfg_seq(c, v, "tunnel.hubs", TUN_MAX_HUBS, "hubs");
 
 	for (unsigned i = 0; i < n; i++) {
-		const struct nep_cfg_node *it = nep_cfg_seq_item(c, v, i);
 		struct tun_hub_conf *h = &tc->hubs[i];
 		const struct nep_cfg_map *m;
 		const struct nep_cfg_node *x;
-		unsigned ns;
 
 		nep_cfg_path_index(p, "tunnel.hubs", i);
-		m = nep_cfg_map_open(c, it, p, hub_keys);
-		nep_cfg_name(c, nep_cfg_req(m, "name"),
-			nep_cfg_path_key(kp, p, "name"), h->name);
-		for (unsigned j = 0; j < i; j++)
-			if (strcmp(tc->hubs[j].name, h->name) == 0)
-				nep_cfg_fail(c, nep_cfg_get(m, "name"), kp,
-					"hub '%s' is defined twice", h->name);
+		m = parse_peer(c, nep_cfg_seq_item(c, v, i), p, hub_keys, "hub",
+			tc, h->name, h->sessions, &h->n_sessions, tc->n_uplinks,
+			TUN_MAX_UPLINKS);
 		nep_cfg_addr(c, nep_cfg_req(m, "address"),
 			nep_cfg_path_key(kp, p, "address"), &h->addr);
 		h->port = NEP_TUN_DEFAULT_PORT;
@@ -270,25 +307,6 @@ parse_hubs(struct nep_cfg *c, const struct nep_cfg_node *v,
 		if ((x = nep_cfg_get(m, "role")) != NULL)
 			h->backup = nep_cfg_enum(c, x, nep_cfg_path_key(kp, p,
 				"role"), hub_role_enum, "primary or backup") == 1;
-		x = nep_cfg_req(m, "sessions");
-		nep_cfg_path_key(kp, p, "sessions");
-		ns = nep_cfg_seq(c, x, kp, TUN_MAX_UPLINKS, "sessions");
-		if (ns != tc->n_uplinks)
-			nep_cfg_fail(c, x, kp, "expected one session id per "
-				"tunnel uplink (%u), found %u", tc->n_uplinks,
-				ns);
-		for (unsigned s = 0; s < ns; s++) {
-			const struct nep_cfg_node *si = nep_cfg_seq_item(c, x, s);
-
-			nep_cfg_path_index(sp, kp, s);
-			h->sessions[s] = session_id(c, si, sp);
-			check_unique(c, si, sp, tc, h->sessions[s], i, 0, s);
-			h->n_sessions = s + 1;
-		}
-		if (tun_peer_find(tc, h->name) == NULL)
-			nep_cfg_fail(c, nep_cfg_get(m, "name"),
-				nep_cfg_path_key(kp, p, "name"), "no key for "
-				"hub '%s' in %s", h->name, tc->keys_file);
 		tc->n_hubs = i + 1;
 	}
 }
@@ -297,42 +315,19 @@ static void
 parse_endpoints(struct nep_cfg *c, const struct nep_cfg_node *v,
 	struct tun_config *tc)
 {
-	char p[NEP_CFG_PATH_MAX], kp[NEP_CFG_PATH_MAX], sp[NEP_CFG_PATH_MAX];
+	char p[NEP_CFG_PATH_MAX], kp[NEP_CFG_PATH_MAX];
 	unsigned n = nep_cfg_seq(c, v, "tunnel.endpoints", TUN_MAX_ENDPOINTS,
 		"endpoints");
 
 	for (unsigned i = 0; i < n; i++) {
-		const struct nep_cfg_node *it = nep_cfg_seq_item(c, v, i);
 		struct tun_endpoint_conf *e = &tc->endpoints[i];
 		const struct nep_cfg_map *m;
 		const struct nep_cfg_node *x;
-		unsigned ns;
 
 		nep_cfg_path_index(p, "tunnel.endpoints", i);
-		m = nep_cfg_map_open(c, it, p, ep_keys);
-		nep_cfg_name(c, nep_cfg_req(m, "name"),
-			nep_cfg_path_key(kp, p, "name"), e->name);
-		for (unsigned j = 0; j < i; j++)
-			if (strcmp(tc->endpoints[j].name, e->name) == 0)
-				nep_cfg_fail(c, nep_cfg_get(m, "name"), kp,
-					"endpoint '%s' is defined twice",
-					e->name);
-		if (tun_peer_find(tc, e->name) == NULL)
-			nep_cfg_fail(c, nep_cfg_get(m, "name"), kp, "no key for "
-				"endpoint '%s' in %s", e->name, tc->keys_file);
-		x = nep_cfg_req(m, "sessions");
-		nep_cfg_path_key(kp, p, "sessions");
-		ns = nep_cfg_seq(c, x, kp, TUN_EP_SESSIONS, "sessions");
-		if (ns == 0)
-			nep_cfg_fail(c, x, kp, "at least one session id");
-		for (unsigned s = 0; s < ns; s++) {
-			const struct nep_cfg_node *si = nep_cfg_seq_item(c, x, s);
-
-			nep_cfg_path_index(sp, kp, s);
-			e->sessions[s] = session_id(c, si, sp);
-			check_unique(c, si, sp, tc, e->sessions[s], 0, i, s);
-			e->n_sessions = s + 1;
-		}
+		m = parse_peer(c, nep_cfg_seq_item(c, v, i), p, ep_keys,
+			"endpoint", tc, e->name, e->sessions, &e->n_sessions, 0,
+			TUN_EP_SESSIONS);
 		if ((x = nep_cfg_get(m, "prefixes")) != NULL)
 			prefixes(c, x, nep_cfg_path_key(kp, p, "prefixes"),
 				e->prefixes, TUN_MAX_PREFIXES, &e->n_prefixes);

@@ -207,9 +207,44 @@ keepalive_reply(struct nep_pctx *c, const struct tun_snap *ts,
 	c->meta->action = 0;
 	c->meta->flags |= NEP_META_F_AGED;
 	tw->stats->ka_replied++;
-	tw->stats->tx_pkts[s->state]++;
-	tw->stats->tx_bytes[s->state] += c->pi.l3_len;
 	return NEP_VERDICT(NEP_V_FORWARD, 0);
+}
+
+/*
+ * RFC 6040 section 4.2 (normal mode) on decapsulation: an outer CE marks
+ * an ECN-capable inner packet CE, outer ECT(1) over inner ECT(0) gives
+ * ECT(1); a Not-ECT inner packet under CE is dropped (false: drop).
+ * ECN codepoints: 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE.
+ */
+static inline bool
+ecn_decap(const uint8_t *outer, uint8_t outer_family, uint8_t *inner,
+	uint8_t ptype)
+{
+	uint8_t o = outer_family == 6 ? (outer[1] >> 4) & 3 : outer[1] & 3;
+	uint8_t i = ptype == NEP_TUN_P_IPV6 ? (inner[1] >> 4) & 3 : inner[1] & 3;
+	uint8_t n = i;
+
+	if (o == 3)
+		n = 3;
+	else if (o == 1 && i == 2)
+		n = 1;
+	if (i == 0)
+		return o != 3;
+	if (n == i)
+		return true;
+	if (ptype == NEP_TUN_P_IPV6) {
+		inner[1] = (uint8_t)((inner[1] & 0xcf) | n << 4);
+	} else {
+		uint16_t old = (uint16_t)(inner[0] << 8 | inner[1]);
+		uint16_t ck = (uint16_t)(inner[10] << 8 | inner[11]);
+
+		inner[1] = (uint8_t)((inner[1] & 0xfc) | n);
+		ck = nep_csum_update16(ck, old, (uint16_t)(inner[0] << 8 |
+			inner[1]));
+		inner[10] = (uint8_t)(ck >> 8);
+		inner[11] = (uint8_t)ck;
+	}
+	return true;
 }
 
 /* After the checks: DATA to the lookup, or a control message. */
@@ -271,6 +306,8 @@ deliver(struct nep_pctx *c, struct rte_mbuf *m, const struct tun_snap *ts,
 	}
 	if (raised)
 		__atomic_store_n(&st->last_rx_tsc, c->now, __ATOMIC_RELAXED);
+	if (unlikely(!ecn_decap(l3, c->pi.family, inner, h->ptype)))
+		return drop(tun_drop_ecn);
 	tw->stats->rx_pkts[s->state]++;
 	tw->stats->rx_bytes[s->state] += ilen;
 	/* The inner packet takes the frame's place: Ethernet addresses
@@ -316,7 +353,7 @@ tun_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	l3 = c->frame + c->pi.l3_off;
 	if (!ours(ts, c, l3))
 		return NEP_V_NEXT;
-	if (unlikely(c->pi.frag || !c->pi.has_l4)) {
+	if (unlikely(c->pi.fragmented || !c->pi.has_l4)) {
 		/* An outer fragment (any fragment to our UDP traffic): the
 		 * sender sets DF and never fragments (section 1). */
 		return drop(tun_drop_outer_fragment);
@@ -633,6 +670,7 @@ tun_register_datapath(void)
 	tun_drop_no_peer = reg("tun_no_peer", NEP_STAGE_EGRESS);
 	tun_drop_key_expired = reg("tun_key_expired", NEP_STAGE_OUTPUT);
 	tun_drop_headroom = reg("tun_no_headroom", NEP_STAGE_OUTPUT);
+	tun_drop_ecn = reg("tun_ecn_ce_not_ect", NEP_STAGE_INGRESS);
 	a = nep_action_register(&encap);
 	if (a < 0) {
 		fprintf(stderr, "tunnel: the path action table is full\n");

@@ -15,4 +15,4 @@ unsigned tun_drop_outer_fragment, tun_drop_bad_udp_checksum,
 	tun_drop_unknown_session, tun_drop_unknown_key, tun_drop_suite_mismatch,
 	tun_drop_bad_role, tun_drop_auth_failed, tun_drop_inner_mismatch,
 	tun_drop_inner_source, tun_drop_no_path, tun_drop_no_peer,
-	tun_drop_key_expired, tun_drop_headroom;
+	tun_drop_key_expired, tun_drop_headroom, tun_drop_ecn;
