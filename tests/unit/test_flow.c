@@ -21,6 +21,7 @@
 #include <rte_memory.h>
 
 #include "nep_flow.h"
+#include "nep_rendezvous.h"
 #include "nep_test_eal.h"
 
 static uint8_t fr[256] __attribute__((aligned(8)));
@@ -582,6 +583,74 @@ test_table_fill(void **state)
 	nep_flow_table_free(t);
 }
 
+/* ---- weighted rendezvous ranking (nep_rendezvous.h) ---- */
+
+#define RB 256
+
+static void
+test_rendezvous(void **state)
+{
+	/* paths: 0 weight 7, 1 weight 3 (primaries), 2 backup */
+	struct nep_rdv_path p[3] = { { 11, 7, 0 }, { 22, 3, 0 }, { 33, 5, 1 } };
+	static uint8_t rank[RB][NEP_RDV_MAX_PATHS], again[RB][NEP_RDV_MAX_PATHS];
+	static const int8_t uplink_of[3] = { 0, 1, 0 };
+	unsigned first[3] = { 0 }, moved = 0;
+
+	(void)state;
+	nep_rdv_rank(p, 3, RB, &rank[0][0], NEP_RDV_MAX_PATHS);
+	for (unsigned b = 0; b < RB; b++) {
+		/* a permutation, the backup last */
+		assert_int_equal(rank[b][2], 2);
+		assert_int_not_equal(rank[b][0], rank[b][1]);
+		first[rank[b][0]]++;
+	}
+	/* weights 7:3 over 256 buckets, within a loose band */
+	assert_in_range(first[0], 150, 210);
+	assert_int_equal(first[0] + first[1], RB);
+	/* the same identities rank the same (reloads keep buckets) */
+	nep_rdv_rank(p, 3, RB, &again[0][0], NEP_RDV_MAX_PATHS);
+	assert_memory_equal(rank, again, sizeof(rank));
+	/* path 1 down: only its buckets move, to path 0; the backup waits */
+	for (unsigned b = 0; b < RB; b++) {
+		unsigned k = nep_rdv_pick(rank[b], 3, NULL, 0x5, uplink_of, -1,
+			false);
+		assert_true(k < 3);
+		if (rank[b][0] == 0)
+			assert_int_equal(rank[b][k], 0);
+		else
+			moved++, assert_int_equal(rank[b][k], 0);
+	}
+	assert_int_equal(moved, first[1]);
+	/* both primaries down: the backup */
+	assert_int_equal(rank[0][nep_rdv_pick(rank[0], 3, NULL, 0x4, uplink_of,
+		-1, false)], 2);
+	/* nothing up */
+	assert_int_equal(nep_rdv_pick(rank[0], 3, NULL, 0, uplink_of, -1,
+		false), 3);
+	/* preferred uplink 1: path 1 when up, else the normal choice */
+	for (unsigned b = 0; b < RB; b++) {
+		assert_int_equal(rank[b][nep_rdv_pick(rank[b], 3, NULL, 0x7,
+			uplink_of, 1, false)], 1);
+		assert_int_equal(rank[b][nep_rdv_pick(rank[b], 3, NULL, 0x5,
+			uplink_of, 1, false)], 0);
+		/* strict: nothing else */
+		assert_int_equal(nep_rdv_pick(rank[b], 3, NULL, 0x5, uplink_of, 1,
+			true), 3);
+	}
+	/* through a map (local rank entries -> global paths 5, 9, 12) */
+	{
+		static const uint8_t map[3] = { 5, 9, 12 };
+		static int8_t gup[13];
+		uint64_t up = 1ull << 9;
+
+		gup[5] = 0;
+		gup[9] = 1;
+		gup[12] = 0;
+		assert_int_equal(map[rank[0][nep_rdv_pick(rank[0], 3, map, up, gup,
+			-1, false)]], 9);
+	}
+}
+
 /* ---- EAL ---- */
 
 static int
@@ -599,6 +668,7 @@ main(void)
 		cmocka_unit_test(test_key_icmp),
 		cmocka_unit_test(test_key_other_and_fragments),
 		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_rendezvous),
 	};
 	const struct CMUnitTest eal[] = {
 		cmocka_unit_test(test_table_add_lookup),

@@ -159,6 +159,7 @@ build_paths(struct nep_app *app, const struct nep_config *cfg,
 				p->mtu = app->ports[port].mtu;
 				p->backup = uc->role == NEP_UPLINK_BACKUP;
 				p->uplink_idx = (int8_t)up[ui];
+				ss->path_uplink[ss->n_paths] = p->uplink_idx;
 				p->weight = uc->weight * site->ep[e].weight;
 				memcpy(p->next_hop, uc->next_hop.a, 16);
 				memcpy(p->probe, site->ep[e].probe, 16);

@@ -218,6 +218,7 @@ struct srv6_snap {
 	struct nep_prefix locators[SRV6_MAX_LOCATORS];
 	unsigned n_paths;
 	struct srv6_path *paths;	/* SRV6_MAX_PATHS */
+	int8_t path_uplink[SRV6_MAX_PATHS];	/* each path's uplink index */
 	unsigned n_policies;
 	struct srv6_policy *policies;
 	unsigned n_sites;

@@ -20,6 +20,7 @@
 
 #include "mh_config.h"
 #include "mh_export.h"
+#include "nep_rendezvous.h"
 #include "nep_worker.h"
 #include "srv6.h"
 
@@ -355,23 +356,10 @@ srv6_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	/* A steering policy naming an uplink (multihoming's): strict keeps
 	 * the flow on that uplink's paths, preferred tries them first. */
 	pc = nep_mh_policy_of(c->s, c->frame, &c->pi);
-	k = sr->n_paths;
-	if (unlikely(pc != NULL && pc->mode != NEP_MODE_BALANCED)) {
-		for (k = 0; k < sr->n_paths; k++) {
-			unsigned gpk = sr->path[sr->rank[b][k]];
-			if (((up >> gpk) & 1) &&
-				ss->paths[gpk].uplink_idx == pc->uplink)
-				break;
-		}
-		if (k == sr->n_paths && pc->mode == NEP_MODE_STRICT)
-			goto no_path;
-	}
-	if (k == sr->n_paths)
-		for (k = 0; k < sr->n_paths; k++)
-			if ((up >> sr->path[sr->rank[b][k]]) & 1)
-				break;
+	k = nep_rdv_pick(sr->rank[b], sr->n_paths, sr->path, up,
+		ss->path_uplink, pc != NULL && pc->mode != NEP_MODE_BALANCED ?
+			pc->uplink : -1, pc != NULL && pc->mode == NEP_MODE_STRICT);
 	if (unlikely(k == sr->n_paths)) {
-no_path:
 		v = nep_icmp_error_verdict(c->meta, srv6_drop_no_path,
 			NEP_ICMP_ERR_UNREACH, 0);
 	} else {

@@ -236,6 +236,7 @@ build_endpoint(struct nep_app *app, const struct nep_config *cfg,
 			p->mtu = app->ports[port].mtu;
 			p->backup = hc->backup || uc->role == NEP_UPLINK_BACKUP;
 			p->uplink_idx = (int8_t)ui;
+			ts->path_uplink[ts->n_paths] = p->uplink_idx;
 			p->weight = uc->weight * hc->weight;
 			snprintf(p->uplink, sizeof(p->uplink), "%s", uc->name);
 			if (p->mtu <= ovh + 576) {

@@ -20,6 +20,7 @@
 
 #include "mh_config.h"
 #include "mh_export.h"
+#include "nep_rendezvous.h"
 #include "nep_srv6.h"
 #include "nep_worker.h"
 #include "tunnel.h"
@@ -452,21 +453,9 @@ endpoint_path(struct nep_pctx *c, const struct tun_snap *ts)
 	/* A steering policy naming an uplink: strict keeps the flow on that
 	 * uplink's paths, preferred tries them first. */
 	pc = nep_mh_policy_of(c->s, c->frame, &c->pi);
-	k = ts->n_paths;
-	if (unlikely(pc != NULL && pc->mode != NEP_MODE_BALANCED)) {
-		for (k = 0; k < ts->n_paths; k++) {
-			gp = ts->rank[b][k];
-			if (((up >> gp) & 1) &&
-				ts->paths[gp].uplink_idx == pc->uplink)
-				break;
-		}
-		if (k == ts->n_paths && pc->mode == NEP_MODE_STRICT)
-			goto none;
-	}
-	if (k == ts->n_paths)
-		for (k = 0; k < ts->n_paths; k++)
-			if ((up >> ts->rank[b][k]) & 1)
-				break;
+	k = nep_rdv_pick(ts->rank[b], ts->n_paths, NULL, up, ts->path_uplink,
+		pc != NULL && pc->mode != NEP_MODE_BALANCED ? pc->uplink : -1,
+		pc != NULL && pc->mode == NEP_MODE_STRICT);
 	if (unlikely(k == ts->n_paths))
 		goto none;
 	gp = ts->rank[b][k];

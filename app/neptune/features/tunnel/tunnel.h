@@ -234,6 +234,7 @@ struct tun_snap {
 	/* endpoint */
 	unsigned n_paths;
 	struct tun_path paths[TUN_MAX_PATHS];
+	int8_t path_uplink[TUN_MAX_PATHS];	/* each path's uplink index */
 	uint8_t rank[TUN_BUCKETS][TUN_MAX_PATHS];
 	/* paths usable (bit = path), written by the control lcore */
 	uint64_t up_mask;
