@@ -678,6 +678,76 @@ test_hkdf(void **state)
 	assert_memory_equal(out, want, 32);
 }
 
+/* docs/tunnel-protocol.md section 10, the other direction: a
+ * KEEPALIVE_REPLY from the responder (direction 1), sequence 8, suites 3
+ * and 1, on every backend. */
+static void
+test_example_direction1(void **state)
+{
+	static const struct {
+		uint8_t suite;
+		const char *key, *msg;
+	} ex[] = {
+		{ NEP_TUN_S_AES256_GCM,
+		  "4c64c1973141a09990d4c67cd7b185a3723e0abfa72a59de4e5b4c55ff26212c",
+		  "0103000001030010" "0a0b0c0d00000000" "00000008c087632f"
+		  "e9046a8750584008" "6737719026ac15ae" "017b2e7f397c8349"
+		  "548e7c5d" },
+		{ NEP_TUN_S_HMAC_SHA256_128,
+		  "508c8ba8963ea7f53ce9cfbdeca09e4f7682e4b0ab9740fe4bf7241d227ab2de",
+		  "0103000001010010" "0a0b0c0d00000000" "0000000800000000"
+		  "0000000701020304" "05060708b63dd3b2" "0f16a805b3fb86d7"
+		  "82271db9" },
+	};
+	uint8_t psk[32], info[NEP_TUN_KDF_INFO_LEN], k[32], want_k[32];
+	uint8_t want[64], buf[64], iv[NEP_TUN_NONCE_LEN];
+	struct nep_tun_hdr h = { .type = NEP_TUN_T_KEEPALIVE_REPLY,
+		.ptype = NEP_TUN_P_NONE, .key_id = 1, .length = NEP_TUN_CTRL_LEN,
+		.session_id = 0x0a0b0c0d, .seq = 8 };
+
+	(void)state;
+	for (unsigned i = 0; i < 32; i++)
+		psk[i] = (uint8_t)i;
+	for (unsigned e = 0; e < sizeof(ex) / sizeof(ex[0]); e++) {
+		unsigned n = unhex(ex[e].msg, want, sizeof(want));
+
+		h.suite = ex[e].suite;
+		nep_tun_kdf_info(h.session_id, 1, NEP_TUN_D_RESPONDER, h.suite,
+			info);
+		assert_int_equal(nep_tcrypto_hkdf_sha256(
+			(const uint8_t *)NEP_TUN_KDF_SALT, NEP_TUN_KDF_SALT_LEN,
+			psk, 32, info, sizeof(info), k, 32), 0);
+		unhex(ex[e].key, want_k, sizeof(want_k));
+		assert_memory_equal(k, want_k, 32);
+		nep_tun_nonce(1, NEP_TUN_D_RESPONDER, 8, iv);
+		for (unsigned b = 0; b < 2; b++) {
+			struct nep_tcrypto_ctx *c;
+
+			if (!be_runs(backends[b]))
+				continue;
+			c = nep_tcrypto_ctx_create(h.suite, k, 32,
+				NEP_TUN_HDR_LEN, backends[b]);
+			assert_non_null(c);
+			memset(buf, 0, sizeof(buf));
+			nep_tun_hdr_encode(&h, buf);
+			/* body: echoed sequence 7, echoed timestamp */
+			buf[NEP_TUN_HDR_LEN + 7] = 7;
+			for (unsigned i = 0; i < 8; i++)
+				buf[NEP_TUN_HDR_LEN + 8 + i] = (uint8_t)(i + 1);
+			assert_int_equal(nep_tcrypto_seal(c, buf, NEP_TUN_HDR_LEN,
+				NEP_TUN_CTRL_LEN, nep_tun_suite_is_aead(h.suite) ?
+					iv : NULL), 0);
+			assert_int_equal(n, NEP_TUN_HDR_LEN + NEP_TUN_CTRL_LEN +
+				nep_tcrypto_ctx_tag_len(c));
+			assert_memory_equal(buf, want, n);
+			assert_int_equal(nep_tcrypto_open(c, buf, NEP_TUN_HDR_LEN,
+				NEP_TUN_CTRL_LEN, nep_tun_suite_is_aead(h.suite) ?
+					iv : NULL), 0);
+			nep_tcrypto_ctx_free(c);
+		}
+	}
+}
+
 static int
 teardown(void **state)
 {
@@ -697,6 +767,7 @@ main(void)
 		cmocka_unit_test(test_bursts),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_hkdf),
+		cmocka_unit_test(test_example_direction1),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
