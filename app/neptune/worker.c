@@ -565,8 +565,16 @@ nep_worker_main(void *arg)
 	const uint32_t idle_max_us = app->cfg->idle_max_us;
 	uint64_t last_drain = rte_rdtsc();
 	uint32_t empty = 0, sleep_us = IDLE_SLEEP_MIN_US;
+	/* The features' housekeeping, only those that have some: the loop
+	 * costs the same whatever the number of features. */
+	void (*polls[NEP_MAX_FEATURES])(struct nep_worker *, uint64_t);
+	unsigned n_polls = 0;
 	struct nep_feature *f;
 	unsigned i, j;
+
+	NEP_FOREACH_FEATURE(f)
+		if (f->worker_poll != NULL)
+			polls[n_polls++] = f->worker_poll;
 
 	for (i = 0; i < app->n_ports; i++)
 		rte_eth_tx_buffer_set_err_callback(w->txb[i], tx_drop_cb,
@@ -646,9 +654,8 @@ nep_worker_main(void *arg)
 		}
 		w->stats->polls++;
 		w->stats->busy_polls += busy;
-		NEP_FOREACH_FEATURE(f)
-			if (f->worker_poll != NULL)
-				f->worker_poll(w, now);
+		for (i = 0; i < n_polls; i++)
+			polls[i](w, now);
 		if (unlikely(now - last_drain > drain_tsc)) {
 			for (i = 0; i < app->n_ports; i++)
 				rte_eth_tx_buffer_flush(app->ports[i].id,
