@@ -84,7 +84,7 @@ enum nep_icmp_err {
 				 * encapsulation): output leaves it */
 
 #define NEP_META_NO_PORT 0xff
-#define NEP_DROPS_MAX_PKT 96	/* = NEP_DROPS_MAX (neptune.h) */
+#define NEP_DROPS_MAX_PKT 192	/* = NEP_DROPS_MAX (neptune.h) */
 
 /*
  * Typed per-packet metadata in a registered mbuf dynamic field (22 bytes,

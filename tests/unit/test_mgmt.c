@@ -504,7 +504,8 @@ test_dispatch_errors(void **state)
 	expect("set uplink wan1 weight", -1,
 		"error: usage: set uplink NAME weight N\n");
 	expect("clear", -1,
-		"error: usage: clear stats; clear neighbors; clear trace\n");
+		"error: usage: clear stats; clear neighbors; clear trace; "
+		"clear nat44 sessions\n");
 	expect_sub("show", -1, "incomplete command 'show'");
 	/* bad values name the value */
 	expect("set uplink wan1 weight abc", -1,
@@ -1219,6 +1220,7 @@ tel_derived(void)
 		"/neptune/policies", "/neptune/events",
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
+		"/neptune/nat44_sessions", "/neptune/nat44_summary",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};

@@ -18,4 +18,17 @@
 const struct nep_policy_conf *nep_mh_policy_of(const struct nep_snapshot *s,
 	const uint8_t *frame, const struct nep_pkt_info *pi);
 
+/*
+ * The IPv4 translator of the flows multihoming steers (NAT44): called by
+ * the uplink path action, after the MTU check, with the flow's uplink
+ * slot (the index of `uplinks:`). NEP_V_NEXT: go on (translated), else a
+ * drop verdict. Registered once, from a constructor.
+ */
+struct nep_pctx;
+struct rte_mbuf;
+typedef nep_verdict_t (*nep_mh_xlat4_fn)(struct nep_pctx *c,
+	struct rte_mbuf *m, unsigned uplink);
+void nep_mh_register_xlat4(nep_mh_xlat4_fn fn);
+extern nep_mh_xlat4_fn nep_mh_xlat4;
+
 #endif /* NEP_MH_EXPORT_H */

@@ -203,7 +203,16 @@ nep_mh_policy_of(const struct nep_snapshot *s, const uint8_t *frame,
 	return &mc->steering.policies[pol - 1];
 }
 
-/* The path's action: SNPT for IPv6 (IPv4 leaves untranslated). */
+nep_mh_xlat4_fn nep_mh_xlat4;
+
+void
+nep_mh_register_xlat4(nep_mh_xlat4_fn fn)
+{
+	nep_mh_xlat4 = fn;
+}
+
+/* The path's action: SNPT for IPv6; IPv4 through the registered
+ * translator (NAT44), else untranslated. */
 nep_verdict_t
 mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
 {
@@ -238,6 +247,12 @@ mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
 			memcpy(t.after, ip6->src_addr, 16);
 			mh_trace(c, MH_TRACE_SNPT, v, &t, sizeof(t));
 		}
+		if (v != NEP_V_NEXT)
+			return v;
+	} else if (nep_mh_xlat4 != NULL) {
+		/* IPv4: the translator another feature registered (NAT44). */
+		nep_verdict_t v = nep_mh_xlat4(c, m, u);
+
 		if (v != NEP_V_NEXT)
 			return v;
 	}

@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NAT44's packet path (docs/nat44.md, "Packet path"):
+ *  - outbound: multihoming steers an IPv4 flow to an uplink and its path
+ *    action calls nat_xlat4() after the MTU check: the inside endpoint's
+ *    mapping on that uplink (created on the first packet: paired address,
+ *    preserved port or one of its parity, per-host limit), the source
+ *    rewritten; an inside host's ICMP error about an inbound packet, a
+ *    later fragment by the first's translation; port forwards' and 1:1
+ *    hosts' replies leave from their public address and port;
+ *  - inbound (ingress, order 30): IPv4 to one of the public addresses:
+ *    the mapping, filtering (endpoint-independent or address-dependent),
+ *    the destination rewritten, on to the lookup; port forwards and 1:1
+ *    mappings; ICMP errors about our outbound packets; later fragments;
+ *    a packet from the LAN to a public address is hairpinned (RFC 4787
+ *    REQ-9: its source translated too);
+ *  - the worker reaps idle mappings a few per poll.
+ */
+#include <netinet/in.h>
+
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "mh_export.h"
+#include "nep_worker.h"
+#include "nat44.h"
+
+static unsigned nat_drop_table_full, nat_drop_unsupported;
+
+/* map_out()'s "the session table is full" (not a lib/nat44 result) */
+#define NAT_RC_TABLE_FULL NEP_NAT44_RC_MAX
+
+static inline nep_verdict_t
+drop_rc(unsigned rc)
+{
+	return NEP_VERDICT_DROP(rc == NAT_RC_TABLE_FULL ? nat_drop_table_full :
+							  nat_drop_rc[rc]);
+}
+
+static inline nep_verdict_t
+drop_or_next(enum nep_nat44_rc rc)
+{
+	return rc == NEP_NAT44_OK ? NEP_V_NEXT : drop_rc(rc);
+}
+
+/* ---- mappings ---- */
+
+static void
+map_free(struct nat_worker *nw, uint32_t idx)
+{
+	struct nat_map *mp = &nw->maps[idx];
+	struct nat_out_key ok = { .addr = mp->in_addr, .port = mp->in_port,
+		.proto = mp->proto, .uplink = mp->uplink };
+	struct nep_nat44_key ik = { .addr = mp->pub_addr,
+		.port = mp->pub_port, .proto = mp->proto };
+
+	rte_hash_del_key(nw->out, &ok);
+	rte_hash_del_key(nw->in, &ik);
+	if (nw->ports[mp->pool] != NULL)
+		nep_nat44_port_free(nw->ports[mp->pool], nw->hosts, mp->in_addr,
+			mp->pub_port);
+	mp->used = 0;
+	nw->free_list[nw->n_free++] = idx;
+	nw->n_maps--;
+}
+
+/* The mapping of (src, sport, proto) on uplink u, created if needed.
+ * NULL with *rc on failure. */
+static struct nat_map *
+map_out(struct nat_worker *nw, const struct nat_snap *ns, unsigned u,
+	const struct nep_nat44_tuple *t, uint64_t now, enum nep_nat44_rc *rc)
+{
+	struct nat_out_key ok = { .addr = t->src, .port = t->sport,
+		.proto = t->proto, .uplink = (uint8_t)u };
+	const struct nat_uplink *up = &ns->up[u];
+	struct nep_nat44_key ik;
+	struct nat_map *mp;
+	void *data;
+	unsigned ai, pidx = nat_proto_index(t->proto);
+	uint16_t pool, port;
+	uint32_t idx;
+
+	if (rte_hash_lookup_data(nw->out, &ok, &data) >= 0)
+		return &nw->maps[(uint32_t)(uintptr_t)data];
+	if (unlikely(up->n_addrs == 0)) {
+		*rc = NEP_NAT44_ERR_NO_PORT;
+		return NULL;
+	}
+	if (unlikely(nw->n_free == 0)) {
+		*rc = (enum nep_nat44_rc)NAT_RC_TABLE_FULL;
+		return NULL;
+	}
+	/* paired pooling: the host's address on this uplink */
+	ai = nep_nat44_pick_address(t->src, up->addrs, up->n_addrs);
+	pool = up->pool[ai][pidx];
+	*rc = nep_nat44_port_alloc(nw->ports[pool], nw->hosts, t->src,
+		t->sport, &port);
+	if (unlikely(*rc != NEP_NAT44_OK)) {
+		if (*rc == NEP_NAT44_ERR_NO_PORT)
+			nw->stats.alloc_failed[pidx]++;
+		return NULL;
+	}
+	idx = nw->free_list[--nw->n_free];
+	mp = &nw->maps[idx];
+	memset(mp, 0, sizeof(*mp));
+	mp->in_addr = t->src;
+	mp->in_port = t->sport;
+	mp->pub_addr = up->addrs[ai];
+	mp->pub_port = port;
+	mp->proto = t->proto;
+	mp->uplink = (uint8_t)u;
+	mp->pool = pool;
+	mp->used = 1;
+	mp->created_tsc = mp->last_tsc = now;
+	ik.addr = mp->pub_addr;
+	ik.port = port;
+	ik.proto = t->proto;
+	ik.pad = 0;
+	if (unlikely(rte_hash_add_key_data(nw->out, &ok,
+			     (void *)(uintptr_t)idx) < 0 ||
+		    rte_hash_add_key_data(nw->in, &ik,
+			    (void *)(uintptr_t)idx) < 0)) {
+		nw->n_maps++;
+		map_free(nw, idx);
+		*rc = (enum nep_nat44_rc)NAT_RC_TABLE_FULL;
+		return NULL;
+	}
+	nw->n_maps++;
+	nw->stats.created++;
+	return mp;
+}
+
+static inline struct nat_map *
+map_in(struct nat_worker *nw, uint32_t addr, uint16_t port, uint8_t proto)
+{
+	struct nep_nat44_key ik = { .addr = addr, .port = port, .proto = proto };
+	void *data;
+
+	if (rte_hash_lookup_data(nw->in, &ik, &data) < 0)
+		return NULL;
+	return &nw->maps[(uint32_t)(uintptr_t)data];
+}
+
+static inline void
+map_seen(struct nat_map *mp, const struct nep_nat44_pkt *pk,
+	enum nep_nat44_dir dir, uint64_t now)
+{
+	mp->last_tsc = now;
+	if (mp->proto == NEP_NAT44_PROTO_TCP)
+		mp->tcp_state = nep_nat44_tcp_next(mp->tcp_state, dir,
+			pk->tcp_flags);
+	if (dir == NEP_NAT44_OUT)
+		mp->pkts_out++;
+	else
+		mp->pkts_in++;
+}
+
+/* ---- fragments: later ones follow the first's translation ---- */
+
+static inline struct nat_frag *
+frag_slot(struct nat_worker *nw, const struct nep_nat44_frag_key *k)
+{
+	uint32_t h = (k->src * 2654435761u) ^ (k->dst * 40503u) ^
+		((uint32_t)k->id << 8 | k->proto);
+
+	return &nw->frags[(h ^ h >> 16) & (NAT_FRAGS - 1)];
+}
+
+static inline void
+frag_note(struct nat_worker *nw, const uint8_t *ip, uint32_t new_addr,
+	uint64_t now)
+{
+	struct nep_nat44_frag_key k = nep_nat44_frag_key(ip);
+	struct nat_frag *f = frag_slot(nw, &k);
+
+	f->src = k.src;
+	f->dst = k.dst;
+	f->id = k.id;
+	f->proto = k.proto;
+	f->used = 1;
+	f->new_addr = new_addr;
+	f->tsc = now;
+}
+
+static inline bool
+frag_find(struct nat_worker *nw, const uint8_t *ip, uint64_t now,
+	uint64_t max_age, uint32_t *new_addr)
+{
+	struct nep_nat44_frag_key k = nep_nat44_frag_key(ip);
+	const struct nat_frag *f = frag_slot(nw, &k);
+
+	if (!f->used || f->src != k.src || f->dst != k.dst || f->id != k.id ||
+		f->proto != k.proto || now - f->tsc > max_age)
+		return false;
+	*new_addr = f->new_addr;
+	return true;
+}
+
+/* ---- forwards ---- */
+
+/* The inbound rule for a packet to (dst, dport) of proto on uplink bit. */
+static inline const struct nat_forward *
+forward_in(const struct nat_snap *ns, uint32_t dst, uint16_t dport,
+	uint8_t proto, int uplink)
+{
+	for (unsigned i = 0; i < ns->n_forwards; i++) {
+		const struct nat_forward *f = &ns->forwards[i];
+
+		if (uplink < 0 || !((f->uplinks >> uplink) & 1))
+			continue;
+		if (f->kind == NAT_FWD_ONE_TO_ONE ? f->public_addr == dst :
+			(f->proto == proto && f->port == dport))
+			return f;
+	}
+	return NULL;
+}
+
+/* The rule whose inside end sent this (a reply of a forwarded server, a
+ * 1:1 host), on uplink u. */
+static inline const struct nat_forward *
+forward_out(const struct nat_snap *ns, const struct nep_nat44_tuple *t,
+	unsigned u)
+{
+	for (unsigned i = 0; i < ns->n_forwards; i++) {
+		const struct nat_forward *f = &ns->forwards[i];
+
+		if (!((f->uplinks >> u) & 1) || f->to != t->src)
+			continue;
+		if (f->kind == NAT_FWD_ONE_TO_ONE ||
+			(f->proto == t->proto && f->to_port == t->sport))
+			return f;
+	}
+	return NULL;
+}
+
+/* The uplink slot whose public address a is, -1. */
+static inline int
+uplink_of_addr(const struct nat_snap *ns, uint32_t a)
+{
+	for (unsigned u = 0; u < NAT_MAX_UPLINKS; u++) {
+		if (!ns->up[u].used)
+			continue;
+		for (unsigned i = 0; i < ns->up[u].n_addrs; i++)
+			if (ns->up[u].addrs[i] == a)
+				return (int)u;
+	}
+	for (unsigned i = 0; i < ns->n_forwards; i++)
+		if (ns->forwards[i].kind == NAT_FWD_ONE_TO_ONE &&
+			ns->forwards[i].public_addr == a)
+			return __builtin_ctz(ns->forwards[i].uplinks);
+	return -1;
+}
+
+/* ---- outbound (multihoming's path action) ---- */
+
+nep_verdict_t
+nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u)
+{
+	const struct nat_snap *ns = NAT_SNAP(c->s);
+	struct nat_worker *nw = NAT_W(c->w);
+	uint8_t *ip = c->frame + c->pi.l3_off;
+	uint32_t len = c->pi.l3_len, a;
+	const struct nat_forward *fw;
+	struct nep_nat44_pkt pk;
+	struct nat_map *mp;
+	enum nep_nat44_rc rc, rc2 = NEP_NAT44_OK;
+
+	(void)m;
+	if (!ns->enabled || u >= NAT_MAX_UPLINKS || !ns->up[u].used)
+		return NEP_V_NEXT;
+	rc = nep_nat44_parse(ip, len, &pk);
+	switch (rc) {
+	case NEP_NAT44_OK:
+		if (unlikely(ns->n_forwards != 0) &&
+			(fw = forward_out(ns, &pk.t, u)) != NULL) {
+			/* a forwarded server or a 1:1 host answers from its
+			 * public address (and port) */
+			a = fw->kind == NAT_FWD_ONE_TO_ONE ? fw->public_addr :
+				ns->up[u].addrs[0];
+			if (pk.first_frag)
+				frag_note(nw, ip, a, c->now);
+			nw->stats.out_pkts++;
+			return drop_or_next(nep_nat44_snat(ip, len, a,
+				fw->kind == NAT_FWD_ONE_TO_ONE ? pk.t.sport :
+								 fw->port));
+		}
+		mp = map_out(nw, ns, u, &pk.t, c->now, &rc2);
+		if (unlikely(mp == NULL))
+			return drop_rc(rc2);
+		map_seen(mp, &pk, NEP_NAT44_OUT, c->now);
+		nep_nat44_remotes_note(&mp->remotes,
+			(enum nep_nat44_filtering)ns->filtering, pk.t.dst,
+			pk.t.dport);
+		if (pk.first_frag)
+			frag_note(nw, ip, mp->pub_addr, c->now);
+		nw->stats.out_pkts++;
+		return drop_or_next(nep_nat44_snat(ip, len, mp->pub_addr,
+			mp->pub_port));
+	case NEP_NAT44_ICMP_ERROR: {
+		/* an inside host's error about a packet that came in */
+		struct nep_nat44_icmp_err e;
+		struct nat_out_key ok;
+		void *data;
+
+		rc = nep_nat44_icmp_err_parse(ip, len, &e);
+		if (rc != NEP_NAT44_OK)
+			return drop_rc(rc);
+		rc = nep_nat44_icmp_err_verify(ip, &e);
+		if (rc != NEP_NAT44_OK)
+			return drop_rc(rc);
+		ok.addr = e.inner.dst;
+		ok.port = e.inner.dport;
+		ok.proto = e.inner.proto;
+		ok.uplink = (uint8_t)u;
+		if (rte_hash_lookup_data(nw->out, &ok, &data) < 0)
+			return drop_rc(NEP_NAT44_ERR_NO_MAPPING);
+		mp = &nw->maps[(uint32_t)(uintptr_t)data];
+		nw->stats.icmp_errors++;
+		return drop_or_next(nep_nat44_icmp_err_rewrite(ip, len,
+			NEP_NAT44_OUT, mp->pub_addr, mp->pub_addr,
+			mp->pub_port));
+	}
+	case NEP_NAT44_ERR_LATER_FRAGMENT:
+		if (!frag_find(nw, ip, c->now, ns->timeout_tsc[NEP_NAT44_TCP_MAX +
+			    1], &a))
+			return drop_rc(NEP_NAT44_ERR_FRAG_NO_FIRST);
+		nw->stats.frags++;
+		return drop_or_next(nep_nat44_frag_snat(ip, len, a));
+	case NEP_NAT44_ERR_PROTO:
+	case NEP_NAT44_ERR_ICMP_TYPE:
+		return NEP_VERDICT_DROP(nat_drop_unsupported);
+	default:
+		return drop_rc(rc);
+	}
+}
+
+/* ---- inbound ---- */
+
+static inline bool
+is_public(const struct nat_snap *ns, uint32_t a)
+{
+	for (unsigned i = 0; i < ns->n_public; i++)
+		if (ns->public[i] == a)
+			return true;
+	return false;
+}
+
+/* A LAN host reached another through a public address: its source is
+ * translated too, so the answer comes back through us (RFC 4787 REQ-9). */
+static nep_verdict_t
+hairpin(struct nep_pctx *c, struct nat_worker *nw, const struct nat_snap *ns,
+	int u, uint8_t *ip, uint32_t len, const struct nep_nat44_tuple *t)
+{
+	enum nep_nat44_rc rc = NEP_NAT44_OK;
+	struct nat_map *mp;
+
+	if (u < 0)
+		return NEP_V_NEXT;
+	mp = map_out(nw, ns, (unsigned)u, t, c->now, &rc);
+	if (mp == NULL)
+		return drop_rc(rc);
+	mp->last_tsc = c->now;
+	mp->pkts_out++;
+	return drop_or_next(nep_nat44_snat(ip, len, mp->pub_addr,
+		mp->pub_port));
+}
+
+nep_verdict_t
+nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct nat_snap *ns = NAT_SNAP(c->s);
+	struct nat_worker *nw;
+	const struct nat_forward *fw;
+	struct nep_nat44_pkt pk;
+	struct nep_nat44_tuple orig;
+	struct nat_map *mp;
+	enum nep_nat44_rc rc;
+	bool from_lan;
+	uint8_t *ip;
+	uint32_t len, a;
+	nep_verdict_t v;
+
+	(void)m;
+	if (!ns->enabled || c->pi.family != 4)
+		return NEP_V_NEXT;
+	ip = c->frame + c->pi.l3_off;
+	if (!is_public(ns, nep_nat44_get32(ip + 16)))
+		return NEP_V_NEXT;
+	nw = NAT_W(c->w);
+	len = c->pi.l3_len;
+	from_lan = c->w->app->ports[c->meta->in_port].role == NEP_PORT_LAN;
+	rc = nep_nat44_parse(ip, len, &pk);
+	switch (rc) {
+	case NEP_NAT44_OK:
+		orig = pk.t;
+		mp = map_in(nw, pk.t.dst, pk.t.dport, pk.t.proto);
+		if (mp != NULL) {
+			if (!from_lan && !nep_nat44_filter_allow(
+				    (enum nep_nat44_filtering)ns->filtering,
+				    &mp->remotes, pk.t.src, pk.t.sport))
+				return drop_rc(NEP_NAT44_ERR_FILTERED);
+			map_seen(mp, &pk, NEP_NAT44_IN, c->now);
+			if (pk.first_frag)
+				frag_note(nw, ip, mp->in_addr, c->now);
+			nw->stats.in_pkts++;
+			v = drop_or_next(nep_nat44_dnat(ip, len, mp->in_addr,
+				mp->in_port));
+			if (v == NEP_V_NEXT && from_lan)
+				v = hairpin(c, nw, ns, mp->uplink, ip, len,
+					&orig);
+			goto routed;
+		}
+		fw = forward_in(ns, pk.t.dst, pk.t.dport, pk.t.proto,
+			uplink_of_addr(ns, pk.t.dst));
+		if (fw != NULL) {
+			if (pk.first_frag)
+				frag_note(nw, ip, fw->to, c->now);
+			nw->stats.forwards_in++;
+			v = drop_or_next(nep_nat44_dnat(ip, len, fw->to,
+				fw->kind == NAT_FWD_ONE_TO_ONE ? pk.t.dport :
+								 fw->to_port));
+			if (v == NEP_V_NEXT && from_lan)
+				v = hairpin(c, nw, ns, uplink_of_addr(ns,
+					orig.dst), ip, len, &orig);
+			goto routed;
+		}
+		/* Ours: echo to the appliance, replies to its probes. A TCP
+		 * or UDP packet nobody asked for is dropped, unanswered. */
+		if (pk.t.proto == NEP_NAT44_PROTO_ICMP)
+			return NEP_V_NEXT;
+		return drop_rc(NEP_NAT44_ERR_NO_MAPPING);
+	case NEP_NAT44_ICMP_ERROR: {
+		/* about a packet we translated on its way out */
+		struct nep_nat44_icmp_err e;
+
+		if (nep_nat44_icmp_err_parse(ip, len, &e) != NEP_NAT44_OK)
+			return NEP_V_NEXT;	/* not about a mapping: ours */
+		mp = map_in(nw, e.inner.src, e.inner.sport, e.inner.proto);
+		if (mp == NULL)
+			return NEP_V_NEXT;
+		rc = nep_nat44_icmp_err_verify(ip, &e);
+		if (rc != NEP_NAT44_OK)
+			return drop_rc(rc);
+		nw->stats.icmp_errors++;
+		v = drop_or_next(nep_nat44_icmp_err_rewrite(ip, len,
+			NEP_NAT44_IN, mp->in_addr, mp->in_addr, mp->in_port));
+		goto routed;
+	}
+	case NEP_NAT44_ERR_LATER_FRAGMENT:
+		if (!frag_find(nw, ip, c->now, ns->timeout_tsc[NEP_NAT44_TCP_MAX +
+			    1], &a))
+			return ip[9] == NEP_NAT44_PROTO_ICMP ? NEP_V_NEXT :
+				drop_rc(NEP_NAT44_ERR_FRAG_NO_FIRST);
+		nw->stats.frags++;
+		v = drop_or_next(nep_nat44_frag_dnat(ip, len, a));
+		goto routed;
+	default:
+		return NEP_V_NEXT;
+	}
+routed:
+	if (v != NEP_V_NEXT)
+		return v;
+	/* the lookup routes the new destination */
+	memcpy(c->dst4, ip + 16, 4);
+	c->dst = c->dst4;
+	return NEP_V_NEXT;
+}
+
+/* ---- the worker's housekeeping ---- */
+
+void
+nat_worker_poll(struct nep_worker *w, uint64_t now_tsc)
+{
+	const struct nat_snap *ns = NAT_SNAP(__atomic_load_n(&w->app->snap,
+		__ATOMIC_ACQUIRE));
+	struct nat_worker *nw = NAT_W(w);
+
+	if (nw == NULL || !ns->enabled)
+		return;
+	if (unlikely(__atomic_load_n(&nw->flush, __ATOMIC_ACQUIRE))) {
+		for (uint32_t i = 0; i < nw->cap; i++)
+			if (nw->maps[i].used)
+				map_free(nw, i);
+		__atomic_store_n(&nw->flush, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	if (nw->n_maps == 0)
+		return;
+	for (unsigned k = 0; k < NAT_REAP_PER_POLL; k++) {
+		uint32_t i = nw->reap_pos;
+		const struct nat_map *mp = &nw->maps[i];
+
+		nw->reap_pos = i + 1 == nw->cap ? 0 : i + 1;
+		if (mp->used && now_tsc - mp->last_tsc >
+			nat_timeout(ns, mp->proto, mp->tcp_state)) {
+			map_free(nw, i);
+			nw->stats.expired++;
+		}
+	}
+}
+
+int
+nat_worker_init(struct nep_app *app, struct nep_worker *w,
+	const struct nat_config *nc)
+{
+	struct nat_worker *nw;
+	int sock = (int)rte_lcore_to_socket_id(w->lcore_id);
+	struct rte_hash_parameters hp = { .entries = nc->max_sessions * 2,
+		.socket_id = sock };
+	char name[RTE_HASH_NAMESIZE];
+	uint32_t hcap = 8;
+
+	nw = rte_zmalloc_socket("nat44_worker", sizeof(*nw),
+		RTE_CACHE_LINE_SIZE, sock);
+	if (nw == NULL)
+		return -1;
+	w->feat[nep_nat_feature.id] = nw;
+	nw->cap = nc->max_sessions;
+	nw->maps = rte_zmalloc_socket("nat44_maps", sizeof(*nw->maps) *
+		nw->cap, RTE_CACHE_LINE_SIZE, sock);
+	nw->free_list = rte_malloc_socket("nat44_free", sizeof(uint32_t) *
+		nw->cap, 0, sock);
+	while (hcap < nc->max_sessions)
+		hcap <<= 1;
+	nw->hosts = rte_zmalloc_socket("nat44_hosts",
+		nep_nat44_hosts_memsize(hcap), RTE_CACHE_LINE_SIZE, sock);
+	if (nw->maps == NULL || nw->free_list == NULL || nw->hosts == NULL)
+		return -1;
+	nep_nat44_hosts_init(nw->hosts, hcap, nc->max_per_host);
+	for (uint32_t i = 0; i < nw->cap; i++)
+		nw->free_list[i] = nw->cap - 1 - i;
+	nw->n_free = nw->cap;
+	snprintf(name, sizeof(name), "nat44_out_%u", w->index);
+	hp.name = name;
+	hp.key_len = sizeof(struct nat_out_key);
+	nw->out = rte_hash_create(&hp);
+	snprintf(name, sizeof(name), "nat44_in_%u", w->index);
+	hp.name = name;
+	hp.key_len = sizeof(struct nep_nat44_key);
+	nw->in = rte_hash_create(&hp);
+	if (nw->out == NULL || nw->in == NULL)
+		return -1;
+	for (unsigned p = 0; p < nat_ctl_state.n_pools; p++) {
+		nw->ports[p] = rte_zmalloc_socket("nat44_ports",
+			sizeof(struct nep_nat44_ports), RTE_CACHE_LINE_SIZE, sock);
+		if (nw->ports[p] == NULL)
+			return -1;
+		/* keep one block, preserve ports with a few blocks at most */
+		nep_nat44_ports_init(nw->ports[p], nat_ctl_state.pools[p],
+			w->index, 1, 8);
+	}
+	(void)app;
+	return 0;
+}
+
+static unsigned
+reg(const char *name, enum nep_stage st)
+{
+	int d = nep_drop_register(name, "nat44", st);
+
+	if (d < 0) {
+		fprintf(stderr, "nat44: the drop reason table is full\n");
+		abort();
+	}
+	return (unsigned)d;
+}
+
+void
+nat_register_datapath(void)
+{
+	/* the drops of lib/nat44's result codes (not OK / ICMP_ERROR, and
+	 * not the configuration's) */
+	for (unsigned rc = NEP_NAT44_ERR_NOT_IP4; rc < NEP_NAT44_RC_MAX; rc++) {
+		if (rc == NEP_NAT44_ERR_BLOCK_SIZE || rc == NEP_NAT44_ERR_TIMEOUT ||
+			rc == NEP_NAT44_ERR_NOT_ALLOCATED ||
+			rc == NEP_NAT44_ERR_NOT_LATER_FRAGMENT ||
+			rc == NEP_NAT44_ERR_NOT_ICMP_ERROR ||
+			rc == NEP_NAT44_ERR_PROTO || rc == NEP_NAT44_ERR_ICMP_TYPE)
+			continue;
+		nat_drop_rc[rc] = reg(nep_nat44_rc_name((enum nep_nat44_rc)rc),
+			NEP_STAGE_OUTPUT);
+	}
+	nat_drop_unsupported = reg("nat44_unsupported_protocol",
+		NEP_STAGE_OUTPUT);
+	nat_drop_rc[NEP_NAT44_ERR_PROTO] = nat_drop_unsupported;
+	nat_drop_rc[NEP_NAT44_ERR_ICMP_TYPE] = nat_drop_unsupported;
+	nat_drop_table_full = reg("nat44_session_table_full", NEP_STAGE_OUTPUT);
+	nep_mh_register_xlat4(nat_xlat4);
+}
