@@ -188,25 +188,31 @@ def test_failover_ipv4(nat, tmp_path):
 
 
 def test_port_forward_each_isp(nat, tmp_path):
+    """The forward answers through each ISP: from srv1 / srv2 (strict
+    destinations), and from srv-global-bal (balanced: its replies would
+    follow the 7:3 choice if the connection were not pinned to the uplink
+    it came in on) three times through each ISP's address."""
+    conns = [("srv1", "isp1", SRV4["isp1"]), ("srv2", "isp2", SRV4["isp2"])] + \
+        [("srv-global-bal", isp, GBAL4) for isp in ("isp1", "isp2") for _ in range(3)]
     srv = subprocess.Popen(["ip", "netns", "exec", "client", "/usr/bin/python3",
-                            "-c", textwrap.dedent("""
+                            "-c", textwrap.dedent(f"""
         import socket
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("192.0.2.10", 80)); s.listen(8)
-        for _ in range(2):
+        for _ in range({len(conns)}):
             c, a = s.accept(); c.sendall(("hello " + a[0] + "\\n").encode()); c.close()
     """)])
     try:
         time.sleep(0.5)
-        for isp in ("isp1", "isp2"):
-            # srvN reaches the forward on its own ISP's address
-            r = nat.ns(f"srv{isp[-1]}", "/usr/bin/python3", "-c", textwrap.dedent(f"""
+        for ns, isp, src in conns:
+            r = nat.ns(ns, "/usr/bin/python3", "-c", textwrap.dedent(f"""
                 import socket
                 s = socket.create_connection(("{WAN4[isp]}", 8080), timeout=5)
-                print(s.recv(100).decode().strip())
+                print(s.getsockname()[1], s.recv(100).decode().strip())
             """), timeout=20)
-            assert r.returncode == 0, r.stdout + r.stderr
-            assert r.stdout.strip() == f"hello {SRV4[isp]}", r.stdout
+            assert r.returncode == 0, (ns, isp, r.stdout + r.stderr)
+            port, msg = r.stdout.split(" ", 1)
+            assert msg.strip() == f"hello {src}", r.stdout
     finally:
         srv.kill()
         srv.wait()

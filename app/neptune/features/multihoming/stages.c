@@ -203,6 +203,44 @@ nep_mh_policy_of(const struct nep_snapshot *s, const uint8_t *frame,
 	return &mc->steering.policies[pol - 1];
 }
 
+void
+nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink)
+{
+	struct nep_flow_table *t = MH_W(c->w)->flows;
+	struct nep_flow_key k, r;
+	struct nep_flow_entry *e;
+	uint32_t sig;
+	int32_t pos;
+
+	if (!mh_conf(c->s->cfg)->has_steering || !c->pi.has_l4)
+		return;
+	(void)nep_flow_key_from_pkt(c->frame, &c->pi, &k);
+	r = k;
+	memcpy(r.src, k.dst, 16);
+	memcpy(r.dst, k.src, 16);
+	r.sport = k.dport;
+	r.dport = k.sport;
+	sig = nep_flow_hash(&r);
+	pos = rte_hash_lookup_with_hash(t->h, &r, sig);
+	if (pos >= 0 && t->e[pos].last_tsc != 0)
+		return;
+	pos = rte_hash_add_key_with_hash(t->h, &r, sig);
+	if (pos < 0)
+		return;
+	e = &t->e[pos];
+	e->key = r;
+	e->created_tsc = rte_rdtsc();
+	e->last_tsc = c->now;
+	e->packets = 0;
+	e->bytes = 0;
+	e->policy = NEP_POLICY_NONE;
+	e->uplink = (uint8_t)uplink;
+	e->flags = 0;
+	e->moves = 0;
+	MH_W(c->w)->stats->flows_new++;
+	t->inserts++;
+}
+
 nep_mh_xlat4_fn nep_mh_xlat4;
 
 void

@@ -378,6 +378,7 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	struct nat_map *mp;
 	enum nep_nat44_rc rc;
 	bool from_lan;
+	int u;
 	uint8_t *ip;
 	uint32_t len, a;
 	nep_verdict_t v;
@@ -412,8 +413,8 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 					&orig);
 			goto routed;
 		}
-		fw = forward_in(ns, pk.t.dst, pk.t.dport, pk.t.proto,
-			uplink_of_addr(ns, pk.t.dst));
+		u = uplink_of_addr(ns, pk.t.dst);
+		fw = forward_in(ns, pk.t.dst, pk.t.dport, pk.t.proto, u);
 		if (fw != NULL) {
 			if (pk.first_frag)
 				frag_note(nw, ip, fw->to, c->now);
@@ -422,8 +423,10 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 				fw->kind == NAT_FWD_ONE_TO_ONE ? pk.t.dport :
 								 fw->to_port));
 			if (v == NEP_V_NEXT && from_lan)
-				v = hairpin(c, nw, ns, uplink_of_addr(ns,
-					orig.dst), ip, len, &orig);
+				v = hairpin(c, nw, ns, u, ip, len, &orig);
+			else if (v == NEP_V_NEXT)
+				/* the replies leave by the uplink it came in on */
+				nep_mh_pin_reply(c, (unsigned)u);
 			goto routed;
 		}
 		/* Ours: echo to the appliance, replies to its probes. A TCP
