@@ -216,3 +216,14 @@ def test_port_forward_each_isp(nat, tmp_path):
     finally:
         srv.kill()
         srv.wait()
+
+
+def test_show_published(nat):
+    """steering.published: the client at its NPTv6 address on every uplink
+    (the addresses the IPv6 lab tests see it leave with)."""
+    xlat = {"isp1": "2001:db8:1100:1:bf89::10", "isp2": "2001:db8:2200:1:ae89::10",
+            "isp3": "2001:db8:3300:1:9d89::10"}
+    pub = nat.cli_json("show", "published")["published"]
+    assert [p["inside"] for p in pub] == ["fd42:100:1::10"]
+    assert {u["uplink"]: u["address"] for u in pub[0]["uplinks"]} == xlat
+    assert all(u["usable"] for u in pub[0]["uplinks"])

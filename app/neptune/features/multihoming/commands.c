@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -643,6 +644,59 @@ mh_clear_stats(struct nep_app *app)
 	memcpy(mh->stats_base, mh->stats, sizeof(mh->stats));
 }
 
+/*
+ * Each published inside host (steering.published) at its address on every
+ * uplink: NPTv6 is stateless, so each of them reaches it at once.
+ */
+static int
+cmd_published(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	const struct mh_config *mc = mh_conf(app->snap->cfg);
+	const struct nep_steer_state *st = MH(app)->steer;
+	json_t *arr = json_array();
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-40s %-8s %-40s %s\n", "INSIDE",
+			"UPLINK", "OUTSIDE", "STATE");
+	for (unsigned h = 0; h < mc->n_published; h++) {
+		char in[64], out[64];
+		json_t *ups = json_array();
+
+		inet_ntop(AF_INET6, mc->published[h].a, in, sizeof(in));
+		for (unsigned i = 0; st != NULL && i < NEP_MAX_UPLINKS; i++) {
+			const struct nep_uplink_rt *u = &MH(app)->uplinks[i];
+			uint8_t a[16];
+			bool up;
+
+			if (!u->in_use || u->removed)
+				continue;
+			memcpy(a, mc->published[h].a, 16);
+			if (nep_nptv6_snpt(&st->up[i].npt, a) < 0)
+				continue;
+			inet_ntop(AF_INET6, a, out, sizeof(out));
+			up = (st->usable6 >> i) & 1;
+			if (ctx->json)
+				json_array_append_new(ups, json_pack("{s:s, s:s, "
+					"s:b}", "uplink", u->name, "address", out,
+					"usable", up));
+			else
+				nep_buf_printf(ctx->out, "%-40s %-8s %-40s %s\n",
+					in, u->name, out, up ? "up" : "down");
+		}
+		if (ctx->json)
+			json_array_append_new(arr, json_pack("{s:s, s:o}",
+				"inside", in, "uplinks", ups));
+		else
+			json_decref(ups);
+	}
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:o}", "published", arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
 void
 mh_commands(struct nep_app *app, struct nep_dispatch *d)
 {
@@ -655,4 +709,5 @@ mh_commands(struct nep_app *app, struct nep_dispatch *d)
 	nep_dispatch_bind(d, "set uplink NAME admin up|down", cmd_set_admin);
 	nep_dispatch_bind(d, "flush flows [uplink NAME]", cmd_flush);
 	nep_dispatch_bind(d, "show uplink NAME", cmd_uplink);
+	nep_dispatch_bind(d, "show published", cmd_published);
 }

@@ -11,6 +11,7 @@
  * Pure libc + lib/config: no EAL, unit-tested in tests/unit/test_mh_config.c.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,7 @@ static const char *const steer_keys[] = {
 	"flow_fin_timeout_s",
 	"flow_table_size",
 	"policies",
+	"published",
 	NULL,
 };
 static const char *const policy_keys[] = {
@@ -465,6 +467,26 @@ parse_steering(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 		&mc->flow_fin_timeout_s);
 	nep_cfg_get_u32(m, "flow_table_size", 1024, 16777216,
 		&mc->flow_table_size);
+	if ((v = nep_cfg_get(m, "published")) != NULL) {
+		nep_cfg_path_key(p, mp, "published");
+		mc->n_published = nep_cfg_seq(c, v, p, NEP_MAX_PREFIXES,
+			"published hosts");
+		for (i = 0; i < mc->n_published; i++) {
+			char ip[NEP_CFG_PATH_MAX];
+			const struct nep_cfg_node *it = nep_cfg_seq_item(c, v, i);
+			bool in = false;
+
+			nep_cfg_path_index(ip, p, i);
+			nep_cfg_addr(c, it, ip, &mc->published[i]);
+			for (unsigned k = 0; k < st->n_inside; k++)
+				in |= st->inside[k].addr.family == AF_INET6 &&
+					nep_prefix_contains(&st->inside[k],
+						&mc->published[i]);
+			if (!in)
+				nep_cfg_fail(c, it, ip, "not in an IPv6 inside "
+					"prefix (steering.inside_prefixes)");
+		}
+	}
 
 	v = nep_cfg_get(m, "policies");
 	if (v == NULL)

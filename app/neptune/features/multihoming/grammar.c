@@ -15,6 +15,8 @@ static const struct nep_cmd_def nep_multihoming_grammar[] = {
 	  "List steered flows (uplink NAME, proto P, src/dst PREFIX, port N, limit N)" },
 	{ "show policies", "List steering policies and their hit counts" },
 	{ "show events", "Show recent uplink state changes" },
+	{ "show published",
+	  "Published inside IPv6 hosts at their address on every uplink" },
 	{ "set uplink NAME weight N",
 	  "Set an uplink's balancing weight (0..1000)" },
 	{ "set uplink NAME admin up|down",

@@ -37,6 +37,10 @@ struct mh_config {
 	uint32_t flow_timeout_s;	/* steering.flow_timeout_s, default 30 */
 	uint32_t flow_fin_timeout_s;	/* default 5, after TCP FIN or RST */
 	uint32_t flow_table_size;	/* default 1048576 */
+	/* steering.published: inside IPv6 hosts reachable from outside
+	 * (show published lists their address on every uplink) */
+	unsigned n_published;
+	struct nep_addr published[NEP_MAX_PREFIXES];
 };
 
 /* Section id of `uplinks:`, whose object is the struct mh_config. */

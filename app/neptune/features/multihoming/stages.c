@@ -215,8 +215,11 @@ nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink)
 	if (!mh_conf(c->s->cfg)->has_steering || !c->pi.has_l4)
 		return;
 	(void)nep_flow_key_from_pkt(c->frame, &c->pi, &k);
+	/* reversed; the inside end is the destination the lookup uses (the
+	 * translated one) */
 	r = k;
-	memcpy(r.src, k.dst, 16);
+	memset(r.src, 0, 16);
+	memcpy(r.src, c->dst, c->pi.family == 6 ? 16 : 4);
 	memcpy(r.dst, k.src, 16);
 	r.sport = k.dport;
 	r.dport = k.sport;

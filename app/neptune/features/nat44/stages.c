@@ -378,7 +378,7 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	struct nat_map *mp;
 	enum nep_nat44_rc rc;
 	bool from_lan;
-	int u;
+	int u, pin = -1;
 	uint8_t *ip;
 	uint32_t len, a;
 	nep_verdict_t v;
@@ -424,9 +424,8 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 								 fw->to_port));
 			if (v == NEP_V_NEXT && from_lan)
 				v = hairpin(c, nw, ns, u, ip, len, &orig);
-			else if (v == NEP_V_NEXT)
-				/* the replies leave by the uplink it came in on */
-				nep_mh_pin_reply(c, (unsigned)u);
+			else
+				pin = u;
 			goto routed;
 		}
 		/* Ours: echo to the appliance, replies to its probes. A TCP
@@ -468,6 +467,9 @@ routed:
 	/* the lookup routes the new destination */
 	memcpy(c->dst4, ip + 16, 4);
 	c->dst = c->dst4;
+	/* a forward's replies leave by the uplink it came in on */
+	if (pin >= 0)
+		nep_mh_pin_reply(c, (unsigned)pin);
 	return NEP_V_NEXT;
 }
 
