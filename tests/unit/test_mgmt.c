@@ -1217,7 +1217,7 @@ tel_derived(void)
 		"/neptune/drops", "/neptune/errors", "/neptune/stats",
 		"/neptune/runtime", "/neptune/local", "/neptune/trace",
 		"/neptune/uplinks", "/neptune/uplink", "/neptune/flows",
-		"/neptune/policies", "/neptune/events",
+		"/neptune/policies", "/neptune/events", "/neptune/published",
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
 		"/neptune/nat44_sessions", "/neptune/nat44_summary",
