@@ -164,12 +164,15 @@ def test_failover_ipv4(nat, tmp_path):
               if s["packets_out"] >= 10]
         assert ss, "no ICMP mapping for the ping"
         first = ss[0]["uplink"]
+        moved0 = nat.cli_json("show", "stats")["flows_moved_ipv4"]
         lab_fail(first, "upstream")
         try:
             time.sleep(3)
             ss2 = [s for s in sessions(nat, "proto", "icmp", "src", CLIENT4)
                    if s["idle_s"] < 0.5]
             assert ss2 and all(s["uplink"] != first for s in ss2), ss2
+            # the ping flow moved (it broke: a new public address), counted
+            assert nat.cli_json("show", "stats")["flows_moved_ipv4"] > moved0
             # new IPv4 flows avoid the failed uplink
             r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP4, CLIENT4,
                        GBAL4, "34999", "23000", "50", timeout=60, check=True)

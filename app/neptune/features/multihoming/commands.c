@@ -618,6 +618,8 @@ mh_stats_json(struct nep_app *app, json_t *obj)
 		json_integer((json_int_t)MH_STAT(app, flows_new)));
 	json_object_set_new(obj, "flows_moved",
 		json_integer((json_int_t)MH_STAT(app, flows_moved)));
+	json_object_set_new(obj, "flows_moved_ipv4",
+		json_integer((json_int_t)MH_STAT(app, flows_moved4)));
 	json_object_set_new(obj, "flows_stateless",
 		json_integer((json_int_t)MH_STAT(app, flows_stateless)));
 }

@@ -106,6 +106,8 @@ struct mh_stats {
 	uint64_t up_rx_bytes[NEP_MAX_UPLINKS];
 	uint64_t flows_new;
 	uint64_t flows_moved;		/* re-selected after a failure */
+	uint64_t flows_moved4;		/* of them IPv4: under NAT44 each
+					 * broke (a new public address) */
 	uint64_t flows_stateless;	/* table full: hashed without state */
 	uint64_t flow_cache_hits;	/* exact-match cache (fast path) */
 	uint64_t flow_cache_misses;	/* ... looked up in rte_hash */

@@ -162,6 +162,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 				e->uplink = (uint8_t)nu;
 				e->moves++;
 				w->stats->flows_moved++;
+				w->stats->flows_moved4 += pi->family == 4;
 				*how = STEER_MOVED;
 				u = nu;
 			}
