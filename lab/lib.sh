@@ -321,6 +321,7 @@ lab_teardown() {
 	sock=$(lab_socket)
 	rm -f "$sock"
 	rm -f "$LAB_RUN/socket"
+	rm -f /run/neptune/nat44-mappings.log # the NAT44 lab's mapping log
 	rm -rf /var/run/dpdk/nep-srv6-a # site A's EAL runtime directory (SRv6 lab)
 	rm -rf /var/run/dpdk/nep-tun-ep # site A's EAL runtime directory (tunnel lab)
 	return 0

@@ -230,3 +230,25 @@ def test_show_published(nat):
     assert [p["inside"] for p in pub] == ["fd42:100:1::10"]
     assert {u["uplink"]: u["address"] for u in pub[0]["uplinks"]} == xlat
     assert all(u["usable"] for u in pub[0]["uplinks"])
+
+
+def test_mapping_log(nat):
+    """nat44.log: the control lcore writes each mapping created and removed
+    (here by clear nat44 sessions) with its inside and public endpoints."""
+    log = Path("/run/neptune/nat44-mappings.log")
+    r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP4, CLIENT4, GBAL4,
+               "34777", "25000", "3", timeout=30, check=True)
+    time.sleep(0.5)
+    lines = log.read_text().splitlines()
+    created = [ln for ln in lines if " created udp 192.0.2.10:2500" in ln]
+    assert len(created) == 3, lines[-10:]
+    for ln in created:
+        f = ln.split()
+        inside, public, uplink = f[3], f[4], f[6]
+        assert public.split(":")[1] == inside.split(":")[1]
+        assert public.split(":")[0] == WAN4[uplink]
+    nat.cli("clear", "nat44", "sessions")
+    time.sleep(0.5)
+    lines = log.read_text().splitlines()
+    for port in (25000, 25001, 25002):
+        assert any(f" expired udp 192.0.2.10:{port} " in ln for ln in lines), port

@@ -17,7 +17,7 @@
 int nat_config_section_id = -1;
 
 static const char *const nat_keys[] = { "uplinks", "filtering", "timeouts",
-	"port_block", "max_per_host", "max_sessions", "inbound", NULL };
+	"port_block", "max_per_host", "max_sessions", "inbound", "log", NULL };
 static const char *const up_keys[] = { "uplink", "addresses", NULL };
 static const char *const to_keys[] = { "udp_s", "tcp_established_s",
 	"tcp_transitory_s", "icmp_s", NULL };
@@ -307,6 +307,12 @@ parse_nat44(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 	nep_cfg_get_u32(m, "max_sessions", 1024, 16u << 20, &nc->max_sessions);
 	if ((v = nep_cfg_get(m, "inbound")) != NULL)
 		parse_forwards(c, v, nc);
+	if ((v = nep_cfg_get(m, "log")) != NULL) {
+		nep_cfg_copy_str(c, v, "nat44.log", nc->log, sizeof(nc->log));
+		if (strcmp(nc->log, "syslog") != 0 && nc->log[0] != '/')
+			nep_cfg_fail(c, v, "nat44.log", "expected syslog or an "
+				"absolute file path");
+	}
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "mh_config.h"
 #include "nat44.h"
@@ -27,6 +28,8 @@ nat_init(struct nep_app *app)
 				"worker", nc->max_sessions);
 			return -1;
 		}
+	if (nat_log_open(app, nc) < 0)
+		return -1;
 	NEP_LOG(INFO, "nat44: %u pools, %u sessions per worker, port blocks "
 		"of %u", nat_ctl_state.n_pools, nc->max_sessions,
 		nc->block_size);
@@ -36,6 +39,7 @@ nat_init(struct nep_app *app)
 static void
 nat_fini(struct nep_app *app)
 {
+	nat_log_close(app);
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		struct nat_worker *nw = NAT_W(&app->workers[w]);
 
@@ -43,6 +47,7 @@ nat_fini(struct nep_app *app)
 			continue;
 		rte_hash_free(nw->out);
 		rte_hash_free(nw->in);
+		rte_ring_free(nw->log);
 		rte_free(nw->maps);
 		rte_free(nw->free_list);
 		rte_free(nw->hosts);
@@ -79,6 +84,8 @@ nat_reload_check(struct nep_app *app, const struct nep_config *cfg, char *err,
 	else if (a->n_forwards != b->n_forwards ||
 		memcmp(a->forwards, b->forwards, sizeof(a->forwards)) != 0)
 		what = "nat44.inbound";
+	else if (strcmp(a->log, b->log) != 0)
+		what = "nat44.log";
 	if (what == NULL)
 		return 0;
 	snprintf(err, errlen, "%s: changed, needs a restart (the running "
@@ -98,6 +105,7 @@ static const struct nep_feature nat_feature = {
 	.stats_json = nat_stats_json,
 	.ingress = nat_ingress,
 	.worker_poll = nat_worker_poll,
+	.run = nat_log_run,
 };
 
 RTE_INIT(nat_register)

@@ -70,6 +70,8 @@ struct nat_config {
 	uint32_t max_sessions;		/* per worker */
 	unsigned n_forwards;
 	struct nat_forward_conf forwards[NAT_MAX_FORWARDS];
+	/* mapping log: "" none, "syslog", else a file path */
+	char log[256];
 };
 
 extern int nat_config_section_id;
@@ -151,7 +153,19 @@ struct nat_stats {
 	uint64_t alloc_failed[3];	/* no port, per protocol */
 } __rte_cache_aligned;
 
+/* A mapping created or expired, for the mapping log. */
+struct nat_log_ev {
+	uint64_t wall_ms;
+	uint32_t in_addr, pub_addr;
+	uint16_t in_port, pub_port;
+	uint8_t proto, uplink, created, pad;
+};
+
+#define NAT_LOG_RING 4096
+
 struct nat_worker {
+	struct rte_ring *log;		/* worker -> control, when logging */
+	uint64_t log_lost;
 	struct rte_hash *out;		/* nat_out_key -> map index */
 	struct rte_hash *in;		/* nep_nat44_key -> map index */
 	struct nat_map *maps;		/* max_sessions */
@@ -169,6 +183,9 @@ struct nat_worker {
 
 /* Pools: shared by the workers, kept for the appliance's lifetime. */
 struct nat_ctl {
+	FILE *log_file;			/* the mapping log, NULL: none */
+	bool log_syslog;
+	uint64_t logged;
 	unsigned n_pools;
 	struct nep_nat44_pool *pools[NAT_MAX_POOLS];
 	uint32_t pool_addr[NAT_MAX_POOLS];
@@ -223,6 +240,11 @@ int nat_worker_init(struct nep_app *app, struct nep_worker *w,
 int nat_snapshot_build(struct nep_app *app, struct nep_snapshot *s,
 	char *err, size_t errlen);
 void nat_snapshot_free(struct nep_snapshot *s);
+
+/* log.c */
+int nat_log_open(struct nep_app *app, const struct nat_config *nc);
+void nat_log_run(struct nep_app *app, uint64_t now_ns);
+void nat_log_close(struct nep_app *app);
 
 /* commands.c */
 void nat_commands(struct nep_app *app, struct nep_dispatch *d);

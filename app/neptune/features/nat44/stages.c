@@ -22,6 +22,7 @@
 #include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "mh_export.h"
 #include "nep_worker.h"
@@ -47,10 +48,33 @@ drop_or_next(enum nep_nat44_rc rc)
 
 /* ---- mappings ---- */
 
+/* For the mapping log (when on): the control lcore writes it. */
+static inline void
+map_log(struct nat_worker *nw, const struct nat_map *mp, bool created)
+{
+	struct nat_log_ev ev;
+
+	if (nw->log == NULL)
+		return;
+	ev.wall_ms = 0;	/* stamped by the control lcore */
+	ev.in_addr = mp->in_addr;
+	ev.pub_addr = mp->pub_addr;
+	ev.in_port = mp->in_port;
+	ev.pub_port = mp->pub_port;
+	ev.proto = mp->proto;
+	ev.uplink = mp->uplink;
+	ev.created = created;
+	ev.pad = 0;
+	if (rte_ring_enqueue_elem(nw->log, &ev, sizeof(ev)) != 0)
+		nw->log_lost++;
+}
+
 static void
 map_free(struct nat_worker *nw, uint32_t idx)
 {
 	struct nat_map *mp = &nw->maps[idx];
+
+	map_log(nw, mp, false);
 	struct nat_out_key ok = { .addr = mp->in_addr, .port = mp->in_port,
 		.proto = mp->proto, .uplink = mp->uplink };
 	struct nep_nat44_key ik = { .addr = mp->pub_addr,
@@ -129,6 +153,7 @@ map_out(struct nat_worker *nw, const struct nat_snap *ns, unsigned u,
 	}
 	nw->n_maps++;
 	nw->stats.created++;
+	map_log(nw, mp, true);
 	return mp;
 }
 
@@ -547,6 +572,13 @@ nat_worker_init(struct nep_app *app, struct nep_worker *w,
 	nw->in = rte_hash_create(&hp);
 	if (nw->out == NULL || nw->in == NULL)
 		return -1;
+	if (nc->log[0] != '\0') {
+		snprintf(name, sizeof(name), "nat44_log_%u", w->index);
+		nw->log = rte_ring_create_elem(name, sizeof(struct nat_log_ev),
+			NAT_LOG_RING, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (nw->log == NULL)
+			return -1;
+	}
 	for (unsigned p = 0; p < nat_ctl_state.n_pools; p++) {
 		nw->ports[p] = rte_zmalloc_socket("nat44_ports",
 			sizeof(struct nep_nat44_ports), RTE_CACHE_LINE_SIZE, sock);
