@@ -26,6 +26,7 @@ __all__ = [
     "IPv6", "Raw", "TCP", "UDP",
     "from_host", "from_gw", "udp6", "udp4", "routed", "icmp6_error",
     "icmp4_error", "solicited_node", "mcast_mac", "inet_csum", "fast_udp6",
+    "fast_udp4",
 ]
 
 
@@ -135,3 +136,21 @@ def fast_udp6(eth_src, eth_dst, src, dst, sport, dport, data, hlim=64):
     udp = udp[:6] + struct.pack("!H", ck) + udp[8:]
     ip6 = struct.pack("!IHBB", 6 << 28, ulen, 17, hlim) + s6 + d6
     return _mac(eth_dst) + _mac(eth_src) + b"\x86\xdd" + ip6 + udp
+
+
+def fast_udp4(eth_src, eth_dst, src, dst, sport, dport, data, ttl=64,
+              ident=0, df=True):
+    """Bytes of Ether/IPv4/UDP/data, as scapy would build them (TOS 0, no
+    options), without scapy's per-packet cost: for the tests that inject
+    tens of thousands of flows."""
+    s4 = ipaddress.IPv4Address(src).packed
+    d4 = ipaddress.IPv4Address(dst).packed
+    ulen = 8 + len(data)
+    pseudo = s4 + d4 + struct.pack("!xBH", 17, ulen)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + bytes(data)
+    ck = inet_csum(pseudo + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", ck) + udp[8:]
+    hdr = struct.pack("!BBHHHBBH", 0x45, 0, 20 + ulen, ident,
+                      0x4000 if df else 0, ttl, 17, 0) + s4 + d4
+    hdr = hdr[:10] + struct.pack("!H", inet_csum(hdr)) + hdr[12:]
+    return _mac(eth_dst) + _mac(eth_src) + b"\x08\x00" + hdr + udp
