@@ -33,11 +33,13 @@ extern nep_mh_xlat4_fn nep_mh_xlat4;
 
 /*
  * A connection that came in on uplink (a NAT44 port forward): its replies
- * (the packet at hand, pi parsed, reversed) are a flow pinned to that
+ * (the packet at hand reversed, from the inside end c->dst and
+ * inside_port, host order) are a flow pinned to that
  * uplink, as mwan3 keeps a connection on the WAN it arrived by, so they
  * leave translated to the address the remote end used. A flow that
  * exists keeps its uplink.
  */
-void nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink);
+void nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink,
+	uint16_t inside_port);
 
 #endif /* NEP_MH_EXPORT_H */

@@ -204,7 +204,7 @@ nep_mh_policy_of(const struct nep_snapshot *s, const uint8_t *frame,
 }
 
 void
-nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink)
+nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port)
 {
 	struct nep_flow_table *t = MH_W(c->w)->flows;
 	struct nep_flow_key k, r;
@@ -221,7 +221,7 @@ nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink)
 	memset(r.src, 0, 16);
 	memcpy(r.src, c->dst, c->pi.family == 6 ? 16 : 4);
 	memcpy(r.dst, k.src, 16);
-	r.sport = k.dport;
+	r.sport = rte_cpu_to_be_16(inside_port);
 	r.dport = k.sport;
 	sig = nep_flow_hash(&r);
 	pos = rte_hash_lookup_with_hash(t->h, &r, sig);

@@ -153,6 +153,13 @@ struct nat_stats {
 	uint64_t alloc_failed[3];	/* no port, per protocol */
 } __rte_cache_aligned;
 
+/* An inbound translation decided by ingress, done by the output stage. */
+struct nat_pending {
+	uint8_t kind, snat;
+	uint16_t d_port, s_port;
+	uint32_t d_addr, s_addr;
+};
+
 /* A mapping created or expired, for the mapping log. */
 struct nat_log_ev {
 	uint64_t wall_ms;
@@ -177,6 +184,7 @@ struct nat_worker {
 	struct nep_nat44_ports *ports[NAT_MAX_POOLS];
 	struct nat_frag frags[NAT_FRAGS];
 	struct nat_stats stats;
+	struct nat_pending pending;	/* the packet at hand's */
 	uint32_t flush;			/* clear nat44 sessions: set by the
 					 * control lcore, done by the worker */
 };

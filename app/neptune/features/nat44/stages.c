@@ -119,6 +119,7 @@ map_out(struct nat_worker *nw, const struct nat_snap *ns, unsigned u,
 	/* paired pooling: the host's address on this uplink */
 	ai = nep_nat44_pick_address(t->src, up->addrs, up->n_addrs);
 	pool = up->pool[ai][pidx];
+	nw->hosts->limit = ns->max_per_host;	/* a reload may change it */
 	*rc = nep_nat44_port_alloc(nw->ports[pool], nw->hosts, t->src,
 		t->sport, &port);
 	if (unlikely(*rc != NEP_NAT44_OK)) {
@@ -315,9 +316,9 @@ nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u)
 		if (unlikely(mp == NULL))
 			return drop_rc(rc2);
 		map_seen(mp, &pk, NEP_NAT44_OUT, c->now);
-		nep_nat44_remotes_note(&mp->remotes,
-			(enum nep_nat44_filtering)ns->filtering, pk.t.dst,
-			pk.t.dport);
+		/* kept whatever the filtering: a reload may turn it on */
+		nep_nat44_remotes_note(&mp->remotes, NEP_NAT44_FILTER_APDF,
+			pk.t.dst, pk.t.dport);
 		if (pk.first_frag)
 			frag_note(nw, ip, mp->pub_addr, c->now);
 		nw->stats.out_pkts++;
@@ -339,13 +340,29 @@ nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u)
 		ok.port = e.inner.dport;
 		ok.proto = e.inner.proto;
 		ok.uplink = (uint8_t)u;
-		if (rte_hash_lookup_data(nw->out, &ok, &data) < 0)
-			return drop_rc(NEP_NAT44_ERR_NO_MAPPING);
-		mp = &nw->maps[(uint32_t)(uintptr_t)data];
 		nw->stats.icmp_errors++;
-		return drop_or_next(nep_nat44_icmp_err_rewrite(ip, len,
-			NEP_NAT44_OUT, mp->pub_addr, mp->pub_addr,
-			mp->pub_port));
+		if (rte_hash_lookup_data(nw->out, &ok, &data) >= 0) {
+			mp = &nw->maps[(uint32_t)(uintptr_t)data];
+			return drop_or_next(nep_nat44_icmp_err_rewrite(ip, len,
+				NEP_NAT44_OUT, mp->pub_addr, mp->pub_addr,
+				mp->pub_port));
+		}
+		/* about a packet a port forward (or 1:1 mapping) brought in */
+		{
+			struct nep_nat44_tuple q = { .src = e.inner.dst,
+				.sport = e.inner.dport, .proto = e.inner.proto };
+			if (unlikely(ns->n_forwards != 0) &&
+				(fw = forward_out(ns, &q, u)) != NULL) {
+				a = fw->kind == NAT_FWD_ONE_TO_ONE ?
+					fw->public_addr : ns->up[u].addrs[0];
+				return drop_or_next(nep_nat44_icmp_err_rewrite(ip,
+					len, NEP_NAT44_OUT, a, a,
+					fw->kind == NAT_FWD_ONE_TO_ONE ?
+						e.inner.dport : fw->port));
+			}
+		}
+		nw->stats.icmp_errors--;
+		return drop_rc(NEP_NAT44_ERR_NO_MAPPING);
 	}
 	case NEP_NAT44_ERR_LATER_FRAGMENT:
 		if (!frag_find(nw, ip, c->now, ns->timeout_tsc[NEP_NAT44_TCP_MAX +
@@ -372,24 +389,83 @@ is_public(const struct nat_snap *ns, uint32_t a)
 	return false;
 }
 
-/* A LAN host reached another through a public address: its source is
- * translated too, so the answer comes back through us (RFC 4787 REQ-9). */
+/*
+ * What inbound processing decided, applied by the output stage after the
+ * hop-limit and MTU checks (c->rewrite), so an error neptune sends about
+ * the packet quotes it as it was received, as for NPTv6.
+ */
+enum nat_pend_kind { NAT_PEND_DNAT, NAT_PEND_FRAG, NAT_PEND_ICMP };
+
+static nep_verdict_t
+nat_rewrite_in(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	const struct nat_pending *pd = c->rewrite_ctx;
+	uint8_t *ip = c->frame + c->pi.l3_off;
+	uint32_t len = c->pi.l3_len;
+	enum nep_nat44_rc rc;
+
+	(void)m;
+	switch (pd->kind) {
+	case NAT_PEND_DNAT:
+		rc = nep_nat44_dnat(ip, len, pd->d_addr, pd->d_port);
+		break;
+	case NAT_PEND_FRAG:
+		rc = nep_nat44_frag_dnat(ip, len, pd->d_addr);
+		break;
+	default:
+		rc = nep_nat44_icmp_err_rewrite(ip, len, NEP_NAT44_IN, pd->d_addr,
+			pd->d_addr, pd->d_port);
+		break;
+	}
+	if (rc == NEP_NAT44_OK && pd->snat)
+		rc = nep_nat44_snat(ip, len, pd->s_addr, pd->s_port);
+	return drop_or_next(rc);
+}
+
+/*
+ * A LAN host reached another through a public address: its source is
+ * translated too, so the answer comes back through us (RFC 4787 REQ-9):
+ * a forwarded server or 1:1 host answering from its public endpoint, else
+ * the host's own mapping on that uplink.
+ */
 static nep_verdict_t
 hairpin(struct nep_pctx *c, struct nat_worker *nw, const struct nat_snap *ns,
-	int u, uint8_t *ip, uint32_t len, const struct nep_nat44_tuple *t)
+	int u, const struct nep_nat44_pkt *pk, struct nat_pending *pd)
 {
 	enum nep_nat44_rc rc = NEP_NAT44_OK;
+	const struct nat_forward *fw;
 	struct nat_map *mp;
 
 	if (u < 0)
 		return NEP_V_NEXT;
-	mp = map_out(nw, ns, (unsigned)u, t, c->now, &rc);
+	if (unlikely(ns->n_forwards != 0) &&
+		(fw = forward_out(ns, &pk->t, (unsigned)u)) != NULL) {
+		pd->snat = 1;
+		pd->s_addr = fw->kind == NAT_FWD_ONE_TO_ONE ? fw->public_addr :
+			ns->up[u].addrs[0];
+		pd->s_port = fw->kind == NAT_FWD_ONE_TO_ONE ? pk->t.sport :
+							      fw->port;
+		return NEP_V_NEXT;
+	}
+	mp = map_out(nw, ns, (unsigned)u, &pk->t, c->now, &rc);
 	if (mp == NULL)
 		return drop_rc(rc);
-	mp->last_tsc = c->now;
-	mp->pkts_out++;
-	return drop_or_next(nep_nat44_snat(ip, len, mp->pub_addr,
-		mp->pub_port));
+	map_seen(mp, pk, NEP_NAT44_OUT, c->now);
+	nep_nat44_remotes_note(&mp->remotes, NEP_NAT44_FILTER_APDF, pk->t.dst,
+		pk->t.dport);
+	pd->snat = 1;
+	pd->s_addr = mp->pub_addr;
+	pd->s_port = mp->pub_port;
+	return NEP_V_NEXT;
+}
+
+/* The inbound rule whose public end an error's quoted packet left from (a
+ * forwarded server's or 1:1 host's reply). */
+static inline const struct nat_forward *
+forward_of_quote(const struct nat_snap *ns, const struct nep_nat44_tuple *q)
+{
+	return forward_in(ns, q->src, q->sport, q->proto,
+		uplink_of_addr(ns, q->src));
 }
 
 nep_verdict_t
@@ -397,16 +473,16 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 {
 	const struct nat_snap *ns = NAT_SNAP(c->s);
 	struct nat_worker *nw;
+	struct nat_pending *pd;
 	const struct nat_forward *fw;
 	struct nep_nat44_pkt pk;
-	struct nep_nat44_tuple orig;
 	struct nat_map *mp;
 	enum nep_nat44_rc rc;
 	bool from_lan;
 	int u, pin = -1;
 	uint8_t *ip;
 	uint32_t len, a;
-	nep_verdict_t v;
+	nep_verdict_t v = NEP_V_NEXT;
 
 	(void)m;
 	if (!ns->enabled || c->pi.family != 4)
@@ -415,12 +491,13 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	if (!is_public(ns, nep_nat44_get32(ip + 16)))
 		return NEP_V_NEXT;
 	nw = NAT_W(c->w);
+	pd = &nw->pending;
+	pd->snat = 0;
 	len = c->pi.l3_len;
 	from_lan = c->w->app->ports[c->meta->in_port].role == NEP_PORT_LAN;
 	rc = nep_nat44_parse(ip, len, &pk);
 	switch (rc) {
 	case NEP_NAT44_OK:
-		orig = pk.t;
 		mp = map_in(nw, pk.t.dst, pk.t.dport, pk.t.proto);
 		if (mp != NULL) {
 			if (!from_lan && !nep_nat44_filter_allow(
@@ -431,12 +508,12 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 			if (pk.first_frag)
 				frag_note(nw, ip, mp->in_addr, c->now);
 			nw->stats.in_pkts++;
-			v = drop_or_next(nep_nat44_dnat(ip, len, mp->in_addr,
-				mp->in_port));
-			if (v == NEP_V_NEXT && from_lan)
-				v = hairpin(c, nw, ns, mp->uplink, ip, len,
-					&orig);
-			goto routed;
+			pd->kind = NAT_PEND_DNAT;
+			pd->d_addr = mp->in_addr;
+			pd->d_port = mp->in_port;
+			if (from_lan)
+				v = hairpin(c, nw, ns, mp->uplink, &pk, pd);
+			break;
 		}
 		u = uplink_of_addr(ns, pk.t.dst);
 		fw = forward_in(ns, pk.t.dst, pk.t.dport, pk.t.proto, u);
@@ -444,14 +521,15 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 			if (pk.first_frag)
 				frag_note(nw, ip, fw->to, c->now);
 			nw->stats.forwards_in++;
-			v = drop_or_next(nep_nat44_dnat(ip, len, fw->to,
-				fw->kind == NAT_FWD_ONE_TO_ONE ? pk.t.dport :
-								 fw->to_port));
-			if (v == NEP_V_NEXT && from_lan)
-				v = hairpin(c, nw, ns, u, ip, len, &orig);
+			pd->kind = NAT_PEND_DNAT;
+			pd->d_addr = fw->to;
+			pd->d_port = fw->kind == NAT_FWD_ONE_TO_ONE ? pk.t.dport :
+								      fw->to_port;
+			if (from_lan)
+				v = hairpin(c, nw, ns, u, &pk, pd);
 			else
 				pin = u;
-			goto routed;
+			break;
 		}
 		/* Ours: echo to the appliance, replies to its probes. A TCP
 		 * or UDP packet nobody asked for is dropped, unanswered. */
@@ -465,15 +543,22 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 		if (nep_nat44_icmp_err_parse(ip, len, &e) != NEP_NAT44_OK)
 			return NEP_V_NEXT;	/* not about a mapping: ours */
 		mp = map_in(nw, e.inner.src, e.inner.sport, e.inner.proto);
-		if (mp == NULL)
+		if (mp != NULL) {
+			pd->d_addr = mp->in_addr;
+			pd->d_port = mp->in_port;
+		} else if ((fw = forward_of_quote(ns, &e.inner)) != NULL) {
+			pd->d_addr = fw->to;
+			pd->d_port = fw->kind == NAT_FWD_ONE_TO_ONE ?
+				e.inner.sport : fw->to_port;
+		} else {
 			return NEP_V_NEXT;
+		}
 		rc = nep_nat44_icmp_err_verify(ip, &e);
 		if (rc != NEP_NAT44_OK)
 			return drop_rc(rc);
 		nw->stats.icmp_errors++;
-		v = drop_or_next(nep_nat44_icmp_err_rewrite(ip, len,
-			NEP_NAT44_IN, mp->in_addr, mp->in_addr, mp->in_port));
-		goto routed;
+		pd->kind = NAT_PEND_ICMP;
+		break;
 	}
 	case NEP_NAT44_ERR_LATER_FRAGMENT:
 		if (!frag_find(nw, ip, c->now, ns->timeout_tsc[NEP_NAT44_TCP_MAX +
@@ -481,20 +566,24 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 			return ip[9] == NEP_NAT44_PROTO_ICMP ? NEP_V_NEXT :
 				drop_rc(NEP_NAT44_ERR_FRAG_NO_FIRST);
 		nw->stats.frags++;
-		v = drop_or_next(nep_nat44_frag_dnat(ip, len, a));
-		goto routed;
+		pd->kind = NAT_PEND_FRAG;
+		pd->d_addr = a;
+		pd->d_port = 0;
+		break;
 	default:
 		return NEP_V_NEXT;
 	}
-routed:
 	if (v != NEP_V_NEXT)
 		return v;
-	/* the lookup routes the new destination */
-	memcpy(c->dst4, ip + 16, 4);
+	/* the lookup routes the new destination; the output stage rewrites */
+	a = rte_cpu_to_be_32(pd->d_addr);
+	memcpy(c->dst4, &a, 4);
 	c->dst = c->dst4;
+	c->rewrite = nat_rewrite_in;
+	c->rewrite_ctx = pd;
 	/* a forward's replies leave by the uplink it came in on */
 	if (pin >= 0)
-		nep_mh_pin_reply(c, (unsigned)pin);
+		nep_mh_pin_reply(c, (unsigned)pin, pd->d_port);
 	return NEP_V_NEXT;
 }
 
