@@ -94,6 +94,24 @@ def icmp4_error(icmp, orig, src=LAN4, dst=HOST4, eth_dst=HOST_MAC,
         IP(src=src, dst=dst, ttl=64, id=0, flags=0, tos=0) / icmp / Raw(quote)
 
 
+def is6(b):
+    """Is the packet (bytes or scapy) IPv6?"""
+    return bytes(b)[0] >> 4 == 6
+
+
+def aged(l3):
+    """The packet as neptune forwards it: hop limit / TTL one lower, the
+    IPv4 header checksum recomputed from scratch (scapy)."""
+    b = bytearray(bytes(l3))
+    if is6(b):
+        b[7] -= 1
+        return bytes(b)
+    p = IP(bytes(b))
+    p.ttl -= 1
+    del p.chksum
+    return bytes(p)
+
+
 def solicited_node(addr):
     """ff02::1:ffXX:XXXX for a unicast IPv6 address."""
     import ipaddress

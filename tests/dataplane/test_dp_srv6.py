@@ -57,8 +57,9 @@ from dp_packets import (ICMP, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA,
                         ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
                         ICMPv6NDOptSrcLLAddr,
                         ICMPv6PacketTooBig, ICMPv6TimeExceeded, IP, IPv6, Raw,
-                        TCP, UDP, from_gw, from_host, icmp4_error, icmp6_error,
-                        mcast_mac, routed, solicited_node, udp4, udp6)
+                        TCP, UDP, aged, from_gw, from_host, icmp4_error,
+                        icmp6_error, is6, mcast_mac, routed, solicited_node,
+                        udp4, udp6)
 from neptune_dp import (REPO, Dataplane, GW6, GW_MAC, HOST4, HOST6, HOST_MAC,
                         LAN0_MAC, LAN6, WAN1_MAC, WAN4, WAN6, assert_drops,
                         assert_frames,
@@ -143,21 +144,7 @@ def run(inputs, queries=(), **cfg):
 
 # -- expected packets ---------------------------------------------------------
 
-def is6(b):
-    return b[0] >> 4 == 6
 
-
-def aged(l3):
-    """The inner packet as forwarded: hop limit / TTL one lower, IPv4 header
-    checksum recomputed from scratch (scapy)."""
-    b = bytearray(bytes(l3))
-    if is6(b):
-        b[7] -= 1
-        return bytes(b)
-    p = IP(bytes(b))
-    p.ttl -= 1
-    del p.chksum
-    return bytes(p)
 
 
 def tclass(l3):

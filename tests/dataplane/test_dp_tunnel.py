@@ -57,7 +57,8 @@ import pytest
 
 from dp_packets import (ICMP, ICMPv6EchoReply, ICMPv6EchoRequest,
                         ICMPv6PacketTooBig, ICMPv6TimeExceeded, IP, IPv6, Raw,
-                        TCP, UDP, icmp4_error, icmp6_error, routed)
+                        TCP, UDP, aged, icmp4_error, icmp6_error, is6,
+                        routed)
 from neptune_dp import (GW4, GW6, GW_MAC, HOST4, HOST6, HOST_MAC, LAN0_MAC,
                         NEPTUNE, REMOTE6, REPO, WAN1_MAC, WAN4, WAN6,
                         Dataplane, DataplaneError, assert_frames, frame_diff)
@@ -145,21 +146,7 @@ def run(inputs, tunnel, keys, queries=(), uplinks=(ISP1,), dataplane=None):
 
 # -- packets ------------------------------------------------------------------
 
-def is6(b):
-    return bytes(b)[0] >> 4 == 6
 
-
-def aged(l3):
-    """The inner packet as neptune forwards it: hop limit / TTL one lower,
-    the IPv4 header checksum recomputed (scapy)."""
-    b = bytearray(bytes(l3))
-    if is6(b):
-        b[7] -= 1
-        return bytes(b)
-    p = IP(bytes(b))
-    p.ttl -= 1
-    del p.chksum
-    return bytes(p)
 
 
 def lan(l3):

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import textwrap
 import time
 from pathlib import Path
 
@@ -146,6 +147,30 @@ def port_counters(stats, name):
                 _counter(entry, "tx_packets", "opackets"))
     except KeyError as e:
         pytest.fail(f"port {name}: no {e} in `show port stats --json`: {entry}")
+
+
+# n UDP datagrams, one per source port base..base+n-1 (one new flow each),
+# from src to dst:dport, IPv6 or IPv4 by the address; prints the ports sent.
+SEND_UDP = textwrap.dedent("""
+    import socket, sys, time
+    src, dst = sys.argv[1], sys.argv[2]
+    dport, base, n = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    sent = []
+    for i in range(n):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        try:
+            s.bind((src, base + i))
+            s.sendto(b"neptune-lab-flow", (dst, dport))
+            sent.append(base + i)
+        except OSError:
+            pass
+        finally:
+            s.close()
+        if i % 10 == 9:
+            time.sleep(0.002)
+    print(" ".join(map(str, sent)))
+""")
 
 
 def lab_up(config, build=True):

@@ -35,7 +35,8 @@ import capture
 import measure
 from measure import RatePing, loss_runs
 
-from conftest import CLIENT6, CONFIG, GBAL6, REPO, lab_fail, lab_up, wait_listen
+from conftest import (CLIENT6, CONFIG, GBAL6, REPO, SEND_UDP, lab_fail, lab_up,
+                      wait_listen)
 
 ISPS = ("isp1", "isp2", "isp3")
 SRV = {"isp1": "2001:db8:101:1::10", "isp2": "2001:db8:202:1::10",
@@ -170,27 +171,6 @@ def Captures(lab, tmp_path, bpf, isps=ISPS):
     """One capture per ISP on its WAN link (nep-ispN, the lab's end of the
     wire to neptune), as a context manager; [isp] gives its packets."""
     return capture.Captures(tmp_path, {i: (i, f"nep-{i}") for i in isps}, bpf)
-
-
-SEND_UDP = textwrap.dedent("""
-    import socket, sys, time
-    src, dst = sys.argv[1], sys.argv[2]
-    dport, base, n = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    sent = []
-    for i in range(n):
-        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        try:
-            s.bind((src, base + i))
-            s.sendto(b"neptune-lab-flow", (dst, dport))
-            sent.append(base + i)
-        except OSError:
-            pass
-        finally:
-            s.close()
-        if i % 10 == 9:
-            time.sleep(0.002)
-    print(" ".join(map(str, sent)))
-""")
 
 
 def send_udp_flows(lab, n, dst=GBAL6):

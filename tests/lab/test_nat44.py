@@ -16,7 +16,6 @@ the IPv6 LAN and translated to each uplink's WAN address.
 - the port forward `web` (tcp 8080 -> client:80) answers from srv1 through
   isp1 and from srv2 through isp2, each to its own uplink's address.
 """
-import json
 import os
 import subprocess
 import textwrap
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from capture import Captures
-from conftest import CONFIG, REPO, Lab, lab_fail, lab_up
+from conftest import CONFIG, REPO, SEND_UDP, Lab, lab_fail, lab_up
 
 NAT_CONFIG = REPO / "config" / "neptune-lab-nat44.yaml"
 CLIENT4 = "192.0.2.10"
@@ -68,27 +67,6 @@ def neptune_alive(nat):
         pytest.fail(f"neptune died during the test\n{nat.log_tail()}")
 
 
-SEND_UDP4 = textwrap.dedent("""
-    import socket, sys, time
-    src, dst = sys.argv[1], sys.argv[2]
-    dport, base, n = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    sent = []
-    for i in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            s.bind((src, base + i))
-            s.sendto(b"neptune-nat44-flow", (dst, dport))
-            sent.append(base + i)
-        except OSError:
-            pass
-        finally:
-            s.close()
-        if i % 10 == 9:
-            time.sleep(0.002)
-    print(" ".join(map(str, sent)))
-""")
-
-
 def isp_caps(tmp_path, bpf):
     return Captures(tmp_path, {i: (i, "nep-" + i) for i in ISPS}, bpf)
 
@@ -101,7 +79,7 @@ def sessions(nat, *filters):
 def test_balanced_split_70_30(nat, tmp_path):
     n, dport, base = 1000, 34567, 21000
     with isp_caps(tmp_path, f"udp and dst port {dport}") as caps:
-        r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP4, CLIENT4, GBAL4,
+        r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP, CLIENT4, GBAL4,
                    str(dport), str(base), str(n), timeout=60, check=True)
         time.sleep(0.5)
     sent = [int(x) for x in r.stdout.split()]
@@ -174,7 +152,7 @@ def test_failover_ipv4(nat, tmp_path):
             # the ping flow moved (it broke: a new public address), counted
             assert nat.cli_json("show", "stats")["flows_moved_ipv4"] > moved0
             # new IPv4 flows avoid the failed uplink
-            r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP4, CLIENT4,
+            r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP, CLIENT4,
                        GBAL4, "34999", "23000", "50", timeout=60, check=True)
             new = [s for s in sessions(nat, "proto", "udp", "src", CLIENT4)
                    if 23000 <= s["inside_port"] < 23050]
@@ -236,7 +214,7 @@ def test_mapping_log(nat):
     """nat44.log: the control lcore writes each mapping created and removed
     (here by clear nat44 sessions) with its inside and public endpoints."""
     log = Path("/run/neptune/nat44-mappings.log")
-    r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP4, CLIENT4, GBAL4,
+    r = nat.ns("client", "/usr/bin/python3", "-c", SEND_UDP, CLIENT4, GBAL4,
                "34777", "25000", "3", timeout=30, check=True)
     time.sleep(0.5)
     lines = log.read_text().splitlines()
