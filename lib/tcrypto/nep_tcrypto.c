@@ -8,6 +8,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
 #include <rte_branch_prediction.h>
@@ -27,18 +28,28 @@ static int pmd_created; /* we called rte_eal_hotplug_add() */
 static struct rte_mempool *sess_pool;
 
 struct nep_tcrypto_ctx {
-	/* aesni_mb, AEAD open through intel-ipsec-mb (see open_imb()):
+	/* aesni_mb, AEAD through intel-ipsec-mb (see aead_imb()):
 	 * AES-256-GCM round keys and GHASH powers, expanded once here
 	 * (64-byte aligned, as the library wants); ChaCha20 takes the raw
 	 * key. */
 	struct gcm_key_data gcm __rte_aligned(64);
 	uint8_t chacha_key[32];
+	/* aesni_mb, HMAC through intel-ipsec-mb (see hmac_imb()): the
+	 * SHA-256 states after the key's ipad and opad blocks (RFC 2104's
+	 * key schedule, computed once here as intel-ipsec-mb 1.3 asks its
+	 * callers to: hmac_precompute()). */
+	uint8_t ipad[32] __rte_aligned(16);
+	uint8_t opad[32] __rte_aligned(16);
+	/* aesni_mb: the HMAC of empty data (intel-ipsec-mb refuses a job
+	 * of 0 bytes, IMB_ERR_JOB_AUTH_LEN), from OpenSSL at create. */
+	uint8_t empty_tag[32];
 	uint8_t suite;
 	uint8_t aead;
 	uint8_t tag_len;
+	uint8_t direct; /* NEP_TCRYPTO_DIRECT_* this context uses */
 	enum nep_tcrypto_backend be;
 	uint32_t aad_len;
-	/* aesni_mb: the CPU-crypto session (seal; HMAC open) */
+	/* aesni_mb: the CPU-crypto session (the paths not direct) */
 	void *sess_seal;
 	/* OpenSSL */
 	EVP_MAC_CTX *mac;
@@ -47,28 +58,55 @@ struct nep_tcrypto_ctx {
 };
 
 /*
- * intel-ipsec-mb managers (about 200 KB each; one thread at a time): one
- * per EAL lcore, allocated by nep_tcrypto_init() for the lcores EAL
- * started with, so no worker allocates in its packet path. An lcore
- * registered later (rte_thread_register) gets its own at its first
- * nep_tcrypto_thread_init() or AEAD open; a thread without an lcore id
- * gets a thread-local one, freed when it exits.
+ * intel-ipsec-mb managers (about 200 KB each; one thread at a time), two
+ * kinds per thread:
+ *  MGR_MB     init_mb_mgr_auto(): the best architecture the library finds
+ *             (AVX-512 with VAES here): AEAD seal and open, HMAC bursts
+ *             (16 buffers at once);
+ *  MGR_SHANI  init_mb_mgr_sse() on a CPU with SHA extensions: its
+ *             HMAC-SHA-256 runs one buffer on SHA-NI (two lanes
+ *             interleaved), so one packet costs one buffer's hashing
+ *             instead of an AVX-512 manager's 16-lane pass; HMAC one
+ *             packet at a time. None without SHA-NI (shani_ok == 0).
+ * One of each per EAL lcore, allocated by nep_tcrypto_init() for the
+ * lcores EAL started with, so no worker allocates in its packet path. An
+ * lcore registered later (rte_thread_register) gets its own at its first
+ * nep_tcrypto_thread_init() or use; a thread without an lcore id gets
+ * thread-local ones, freed when it exits.
  */
-static IMB_MGR *lcore_mgr[RTE_MAX_LCORE];
-static __thread IMB_MGR *tls_mgr;
-static pthread_key_t tls_mgr_key;
+enum { MGR_MB, MGR_SHANI, MGR_KINDS };
+static IMB_MGR *lcore_mgr[MGR_KINDS][RTE_MAX_LCORE];
+static __thread IMB_MGR *tls_mgr[MGR_KINDS];
+static pthread_key_t tls_mgr_key[MGR_KINDS];
 static pthread_once_t tls_mgr_once = PTHREAD_ONCE_INIT;
 static int tls_mgr_key_ok;
+static int shani_ok = -1; /* the library and the CPU have SHA-NI */
+static unsigned int direct_mask = NEP_TCRYPTO_DIRECT_ALL;
+
+static int
+shani_available(void)
+{
+	if (shani_ok < 0)
+		shani_ok = (imb_get_feature_flags() & IMB_FEATURE_SHANI) != 0;
+	return shani_ok;
+}
 
 static IMB_MGR *
-mgr_new(void)
+mgr_new(int kind)
 {
-	IMB_MGR *m = alloc_mb_mgr(0);
+	IMB_MGR *m;
 
+	if (kind == MGR_SHANI && !shani_available())
+		return NULL;
+	m = alloc_mb_mgr(0);
 	if (m == NULL)
 		return NULL;
-	init_mb_mgr_auto(m, NULL);
-	if (imb_get_errno(m) != 0) {
+	if (kind == MGR_SHANI)
+		init_mb_mgr_sse(m);
+	else
+		init_mb_mgr_auto(m, NULL);
+	if (imb_get_errno(m) != 0 ||
+	    (kind == MGR_SHANI && !(m->features & IMB_FEATURE_SHANI))) {
 		free_mb_mgr(m);
 		return NULL;
 	}
@@ -84,60 +122,84 @@ tls_mgr_free(void *m)
 static void
 tls_mgr_key_create(void)
 {
-	tls_mgr_key_ok = pthread_key_create(&tls_mgr_key, tls_mgr_free) == 0;
+	tls_mgr_key_ok =
+		pthread_key_create(&tls_mgr_key[MGR_MB], tls_mgr_free) == 0 &&
+		pthread_key_create(&tls_mgr_key[MGR_SHANI], tls_mgr_free) == 0;
 }
 
-/* The calling thread's manager, created at its first use (see above). */
+/* The calling thread's manager of a kind, created at its first use. */
 static IMB_MGR *
-mgr_get_slow(void)
+mgr_get_slow(int kind)
 {
 	unsigned int id = rte_lcore_id();
 	IMB_MGR *m;
 
+	if (kind == MGR_SHANI && !shani_available())
+		return NULL;
 	if (id < RTE_MAX_LCORE) {
-		if (lcore_mgr[id] == NULL)
-			lcore_mgr[id] = mgr_new();
-		return lcore_mgr[id];
+		if (lcore_mgr[kind][id] == NULL)
+			lcore_mgr[kind][id] = mgr_new(kind);
+		return lcore_mgr[kind][id];
 	}
 	pthread_once(&tls_mgr_once, tls_mgr_key_create);
 	if (!tls_mgr_key_ok)
 		return NULL;
-	m = mgr_new();
-	if (m != NULL && pthread_setspecific(tls_mgr_key, m) != 0) {
+	m = mgr_new(kind);
+	if (m != NULL && pthread_setspecific(tls_mgr_key[kind], m) != 0) {
 		free_mb_mgr(m);
 		m = NULL;
 	}
-	tls_mgr = m;
+	tls_mgr[kind] = m;
 	return m;
 }
 
 static inline IMB_MGR *
-mgr_get(void)
+mgr_get(int kind)
 {
 	unsigned int id = rte_lcore_id();
 
-	if (likely(id < RTE_MAX_LCORE && lcore_mgr[id] != NULL))
-		return lcore_mgr[id];
-	if (id >= RTE_MAX_LCORE && tls_mgr != NULL)
-		return tls_mgr;
-	return mgr_get_slow();
+	if (likely(id < RTE_MAX_LCORE && lcore_mgr[kind][id] != NULL))
+		return lcore_mgr[kind][id];
+	if (id >= RTE_MAX_LCORE && tls_mgr[kind] != NULL)
+		return tls_mgr[kind];
+	return mgr_get_slow(kind);
 }
 
 int
 nep_tcrypto_thread_init(void)
 {
-	return mgr_get() != NULL ? 0 : -1;
+	if (mgr_get(MGR_MB) == NULL)
+		return -1;
+	if (shani_available() && mgr_get(MGR_SHANI) == NULL)
+		return -1;
+	return 0;
 }
 
 static void
 mgrs_free(void)
 {
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		free_mb_mgr(lcore_mgr[i]);
-		lcore_mgr[i] = NULL;
-	}
+	for (k = 0; k < MGR_KINDS; k++)
+		for (i = 0; i < RTE_MAX_LCORE; i++) {
+			free_mb_mgr(lcore_mgr[k][i]);
+			lcore_mgr[k][i] = NULL;
+		}
+}
+
+unsigned int
+nep_tcrypto_set_direct(unsigned int mask)
+{
+	unsigned int old = direct_mask;
+
+	direct_mask = mask & NEP_TCRYPTO_DIRECT_ALL;
+	return old;
+}
+
+unsigned int
+nep_tcrypto_ctx_direct(const struct nep_tcrypto_ctx *ctx)
+{
+	return ctx->direct;
 }
 
 int
@@ -160,7 +222,11 @@ nep_tcrypto_init(unsigned int max_sessions)
 	if (nep_tcrypto_pmd_available())
 		return 0;
 	RTE_LCORE_FOREACH(lc) {
-		if (lcore_mgr[lc] == NULL && (lcore_mgr[lc] = mgr_new()) == NULL)
+		if (lcore_mgr[MGR_MB][lc] == NULL &&
+		    (lcore_mgr[MGR_MB][lc] = mgr_new(MGR_MB)) == NULL)
+			goto fail;
+		if (shani_available() && lcore_mgr[MGR_SHANI][lc] == NULL &&
+		    (lcore_mgr[MGR_SHANI][lc] = mgr_new(MGR_SHANI)) == NULL)
 			goto fail;
 	}
 	dev = rte_cryptodev_get_dev_id(NEP_TCRYPTO_PMD);
@@ -235,11 +301,48 @@ nep_tcrypto_ctx_tag_len(const struct nep_tcrypto_ctx *ctx)
 	return ctx->tag_len;
 }
 
+/*
+ * HMAC-SHA-256 key schedule for intel-ipsec-mb's HMAC jobs, which take
+ * the SHA-256 states after one block of (K' xor ipad) and of (K' xor
+ * opad), K' the key zero-padded to the 64-byte block, or its SHA-256
+ * digest when longer (RFC 2104 section 2). intel-ipsec-mb 1.3 has no
+ * helper for it (1.4 adds imb_hmac_ipad_opad()); its tests and DPDK's
+ * own aesni_mb PMD do the same with the library's IMB_SHA256 and
+ * IMB_SHA256_ONE_BLOCK. test_tcrypto checks the result against RFC 4231
+ * (keys of 4 to 131 bytes) and OpenSSL.
+ */
+static int
+hmac_precompute(struct nep_tcrypto_ctx *c, const uint8_t *key,
+	unsigned int key_len)
+{
+	uint8_t k[64], blk[64];
+	IMB_MGR *m = mgr_get(MGR_MB);
+	unsigned int i;
+
+	if (m == NULL)
+		return -1;
+	memset(k, 0, sizeof(k));
+	if (key_len > sizeof(k))
+		IMB_SHA256(m, key, key_len, k);
+	else
+		memcpy(k, key, key_len);
+	for (i = 0; i < sizeof(blk); i++)
+		blk[i] = k[i] ^ 0x36;
+	IMB_SHA256_ONE_BLOCK(m, blk, c->ipad);
+	for (i = 0; i < sizeof(blk); i++)
+		blk[i] = k[i] ^ 0x5c;
+	IMB_SHA256_ONE_BLOCK(m, blk, c->opad);
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(blk, sizeof(blk));
+	return imb_get_errno(m) == 0 ? 0 : -1;
+}
+
 static int
 pmd_ctx_init(struct nep_tcrypto_ctx *c, const uint8_t *key,
 	unsigned int key_len)
 {
 	struct rte_crypto_sym_xform x;
+	unsigned int ol;
 
 	memset(&x, 0, sizeof(x));
 	if (!c->aead) {
@@ -253,7 +356,23 @@ pmd_ctx_init(struct nep_tcrypto_ctx *c, const uint8_t *key,
 		x.auth.digest_length = c->tag_len;
 		c->sess_seal = rte_cryptodev_sym_session_create((uint8_t)pmd_dev,
 			&x, sess_pool);
-		return c->sess_seal != NULL ? 0 : -1;
+		if (c->sess_seal == NULL)
+			return -1;
+		ol = sizeof(c->empty_tag);
+		if (HMAC(EVP_sha256(), key, (int)key_len, c->empty_tag, 0,
+			    c->empty_tag, &ol) == NULL ||
+		    ol != sizeof(c->empty_tag))
+			return -1;
+		if (direct_mask & (NEP_TCRYPTO_DIRECT_HMAC |
+			    NEP_TCRYPTO_DIRECT_HMAC_BURST)) {
+			if (hmac_precompute(c, key, key_len) != 0)
+				return -1;
+			c->direct = direct_mask & NEP_TCRYPTO_DIRECT_HMAC_BURST;
+			if (shani_available())
+				c->direct |= direct_mask &
+					NEP_TCRYPTO_DIRECT_HMAC;
+		}
+		return 0;
 	}
 	x.type = RTE_CRYPTO_SYM_XFORM_AEAD;
 	x.aead.op = RTE_CRYPTO_AEAD_OP_ENCRYPT;
@@ -269,9 +388,10 @@ pmd_ctx_init(struct nep_tcrypto_ctx *c, const uint8_t *key,
 		sess_pool);
 	if (c->sess_seal == NULL)
 		return -1;
-	/* Open goes to intel-ipsec-mb itself (open_imb()): its keys. */
+	/* Open, and seal when direct, go to intel-ipsec-mb itself
+	 * (aead_imb()): its keys. */
 	if (c->suite == NEP_TUN_S_AES256_GCM) {
-		IMB_MGR *m = mgr_get();
+		IMB_MGR *m = mgr_get(MGR_MB);
 
 		if (m == NULL)
 			return -1;
@@ -279,6 +399,8 @@ pmd_ctx_init(struct nep_tcrypto_ctx *c, const uint8_t *key,
 	} else {
 		memcpy(c->chacha_key, key, sizeof(c->chacha_key));
 	}
+	c->direct = NEP_TCRYPTO_DIRECT_AEAD_OPEN |
+		(direct_mask & NEP_TCRYPTO_DIRECT_AEAD_SEAL);
 	return 0;
 }
 
@@ -438,37 +560,44 @@ ossl_aead(struct nep_tcrypto_ctx *c, int enc, uint8_t *buf, uint32_t aad_len,
 }
 
 /*
- * AEAD open on the aesni_mb backend: intel-ipsec-mb (the library the PMD
- * wraps) decrypts in place and writes the tag it computed into `want`,
- * which we compare with CRYPTO_memcmp. The PMD's own verify (CPU crypto
- * or queue pair) compares with plain memcmp in DPDK 22.11.
- * AES-256-GCM: the library's direct call (gcm256_dec), synchronous.
- * ChaCha20-Poly1305: one job, decrypt direction (hash then cipher);
- * submitted alone on a drained manager, so it comes back from the submit
- * or from one flush.
+ * AEAD on the aesni_mb backend through intel-ipsec-mb (the library the
+ * PMD wraps), MGR_MB manager. Seal writes the tag after the payload;
+ * open decrypts in place and the library writes the tag it computed into
+ * `want`, which we compare with CRYPTO_memcmp (the PMD's own verify, CPU
+ * crypto or queue pair, compares with plain memcmp in DPDK 22.11).
+ * AES-256-GCM: the library's direct calls (gcm256_enc / gcm256_dec),
+ * synchronous. ChaCha20-Poly1305: one job (encrypt: cipher then hash;
+ * decrypt: hash then cipher), submitted alone on a drained manager, so
+ * it comes back from the submit or from one flush.
  */
-static int
-open_imb(struct nep_tcrypto_ctx *c, uint8_t *buf, uint32_t aad_len,
-	uint32_t plen, const uint8_t *iv)
+static inline int
+aead_imb(const struct nep_tcrypto_ctx *c, int enc, uint8_t *buf,
+	uint32_t aad_len, uint32_t plen, const uint8_t *iv)
 {
 	uint8_t want[16];
-	uint8_t *pl = buf + aad_len;
-	IMB_MGR *m = mgr_get();
+	uint8_t *pl = buf + aad_len, *tag = pl + plen;
+	uint8_t *out = enc ? tag : want;
+	IMB_MGR *m = mgr_get(MGR_MB);
 
 	if (unlikely(m == NULL))
 		return -1;
 	if (c->suite == NEP_TUN_S_AES256_GCM) {
 		struct gcm_context_data gctx;
 
-		IMB_AES256_GCM_DEC(m, &c->gcm, &gctx, pl, pl, plen, iv, buf,
-			aad_len, want, sizeof(want));
+		if (enc)
+			IMB_AES256_GCM_ENC(m, &c->gcm, &gctx, pl, pl, plen, iv,
+				buf, aad_len, out, c->tag_len);
+		else
+			IMB_AES256_GCM_DEC(m, &c->gcm, &gctx, pl, pl, plen, iv,
+				buf, aad_len, out, c->tag_len);
 	} else {
 		IMB_JOB *job = IMB_GET_NEXT_JOB(m);
 
 		job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
 		job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
-		job->cipher_direction = IMB_DIR_DECRYPT;
-		job->chain_order = IMB_ORDER_HASH_CIPHER;
+		job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+		job->chain_order = enc ? IMB_ORDER_CIPHER_HASH :
+			IMB_ORDER_HASH_CIPHER;
 		job->enc_keys = c->chacha_key;
 		job->dec_keys = c->chacha_key;
 		job->key_len_in_bytes = IMB_KEY_256_BYTES;
@@ -482,21 +611,88 @@ open_imb(struct nep_tcrypto_ctx *c, uint8_t *buf, uint32_t aad_len,
 		job->iv_len_in_bytes = NEP_TCRYPTO_IV_LEN;
 		job->u.CHACHA20_POLY1305.aad = buf;
 		job->u.CHACHA20_POLY1305.aad_len_in_bytes = aad_len;
-		job->auth_tag_output = want;
-		job->auth_tag_output_len_in_bytes = sizeof(want);
-		job->user_data = want;
+		job->auth_tag_output = out;
+		job->auth_tag_output_len_in_bytes = c->tag_len;
+		job->user_data = out;
 		job = IMB_SUBMIT_JOB(m);
 		if (job == NULL)
 			job = IMB_FLUSH_JOB(m);
-		if (unlikely(job == NULL || job->user_data != want ||
+		if (unlikely(job == NULL || job->user_data != out ||
 			    job->status != IMB_STATUS_COMPLETED)) {
 			while (IMB_FLUSH_JOB(m) != NULL)
 				;
 			return -1;
 		}
 	}
-	return CRYPTO_memcmp(want, buf + aad_len + plen, c->tag_len) == 0 ?
-		0 : -1;
+	if (enc)
+		return 0;
+	return CRYPTO_memcmp(want, tag, c->tag_len) == 0 ? 0 : -1;
+}
+
+/*
+ * HMAC of 0 bytes on aesni_mb (intel-ipsec-mb refuses such a job): the
+ * tag OpenSSL computed at create, written (seal) or compared (open).
+ */
+static inline int
+hmac_empty(const struct nep_tcrypto_ctx *c, int seal, uint8_t *tag)
+{
+	if (seal) {
+		memcpy(tag, c->empty_tag, c->tag_len);
+		return 0;
+	}
+	return CRYPTO_memcmp(c->empty_tag, tag, c->tag_len) == 0 ? 0 : -1;
+}
+
+/* An HMAC-SHA-256 job over data[0, len), the tag (tag_len bytes) to out. */
+static inline void
+hmac_job_fill(IMB_JOB *job, const struct nep_tcrypto_ctx *c,
+	const uint8_t *data, uint32_t len, uint8_t *out)
+{
+	job->cipher_mode = IMB_CIPHER_NULL;
+	job->cipher_direction = IMB_DIR_ENCRYPT;
+	job->chain_order = IMB_ORDER_HASH_CIPHER;
+	job->hash_alg = IMB_AUTH_HMAC_SHA_256;
+	job->src = data;
+	job->dst = NULL;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = 0;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = len;
+	job->auth_tag_output = out;
+	job->auth_tag_output_len_in_bytes = c->tag_len;
+	job->u.HMAC._hashed_auth_key_xor_ipad = c->ipad;
+	job->u.HMAC._hashed_auth_key_xor_opad = c->opad;
+}
+
+/*
+ * HMAC of one packet through intel-ipsec-mb's SHA-NI manager (MGR_SHANI):
+ * one job on a drained manager; its two-lane SHA-NI code holds the job at
+ * submit (waiting for a second buffer) and the flush hashes the one
+ * buffer. 0; -1 when the job failed; 1 when this thread has no such
+ * manager (the caller takes the CPU-crypto path).
+ */
+static inline int
+hmac_imb(const struct nep_tcrypto_ctx *c, const uint8_t *data, uint32_t len,
+	uint8_t *out)
+{
+	IMB_MGR *m = mgr_get(MGR_SHANI);
+	IMB_JOB *job;
+
+	if (unlikely(m == NULL))
+		return 1;
+	job = IMB_GET_NEXT_JOB(m);
+	hmac_job_fill(job, c, data, len, out);
+	job->user_data = out;
+	job = IMB_SUBMIT_JOB(m);
+	if (job == NULL)
+		job = IMB_FLUSH_JOB(m);
+	if (unlikely(job == NULL || job->user_data != out ||
+		    job->status != IMB_STATUS_COMPLETED)) {
+		while (IMB_FLUSH_JOB(m) != NULL)
+			;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -504,14 +700,24 @@ nep_tcrypto_seal(struct nep_tcrypto_ctx *c, uint8_t *buf, uint32_t aad_len,
 	uint32_t plen, const uint8_t *iv)
 {
 	uint8_t full[32];
+	int rc;
 
 	if (c->aead) {
 		if (aad_len != c->aad_len || iv == NULL)
 			return -1;
+		if (c->direct & NEP_TCRYPTO_DIRECT_AEAD_SEAL)
+			return aead_imb(c, 1, buf, aad_len, plen, iv);
 		if (c->be == NEP_TCRYPTO_BE_AESNI_MB)
 			return pmd_run(c->sess_seal, buf + aad_len, plen, iv,
 				buf, buf + aad_len + plen);
 		return ossl_aead(c, 1, buf, aad_len, plen, iv);
+	}
+	if (c->be == NEP_TCRYPTO_BE_AESNI_MB && unlikely(aad_len + plen == 0))
+		return hmac_empty(c, 1, buf);
+	if (c->direct & NEP_TCRYPTO_DIRECT_HMAC) {
+		rc = hmac_imb(c, buf, aad_len + plen, buf + aad_len + plen);
+		if (likely(rc <= 0))
+			return rc;
 	}
 	if (c->be == NEP_TCRYPTO_BE_AESNI_MB)
 		return pmd_run(c->sess_seal, buf, aad_len + plen, NULL, NULL,
@@ -527,20 +733,24 @@ nep_tcrypto_open(struct nep_tcrypto_ctx *c, uint8_t *buf, uint32_t aad_len,
 	uint32_t plen, const uint8_t *iv)
 {
 	uint8_t want[32];
-	int rc;
+	int rc = 1;
 
 	if (c->aead) {
 		if (aad_len != c->aad_len || iv == NULL)
 			return -1;
 		if (c->be == NEP_TCRYPTO_BE_AESNI_MB)
-			return open_imb(c, buf, aad_len, plen, iv);
+			return aead_imb(c, 0, buf, aad_len, plen, iv);
 		return ossl_aead(c, 0, buf, aad_len, plen, iv);
 	}
-	if (c->be == NEP_TCRYPTO_BE_AESNI_MB)
-		rc = pmd_run(c->sess_seal, buf, aad_len + plen, NULL, NULL,
-			want);
-	else
-		rc = ossl_hmac(c, buf, aad_len + plen, want);
+	if (c->be == NEP_TCRYPTO_BE_AESNI_MB && unlikely(aad_len + plen == 0))
+		return hmac_empty(c, 0, buf);
+	if (c->direct & NEP_TCRYPTO_DIRECT_HMAC)
+		rc = hmac_imb(c, buf, aad_len + plen, want);
+	if (rc > 0)
+		rc = c->be == NEP_TCRYPTO_BE_AESNI_MB ?
+			pmd_run(c->sess_seal, buf, aad_len + plen, NULL, NULL,
+				want) :
+			ossl_hmac(c, buf, aad_len + plen, want);
 	if (rc != 0)
 		return -1;
 	return CRYPTO_memcmp(want, buf + aad_len + plen, c->tag_len) == 0 ?
@@ -548,11 +758,48 @@ nep_tcrypto_open(struct nep_tcrypto_ctx *c, uint8_t *buf, uint32_t aad_len,
 }
 
 /*
- * Bursts on aesni_mb: one CPU-crypto call for the whole burst, so the
- * multi-buffer manager fills its lanes (HMAC-SHA-256 runs 16 buffers at
- * once with AVX-512) instead of flushing one job per packet.
- * HMAC: data = header || payload, digest = the tag (seal) or want[i]
- * (open). AEAD seal: data = payload, AAD = header.
+ * HMAC bursts through intel-ipsec-mb's multi-buffer manager (MGR_MB):
+ * every job submitted, then flushed, so its lanes (16 with AVX-512) are
+ * full; the jobs come back in order, user_data their index. Digest to
+ * want[i] (open) or after the payload (seal); st[i] 0 or -1. 1 when
+ * this thread has no manager (the caller takes the CPU-crypto path).
+ */
+static int
+hmac_burst_imb(const struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
+	const uint32_t plens[], uint32_t aad_len, unsigned int n,
+	uint8_t (*want)[NEP_TCRYPTO_TAG_MAX], int32_t st[])
+{
+	IMB_MGR *m = mgr_get(MGR_MB);
+	IMB_JOB *job;
+	unsigned int i;
+
+	if (unlikely(m == NULL))
+		return 1;
+	for (i = 0; i < n; i++) {
+		uint8_t *b = bufs[i];
+
+		st[i] = -1;
+		job = IMB_GET_NEXT_JOB(m);
+		hmac_job_fill(job, c, b, aad_len + plens[i],
+			want != NULL ? want[i] : b + aad_len + plens[i]);
+		job->user_data = (void *)(uintptr_t)i;
+		job = IMB_SUBMIT_JOB(m);
+		if (job != NULL && (uintptr_t)job->user_data < n)
+			st[(uintptr_t)job->user_data] =
+				job->status == IMB_STATUS_COMPLETED ? 0 : -1;
+	}
+	while ((job = IMB_FLUSH_JOB(m)) != NULL)
+		if ((uintptr_t)job->user_data < n)
+			st[(uintptr_t)job->user_data] =
+				job->status == IMB_STATUS_COMPLETED ? 0 : -1;
+	return 0;
+}
+
+/*
+ * Bursts on the CPU-crypto path: one call for the whole burst, so the
+ * PMD's multi-buffer manager fills its lanes instead of flushing one job
+ * per packet. HMAC: data = header || payload, digest = the tag (seal) or
+ * want[i] (open). AEAD seal: data = payload, AAD = header.
  */
 static unsigned int
 pmd_run_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
@@ -595,6 +842,44 @@ pmd_run_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
 		c->sess_seal, ofs, &vec);
 }
 
+/*
+ * One chunk of at most NEP_TCRYPTO_BURST_MAX on aesni_mb, multi-buffer.
+ * HMAC of 0 bytes (no header, empty payload) is refused by intel-ipsec-mb
+ * (IMB_ERR_JOB_AUTH_LEN), and a refused job inside the PMD's CPU-crypto
+ * call leaves its manager returning the previous job's digest to later
+ * calls (DPDK 22.11): such a chunk goes packet by packet (hmac_empty()).
+ */
+static void
+mb_run_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
+	const uint32_t plens[], const uint8_t *const ivs[], uint32_t aad_len,
+	unsigned int n, uint8_t (*want)[NEP_TCRYPTO_TAG_MAX], int32_t st[])
+{
+	unsigned int i;
+
+	if (!c->aead && unlikely(aad_len == 0)) {
+		for (i = 0; i < n && plens[i] != 0; i++)
+			;
+		if (i < n) {
+			for (i = 0; i < n; i++) {
+				if (plens[i] == 0) {
+					memcpy(want != NULL ? want[i] : bufs[i],
+						c->empty_tag, c->tag_len);
+					st[i] = 0;
+				} else {
+					mb_run_burst(c, bufs + i, plens + i,
+						NULL, 0, 1,
+						want != NULL ? want + i : NULL,
+						st + i);
+				}
+			}
+			return;
+		}
+	}
+	if (c->aead || !(c->direct & NEP_TCRYPTO_DIRECT_HMAC_BURST) ||
+	    hmac_burst_imb(c, bufs, plens, aad_len, n, want, st) != 0)
+		pmd_run_burst(c, bufs, plens, ivs, aad_len, n, want, st);
+}
+
 static int
 burst_args_ok(const struct nep_tcrypto_ctx *c, const uint8_t *const ivs[],
 	uint32_t aad_len)
@@ -616,7 +901,10 @@ nep_tcrypto_seal_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
 			status[i] = -1;
 		return 0;
 	}
-	if (c->be != NEP_TCRYPTO_BE_AESNI_MB) {
+	/* OpenSSL, and AEAD seal through intel-ipsec-mb (one buffer at a
+	 * time anyway): packet by packet. */
+	if (c->be != NEP_TCRYPTO_BE_AESNI_MB ||
+	    (c->direct & NEP_TCRYPTO_DIRECT_AEAD_SEAL)) {
 		for (i = 0; i < n; i++) {
 			status[i] = nep_tcrypto_seal(c, bufs[i], aad_len,
 				plens[i], ivs != NULL ? ivs[i] : NULL);
@@ -628,7 +916,7 @@ nep_tcrypto_seal_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
 		int32_t st[NEP_TCRYPTO_BURST_MAX];
 
 		m = RTE_MIN(n - k, (unsigned int)NEP_TCRYPTO_BURST_MAX);
-		pmd_run_burst(c, bufs + k, plens + k,
+		mb_run_burst(c, bufs + k, plens + k,
 			ivs != NULL ? ivs + k : NULL, aad_len, m, NULL, st);
 		for (i = 0; i < m; i++) {
 			status[k + i] = st[i] == 0 ? 0 : -1;
@@ -651,7 +939,7 @@ nep_tcrypto_open_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
 		return 0;
 	}
 	/* AEAD on aesni_mb: intel-ipsec-mb's AEAD runs one buffer at a time
-	 * (GCM, ChaCha20-Poly1305), so a loop of open_imb() is the burst. */
+	 * (GCM, ChaCha20-Poly1305), so a loop of aead_imb() is the burst. */
 	if (c->be != NEP_TCRYPTO_BE_AESNI_MB || c->aead) {
 		for (i = 0; i < n; i++) {
 			status[i] = nep_tcrypto_open(c, bufs[i], aad_len,
@@ -665,7 +953,7 @@ nep_tcrypto_open_burst(struct nep_tcrypto_ctx *c, uint8_t *const bufs[],
 		int32_t st[NEP_TCRYPTO_BURST_MAX];
 
 		m = RTE_MIN(n - k, (unsigned int)NEP_TCRYPTO_BURST_MAX);
-		pmd_run_burst(c, bufs + k, plens + k, NULL, aad_len, m, want,
+		mb_run_burst(c, bufs + k, plens + k, NULL, aad_len, m, want,
 			st);
 		for (i = 0; i < m; i++) {
 			uint8_t *b = bufs[k + i];

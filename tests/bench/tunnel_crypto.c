@@ -2,9 +2,10 @@
 /*
  * Per-core rate of the tunnel's per-packet work (issue 11,
  * docs/tunnel-protocol.md), on one lcore, for each backend of lib/tcrypto
- * (aesni_mb: crypto_aesni_mb through rte_cryptodev CPU crypto, AEAD open
- * through intel-ipsec-mb; openssl), each suite and each inner payload
- * size. Every timed row calls the code the data path calls:
+ * (aesni_mb: intel-ipsec-mb direct, rte_cryptodev CPU crypto on
+ * crypto_aesni_mb where the direct path is unavailable or turned off,
+ * see nep_tcrypto.h; openssl), each suite and each inner payload size.
+ * Every timed row calls the code the data path calls:
  *
  *  encap  nep_tun_outer_write (outer IPv6 + UDP), nep_tun_hdr_encode,
  *         nep_tun_nonce (AEAD), nep_tcrypto_seal, nep_tun_outer_finish
@@ -16,14 +17,16 @@
  *         on packets sealed by encap with increasing sequence numbers;
  *  encap_burst, decap_burst  the same over bursts of 32 packets, the
  *         crypto in one nep_tcrypto_seal_burst / nep_tcrypto_open_burst
- *         call per burst (on aesni_mb: one CPU-crypto call, so the PMD's
- *         multi-buffer manager fills its lanes; not timed on OpenSSL,
- *         whose bursts are loops of the single calls);
+ *         call per burst (on aesni_mb, HMAC: 32 jobs on intel-ipsec-mb's
+ *         multi-buffer manager, which fills its lanes; not timed on
+ *         OpenSSL, whose bursts are loops of the single calls);
  *  seal, open  nep_tcrypto_seal / nep_tcrypto_open alone, on the same
  *         buffers (what the crypto costs inside encap and decap);
- *  seal_imb  AEAD suites, aesni_mb: the seal done straight through
- *         intel-ipsec-mb (gcm256_enc, or one ChaCha20-Poly1305 job), for
- *         comparison with the cryptodev CPU-crypto seal the library uses.
+ *  seal_cdev, open_cdev  aesni_mb: the same on a context created with
+ *         the direct intel-ipsec-mb paths off (nep_tcrypto_set_direct(0):
+ *         the PMD's CPU-crypto call, what lib/tcrypto did before them),
+ *         for comparison; open_cdev for HMAC only (AEAD open is always
+ *         direct).
  *
  * The packets are a ring of --ring slots (default 1024, 2 KiB apart),
  * cycled in order. encap and seal are timed over whole passes of
@@ -36,7 +39,10 @@
  *
  *   tunnel_crypto [EAL args] -- [--seconds S] [--passes N] [--ring N]
  *       [--burst N (<= 32)] [--sizes 80,512,1400] [--suites 1,2,3,4]
- *       [--backends aesni_mb,openssl]                 (JSON on stdout)
+ *       [--backends aesni_mb,openssl] [--direct MASK]  (JSON on stdout)
+ *
+ * --direct: the NEP_TCRYPTO_DIRECT_* mask for the rows' contexts
+ * (default 7, all; 0: the CPU-crypto paths throughout).
  *
  * EAL: one lcore (-l 1), no hugepages needed (--no-huge), and the vdev
  * crypto_aesni_mb (nep_tcrypto_init() creates it when it is not given).
@@ -75,6 +81,7 @@ static enum nep_tcrypto_backend backends[2] = {
 	NEP_TCRYPTO_BE_AESNI_MB, NEP_TCRYPTO_BE_OPENSSL,
 };
 static unsigned int n_backends = 2;
+static unsigned int opt_direct = NEP_TCRYPTO_DIRECT_ALL;
 
 static const char *const suite_names[] = {
 	"", "hmac-sha256-128", "hmac-sha256-256", "aes256-gcm",
@@ -84,6 +91,7 @@ static const char *const suite_names[] = {
 /* One tunnel direction as the data path holds it. */
 struct tun {
 	struct nep_tcrypto_ctx *ctx;
+	struct nep_tcrypto_ctx *cdev; /* aesni_mb, direct paths off */
 	struct nep_tun_outer o;
 	struct nep_tun_hdr h;
 	struct nep_tun_replay win;
@@ -150,21 +158,21 @@ decap_one(struct tun *t, uint8_t *p)
 	return 0;
 }
 
-/* The crypto alone, on a slot encap_one() filled. */
+/* The crypto alone, on a slot encap_one() filled (ctx: t->ctx or t->cdev). */
 static inline int
-seal_one(struct tun *t, uint8_t *p)
+seal_one(struct tun *t, struct nep_tcrypto_ctx *ctx, uint8_t *p)
 {
 	uint8_t nonce[NEP_TUN_NONCE_LEN];
 
 	if (t->aead)
 		nep_tun_nonce(t->h.key_id, NEP_TUN_D_INITIATOR, t->h.seq,
 			nonce);
-	return nep_tcrypto_seal(t->ctx, p + OUTER, NEP_TUN_HDR_LEN, t->plen,
+	return nep_tcrypto_seal(ctx, p + OUTER, NEP_TUN_HDR_LEN, t->plen,
 		t->aead ? nonce : NULL);
 }
 
 static inline int
-open_one(struct tun *t, uint8_t *p)
+open_one(struct tun *t, struct nep_tcrypto_ctx *ctx, uint8_t *p)
 {
 	uint8_t nonce[NEP_TUN_NONCE_LEN];
 	uint64_t seq;
@@ -173,7 +181,7 @@ open_one(struct tun *t, uint8_t *p)
 	if (t->aead)
 		nep_tun_nonce(t->h.key_id, NEP_TUN_D_INITIATOR,
 			rte_be_to_cpu_64(seq), nonce);
-	return nep_tcrypto_open(t->ctx, p + OUTER, NEP_TUN_HDR_LEN, t->plen,
+	return nep_tcrypto_open(ctx, p + OUTER, NEP_TUN_HDR_LEN, t->plen,
 		t->aead ? nonce : NULL);
 }
 
@@ -265,56 +273,6 @@ decap_burst(struct tun *t, unsigned int first, unsigned int n)
 	return 0;
 }
 
-/*
- * AEAD seal straight through intel-ipsec-mb (not the data path's: for
- * comparison with the cryptodev CPU-crypto seal). AES-256-GCM: the direct
- * gcm256_enc call; ChaCha20-Poly1305: one encrypt job.
- */
-static IMB_MGR *imb;
-static struct gcm_key_data imb_gcm __attribute__((aligned(64)));
-static uint8_t imb_key[32];
-
-static inline int
-seal_imb_one(struct tun *t, uint8_t *p)
-{
-	uint8_t nonce[NEP_TUN_NONCE_LEN];
-	uint8_t *th = p + OUTER, *pl = th + NEP_TUN_HDR_LEN;
-	IMB_JOB *job;
-
-	nep_tun_nonce(t->h.key_id, NEP_TUN_D_INITIATOR, t->h.seq, nonce);
-	if (t->h.suite == NEP_TUN_S_AES256_GCM) {
-		struct gcm_context_data g;
-
-		IMB_AES256_GCM_ENC(imb, &imb_gcm, &g, pl, pl, t->plen, nonce,
-			th, NEP_TUN_HDR_LEN, pl + t->plen, 16);
-		return 0;
-	}
-	job = IMB_GET_NEXT_JOB(imb);
-	job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
-	job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
-	job->cipher_direction = IMB_DIR_ENCRYPT;
-	job->chain_order = IMB_ORDER_CIPHER_HASH;
-	job->enc_keys = imb_key;
-	job->dec_keys = imb_key;
-	job->key_len_in_bytes = 32;
-	job->src = pl;
-	job->dst = pl;
-	job->cipher_start_src_offset_in_bytes = 0;
-	job->msg_len_to_cipher_in_bytes = t->plen;
-	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = t->plen;
-	job->iv = nonce;
-	job->iv_len_in_bytes = 12;
-	job->u.CHACHA20_POLY1305.aad = th;
-	job->u.CHACHA20_POLY1305.aad_len_in_bytes = NEP_TUN_HDR_LEN;
-	job->auth_tag_output = pl + t->plen;
-	job->auth_tag_output_len_in_bytes = 16;
-	job = IMB_SUBMIT_JOB(imb);
-	if (job == NULL)
-		job = IMB_FLUSH_JOB(imb);
-	return job != NULL && job->status == IMB_STATUS_COMPLETED ? 0 : -1;
-}
-
 static void
 die(const char *what)
 {
@@ -334,9 +292,9 @@ ring_encap(struct tun *t)
 }
 
 enum dir { D_ENCAP, D_DECAP, D_ENCAP32, D_DECAP32, D_SEAL, D_OPEN,
-	D_SEAL_IMB, D_MAX };
+	D_SEAL_CDEV, D_OPEN_CDEV, D_MAX };
 static const char *const dir_names[] = { "encap", "decap", "encap_burst",
-	"decap_burst", "seal", "open", "seal_imb" };
+	"decap_burst", "seal", "open", "seal_cdev", "open_cdev" };
 
 /*
  * One pass of about opt_seconds: packets done and TSC cycles spent in
@@ -353,7 +311,8 @@ one_pass(struct tun *t, enum dir d, uint64_t *pkts, uint64_t *cyc)
 		uint64_t t0, t1;
 		int bad = 0;
 
-		if (d == D_DECAP || d == D_DECAP32 || d == D_OPEN)
+		if (d == D_DECAP || d == D_DECAP32 || d == D_OPEN ||
+		    d == D_OPEN_CDEV)
 			ring_encap(t);
 		t0 = rte_rdtsc_precise();
 		switch (d) {
@@ -377,29 +336,34 @@ one_pass(struct tun *t, enum dir d, uint64_t *pkts, uint64_t *cyc)
 			break;
 		case D_SEAL:
 			for (i = 0; i < opt_ring; i++)
-				bad |= seal_one(t, slot(t, i));
+				bad |= seal_one(t, t->ctx, slot(t, i));
 			break;
-		case D_SEAL_IMB:
+		case D_SEAL_CDEV:
 			for (i = 0; i < opt_ring; i++)
-				bad |= seal_imb_one(t, slot(t, i));
+				bad |= seal_one(t, t->cdev, slot(t, i));
+			break;
+		case D_OPEN_CDEV:
+			for (i = 0; i < opt_ring; i++)
+				bad |= open_one(t, t->cdev, slot(t, i));
 			break;
 		default:
 			for (i = 0; i < opt_ring; i++)
-				bad |= open_one(t, slot(t, i));
+				bad |= open_one(t, t->ctx, slot(t, i));
 			break;
 		}
 		t1 = rte_rdtsc_precise();
 		if (bad)
 			die(d == D_DECAP || d == D_DECAP32 ?
 				"decap dropped a good packet" :
-				d == D_OPEN ? "open refused a good packet" :
+				d == D_OPEN || d == D_OPEN_CDEV ?
+				"open refused a good packet" :
 				"seal failed");
 		c += t1 - t0;
 		n += opt_ring;
 	}
 	/* seal re-sealed sealed slots under one nonce: make them packets
 	 * again. */
-	if (d == D_SEAL || d == D_SEAL_IMB)
+	if (d == D_SEAL || d == D_SEAL_CDEV)
 		ring_encap(t);
 	*pkts = n;
 	*cyc = c;
@@ -455,10 +419,13 @@ run_row(struct tun *t, enum nep_tcrypto_backend be, unsigned int suite,
 	printf("%s  {\"backend\": \"%s\", \"suite\": %u, \"suite_name\": "
 		"\"%s\", \"size\": %u, \"dir\": \"%s\", \"packets_per_pass\": "
 		"%" PRIu64 ", \"mpps\": %.4f, \"gbps\": %.3f, "
-		"\"cycles_per_packet\": %.1f, ", first_row ? "" : ",\n",
+		"\"cycles_per_packet\": %.1f, \"direct\": %u, ",
+		first_row ? "" : ",\n",
 		nep_tcrypto_backend_name(be), suite, suite_names[suite],
 		t->plen, dir_names[d], n, median(mpps, opt_passes),
-		median(gbps, opt_passes), median(cpp, opt_passes));
+		median(gbps, opt_passes), median(cpp, opt_passes),
+		nep_tcrypto_ctx_direct(d == D_SEAL_CDEV || d == D_OPEN_CDEV ?
+			t->cdev : t->ctx));
 	print_list("mpps_passes", mpps, opt_passes, 4);
 	printf("}");
 	fflush(stdout);
@@ -497,6 +464,8 @@ parse_args(int argc, char **argv)
 			opt_passes = (unsigned int)atoi(v);
 		else if (strcmp(a, "--ring") == 0)
 			opt_ring = (unsigned int)atoi(v);
+		else if (strcmp(a, "--direct") == 0)
+			opt_direct = (unsigned int)strtoul(v, NULL, 0);
 		else if (strcmp(a, "--burst") == 0)
 			opt_burst = (unsigned int)atoi(v);
 		else if (strcmp(a, "--sizes") == 0)
@@ -564,17 +533,15 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(0x5a ^ (i * 29));
-	imb = alloc_mb_mgr(0);
-	if (imb == NULL)
-		die("no intel-ipsec-mb manager");
-	init_mb_mgr_auto(imb, NULL);
 	printf("{\"tsc_hz\": %" PRIu64 ", \"lcore\": %u, \"imb_arch\": \"%s\", "
-		"\"imb_version\": \"%s\", \"ring\": %u, \"passes\": %u, "
+		"\"imb_version\": \"%s\", \"imb_shani\": %s, \"direct\": %u, "
+		"\"ring\": %u, \"passes\": %u, "
 		"\"seconds_per_pass\": %.3f, \"burst\": %u, \"outer\": \"ipv6\",\n"
 		"\"rows\": [\n",
 		rte_get_tsc_hz(), rte_lcore_id(), imb_arch_name(),
-		imb_get_version_str(), opt_ring, opt_passes, opt_seconds,
-		opt_burst);
+		imb_get_version_str(),
+		imb_get_feature_flags() & IMB_FEATURE_SHANI ? "true" : "false",
+		opt_direct, opt_ring, opt_passes, opt_seconds, opt_burst);
 	for (b = 0; b < n_backends; b++) {
 		for (s = 0; s < n_suites; s++) {
 			for (z = 0; z < n_sizes; z++) {
@@ -582,10 +549,18 @@ main(int argc, char **argv)
 				unsigned int d;
 
 				memset(&t, 0, sizeof(t));
+				nep_tcrypto_set_direct(opt_direct);
 				t.ctx = nep_tcrypto_ctx_create((uint8_t)suites[s],
 					key, sizeof(key), NEP_TUN_HDR_LEN,
 					backends[b]);
-				if (t.ctx == NULL)
+				nep_tcrypto_set_direct(0);
+				if (backends[b] == NEP_TCRYPTO_BE_AESNI_MB)
+					t.cdev = nep_tcrypto_ctx_create(
+						(uint8_t)suites[s], key,
+						sizeof(key), NEP_TUN_HDR_LEN,
+						backends[b]);
+				if (t.ctx == NULL || (t.cdev == NULL &&
+				    backends[b] == NEP_TCRYPTO_BE_AESNI_MB))
 					die("no crypto context");
 				t.plen = sizes[z];
 				t.tag = nep_tun_tag_len((uint8_t)suites[s]);
@@ -611,15 +586,12 @@ main(int argc, char **argv)
 				for (i = 0; i < opt_ring * SLOT; i++)
 					t.ring[i] = (uint8_t)(i * 131 + 7);
 				ring_encap(&t);
-				if (t.aead && backends[b] == NEP_TCRYPTO_BE_AESNI_MB) {
-					if (suites[s] == NEP_TUN_S_AES256_GCM)
-						IMB_AES256_GCM_PRE(imb, key,
-							&imb_gcm);
-					memcpy(imb_key, key, sizeof(key));
-				}
 				for (d = 0; d < D_MAX; d++) {
-					if (d == D_SEAL_IMB && (!t.aead ||
-					    backends[b] != NEP_TCRYPTO_BE_AESNI_MB))
+					if ((d == D_SEAL_CDEV || d == D_OPEN_CDEV) &&
+					    t.cdev == NULL)
+						continue;
+					/* AEAD open: always direct */
+					if (d == D_OPEN_CDEV && t.aead)
 						continue;
 					/* OpenSSL's bursts are loops of the
 					 * single calls: nothing new to time. */
@@ -630,6 +602,7 @@ main(int argc, char **argv)
 				}
 				free(t.ring);
 				nep_tcrypto_ctx_free(t.ctx);
+				nep_tcrypto_ctx_free(t.cdev);
 			}
 		}
 	}

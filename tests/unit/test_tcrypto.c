@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/tcrypto known-answer tests, for each backend that can run here
- * (crypto_aesni_mb CPU crypto and OpenSSL): RFC 4231 cases 1-4, 6, 7
- * (HMAC-SHA-256, full and 128-bit truncated tags), McGrew-Viega GCM test
- * cases 14-16 (AES-256-GCM), RFC 8439 section 2.8.2 (ChaCha20-Poly1305);
- * forged tags (one bit flipped) and altered headers are rejected. The
- * aesni_mb backend's own AEAD open (intel-ipsec-mb, tag compared with
+ * (aesni_mb: intel-ipsec-mb direct and crypto_aesni_mb CPU crypto; and
+ * OpenSSL), the aesni_mb backend both with its direct intel-ipsec-mb
+ * paths (the default) and with them off (nep_tcrypto_set_direct(0): the
+ * CPU-crypto paths): RFC 4231 cases 1-4, 6, 7 (HMAC-SHA-256, full and
+ * 128-bit truncated tags), McGrew-Viega GCM test cases 14-16
+ * (AES-256-GCM), RFC 8439 section 2.8.2 (ChaCha20-Poly1305); forged tags
+ * (one bit flipped) and altered headers are rejected. The aesni_mb
+ * backend's own AEAD open (intel-ipsec-mb, tag compared with
  * CRYPTO_memcmp): every byte of a forged tag matters, from an EAL lcore
- * and from a thread without one.
+ * and from a thread without one. Its direct HMAC (intel-ipsec-mb's SHA-NI
+ * manager one packet at a time, its multi-buffer manager in bursts):
+ * the bytes of OpenSSL's HMAC() for every length 0..1500 and keys of
+ * 1..160 bytes, every forged tag byte refused, from a thread without an
+ * lcore too; its AEAD seal (direct and CPU crypto) OpenSSL's bytes for
+ * every payload length 0..1500.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -18,6 +26,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define NO_COMPAT_IMB_API_053
+#include <intel-ipsec-mb.h>
 
 #include "nep_tcrypto.h"
 #include "nep_test_eal.h"
@@ -39,15 +53,60 @@ unhex(const char *s, uint8_t *out, unsigned int max)
 	return n;
 }
 
-static const enum nep_tcrypto_backend backends[] = {
-	NEP_TCRYPTO_BE_AESNI_MB, NEP_TCRYPTO_BE_OPENSSL,
-};
 static int pmd_up;
+static int shani; /* intel-ipsec-mb found SHA-NI: direct HMAC per packet */
 
 static int
 be_runs(enum nep_tcrypto_backend be)
 {
 	return be != NEP_TCRYPTO_BE_AESNI_MB || pmd_up;
+}
+
+/*
+ * What the known-answer tests run on: each backend, and aesni_mb once
+ * more with its direct intel-ipsec-mb paths off (the CPU-crypto paths);
+ * variant_begin() sets the direct mask for the contexts it creates.
+ */
+static const struct variant {
+	enum nep_tcrypto_backend be;
+	unsigned int direct;
+	const char *name;
+} variants[] = {
+	{ NEP_TCRYPTO_BE_AESNI_MB, NEP_TCRYPTO_DIRECT_ALL, "aesni_mb" },
+	{ NEP_TCRYPTO_BE_AESNI_MB, 0, "aesni_mb (CPU crypto)" },
+	{ NEP_TCRYPTO_BE_OPENSSL, NEP_TCRYPTO_DIRECT_ALL, "openssl" },
+};
+
+static int
+variant_begin(const struct variant *v)
+{
+	if (!be_runs(v->be))
+		return 0;
+	nep_tcrypto_set_direct(v->direct);
+	return 1;
+}
+
+static void
+variant_end(void)
+{
+	nep_tcrypto_set_direct(NEP_TCRYPTO_DIRECT_ALL);
+}
+
+/* The direct paths a context of the variant must report. */
+static unsigned int
+variant_direct(const struct variant *v, uint8_t suite)
+{
+	unsigned int d = 0;
+
+	if (v->be != NEP_TCRYPTO_BE_AESNI_MB)
+		return 0;
+	if (nep_tun_suite_is_aead(suite))
+		return NEP_TCRYPTO_DIRECT_AEAD_OPEN |
+			(v->direct & NEP_TCRYPTO_DIRECT_AEAD_SEAL);
+	d = v->direct & NEP_TCRYPTO_DIRECT_HMAC_BURST;
+	if (shani)
+		d |= v->direct & NEP_TCRYPTO_DIRECT_HMAC;
+	return d;
 }
 
 /* ---- HMAC-SHA-256, RFC 4231 ---- */
@@ -114,8 +173,9 @@ hmac_kats_fill(void)
 }
 
 static void
-hmac_one(enum nep_tcrypto_backend be, const struct hmac_kat *k, uint8_t suite)
+hmac_one(const struct variant *v, const struct hmac_kat *k, uint8_t suite)
 {
+	enum nep_tcrypto_backend be = v->be;
 	uint8_t buf[256], mac[32];
 	unsigned int len, tl = nep_tun_tag_len(suite), h;
 	struct nep_tcrypto_ctx *c;
@@ -126,17 +186,17 @@ hmac_one(enum nep_tcrypto_backend be, const struct hmac_kat *k, uint8_t suite)
 	assert_int_equal(unhex(k->mac, mac, sizeof(mac)), 32);
 	c = nep_tcrypto_ctx_create(suite, k->key, k->key_len, 0, be);
 	if (c == NULL)
-		fail_msg("%s %s suite %u: no context",
-			nep_tcrypto_backend_name(be), k->name, suite);
+		fail_msg("%s %s suite %u: no context", v->name, k->name, suite);
 	assert_int_equal(nep_tcrypto_ctx_backend(c), be);
 	assert_int_equal(nep_tcrypto_ctx_tag_len(c), tl);
+	assert_int_equal(nep_tcrypto_ctx_direct(c), variant_direct(v, suite));
 	/* Header/payload split anywhere: the tag covers both. */
 	for (h = 0; h <= len; h += len / 2 > 0 ? len / 2 : 1) {
 		memset(buf + len, 0, 32);
 		assert_int_equal(nep_tcrypto_seal(c, buf, h, len - h, NULL), 0);
 		if (memcmp(buf + len, mac, tl) != 0)
-			fail_msg("%s %s suite %u: wrong tag",
-				nep_tcrypto_backend_name(be), k->name, suite);
+			fail_msg("%s %s suite %u: wrong tag", v->name, k->name,
+				suite);
 		assert_int_equal(nep_tcrypto_open(c, buf, h, len - h, NULL), 0);
 		/* Forged: one bit of the tag, first and last byte. */
 		buf[len] ^= 0x01;
@@ -161,16 +221,17 @@ test_hmac_rfc4231(void **state)
 
 	(void)state;
 	hmac_kats_fill();
-	for (b = 0; b < RTE_DIM(backends); b++) {
-		if (!be_runs(backends[b]))
+	for (b = 0; b < RTE_DIM(variants); b++) {
+		if (!variant_begin(&variants[b]))
 			continue;
 		for (i = 0; i < RTE_DIM(hmac_kats); i++) {
-			hmac_one(backends[b], &hmac_kats[i],
+			hmac_one(&variants[b], &hmac_kats[i],
 				NEP_TUN_S_HMAC_SHA256_256);
-			hmac_one(backends[b], &hmac_kats[i],
+			hmac_one(&variants[b], &hmac_kats[i],
 				NEP_TUN_S_HMAC_SHA256_128);
 		}
 	}
+	variant_end();
 }
 
 /* ---- AEAD ---- */
@@ -241,13 +302,14 @@ static const struct aead_kat aead_kats[] = {
 };
 
 static void
-aead_one(enum nep_tcrypto_backend be, const struct aead_kat *k)
+aead_one(const struct variant *v, const struct aead_kat *k)
 {
+	enum nep_tcrypto_backend be = v->be;
 	uint8_t key[32], iv[12], aad[64], pt[128], ct[128], tag[16];
 	uint8_t buf[256];
 	unsigned int al, pl;
 	struct nep_tcrypto_ctx *c;
-	const char *bn = nep_tcrypto_backend_name(be);
+	const char *bn = v->name;
 
 	assert_int_equal(unhex(k->key, key, sizeof(key)), 32);
 	assert_int_equal(unhex(k->iv, iv, sizeof(iv)), 12);
@@ -259,6 +321,7 @@ aead_one(enum nep_tcrypto_backend be, const struct aead_kat *k)
 	if (c == NULL)
 		fail_msg("%s %s: no context", bn, k->name);
 	assert_int_equal(nep_tcrypto_ctx_backend(c), be);
+	assert_int_equal(nep_tcrypto_ctx_direct(c), variant_direct(v, k->suite));
 	memcpy(buf, aad, al);
 	memcpy(buf + al, pt, pl);
 	memset(buf + al + pl, 0, 16);
@@ -308,12 +371,13 @@ test_aead_kats(void **state)
 	unsigned int b, i;
 
 	(void)state;
-	for (b = 0; b < RTE_DIM(backends); b++) {
-		if (!be_runs(backends[b]))
+	for (b = 0; b < RTE_DIM(variants); b++) {
+		if (!variant_begin(&variants[b]))
 			continue;
 		for (i = 0; i < RTE_DIM(aead_kats); i++)
-			aead_one(backends[b], &aead_kats[i]);
+			aead_one(&variants[b], &aead_kats[i]);
 	}
+	variant_end();
 }
 
 /* Both backends interoperate on a tunnel-shaped packet (20-byte header). */
@@ -596,6 +660,11 @@ test_bursts(void **state)
 				NEP_TCRYPTO_BE_OPENSSL, suites[s]);
 			burst_one(NEP_TCRYPTO_BE_OPENSSL,
 				NEP_TCRYPTO_BE_AESNI_MB, suites[s]);
+			/* the CPU-crypto bursts */
+			nep_tcrypto_set_direct(0);
+			burst_one(NEP_TCRYPTO_BE_AESNI_MB,
+				NEP_TCRYPTO_BE_OPENSSL, suites[s]);
+			variant_end();
 		} else {
 			burst_one(NEP_TCRYPTO_BE_OPENSSL,
 				NEP_TCRYPTO_BE_OPENSSL, suites[s]);
@@ -613,6 +682,324 @@ test_bursts(void **state)
 		0);
 	assert_int_equal(st[0], -1);
 	nep_tcrypto_ctx_free(c);
+}
+
+/*
+ * The aesni_mb backend's direct HMAC (intel-ipsec-mb's SHA-NI manager one
+ * packet at a time; its multi-buffer manager in bursts) against OpenSSL's
+ * one-shot HMAC(): every data length 0..1500 (header of up to 20 bytes,
+ * the rest payload), both tag lengths; the bytes around the tag left
+ * alone; every tag byte forged in turn (and the data) refused; keys of
+ * 1..160 bytes at the lengths where SHA-256's padding changes. Counted,
+ * not asserted, so that a thread without an lcore can run it too.
+ */
+#define SWEEP_MAX 1500
+#define SWEEP_BURST 32
+
+struct sweep_arg {
+	unsigned int direct; /* the paths the contexts must use */
+	int failures;
+	int checks;
+	char first[160]; /* the first failure */
+};
+
+#define SWEEP_CHECK(a, cond, ...) do { \
+	(a)->checks++; \
+	if (!(cond)) { \
+		if ((a)->failures++ == 0) \
+			snprintf((a)->first, sizeof((a)->first), __VA_ARGS__); \
+	} \
+} while (0)
+
+static void
+hmac_ref(const uint8_t *key, unsigned int kl, const uint8_t *d,
+	unsigned int len, uint8_t out[32])
+{
+	unsigned int ol = 32;
+	static const uint8_t empty[1];
+
+	if (HMAC(EVP_sha256(), key, (int)kl, len > 0 ? d : empty, len, out,
+		    &ol) == NULL || ol != 32)
+		memset(out, 0, 32);
+}
+
+static void
+sweep_suite(struct sweep_arg *a, uint8_t suite)
+{
+	static __thread uint8_t pk[SWEEP_BURST][SWEEP_MAX + 32 + 8];
+	uint8_t key[160], ref[32];
+	unsigned int tl = nep_tun_tag_len(suite), len, i, kl;
+	struct nep_tcrypto_ctx *c;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x3c ^ (i * 11) ^ suite);
+	c = nep_tcrypto_ctx_create(suite, key, 32, 0, NEP_TCRYPTO_BE_AESNI_MB);
+	SWEEP_CHECK(a, c != NULL, "suite %u: no context", suite);
+	if (c == NULL)
+		return;
+	SWEEP_CHECK(a, nep_tcrypto_ctx_direct(c) == a->direct,
+		"suite %u: direct paths %#x, want %#x", suite,
+		nep_tcrypto_ctx_direct(c), a->direct);
+	/* One packet at a time. */
+	for (len = 0; len <= SWEEP_MAX; len++) {
+		uint8_t *p = pk[0];
+		unsigned int h = len < 20 ? len / 2 : 20;
+
+		for (i = 0; i < len; i++)
+			p[i] = (uint8_t)(i * 131 + len);
+		memset(p + len, 0xee, tl + 8);
+		hmac_ref(key, 32, p, len, ref);
+		SWEEP_CHECK(a, nep_tcrypto_seal(c, p, h, len - h, NULL) == 0,
+			"suite %u len %u: seal failed", suite, len);
+		SWEEP_CHECK(a, memcmp(p + len, ref, tl) == 0,
+			"suite %u len %u: tag differs from OpenSSL", suite, len);
+		for (i = 0; i < 8; i++)
+			SWEEP_CHECK(a, p[len + tl + i] == 0xee,
+				"suite %u len %u: wrote past the tag", suite,
+				len);
+		SWEEP_CHECK(a, nep_tcrypto_open(c, p, h, len - h, NULL) == 0,
+			"suite %u len %u: good tag refused", suite, len);
+		/* a forged tag: one bit of byte len % tl */
+		p[len + len % tl] ^= (uint8_t)(1u << (len % 8));
+		SWEEP_CHECK(a, nep_tcrypto_open(c, p, h, len - h, NULL) == -1,
+			"suite %u len %u: forged tag byte %u accepted", suite,
+			len, len % tl);
+		p[len + len % tl] ^= (uint8_t)(1u << (len % 8));
+		if (len > 0) {
+			p[(len * 7) % len] ^= 0x10;
+			SWEEP_CHECK(a, nep_tcrypto_open(c, p, h, len - h,
+				NULL) == -1, "suite %u len %u: altered data "
+				"accepted", suite, len);
+			p[(len * 7) % len] ^= 0x10;
+		}
+		memset(p + len, 0, tl);
+		SWEEP_CHECK(a, nep_tcrypto_open(c, p, h, len - h, NULL) == -1,
+			"suite %u len %u: zero tag accepted", suite, len);
+		memcpy(p + len, ref, tl);
+		SWEEP_CHECK(a, nep_tcrypto_open(c, p, h, len - h, NULL) == 0,
+			"suite %u len %u: good tag refused after forgeries",
+			suite, len);
+	}
+	/* Bursts of 32 over the same lengths; every 5th packet forged. */
+	for (len = 0; len <= SWEEP_MAX; len += SWEEP_BURST) {
+		uint8_t *bufs[SWEEP_BURST], refs[SWEEP_BURST][32];
+		uint32_t pl[SWEEP_BURST];
+		int st[SWEEP_BURST];
+		unsigned int n = RTE_MIN((unsigned int)SWEEP_BURST, SWEEP_MAX + 1 - len), j;
+		unsigned int forged = 0;
+
+		for (j = 0; j < n; j++) {
+			unsigned int l = len + j;
+
+			for (i = 0; i < l; i++)
+				pk[j][i] = (uint8_t)(i * 29 + l);
+			hmac_ref(key, 32, pk[j], l, refs[j]);
+			bufs[j] = pk[j];
+			pl[j] = l - (l < 20 ? l : 20);
+		}
+		/* header 20 bytes needs l >= 20: shorter ones in the first
+		 * burst have their whole data as header */
+		for (j = 0; j < n; j++)
+			if (len + j < 20)
+				pl[j] = 0;
+		if (len == 0) {
+			/* a burst's header length is one for all: lengths
+			 * under 20 run alone */
+			for (j = 0; j < 20; j++)
+				SWEEP_CHECK(a, nep_tcrypto_seal_burst(c,
+					&bufs[j], &pl[j], NULL, j, 1, st) == 1,
+					"suite %u len %u: burst of one failed",
+					suite, j);
+			SWEEP_CHECK(a, nep_tcrypto_seal_burst(c, bufs + 20,
+				pl + 20, NULL, 20, n - 20, st + 20) == n - 20,
+				"suite %u: burst seal failed", suite);
+		} else {
+			SWEEP_CHECK(a, nep_tcrypto_seal_burst(c, bufs, pl, NULL,
+				20, n, st) == n, "suite %u from %u: burst seal "
+				"failed", suite, len);
+		}
+		for (j = 0; j < n; j++)
+			SWEEP_CHECK(a, memcmp(pk[j] + len + j, refs[j], tl) == 0,
+				"suite %u len %u: burst tag differs from "
+				"OpenSSL", suite, len + j);
+		if (len == 0)
+			continue;
+		for (j = 0; j < n; j += 5) {
+			pk[j][len + j + (j % tl)] ^= 0x40;
+			forged++;
+		}
+		SWEEP_CHECK(a, nep_tcrypto_open_burst(c, bufs, pl, NULL, 20, n,
+			st) == n - forged, "suite %u from %u: burst open count",
+			suite, len);
+		for (j = 0; j < n; j++)
+			SWEEP_CHECK(a, st[j] == (j % 5 == 0 ? -1 : 0),
+				"suite %u len %u: burst open status %d", suite,
+				len + j, st[j]);
+	}
+	nep_tcrypto_ctx_free(c);
+	/* Keys of 1..160 bytes (the block is 64: hashed from 65 on). */
+	for (kl = 1; kl <= sizeof(key); kl++) {
+		static const unsigned int lens[] = { 0, 1, 55, 56, 63, 64, 65,
+			119, 120, 1500 };
+
+		c = nep_tcrypto_ctx_create(suite, key, kl, 0,
+			NEP_TCRYPTO_BE_AESNI_MB);
+		SWEEP_CHECK(a, c != NULL, "key %u: no context", kl);
+		if (c == NULL)
+			continue;
+		for (i = 0; i < RTE_DIM(lens); i++) {
+			uint8_t *p = pk[0];
+			unsigned int l = lens[i], j;
+
+			for (j = 0; j < l; j++)
+				p[j] = (uint8_t)(j ^ kl);
+			hmac_ref(key, kl, p, l, ref);
+			SWEEP_CHECK(a, nep_tcrypto_seal(c, p, 0, l, NULL) == 0 &&
+				memcmp(p + l, ref, tl) == 0, "suite %u key %u "
+				"len %u: tag differs from OpenSSL", suite, kl,
+				l);
+			SWEEP_CHECK(a, nep_tcrypto_open(c, p, 0, l, NULL) == 0,
+				"suite %u key %u len %u: good tag refused",
+				suite, kl, l);
+		}
+		nep_tcrypto_ctx_free(c);
+	}
+}
+
+static void
+sweep_run(struct sweep_arg *a)
+{
+	sweep_suite(a, NEP_TUN_S_HMAC_SHA256_128);
+	sweep_suite(a, NEP_TUN_S_HMAC_SHA256_256);
+}
+
+static void
+test_aesni_mb_hmac_vs_openssl(void **state)
+{
+	static const unsigned int masks[] = { NEP_TCRYPTO_DIRECT_ALL, 0 };
+	unsigned int m;
+
+	(void)state;
+	if (!pmd_up)
+		skip();
+	/* the direct paths, then the CPU-crypto ones */
+	for (m = 0; m < RTE_DIM(masks); m++) {
+		struct variant v = { NEP_TCRYPTO_BE_AESNI_MB, masks[m], "" };
+		struct sweep_arg a = { variant_direct(&v,
+			NEP_TUN_S_HMAC_SHA256_128), 0, 0, "" };
+
+		nep_tcrypto_set_direct(masks[m]);
+		sweep_run(&a);
+		variant_end();
+		if (a.failures != 0)
+			fail_msg("direct %#x: %d of %d checks failed, first: %s",
+				masks[m], a.failures, a.checks, a.first);
+		assert_true(a.checks > 2 * 1501 * 10);
+	}
+	if (!shani)
+		fprintf(stderr, "no SHA-NI: HMAC one packet at a time took "
+			"the CPU-crypto path\n");
+}
+
+static void *
+sweep_thread(void *arg)
+{
+	struct sweep_arg *a = arg;
+
+	if (nep_tcrypto_thread_init() != 0)
+		a->failures++;
+	sweep_run(a);
+	return NULL;
+}
+
+/* The same from a thread that is not an EAL lcore (managers of its own). */
+static void
+test_aesni_mb_hmac_other_thread(void **state)
+{
+	struct variant v = { NEP_TCRYPTO_BE_AESNI_MB, NEP_TCRYPTO_DIRECT_ALL,
+		"" };
+	struct sweep_arg a = { variant_direct(&v, NEP_TUN_S_HMAC_SHA256_128),
+		0, 0, "" };
+	pthread_t t;
+
+	(void)state;
+	if (!pmd_up)
+		skip();
+	assert_int_equal(pthread_create(&t, NULL, sweep_thread, &a), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (a.failures != 0 || a.checks == 0)
+		fail_msg("in a non-EAL thread: %d of %d checks failed, first: %s",
+			a.failures, a.checks, a.first);
+}
+
+/*
+ * AEAD seal on aesni_mb (intel-ipsec-mb direct, then the CPU-crypto
+ * path) gives OpenSSL's bytes for every payload length 0..1500 behind a
+ * 20-byte header, each opens the other's, and one flipped tag bit is
+ * refused.
+ */
+static void
+test_aesni_mb_aead_vs_openssl(void **state)
+{
+	static const unsigned int masks[] = { NEP_TCRYPTO_DIRECT_ALL, 0 };
+	static uint8_t a[20 + SWEEP_MAX + 16], o[sizeof(a)], clear[sizeof(a)];
+	uint8_t key[32], iv[12];
+	unsigned int m, s, len, i;
+
+	(void)state;
+	if (!pmd_up)
+		skip();
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x77 ^ (i * 5));
+	for (m = 0; m < RTE_DIM(masks); m++) {
+		for (s = 0; s < RTE_DIM(aead_suites); s++) {
+			struct nep_tcrypto_ctx *p, *q;
+			struct variant v = { NEP_TCRYPTO_BE_AESNI_MB, masks[m],
+				"" };
+
+			nep_tcrypto_set_direct(masks[m]);
+			p = nep_tcrypto_ctx_create(aead_suites[s], key, 32, 20,
+				NEP_TCRYPTO_BE_AESNI_MB);
+			q = nep_tcrypto_ctx_create(aead_suites[s], key, 32, 20,
+				NEP_TCRYPTO_BE_OPENSSL);
+			variant_end();
+			assert_non_null(p);
+			assert_non_null(q);
+			assert_int_equal(nep_tcrypto_ctx_direct(p),
+				variant_direct(&v, aead_suites[s]));
+			for (len = 0; len <= SWEEP_MAX; len++) {
+				for (i = 0; i < 20 + len; i++)
+					clear[i] = (uint8_t)(i * 17 + len);
+				for (i = 0; i < 12; i++)
+					iv[i] = (uint8_t)(len >> (i % 2 * 8));
+				memcpy(a, clear, 20 + len);
+				memcpy(o, clear, 20 + len);
+				if (nep_tcrypto_seal(p, a, 20, len, iv) != 0 ||
+				    nep_tcrypto_seal(q, o, 20, len, iv) != 0)
+					fail_msg("direct %#x suite %u len %u: "
+						"seal failed", masks[m],
+						aead_suites[s], len);
+				if (memcmp(a, o, 20 + len + 16) != 0)
+					fail_msg("direct %#x suite %u len %u: "
+						"sealed bytes differ from "
+						"OpenSSL", masks[m],
+						aead_suites[s], len);
+				a[20 + len + len % 16] ^= 0x08;
+				assert_int_equal(nep_tcrypto_open(p, a, 20, len,
+					iv), -1);
+				memcpy(a, o, 20 + len + 16);
+				if (nep_tcrypto_open(p, o, 20, len, iv) != 0 ||
+				    nep_tcrypto_open(q, a, 20, len, iv) != 0 ||
+				    memcmp(a, clear, 20 + len) != 0 ||
+				    memcmp(o, clear, 20 + len) != 0)
+					fail_msg("direct %#x suite %u len %u: "
+						"open failed", masks[m],
+						aead_suites[s], len);
+			}
+			nep_tcrypto_ctx_free(p);
+			nep_tcrypto_ctx_free(q);
+		}
+	}
 }
 
 static void
@@ -638,11 +1025,13 @@ setup(void **state)
 	if (nep_test_eal_init("tcrypto", 64) != 0)
 		return -1;
 	pmd_up = nep_tcrypto_init(16) == 0;
+	shani = (imb_get_feature_flags() & IMB_FEATURE_SHANI) != 0;
 	if (!pmd_up)
 		fprintf(stderr, "crypto_aesni_mb unavailable: testing the "
 			"OpenSSL backend only\n");
 	else
-		fprintf(stderr, "backends: aesni_mb (CPU crypto), openssl\n");
+		fprintf(stderr, "backends: aesni_mb (intel-ipsec-mb direct%s, "
+			"and CPU crypto), openssl\n", shani ? ", SHA-NI" : "");
 	return 0;
 }
 
@@ -720,14 +1109,17 @@ test_example_direction1(void **state)
 		unhex(ex[e].key, want_k, sizeof(want_k));
 		assert_memory_equal(k, want_k, 32);
 		nep_tun_nonce(1, NEP_TUN_D_RESPONDER, 8, iv);
-		for (unsigned b = 0; b < 2; b++) {
+		for (unsigned b = 0; b < RTE_DIM(variants); b++) {
 			struct nep_tcrypto_ctx *c;
 
-			if (!be_runs(backends[b]))
+			if (!variant_begin(&variants[b]))
 				continue;
 			c = nep_tcrypto_ctx_create(h.suite, k, 32,
-				NEP_TUN_HDR_LEN, backends[b]);
+				NEP_TUN_HDR_LEN, variants[b].be);
+			variant_end();
 			assert_non_null(c);
+			assert_int_equal(nep_tcrypto_ctx_direct(c),
+				variant_direct(&variants[b], h.suite));
 			memset(buf, 0, sizeof(buf));
 			nep_tun_hdr_encode(&h, buf);
 			/* body: echoed sequence 7, echoed timestamp */
@@ -765,6 +1157,9 @@ main(void)
 		cmocka_unit_test(test_aesni_mb_forged_aead_tag),
 		cmocka_unit_test(test_aesni_mb_aead_other_thread),
 		cmocka_unit_test(test_bursts),
+		cmocka_unit_test(test_aesni_mb_hmac_vs_openssl),
+		cmocka_unit_test(test_aesni_mb_hmac_other_thread),
+		cmocka_unit_test(test_aesni_mb_aead_vs_openssl),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_hkdf),
 		cmocka_unit_test(test_example_direction1),
