@@ -404,34 +404,49 @@ is_relay_pid() {
 	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'srv6-vlan-relay'
 }
 
-srv6_present() {
+# What an addition to the standard lab (the SRv6 sites, the tunnel hubs)
+# leaves: PID files under RUN (neptunes, and what OTHER_PID_CHECK says is
+# its), namespaces, root links; the caller then removes its own files.
+# lab_extra_present RUN "NAMESPACES" "LINKS"
+lab_extra_present() {
 	local x
-	for x in "$SRV6_RUN"/*.pid; do [ -s "$x" ] && return 0; done
-	for x in $SRV6_NAMESPACES; do ns_exists "$x" && return 0; done
-	for x in $SRV6_TAPS $SRV6_ROOT_LINKS; do link_exists "$x" && return 0; done
+	for x in "$1"/*.pid; do [ -s "$x" ] && return 0; done
+	for x in $2; do ns_exists "$x" && return 0; done
+	for x in $3; do link_exists "$x" && return 0; done
 	return 1
+}
+
+# lab_extra_stop RUN "NAMESPACES" "LINKS" WHAT [OTHER_PID_CHECK]
+lab_extra_stop() {
+	local run=$1 nss=$2 links=$3 what=$4 other=${5:-} f pid x
+	for f in "$run"/*.pid; do
+		[ -s "$f" ] || continue
+		pid=$(cat "$f")
+		if is_neptune_pid "$pid"; then
+			log "stopping $what $(basename "$f" .pid) (PID $pid)"
+			kill_pid "$pid" 5
+		elif [ -n "$other" ] && "$other" "$pid"; then
+			kill_pid "$pid" 2
+		fi
+		rm -f "$f"
+	done
+	for x in $nss; do ns_delete "$x"; done
+	for x in $links; do
+		link_exists "$x" && { ip link del "$x" 2>/dev/null || log "could not delete $x"; }
+	done
+	return 0
+}
+
+srv6_present() {
+	lab_extra_present "$SRV6_RUN" "$SRV6_NAMESPACES" "$SRV6_TAPS $SRV6_ROOT_LINKS"
 }
 
 # Stop neptune C and the VLAN relays (by the PIDs in lab/run/srv6/), delete
 # the SRv6 namespaces and, by name, the root links. Before the standard
 # teardown (site C's ISP-side veth ends live in isp1/isp2).
 srv6_teardown() {
-	local f pid x
-	for f in "$SRV6_RUN"/*.pid; do
-		[ -s "$f" ] || continue
-		pid=$(cat "$f")
-		if is_neptune_pid "$pid"; then
-			log "stopping neptune C (PID $pid)"
-			kill_pid "$pid" 5
-		elif is_relay_pid "$pid"; then
-			kill_pid "$pid" 2
-		fi
-		rm -f "$f"
-	done
-	for x in $SRV6_NAMESPACES; do ns_delete "$x"; done
-	for x in $SRV6_ROOT_LINKS $SRV6_TAPS; do
-		link_exists "$x" && { ip link del "$x" 2>/dev/null || log "could not delete $x"; }
-	done
+	lab_extra_stop "$SRV6_RUN" "$SRV6_NAMESPACES" "$SRV6_ROOT_LINKS $SRV6_TAPS" \
+		"SRv6 site" is_relay_pid
 	rm -f "$SRV6_C_SOCK"
 	rm -rf "/var/run/dpdk/nep-srv6-c"
 	return 0
@@ -454,11 +469,7 @@ TUN_SOCKS="/run/neptune/tun-hub1.sock /run/neptune/tun-hub2.sock"
 TUN_KEYS="/run/neptune/tun-ep.keys /run/neptune/tun-hub1.keys /run/neptune/tun-hub2.keys"
 
 tunnel_present() {
-	local x
-	for x in "$TUN_RUN"/*.pid; do [ -s "$x" ] && return 0; done
-	for x in $TUN_NAMESPACES; do ns_exists "$x" && return 0; done
-	for x in $TUN_TAPS $TUN_ROOT_LINKS; do link_exists "$x" && return 0; done
-	return 1
+	lab_extra_present "$TUN_RUN" "$TUN_NAMESPACES" "$TUN_TAPS $TUN_ROOT_LINKS"
 }
 
 # Stop the hubs (by the PIDs in lab/run/tunnel/), delete tunsrv (and, by PID,
@@ -466,20 +477,8 @@ tunnel_present() {
 # hubs' EAL runtime directories. Before the standard teardown (the hubs'
 # WAN veth ends live in the core namespace).
 tunnel_teardown() {
-	local f pid x
-	for f in "$TUN_RUN"/*.pid; do
-		[ -s "$f" ] || continue
-		pid=$(cat "$f")
-		if is_neptune_pid "$pid"; then
-			log "stopping tunnel $(basename "$f" .pid) (PID $pid)"
-			kill_pid "$pid" 5
-		fi
-		rm -f "$f"
-	done
-	for x in $TUN_NAMESPACES; do ns_delete "$x"; done
-	for x in $TUN_ROOT_LINKS $TUN_TAPS; do
-		link_exists "$x" && { ip link del "$x" 2>/dev/null || log "could not delete $x"; }
-	done
+	lab_extra_stop "$TUN_RUN" "$TUN_NAMESPACES" "$TUN_ROOT_LINKS $TUN_TAPS" \
+		"tunnel"
 	# shellcheck disable=SC2086 # lists of paths without spaces
 	rm -f $TUN_SOCKS $TUN_KEYS
 	rm -rf /var/run/dpdk/nep-tun-hub1 /var/run/dpdk/nep-tun-hub2
