@@ -173,6 +173,18 @@ SEND_UDP = textwrap.dedent("""
 """)
 
 
+def standard_lab_running():
+    """Is the standard lab (CONFIG) up? A module that brings up a lab of its
+    own restores it afterwards when it was."""
+    try:
+        pid = int((RUN_DIR / "neptune.pid").read_text().strip())
+        cfg = (RUN_DIR / "config").read_text().strip()
+        alive = Path(f"/proc/{pid}/comm").read_text().strip() == "neptune"
+    except (OSError, ValueError):
+        return False
+    return alive and Path(cfg).resolve() == CONFIG.resolve()
+
+
 def lab_up(config, build=True):
     """Run lab/up CONFIG (it tears down a previous lab first); fail the test
     with lab/up's output if it fails. build=False skips lab/build."""

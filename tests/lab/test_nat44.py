@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from capture import Captures
-from conftest import CONFIG, REPO, SEND_UDP, Lab, lab_fail, lab_up
+from conftest import (CONFIG, REPO, SEND_UDP, Lab, lab_fail, lab_up,
+                      standard_lab_running)
 
 NAT_CONFIG = REPO / "config" / "neptune-lab-nat44.yaml"
 CLIENT4 = "192.0.2.10"
@@ -35,22 +36,13 @@ WAN4 = {"isp1": "198.51.100.18", "isp2": "198.51.100.34", "isp3": "198.51.100.50
 ISPS = ("isp1", "isp2", "isp3")
 
 
-def _standard_lab_running():
-    run = REPO / "lab" / "run"
-    try:
-        pid = int((run / "neptune.pid").read_text().strip())
-        cfg = (run / "config").read_text().strip()
-        alive = Path(f"/proc/{pid}/comm").read_text().strip() == "neptune"
-    except (OSError, ValueError):
-        return False
-    return alive and Path(cfg).resolve() == CONFIG.resolve()
 
 
 @pytest.fixture(scope="module")
 def nat():
     if os.geteuid() != 0:
         pytest.fail("tests/lab must run as root")
-    restore = _standard_lab_running()
+    restore = standard_lab_running()
     lab_up(NAT_CONFIG, build=False)
     try:
         yield Lab()

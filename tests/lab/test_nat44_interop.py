@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-from conftest import CONFIG, LAB_DIR, REPO, Lab, lab_up
+from conftest import CONFIG, LAB_DIR, REPO, Lab, lab_up, standard_lab_running
 
 NAT_CONFIG = REPO / "config" / "neptune-lab-nat44.yaml"
 CLIENT4 = "192.0.2.10"              # the lab's client, and knat-cli's twin
@@ -70,15 +70,6 @@ def stun_stop(server):
     run(LAB_DIR / "stun", "stop", server[0], timeout=30, check=False)
 
 
-def _standard_lab_running():
-    run_dir = REPO / "lab" / "run"
-    try:
-        pid = int((run_dir / "neptune.pid").read_text().strip())
-        cfg = (run_dir / "config").read_text().strip()
-        alive = open(f"/proc/{pid}/comm").read().strip() == "neptune"
-    except (OSError, ValueError):
-        return False
-    return alive and os.path.realpath(cfg) == os.path.realpath(CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +82,7 @@ def nat():
         if subprocess.run(["sh", "-c", f"command -v {tool}"],
                           capture_output=True).returncode:
             pytest.fail(f"missing tool: {tool} (lab/install-deps)")
-    restore = _standard_lab_running()
+    restore = standard_lab_running()
     added = []
     try:
         lab_up(NAT_CONFIG, build=False)

@@ -44,7 +44,8 @@ import measure
 from measure import RatePing, loss_runs
 
 from conftest import (CONFIG, LAB_DIR, LAB_NAMESPACES, LAB_ROOT_LINKS, LAB_TAPS, RUN_DIR,
-                      Lab, _link_exists, _netns_list, lab_fail, lab_up, wait_listen)
+                      Lab, _link_exists, _netns_list, lab_fail, lab_up,
+                      standard_lab_running, wait_listen)
 
 MODE = os.environ.get("NEPTUNE_SRV6_LAB_MODE", "")
 RESULTS = Path(__file__).resolve().parent / "srv6-failover-results.json"
@@ -145,21 +146,13 @@ class Srv6Lab:
                 f"--- neptune C ({self.c.log}):\n{self.c.log_tail(25)}")
 
 
-def _standard_lab_running():
-    try:
-        pid = int((RUN_DIR / "neptune.pid").read_text().strip())
-        cfg = (RUN_DIR / "config").read_text().strip()
-        alive = Path(f"/proc/{pid}/comm").read_text().strip() == "neptune"
-    except (OSError, ValueError):
-        return False
-    return alive and Path(cfg).resolve() == CONFIG.resolve()
 
 
 @pytest.fixture(scope="module")
 def srv6():
     if os.geteuid() != 0:
         pytest.fail("tests/lab must run as root")
-    restore = _standard_lab_running()
+    restore = standard_lab_running()
     args = [str(LAB_DIR / "up"), "srv6"] + (["--" + MODE] if MODE else [])
 
     def down():
