@@ -203,6 +203,15 @@ void nep_mgmt_poll(struct nep_mgmt *m);
 /* Stop the thread, close and unlink the socket. */
 void nep_mgmt_stop(struct nep_mgmt *m);
 
+/*
+ * Run one line on the control lcore and wait for its reply, from any
+ * thread but the control lcore itself (the telemetry bridge, a feature's
+ * HTTP thread). Returns the dispatcher's result (0 / -1) with the reply in
+ * out, or -1 with "error: ..." when the request could not be run (queue
+ * full, timeout, server stopping).
+ */
+int nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out);
+
 /* ---- client side (no EAL), used by neptune-cli and the tests ---- */
 
 /* Connect to a server. Returns the fd, or -1 with errno set. */

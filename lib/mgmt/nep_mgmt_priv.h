@@ -15,14 +15,6 @@ struct rte_tel_data;
 extern int nep_mgmt_logtype;
 
 /*
- * Run one line on the control lcore and wait for its reply (any thread but
- * the control lcore itself). Returns the dispatcher's result (0 / -1) with
- * the reply in out, or -1 with "error: ..." when the request could not be
- * run (queue full, timeout, server stopping).
- */
-int nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out);
-
-/*
  * Most /neptune/... telemetry commands neptune registers. Older DPDK
  * releases held 64 commands in all (TELEMETRY_MAX_CALLBACKS); 22.11 has no
  * fixed bound but lists every command in one "/" reply (512 strings,
