@@ -180,13 +180,16 @@ nep_control_fini(struct nep_app *app)
 	struct nep_feature *f;
 	struct rte_mbuf *m;
 
-	nep_mgmt_stop(app->mgmt);
 	for (unsigned w = 0; w < app->n_workers; w++)
 		while (rte_ring_sc_dequeue(app->workers[w].punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
+	/* Features first: a feature's own thread may submit management
+	 * requests (metrics' HTTP server) until its fini has stopped it. */
 	NEP_FOREACH_FEATURE(f)
 		if (f->fini != NULL)
 			f->fini(app);
+	nep_mgmt_stop(app->mgmt);
+	app->mgmt = NULL;
 	nep_neigh_free(app->neigh, NULL);
 	rte_free(app->qsv);
 }
