@@ -247,10 +247,11 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 			nep_buf_printf(ctx->out, "lcore %u: worker %u, rx %"
 				PRIu64 ", busy polls %.1f%%, idle sleeps %" PRIu64
 				", route cache miss %" PRIu64 " (%" PRIu64
-				" invalidations), queues:",
+				" invalidations), handed off %" PRIu64
+				", queues:",
 				wk->lcore_id, w, st->rx_pkts - b->rx_pkts, busy,
 				st->idle_sleeps - b->idle_sleeps, rc_miss,
-				rc_epochs);
+				rc_epochs, st->handoffs - b->handoffs);
 		for (unsigned q = 0; q < wk->n_rxq; q++) {
 			const char *pn = app->ports[wk->rxq[q].port].name;
 			if (ctx->json)
@@ -262,7 +263,8 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 		}
 		if (ctx->json) {
 			json_t *o = json_pack(
-				"{s:i, s:s, s:o, s:I, s:I, s:f, s:I, s:I, s:I}",
+				"{s:i, s:s, s:o, s:I, s:I, s:f, s:I, s:I, s:I, "
+				"s:I}",
 				"lcore", wk->lcore_id, "role", "worker",
 				"queues", qs,
 				"rx_packets", (json_int_t)(st->rx_pkts - b->rx_pkts),
@@ -271,7 +273,8 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 				(json_int_t)(st->idle_sleeps - b->idle_sleeps),
 				"route_cache_misses", (json_int_t)rc_miss,
 				"route_cache_invalidations",
-				(json_int_t)rc_epochs);
+				(json_int_t)rc_epochs, "handoffs",
+				(json_int_t)(st->handoffs - b->handoffs));
 			NEP_FOREACH_FEATURE(f)
 				if (f->lcore_json != NULL)
 					f->lcore_json(app, wk, o);
@@ -625,6 +628,7 @@ plane_json(struct nep_app *app, bool control)
 {
 	unsigned main_lcore = rte_get_main_lcore();
 	uint64_t rx = 0, fwd = 0, punted = 0, local = 0, drops = 0;
+	uint64_t handoffs = 0;	/* moved between workers, not an outcome */
 
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		const struct nep_lcore_stats *s = &app->stats[l];
@@ -637,6 +641,7 @@ plane_json(struct nep_app *app, bool control)
 				 s->forwarded - b->forwarded;
 		punted += s->punted - b->punted;
 		local += s->local - b->local;
+		handoffs += s->handoffs - b->handoffs;
 		for (unsigned r = 1; r < nep_drop_count(); r++)
 			if (r != NEP_DROP_ICMP_RATELIMIT)
 				drops += s->drops[r] - b->drops[r];
@@ -645,9 +650,10 @@ plane_json(struct nep_app *app, bool control)
 		return json_pack("{s:I, s:I, s:I, s:I}", "local",
 			(json_int_t)local, "forwarded", (json_int_t)fwd, "held",
 			(json_int_t)app->held, "drops", (json_int_t)drops);
-	return json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)rx,
-		"forwarded", (json_int_t)fwd, "punted", (json_int_t)punted,
-		"drops", (json_int_t)drops);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "rx_packets",
+		(json_int_t)rx, "forwarded", (json_int_t)fwd, "punted",
+		(json_int_t)punted, "drops", (json_int_t)drops, "handoffs",
+		(json_int_t)handoffs);
 }
 
 /*

@@ -92,6 +92,8 @@ core_drop_stage(unsigned r)
 		return NEP_STAGE_CONTROL;
 	case NEP_DROP_HOP_LIMIT:
 		return NEP_STAGE_LOOKUP;
+	case NEP_DROP_HANDOFF_RING_FULL:
+		return NEP_STAGE_INGRESS;
 	case NEP_DROP_NO_ROUTE:
 		return NEP_STAGE_EGRESS;
 	case NEP_DROP_MTU_EXCEEDED:

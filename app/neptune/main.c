@@ -71,7 +71,9 @@ build_eal_args(const struct nep_config *cfg, const char *prog, int extra_argc,
 	int j;
 
 	push(a, prog);
-	push(a, "-l");
+	/* "0-2" is a plain lcore list (-l); "0@0,1@1,2@1" or "(0-1)@0" map
+	 * lcores to CPUs (--lcores), e.g. more workers than CPUs in a lab. */
+	push(a, strpbrk(cfg->eal_lcores, "@()") != NULL ? "--lcores" : "-l");
 	push(a, cfg->eal_lcores);
 	if (cfg->eal_no_huge) {
 		push(a, "--no-huge");

@@ -7,8 +7,9 @@
  *
  * Every stage (and every feature hook inside a stage) returns one verdict:
  * NEXT (go on), FORWARD (egress decided, go to output), PUNT(reason) (hand
- * to the control lcore), DROP(reason) (counted once, freed) or CONSUMED
- * (the stage took the packet). The burst fast path is a fused variant of
+ * to the control lcore), DROP(reason) (counted once, freed), CONSUMED
+ * (the stage took the packet) or HANDOFF(worker) (another worker owns the
+ * state this packet needs: it runs the stages again there, once). The burst fast path is a fused variant of
  * the same stages, built from the same inline functions.
  */
 #ifndef NEP_PIPELINE_H
@@ -43,11 +44,13 @@ enum nep_verdict_kind {
 	NEP_V_PUNT = 2,
 	NEP_V_DROP = 3,
 	NEP_V_CONSUMED = 4,
+	NEP_V_HANDOFF = 5,
 };
 
 #define NEP_VERDICT(kind, reason) ((nep_verdict_t)(kind) | (uint32_t)(reason) << 8)
 #define NEP_VERDICT_PUNT(why) NEP_VERDICT(NEP_V_PUNT, why)
 #define NEP_VERDICT_DROP(r) NEP_VERDICT(NEP_V_DROP, r)
+#define NEP_VERDICT_HANDOFF(worker) NEP_VERDICT(NEP_V_HANDOFF, worker)
 #define NEP_VERDICT_KIND(v) ((enum nep_verdict_kind)((v) & 0xff))
 #define NEP_VERDICT_REASON(v) ((v) >> 8)
 
@@ -80,6 +83,8 @@ enum nep_icmp_err {
 #define NEP_META_F_ORIG 0x04	/* originated by the control lcore */
 #define NEP_META_F_DECAP 0x10	/* decapsulated: its L2 header is the
 				 * outer packet's */
+#define NEP_META_F_HANDOFF 0x20	/* came from another worker's handoff
+				 * ring: never handed off again */
 #define NEP_META_F_AGED 0x08	/* hop limit already done (SRv6 End,
 				 * encapsulation): output leaves it */
 

@@ -24,6 +24,7 @@
 #include "nep_route.h"
 
 #define NEP_MAX_WORKERS 16
+#define NEP_HANDOFF_RING 1024	/* per worker, with several */
 #define NEP_MAX_RXQ_PER_WORKER 64
 #define NEP_BURST_MAX 64
 
@@ -63,6 +64,9 @@ struct nep_lcore_stats {
 	uint64_t icmp_errors_lost;	/* error punts the ring refused */
 	uint64_t orig_drops;		/* control: originated frames lost */
 	uint64_t inject_tx_full;	/* worker: control frames the NIC refused */
+	uint64_t handoffs;		/* worker: packets it handed to another
+					 * worker (their outcome is counted
+					 * there) */
 	uint64_t polls;
 	uint64_t busy_polls;
 	uint64_t idle_sleeps;		/* adaptive idle: sleeps taken */
@@ -174,6 +178,9 @@ struct nep_worker {
 	struct rte_eth_dev_tx_buffer *txb[NEP_MAX_PORTS];
 	struct rte_ring *punt;		/* worker -> control */
 	struct rte_ring *inject;	/* control -> worker 0: frames to send */
+	struct rte_ring *handoff;	/* other workers -> this one (MP/SC):
+					 * packets whose state it owns; NULL
+					 * with one worker */
 	struct nep_dcache *dc;		/* owned: destination cache */
 	struct nep_lcore_stats *stats;
 	struct nep_trace *trace;	/* trace add: records of this worker */

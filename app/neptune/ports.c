@@ -197,6 +197,19 @@ setup_worker_queues(struct nep_app *app)
 			nep_dcache_init(wk->dc);
 		wk->trace = rte_zmalloc_socket("nep_trace", sizeof(*wk->trace),
 			RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+		/* Several workers: packets whose state another one owns
+		 * (NAT44 mappings) are handed to it (docs/architecture.md,
+		 * "Several workers"). Any worker enqueues, this one alone
+		 * dequeues. */
+		if (app->n_workers > 1) {
+			snprintf(name, sizeof(name), "nep_handoff_%u", w);
+			wk->handoff = rte_ring_create(name, NEP_HANDOFF_RING,
+				(int)rte_socket_id(), RING_F_SC_DEQ);
+			if (wk->handoff == NULL) {
+				NEP_LOG(ERR, "cannot create the handoff rings");
+				return -1;
+			}
+		}
 		if (wk->punt == NULL || wk->inject == NULL || wk->dc == NULL ||
 			wk->trace == NULL) {
 			NEP_LOG(ERR, "cannot create the punt rings");
@@ -245,6 +258,8 @@ nep_ports_init(struct nep_app *app)
 			app->n_workers * cfg->ports[i].tx_desc;
 	need += app->n_workers * (cfg->punt_ring_size +
 		cfg->n_ports * NEP_BURST_MAX + NEP_BURST_MAX);
+	if (app->n_workers > 1)
+		need += app->n_workers * NEP_HANDOFF_RING;
 	need += 2048; /* neighbour queues, control traffic */
 	if (need < cfg->mbufs)
 		need = cfg->mbufs;
@@ -307,6 +322,11 @@ nep_ports_stop(struct nep_app *app)
 			while (rte_ring_dequeue(wk->inject, (void **)&m) == 0)
 				rte_pktmbuf_free(m);
 			rte_ring_free(wk->inject);
+		}
+		if (wk->handoff != NULL) {
+			while (rte_ring_dequeue(wk->handoff, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(wk->handoff);
 		}
 		for (i = 0; i < app->n_ports; i++)
 			rte_free(wk->txb[i]);

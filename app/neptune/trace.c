@@ -50,6 +50,9 @@ nep_trace_verdict_str(nep_verdict_t v, char *buf, size_t len)
 	case NEP_V_DROP:
 		snprintf(buf, len, "drop(%s)", nep_drop_name(r));
 		break;
+	case NEP_V_HANDOFF:
+		snprintf(buf, len, "handoff(worker %u)", r);
+		break;
 	default:
 		snprintf(buf, len, "sent");
 		break;

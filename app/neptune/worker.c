@@ -349,6 +349,20 @@ finish(struct nep_pctx *c, struct rte_mbuf *m, nep_verdict_t v)
 		break;
 	case NEP_V_CONSUMED:
 		break;
+	case NEP_V_HANDOFF: {
+		struct nep_worker *to =
+			&w->app->workers[NEP_VERDICT_REASON(v)];
+
+		/* Its outcome is counted where it ends: rx here, the rest
+		 * there. */
+		c->meta->flags |= NEP_META_F_HANDOFF;
+		if (unlikely(to->handoff == NULL || to == w ||
+			    rte_ring_mp_enqueue(to->handoff, m) != 0))
+			nep_drop(w, m, NEP_DROP_HANDOFF_RING_FULL);
+		else
+			w->stats->handoffs++;
+		break;
+	}
 	default:
 		/* A stage ended on NEXT or FORWARD with nowhere to go: a bug,
 		 * but the packet still has one outcome. */
@@ -394,10 +408,11 @@ run_hooks(struct nep_pctx *c, struct rte_mbuf *m, enum nep_stage stage)
 	return NEP_V_NEXT;
 }
 
-/* The general path: each stage in turn, for one packet. */
-void
-nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
-	struct rte_mbuf *m)
+/* The general path: each stage in turn, for one packet; flags0 are the
+ * meta flags it starts with (a handed-off packet's NEP_META_F_HANDOFF). */
+static inline void
+general_path(struct nep_worker *w, const struct nep_rx_burst *b,
+	struct rte_mbuf *m, uint8_t flags0)
 {
 	struct nep_app *app = w->app;
 	struct nep_lcore_stats *st = w->stats;
@@ -417,7 +432,7 @@ nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
 	c.meta->path = 0;
 	c.meta->action = 0;
 	c.meta->table = 0;	/* the input stage sets the interface's */
-	c.meta->flags = 0;
+	c.meta->flags = flags0;
 	c.meta->neigh_pos = -1;
 	traced = unlikely(w->trace != NULL) && nep_trace_want(w->trace, b->port);
 	if (unlikely(traced))
@@ -482,6 +497,34 @@ done:
 			trace_core(&c, NEP_STAGE_MAX, v, NULL, 0);
 	}
 	finish(&c, m, v);
+}
+
+void
+nep_general_path(struct nep_worker *w, const struct nep_rx_burst *b,
+	struct rte_mbuf *m)
+{
+	general_path(w, b, m, 0);
+}
+
+/*
+ * Packets other workers handed to this one: each runs the stages from
+ * input again, on the interface it came in by, marked so that no hook
+ * hands it off a second time. Their rx was counted where they arrived.
+ */
+static bool
+handoff_drain(struct nep_worker *w, const struct nep_snapshot *s,
+	uint64_t now, uint16_t burst)
+{
+	struct rte_mbuf *pkts[NEP_BURST_MAX];
+	struct nep_rx_burst b = { .s = s, .now = now };
+	unsigned n, j;
+
+	n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, burst, NULL);
+	for (j = 0; j < n; j++) {
+		b.port = nep_meta(pkts[j])->in_port;
+		general_path(w, &b, pkts[j], NEP_META_F_HANDOFF);
+	}
+	return n != 0;
 }
 
 /* The core's fused path for ports no feature claims: routed IPv6
@@ -631,6 +674,8 @@ nep_worker_main(void *arg)
 			w->stats->rt[NEP_STAGE_FAST].calls++;
 			w->stats->rt[NEP_STAGE_FAST].pkts += n;
 		}
+		if (w->handoff != NULL && !rte_ring_empty(w->handoff))
+			busy |= handoff_drain(w, s, now, burst);
 		if (unlikely(w->inject != NULL && !rte_ring_empty(w->inject))) {
 			/* Frames the control lcore sends (ND, ICMP, probes,
 			 * resolved packets), already counted by it. */

@@ -58,6 +58,7 @@ struct nep_cfg {
 
 struct ctx {
 	jmp_buf jb;
+	bool sections_only; /* nep_config_load_sections(): no core keys */
 	struct nep_config_error *err;
 	struct nep_config *cfg;
 	const char *drivers_dir;
@@ -987,9 +988,10 @@ parse_eal(const struct map *top)
 	if (v != NULL) {
 		kpath(p, mp, "lcores");
 		copy_str(s, v, p, cfg->eal_lcores, sizeof(cfg->eal_lcores));
-		if (strspn(cfg->eal_lcores, "0123456789,-") !=
+		if (strspn(cfg->eal_lcores, "0123456789,-@()") !=
 			strlen(cfg->eal_lcores))
-			fail(s, v, p, "expected an lcore list like \"0-3,5\"");
+			fail(s, v, p, "expected an lcore list like \"0-3,5\" "
+				"or a map to CPUs like \"0@0,1@1,2@1\"");
 	}
 	map_u32(&m, "memory_mb", 0, 1048576, &cfg->eal_memory_mb);
 	map_bool(&m, "no_huge", &cfg->eal_no_huge);
@@ -2001,7 +2003,8 @@ parse_config(struct ctx *c)
 	unsigned i, n;
 
 	/* The core's keys, then the registered ones. */
-	for (n = 0; core_keys[n] != NULL; n++)
+	n = 0;
+	for (; !c->sections_only && core_keys[n] != NULL; n++)
 		top_keys[n] = core_keys[n];
 	for (i = 0; i < n_sections; i++)
 		top_keys[n++] = sections[i].key;
@@ -2009,9 +2012,15 @@ parse_config(struct ctx *c)
 
 	src_parse(s);
 	root = yaml_document_get_root_node(&s->doc);
+	if (root == NULL && c->sections_only)
+		fail_at(s, 1, 1, "", "empty file");
 	if (root == NULL)
 		fail_at(s, 1, 1, "", "missing required key 'ports'");
 	map_open(s, root, "", top_keys, &top);
+	if (c->sections_only) {
+		parse_sections(&top);
+		return;
+	}
 
 	parse_eal(&top);
 	parse_misc(&top);
@@ -2037,7 +2046,7 @@ parse_config(struct ctx *c)
 
 static struct nep_config *
 load_buf(const char *name, char *buf, size_t len, const char *drivers_dir,
-	struct nep_config_error *err)
+	bool sections_only, struct nep_config_error *err)
 {
 	struct nep_config *cfg;
 	struct ctx *c;
@@ -2053,6 +2062,7 @@ load_buf(const char *name, char *buf, size_t len, const char *drivers_dir,
 		return NULL;
 	}
 	err->msg[0] = '\0';
+	c->sections_only = sections_only;
 	c->err = err;
 	c->cfg = cfg;
 	c->drivers_dir = drivers_dir != NULL ? drivers_dir : NEP_DRIVERS_DIR;
@@ -2092,7 +2102,7 @@ nep_config_load_string(const char *name, const char *yaml,
 		return NULL;
 	}
 	memcpy(buf, yaml, len + 1);
-	return load_buf(name, buf, len, drivers_dir, err);
+	return load_buf(name, buf, len, drivers_dir, false, err);
 }
 
 struct nep_config *
@@ -2109,7 +2119,38 @@ nep_config_load(
 			strerror(rc));
 		return NULL;
 	}
-	return load_buf(path, buf, len, drivers_dir, err);
+	return load_buf(path, buf, len, drivers_dir, false, err);
+}
+
+struct nep_config *
+nep_config_load_sections_string(
+	const char *name, const char *yaml, struct nep_config_error *err)
+{
+	size_t len = strlen(yaml);
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		return NULL;
+	}
+	memcpy(buf, yaml, len + 1);
+	return load_buf(name, buf, len, NULL, true, err);
+}
+
+struct nep_config *
+nep_config_load_sections(const char *path, struct nep_config_error *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	rc = read_file(path, &buf, &len);
+	if (rc != 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+			strerror(rc));
+		return NULL;
+	}
+	return load_buf(path, buf, len, NULL, true, err);
 }
 
 void

@@ -39,6 +39,7 @@
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full")                               \
 	X(NEIGH_FAILED, "neigh_failed")                                       \
 	X(PUNT_RING_FULL, "punt_ring_full")                                   \
+	X(HANDOFF_RING_FULL, "handoff_ring_full")                             \
 	X(TX_FULL, "tx_full")                                                 \
 	X(NO_MBUF, "no_mbuf")                                                 \
 	X(ICMP_RATELIMIT, "icmp_error_ratelimited")                           \

@@ -911,7 +911,8 @@ def test_accounting_icmp_decisions(fast_path):
     assert r.nonzero_drops() == want, r.nonzero_drops()
     st = r.stats
     assert st["worker"] == {"rx_packets": n, "forwarded": 0, "punted": 1,
-                            "drops": sum(ICMP_DECISIONS.values())}, st
+                            "drops": sum(ICMP_DECISIONS.values()),
+                            "handoffs": 0}, st
     assert st["control"] == {"local": 0, "forwarded": 0, "held": 0,
                              "drops": 1}, st
     errors = sum(ICMP_DECISIONS.values()) + 1

@@ -28,6 +28,12 @@ nat_init(struct nep_app *app)
 				"worker", nc->max_sessions);
 			return -1;
 		}
+	if (app->n_workers > 1) {
+		nat_ctl_state.frag_owner = rte_zmalloc("nat44_frag_owner",
+			sizeof(uint64_t) * NAT_FRAG_OWNERS, RTE_CACHE_LINE_SIZE);
+		if (nat_ctl_state.frag_owner == NULL)
+			return -1;
+	}
 	if (nat_log_open(app, nc) < 0)
 		return -1;
 	NEP_LOG(INFO, "nat44: %u pools, %u sessions per worker, port blocks "
@@ -59,6 +65,8 @@ nat_fini(struct nep_app *app)
 	for (unsigned p = 0; p < nat_ctl_state.n_pools; p++)
 		rte_free(nat_ctl_state.pools[p]);
 	nat_ctl_state.n_pools = 0;
+	rte_free(nat_ctl_state.frag_owner);
+	nat_ctl_state.frag_owner = NULL;
 }
 
 /* What a reload cannot change: the pools (uplinks, addresses, block size,

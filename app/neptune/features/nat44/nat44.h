@@ -35,6 +35,7 @@
 #define NAT_MAX_POOLS (NAT_MAX_UPLINKS * NAT_MAX_ADDRS * 3)
 #define NAT_MAX_FORWARDS 64
 #define NAT_FRAGS 1024			/* per worker, direct mapped */
+#define NAT_FRAG_OWNERS 4096		/* shared, several workers */
 #define NAT_REAP_PER_POLL 64
 
 /* ---- configuration ---- */
@@ -200,6 +201,14 @@ struct nat_ctl {
 	uint8_t pool_proto[NAT_MAX_POOLS];
 	uint8_t pool_uplink[NAT_MAX_POOLS];
 	struct nat_stats base;		/* clear stats */
+	/* Several workers: which worker translated the first fragment of
+	 * an inbound datagram, so its later fragments are handed there.
+	 * Direct mapped, one 64-bit word a slot (a tag of the datagram's
+	 * key, the owner + 1), stored and loaded whole: any worker writes
+	 * without a lock; a clash misdirects a later fragment, which the
+	 * exact check of the per-worker table then drops. NULL with one
+	 * worker. */
+	uint64_t *frag_owner;
 };
 
 extern struct nep_feature nep_nat_feature;

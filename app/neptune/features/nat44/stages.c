@@ -194,6 +194,17 @@ frag_slot(struct nat_worker *nw, const struct nep_nat44_frag_key *k)
 	return &nw->frags[(h ^ h >> 16) & (NAT_FRAGS - 1)];
 }
 
+/* The shared owner table's slot and tag of a datagram (several workers). */
+static inline uint64_t *
+frag_owner_slot(const struct nep_nat44_frag_key *k, uint32_t *tag)
+{
+	uint32_t h = (k->src * 2246822519u) ^ (k->dst * 3266489917u) ^
+		((uint32_t)k->id << 8 | k->proto) * 668265263u;
+
+	*tag = h | 1;	/* never 0: 0 is an empty slot */
+	return &nat_ctl_state.frag_owner[(h >> 20) & (NAT_FRAG_OWNERS - 1)];
+}
+
 static inline void
 frag_note(struct nat_worker *nw, const uint8_t *ip, uint32_t new_addr,
 	uint64_t now)
@@ -222,6 +233,24 @@ frag_find(struct nat_worker *nw, const uint8_t *ip, uint64_t now,
 		return false;
 	*new_addr = f->new_addr;
 	return true;
+}
+
+/*
+ * The worker an inbound first fragment goes to, for its later fragments:
+ * written by the worker that received it, before it hands it on, so a
+ * later fragment received next (by any worker) finds it; the handoff
+ * ring keeps the two in order.
+ */
+static inline int
+frag_publish(const uint8_t *ip, int owner)
+{
+	struct nep_nat44_frag_key k = nep_nat44_frag_key(ip);
+	uint32_t tag;
+	uint64_t *slot = frag_owner_slot(&k, &tag);
+
+	__atomic_store_n(slot, (uint64_t)tag << 32 | (uint32_t)(owner + 1),
+		__ATOMIC_RELAXED);
+	return owner;
 }
 
 /* ---- forwards ---- */
@@ -468,6 +497,104 @@ forward_of_quote(const struct nat_snap *ns, const struct nep_nat44_tuple *q)
 		uplink_of_addr(ns, q->src));
 }
 
+/* ---- several workers: the worker that owns a packet's mapping ---- */
+
+/*
+ * An inside host's mappings, per-host count and multihoming flows live on
+ * one worker, chosen from its address: what the LAN sends is handed
+ * there, so endpoint-independent mapping and the per-host limit hold
+ * across workers whatever RSS does.
+ */
+static inline unsigned
+host_worker(uint32_t addr, unsigned n_workers)
+{
+	uint32_t h = addr * 2654435761u;
+
+	return (unsigned)(((uint64_t)(h ^ h >> 15) * n_workers) >> 32);
+}
+
+/* The worker holding the port block of (addr, port, proto), -1. */
+static int
+port_owner(const struct nat_snap *ns, uint32_t addr, uint16_t port,
+	uint8_t proto)
+{
+	for (unsigned u = 0; u < NAT_MAX_UPLINKS; u++) {
+		const struct nat_uplink *up = &ns->up[u];
+
+		if (!up->used)
+			continue;
+		for (unsigned i = 0; i < up->n_addrs; i++) {
+			const struct nep_nat44_pool *p;
+			uint32_t o;
+
+			if (up->addrs[i] != addr)
+				continue;
+			p = nat_ctl_state.pools[up->pool[i][nat_proto_index(
+				proto)]];
+			o = nep_nat44_block_owner(p, port >> p->shift);
+			return o == NEP_NAT44_NO_OWNER ? -1 : (int)o;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Where a packet's NAT44 state is (several workers only): for what comes
+ * from the LAN to anything but a public address, the source host's
+ * worker; for what comes to a public address, the worker holding the
+ * port block of its mapping (of the quoted packet's for an ICMP error),
+ * the inside host's for a port forward or 1:1 mapping (its replies are
+ * pinned there), the first fragment's for a later one. -1: any worker
+ * (nothing to find, the packet is ours or dropped the same everywhere).
+ */
+static int
+owner_of(const struct nep_pctx *c, const struct nat_snap *ns,
+	const uint8_t *ip, bool to_public, bool from_lan)
+{
+	unsigned nw = c->w->app->n_workers;
+	const struct nat_forward *fw;
+	struct nep_nat44_pkt pk;
+	int o;
+
+	if (!to_public)
+		return from_lan ? (int)host_worker(nep_nat44_get32(ip + 12),
+			nw) : -1;
+	switch (nep_nat44_parse(ip, c->pi.l3_len, &pk)) {
+	case NEP_NAT44_OK:
+		o = port_owner(ns, pk.t.dst, pk.t.dport, pk.t.proto);
+		if (o < 0) {
+			fw = forward_in(ns, pk.t.dst, pk.t.dport, pk.t.proto,
+				uplink_of_addr(ns, pk.t.dst));
+			o = fw != NULL ? (int)host_worker(fw->to, nw) : -1;
+		}
+		return o >= 0 && pk.first_frag ? frag_publish(ip, o) : o;
+	case NEP_NAT44_ICMP_ERROR: {
+		struct nep_nat44_icmp_err e;
+
+		if (nep_nat44_icmp_err_parse(ip, c->pi.l3_len, &e) !=
+			NEP_NAT44_OK)
+			return -1;
+		o = port_owner(ns, e.inner.src, e.inner.sport, e.inner.proto);
+		if (o >= 0)
+			return o;
+		fw = forward_of_quote(ns, &e.inner);
+		return fw != NULL ? (int)host_worker(fw->to, nw) : -1;
+	}
+	case NEP_NAT44_ERR_LATER_FRAGMENT: {
+		struct nep_nat44_frag_key k = nep_nat44_frag_key(ip);
+		uint32_t tag;
+		uint64_t v = __atomic_load_n(frag_owner_slot(&k, &tag),
+			__ATOMIC_RELAXED);
+
+		if ((uint32_t)(v >> 32) != tag || (uint32_t)v == 0)
+			return -1;
+		return (int)(uint32_t)v - 1;
+	}
+	default:
+		return -1;
+	}
+}
+
 nep_verdict_t
 nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 {
@@ -478,7 +605,7 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	struct nep_nat44_pkt pk;
 	struct nat_map *mp;
 	enum nep_nat44_rc rc;
-	bool from_lan;
+	bool from_lan, to_public;
 	int u, pin = -1;
 	uint8_t *ip;
 	uint32_t len, a;
@@ -488,13 +615,21 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	if (!ns->enabled || c->pi.family != 4)
 		return NEP_V_NEXT;
 	ip = c->frame + c->pi.l3_off;
-	if (!is_public(ns, nep_nat44_get32(ip + 16)))
+	to_public = is_public(ns, nep_nat44_get32(ip + 16));
+	from_lan = c->w->app->ports[c->meta->in_port].role == NEP_PORT_LAN;
+	if (unlikely(c->w->handoff != NULL) &&
+		!(c->meta->flags & (NEP_META_F_HANDOFF | NEP_META_F_DECAP))) {
+		int o = owner_of(c, ns, ip, to_public, from_lan);
+
+		if (o >= 0 && (unsigned)o != c->w->index)
+			return NEP_VERDICT_HANDOFF((unsigned)o);
+	}
+	if (!to_public)
 		return NEP_V_NEXT;
 	nw = NAT_W(c->w);
 	pd = &nw->pending;
 	pd->snat = 0;
 	len = c->pi.l3_len;
-	from_lan = c->w->app->ports[c->meta->in_port].role == NEP_PORT_LAN;
 	rc = nep_nat44_parse(ip, len, &pk);
 	switch (rc) {
 	case NEP_NAT44_OK:
