@@ -64,6 +64,17 @@ typedef void (*nep_config_free_fn)(void *obj);
 int nep_config_section_register(const char *key, nep_config_parse_fn parse,
 	nep_config_free_fn free_fn);
 
+/*
+ * Load a file made of registered sections only: another program's
+ * configuration (neptune-controller) with the same loader, errors and
+ * positions. The core's keys are unknown keys there and no port is
+ * required; an empty file fails. Free with nep_config_free().
+ */
+struct nep_config *nep_config_load_sections(const char *path,
+	struct nep_config_error *err);
+struct nep_config *nep_config_load_sections_string(const char *name,
+	const char *yaml, struct nep_config_error *err);
+
 /* The object section id's parser stored, NULL if none (or a bad id). */
 static inline void *
 nep_config_section(const struct nep_config *cfg, int id)
