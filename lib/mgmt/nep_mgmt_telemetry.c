@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +121,51 @@ scalar_str(json_t *v, char *buf, size_t size)
 
 static int tel_fill(struct rte_tel_data *d, json_t *v, int depth);
 
+/*
+ * 22.11 telemetry has no floating-point type: a fraction would have to be
+ * a string. It becomes an integer in a finer unit instead, named by its
+ * key: "rtt_ms": 0.2342 -> "rtt_us": 234, "loss_pct": 68.75 ->
+ * "loss_ppm": 687500, anything else "x": 1.5 -> "x_milli": 1500
+ * (docs/cli.md, "Telemetry"). 0, or -1 when it does not fit (left to
+ * the string form).
+ */
+static int
+tel_dict_real(struct rte_tel_data *d, const char *key, double x)
+{
+	static const struct {
+		const char *from, *to;
+		double scale;
+	} units[] = {
+		{ "_ms", "_us", 1e3 },
+		{ "_pct", "_ppm", 1e4 },
+		{ "_s", "_us", 1e6 },
+	};
+	char k[RTE_TEL_MAX_STRING_LEN];
+	size_t kl = strlen(key);
+	double scale = 1e3;
+	int n = -1;
+
+	for (unsigned i = 0; i < RTE_DIM(units) && n < 0; i++) {
+		size_t fl = strlen(units[i].from);
+
+		if (kl > fl && strcmp(key + kl - fl, units[i].from) == 0) {
+			n = snprintf(k, sizeof(k), "%.*s%s", (int)(kl - fl), key,
+				units[i].to);
+			scale = units[i].scale;
+		}
+	}
+	if (n < 0)
+		n = snprintf(k, sizeof(k), "%s_milli", key);
+	if (n < 0 || (size_t)n >= sizeof(k))
+		return -1;
+	x = round(x * scale);
+	if (x >= 0 && x < 18446744073709551615.0)
+		return rte_tel_data_add_dict_u64(d, k, (uint64_t)x);
+	if (x >= INT_MIN && x < 0)
+		return rte_tel_data_add_dict_int(d, k, (int)x);
+	return -1;
+}
+
 static void
 tel_dict_add(struct rte_tel_data *d, const char *key, json_t *v, int depth)
 {
@@ -146,6 +192,10 @@ tel_dict_add(struct rte_tel_data *d, const char *key, json_t *v, int depth)
 		else
 			break;
 		return;
+	case JSON_REAL:
+		if (tel_dict_real(d, key, json_real_value(v)) == 0)
+			return;
+		break;
 	case JSON_TRUE:
 	case JSON_FALSE:
 		rte_tel_data_add_dict_int(d, key, json_is_true(v) ? 1 : 0);

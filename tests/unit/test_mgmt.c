@@ -101,10 +101,11 @@ h_ports(struct nep_cmd_ctx *ctx)
 {
 	record(ctx);
 	if (ctx->json)
-		ctx->json_out = json_pack("{s:[{s:s,s:i,s:{s:b,s:i},s:[s]},"
-			"{s:s,s:i,s:{s:b,s:i},s:[]}]}", "ports",
+		ctx->json_out = json_pack("{s:[{s:s,s:i,s:{s:b,s:i},s:[s],"
+			"s:f,s:f,s:f},{s:s,s:i,s:{s:b,s:i},s:[]}]}", "ports",
 			"name", "lan0", "port_id", 0, "link", "up", 1,
 			"speed_mbps", 10000, "addresses", "2001:db8::1/64",
+			"rtt_ms", 12.4, "loss_pct", 68.75, "ratio", -0.5,
 			"name", "wan1", "port_id", 1, "link", "up", 0,
 			"speed_mbps", 0, "addresses");
 	else
@@ -1221,6 +1222,7 @@ tel_derived(void)
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
 		"/neptune/nat44_sessions", "/neptune/nat44_summary",
+		"/neptune/metrics",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};
@@ -1342,6 +1344,14 @@ test_telemetry(void **state)
 		json_object_get(v, "wan1"), "link"), "speed_mbps")), 0);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 		json_object_get(v, "lan0"), "addresses"), 0)), "2001:db8::1/64");
+	/* fractions are integers in a finer unit, never strings */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v,
+		"lan0"), "rtt_us")), 12400);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v,
+		"lan0"), "loss_ppm")), 687500);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v,
+		"lan0"), "ratio_milli")), -500);
+	assert_null(json_object_get(json_object_get(v, "lan0"), "rtt_ms"));
 	json_decref(j);
 
 	/* parameters are passed on; errors come back as a string */
