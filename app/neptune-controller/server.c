@@ -819,7 +819,8 @@ h_register(struct ctx *x)
 	if (strcmp(id, "admin") == 0)
 		return fail(x, 400, "device_id", "'admin' is reserved");
 
-	info = json_pack("{s:s?, s:s?, s:O?}", "internal_ip", iip,
+	/* s*: a field not sent is left out, so registering again keeps it */
+	info = json_pack("{s:s*, s:s*, s:O*}", "internal_ip", iip,
 		"external_ip", eip, "capabilities", caps);
 	itext = json_dumps(info, JSON_COMPACT);
 	json_decref(info);
@@ -832,7 +833,8 @@ h_register(struct ctx *x)
 	if (d != NULL) {
 		/* again: the same addresses and credential */
 		rc = sqlite3_prepare_v2(S->db, "UPDATE devices SET device_type "
-			"= ?2, name = ?3, info = ?4, updated_at = ?5 WHERE "
+			"= ?2, name = coalesce(?3, name), info = json_patch("
+			"coalesce(info, '{}'), ?4), updated_at = ?5 WHERE "
 			"device_id = ?1", -1, &st, NULL);
 	} else {
 		d = calloc(1, sizeof(*d));
@@ -873,7 +875,8 @@ h_register(struct ctx *x)
 	nctl_pool_addr(&S->pool6.conf, (uint32_t)d->idx6, a6, sizeof(a6));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name ? name : id, -1, SQLITE_STATIC);
+	if (name != NULL || created)
+		sqlite3_bind_text(st, 3, name ? name : id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, itext, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 5, x->now);
 	if (created) {
