@@ -62,10 +62,12 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 		return -1;
 	arr = json_array();
 	if (!ctx->json)
-		nep_buf_printf(ctx->out, "role %s, suite %s, port %u\n%-8s %-10s "
-			"%-8s %-6s %-4s %-9s %12s %12s %8s %8s %4s\n",
+		nep_buf_printf(ctx->out, "role %s, suite %s, port %u%s%s\n"
+			"%-8s %-10s %-8s %-6s %-4s %-9s %12s %12s %8s %8s %4s\n",
 			ts->role == TUN_ROLE_HUB ? "hub" : "endpoint",
-			tun_suite_names[ts->suite], ts->port, "SESSION", "PEER",
+			tun_suite_names[ts->suite], ts->port,
+			TUN_CTL(app)->pref_hub[0] ? ", preferred hub " : "",
+			TUN_CTL(app)->pref_hub, "SESSION", "PEER",
 			"UPLINK", "STATE", "KEY", "RTT(ms)", "RX-PKTS", "TX-PKTS",
 			"AUTHFAIL", "REPLAYS", "PATH");
 	for (unsigned i = 0; i < ts->n_sess; i++) {
@@ -136,6 +138,8 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 			json_object_set_new(o2, "path", p ?
 				json_integer(s->path) : json_null());
 			json_object_set_new(o2, "usable", json_boolean(usable));
+			json_object_set_new(o2, "preferred", json_boolean(p &&
+				((ts->pref_mask >> s->path) & 1)));
 			json_object_set_new(o2, "backup", json_boolean(p &&
 				p->backup));
 			json_object_set_new(o2, "idle_ms", last ?
@@ -164,6 +168,11 @@ cmd_tunnels(struct nep_cmd_ctx *ctx)
 			(json_int_t)TUN_STAT(app, events_lost));
 		json_object_set_new(ctx->json_out, "up_mask",
 			json_integer((json_int_t)ts->up_mask));
+		json_object_set_new(ctx->json_out, "preferred_hub",
+			TUN_CTL(app)->pref_hub[0] ? json_string(
+				TUN_CTL(app)->pref_hub) : json_null());
+		json_object_set_new(ctx->json_out, "pref_mask",
+			json_integer((json_int_t)ts->pref_mask));
 		json_object_set_new(ctx->json_out, "keepalive_unmatched",
 			json_integer((json_int_t)TUN_CTL(app)->ka_unmatched));
 	} else {

@@ -296,6 +296,7 @@ build_endpoint(struct nep_app *app, const struct nep_config *cfg,
 	}
 	nep_rdv_rank(rp, ts->n_paths, TUN_BUCKETS, &ts->rank[0][0],
 		TUN_MAX_PATHS);
+	ts->pref_mask = tun_pref_mask(s->cfg, ts, tun_ctl_state.pref_hub);
 	for (unsigned r = 0; r < tc->n_routes; r++) {
 		if (nep_rib_add_feature(rib, &tc->routes[r],
 			    NEP_NH_FEATURE_INDEX(nep_tun_feature.id, r), err,

@@ -447,9 +447,14 @@ endpoint_path(struct nep_pctx *c, const struct tun_snap *ts)
 	uint32_t label = nep_srv6_flow_label(inner, c->pi.l3_len);
 	unsigned b = label & (TUN_BUCKETS - 1), k, gp;
 	uint64_t up = __atomic_load_n(&ts->up_mask, __ATOMIC_ACQUIRE);
+	uint64_t pref = __atomic_load_n(&ts->pref_mask, __ATOMIC_RELAXED);
 	const struct nep_policy_conf *pc;
 	const struct tun_path *p;
 
+	/* The preferred hub (the controller's decision) while it has a
+	 * usable path; local health overrides it: none up, all paths. */
+	if (up & pref)
+		up &= pref;
 	/* A steering policy naming an uplink: strict keeps the flow on that
 	 * uplink's paths, preferred tries them first. */
 	pc = nep_mh_policy_of(c->s, c->frame, &c->pi);

@@ -238,6 +238,9 @@ struct tun_snap {
 	uint8_t rank[TUN_BUCKETS][TUN_MAX_PATHS];
 	/* paths usable (bit = path), written by the control lcore */
 	uint64_t up_mask;
+	/* paths to the preferred hub (nep_tun_set_preferred_hub): while one
+	 * of them is usable flows use only those; 0: no preference */
+	uint64_t pref_mask;
 	/* hub */
 	unsigned n_endpoints;
 	struct tun_endpoint *endpoints;	/* TUN_MAX_ENDPOINTS */
@@ -332,6 +335,7 @@ struct tun_worker {
 
 struct tun_ctl {
 	struct tun_stats *stats_base;	/* at clear stats, per worker */
+	char pref_hub[NEP_NAME_MAX];	/* preferred hub, "" none (pref.c) */
 	struct tun_state *state;	/* TUN_MAX_SESSIONS */
 	uint64_t ka_sent, ka_unmatched, events;
 	uint32_t n_state;
@@ -398,6 +402,10 @@ void tun_control_carry(struct nep_app *app, struct nep_snapshot *s);
 int tun_rekey(struct nep_app *app, unsigned sess, char *err, size_t errlen);
 uint64_t tun_paths_mask(const struct nep_app *app, const struct tun_snap *ts,
 	uint64_t now_ns);
+
+/* pref.c: the preferred hub's paths in snapshot s (0 when none) */
+uint64_t tun_pref_mask(const struct nep_config *cfg, const struct tun_snap *ts,
+	const char *hub);
 
 /* commands.c */
 void tun_commands(struct nep_app *app, struct nep_dispatch *d);
