@@ -216,10 +216,10 @@ nep_fast_ctx_init(struct nep_fast_ctx *x, struct nep_worker *w,
 }
 
 /* Rewrite Ethernet (next hop's MAC word, port's MAC), age the IPv6 hop
- * limit, buffer for tx. */
+ * limit or the IPv4 TTL (its checksum fixed), buffer for tx. */
 static inline void
-nep_fast_xmit(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
-	unsigned out, uint64_t mac)
+nep_fast_xmit_af(const struct nep_fast_ctx *x, struct rte_mbuf *m,
+	uint8_t *f, unsigned out, uint64_t mac, int family)
 {
 	const struct nep_port *op = &x->ports[out];
 
@@ -238,10 +238,20 @@ nep_fast_xmit(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 	memcpy(f, &mac, 6);
 	memcpy(f + 6, &op->mac, 6);
 #endif
-	f[NEP_ETH_HLEN + 7]--;	/* hop limit */
+	if (family == 6)
+		f[NEP_ETH_HLEN + 7]--;	/* hop limit */
+	else
+		nep_ip4_dec_ttl((struct rte_ipv4_hdr *)(f + NEP_ETH_HLEN));
 	x->stats->port_tx[out]++;
 	x->stats->forwarded++;
 	nep_tx_buffer(x->stats, op->id, x->txq, x->txb[out], m);
+}
+
+static inline void
+nep_fast_xmit(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
+	unsigned out, uint64_t mac)
+{
+	nep_fast_xmit_af(x, m, f, out, mac, 6);
 }
 
 /* Where the destination cache sends dst: false when the general path
@@ -299,6 +309,32 @@ nep_fast_eligible6(const uint8_t *f, uint32_t len, uint64_t port_mac)
 	if (unlikely(dmac != port_mac || l3_len == 0 ||
 		    len != NEP_ETH_HLEN + l3_len || ip6[7] <= 1 ||
 		    ip6[24] == 0xff || nep_ip6_is_linklocal(ip6 + 24)))
+		return 0;
+	return l3_len;
+}
+
+/*
+ * The IPv4 entry test: an unpadded IPv4 TCP/UDP frame with a 20-byte
+ * header for this port's MAC, not a fragment, TTL > 1, a unicast
+ * destination (nep_pkt_ip4_l4_len has the rest). Returns its L3 length,
+ * 0 when the general path must take the packet.
+ */
+static inline uint32_t
+nep_fast_eligible4(const uint8_t *f, uint32_t len, uint64_t port_mac)
+{
+	const uint8_t *ip = f + NEP_ETH_HLEN;
+	uint32_t l3_len, d0;
+	uint16_t d1;
+	uint64_t dmac;
+
+	memcpy(&d0, f, 4);
+	memcpy(&d1, f + 4, 2);
+	dmac = d0 | (uint64_t)d1 << 32;
+	if (unlikely(dmac != port_mac))
+		return 0;
+	l3_len = nep_pkt_ip4_l4_len(f, len);
+	if (unlikely(l3_len == 0 || ip[8] <= 1 || (ip[16] & 0xf0) == 0xe0 ||
+		    (ip[16] & ip[17] & ip[18] & ip[19]) == 0xff))
 		return 0;
 	return l3_len;
 }

@@ -61,6 +61,8 @@ struct nep_flow_kv {
 
 #define NEP_FLOW_F_FIN 0x01		/* TCP FIN or RST seen */
 
+#define NEP_FLOW_XLAT_NONE UINT32_MAX	/* no cookie: the general path */
+
 /* last_tsc == 0 marks a free slot (what the control lcore's scans use). */
 struct nep_flow_entry {
 	/* What every packet of the flow reads or writes comes first. */
@@ -71,7 +73,9 @@ struct nep_flow_entry {
 	uint16_t policy;	/* policy index + 1, 0 = none (balanced) */
 	uint8_t uplink;		/* uplink slot or NEP_FLOW_UPLINK_BYPASS */
 	uint8_t flags;
-	uint32_t moves;		/* times re-selected after a failure */
+	uint32_t xlat;		/* the IPv4 translator's cookie for the fast
+				 * path (NAT44: its mapping), or
+				 * NEP_FLOW_XLAT_NONE */
 	struct nep_flow_key key;	/* copy, so readers never touch the hash */
 };
 
@@ -273,6 +277,38 @@ nep_flow_kv_ip6_l4(const uint8_t *ip6, struct nep_flow_kv *v)
 	return nep_flow_crc8(0, h);
 }
 
+/*
+ * The same for an IPv4 TCP/UDP packet with a 20-byte header (the fast
+ * paths' nep_pkt_ip4_l4_len() checked it): the key nep_flow_key_from_pkt()
+ * builds, addresses in the first 4 bytes of each 16, and its hash.
+ */
+static inline uint32_t
+nep_flow_kv_ip4_l4(const uint8_t *ip4, struct nep_flow_kv *v)
+{
+	uint32_t src, dst, ports, h;
+
+	memcpy(&src, ip4 + 12, 4);
+	memcpy(&dst, ip4 + 16, 4);
+	memcpy(&ports, ip4 + 20, 4);
+	v->q[1] = 0;
+	v->q[3] = 0;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	v->q[0] = src;		/* the 4 bytes, then 4 zero bytes */
+	v->q[2] = dst;
+	v->q[4] = ports | (uint64_t)ip4[9] << 32 | (uint64_t)4 << 40;
+#else
+	v->q[0] = (uint64_t)src << 32;
+	v->q[2] = (uint64_t)dst << 32;
+	v->q[4] = (uint64_t)ports << 32 | (uint64_t)ip4[9] << 24 | 4u << 16;
+#endif
+	h = nep_flow_crc8(v->q[0], NEP_FLOW_HASH_INIT);
+	h = nep_flow_crc8(0, h);
+	h = nep_flow_crc8(v->q[2], h);
+	h = nep_flow_crc8(0, h);
+	h = nep_flow_crc8(v->q[4], h);
+	return nep_flow_crc8(0, h);
+}
+
 /* Store a key held in registers: three 16-byte stores, so that rte_hash's
  * 16-byte compares of it are forwarded whole. */
 static inline void
@@ -295,6 +331,17 @@ nep_flow_key_ip6_l4(const uint8_t *ip6, struct nep_flow_key *k)
 {
 	struct nep_flow_kv v;
 	uint32_t h = nep_flow_kv_ip6_l4(ip6, &v);
+
+	nep_flow_kv_store(&v, k);
+	return h;
+}
+
+/* nep_flow_kv_ip4_l4() into memory. */
+static inline uint32_t
+nep_flow_key_ip4_l4(const uint8_t *ip4, struct nep_flow_key *k)
+{
+	struct nep_flow_kv v;
+	uint32_t h = nep_flow_kv_ip4_l4(ip4, &v);
 
 	nep_flow_kv_store(&v, k);
 	return h;

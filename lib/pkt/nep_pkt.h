@@ -120,6 +120,52 @@ nep_pkt_ip6_l4_len(const uint8_t *f, uint32_t len)
 	return plen + NEP_IP6_HLEN;
 }
 
+/*
+ * The IPv4 counterpart: an unpadded frame of IPv4 with a 20-byte header
+ * (no options) and a right header checksum, not a fragment, from a
+ * unicast source that is not loopback, carrying TCP or UDP whose header
+ * (and TCP data offset) fits. Returns the L3 length (the total length),
+ * 0 otherwise. Nothing is read beyond what len covers.
+ */
+static inline uint32_t
+nep_pkt_ip4_l4_len(const uint8_t *f, uint32_t len)
+{
+	const uint8_t *ip = f + NEP_ETH_HLEN;
+	uint32_t tot, l4, w[5];
+	uint64_t sum;
+
+	if (unlikely(len < NEP_ETH_HLEN + 20 + 8))
+		return 0;
+	tot = (uint32_t)ip[2] << 8 | ip[3];
+	if (f[12] != 0x08 || f[13] != 0x00 || ip[0] != 0x45 ||
+		tot + NEP_ETH_HLEN != len || (ip[6] & 0x3f) != 0 || ip[7] != 0 ||
+		(ip[12] & 0xf0) == 0xe0 || ip[12] == 127 ||
+		(ip[12] & ip[13] & ip[14] & ip[15]) == 0xff)
+		return 0;
+	if (ip[9] == NEP_PROTO_UDP) {
+		l4 = (uint32_t)ip[24] << 8 | ip[25];	/* UDP length */
+		if (l4 < 8 || l4 > tot - 20)
+			return 0;
+	} else if (ip[9] == NEP_PROTO_TCP) {
+		if (tot < 40)
+			return 0;
+		l4 = (ip[32] >> 4) * 4u;		/* data offset */
+		if (l4 < 20 || l4 > tot - 20)
+			return 0;
+	} else {
+		return 0;
+	}
+	/* The header checksum: the ones' complement sum of its ten words is
+	 * 0xffff when right. */
+	memcpy(w, ip, 20);
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff ? tot : 0;
+}
+
 /* The same, filling pi as nep_pkt_parse_full() would; false otherwise. */
 static inline bool
 nep_pkt_parse_ip6_l4(const uint8_t *f, uint32_t len, struct nep_pkt_info *pi)
@@ -221,11 +267,18 @@ nep_tcp_clamp_mss(uint8_t *tcp, uint32_t tcp_len, uint16_t mss)
 static inline void
 nep_ip4_dec_ttl(struct rte_ipv4_hdr *ip)
 {
-	uint16_t old = rte_be_to_cpu_16(*(const uint16_t *)&ip->time_to_live);
-	ip->time_to_live--;
-	uint16_t new_ = rte_be_to_cpu_16(*(const uint16_t *)&ip->time_to_live);
-	ip->hdr_checksum = rte_cpu_to_be_16(nep_csum_update16(
-		rte_be_to_cpu_16(ip->hdr_checksum), old, new_));
+	/* Byte by byte: the TTL/protocol word read through a uint16_t
+	 * pointer is an access the compiler may move across the byte
+	 * stores around it (strict aliasing), and was, once inlined. */
+	uint8_t *h = (uint8_t *)ip;
+	uint16_t old = (uint16_t)(h[8] << 8 | h[9]);
+	uint16_t new_ = (uint16_t)(old - 0x100);
+	uint16_t ck = nep_csum_update16((uint16_t)(h[10] << 8 | h[11]), old,
+		new_);
+
+	h[8]--;
+	h[10] = (uint8_t)(ck >> 8);
+	h[11] = (uint8_t)ck;
 }
 
 static inline bool

@@ -802,8 +802,9 @@ p_steer_flow(void *arg)
 		enum steer_how how;
 		uint32_t pol;
 		int reason = 0;
+		int32_t pos;
 		acc += (uint64_t)steer_flow(sw, ms, steer, lan.f[i],
-			&lan.pi[i], now, &reason, &how, &pol, true);
+			&lan.pi[i], now, &reason, &how, &pol, true, &pos);
 	}
 	sink += acc;
 }
@@ -935,8 +936,9 @@ p_steer_new(void *arg)
 		enum steer_how how;
 		uint32_t pol;
 		int reason = 0;
+		int32_t pos;
 		acc += (uint64_t)steer_flow(mw, ms_rules, steer, lan.f[i],
-			&lan.pi[i], now, &reason, &how, &pol, true);
+			&lan.pi[i], now, &reason, &how, &pol, true, &pos);
 	}
 	sink += acc;
 }
@@ -1027,9 +1029,10 @@ p_big_steer(void *arg)
 		enum steer_how how;
 		uint32_t pol;
 		int reason = 0;
+		int32_t pos;
 		acc += (uint64_t)steer_flow(&big_w, ms, steer,
 			big_f + (size_t)i * BIG_STRIDE, &lan.pi[0], now, &reason,
-			&how, &pol, true);
+			&how, &pol, true, &pos);
 	}
 	sink += acc;
 }

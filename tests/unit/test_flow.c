@@ -180,6 +180,10 @@ test_key_tcp_udp(void **state)
 	assert_a4(k.dst, "198.51.100.2");
 	assert_int_equal(k.sport, htons(1111));
 	assert_int_equal(k.dport, htons(2222));
+	/* The IPv4 fast path's builder: same key, and its hash. */
+	memset(&k2, 0xa5, sizeof(k2));
+	assert_int_equal(nep_flow_key_ip4_l4(fr + 14, &k2), nep_flow_hash(&k));
+	assert_memory_equal(&k, &k2, sizeof(k));
 
 	l4 = ip4(40, NEP_PROTO_TCP, "192.0.2.1", "198.51.100.2", 0);
 	put16(l4, 1);
@@ -188,6 +192,9 @@ test_key_tcp_udp(void **state)
 	l4[13] = 0x02;
 	assert_int_equal(key_of(54, &k), 0x02);
 	assert_int_equal(k.dport, htons(22));
+	memset(&k2, 0x5a, sizeof(k2));
+	assert_int_equal(nep_flow_key_ip4_l4(fr + 14, &k2), nep_flow_hash(&k));
+	assert_memory_equal(&k, &k2, sizeof(k));
 }
 
 static void

@@ -241,6 +241,70 @@ test_parse_fast_matches_full(void **state)
 	assert_true(bad > 20000);
 }
 
+/*
+ * The IPv4 fast paths' test (nep_pkt_ip4_l4_len) against the full parser
+ * on good and mutated frames: whatever it takes, the full parser accepts,
+ * with the same L3 length, TCP/UDP with its header, not a fragment; and
+ * it takes every good unpadded TCP/UDP frame with a 20-byte header.
+ */
+static void
+test_parse_fast4_matches_full(void **state)
+{
+	static const uint8_t protos[] = { NEP_PROTO_TCP, NEP_PROTO_UDP,
+		NEP_PROTO_ICMP };
+	uint32_t seed = 54321, fast = 0, good = 0, bad = 0;
+	struct nep_pkt_info b;
+
+	(void)state;
+	for (unsigned i = 0; i < 200000; i++) {
+		uint8_t proto = protos[i % RTE_DIM(protos)];
+		uint32_t plen = 20 + (i / 7) % 60, len, l3;
+		uint8_t *l4;
+		bool mutated = false;
+
+		memset(fr, 0, 256);
+		l4 = ip4(fr, 5, (uint16_t)(20 + plen), proto, "192.0.2.10",
+			"203.0.113.9");
+		if (proto == NEP_PROTO_TCP)
+			tcp(l4, 1000, 80, 5, 0x10);
+		else if (proto == NEP_PROTO_UDP)
+			udp(l4, 1000, 53, (uint16_t)plen);
+		len = 14 + 20 + plen;
+		for (unsigned k = 0; k < i % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned off = 12 + (seed >> 8) % 40;
+			seed = seed * 1103515245u + 12345u;
+			fr[off] = (uint8_t)(seed >> 16);
+			mutated = true;
+		}
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 3 == 0) {
+			len = (len + (seed >> 20) % 40 + 20) % 160;
+			mutated = true;
+		}
+		l3 = nep_pkt_ip4_l4_len(fr, len);
+		enum nep_drop_reason rb = nep_pkt_parse_full(fr, len, &b);
+		fast += l3 != 0;
+		good += rb == NEP_DROP_NONE;
+		bad += rb != NEP_DROP_NONE;
+		if (l3 != 0) {
+			assert_int_equal(rb, NEP_DROP_NONE);
+			assert_int_equal(b.family, 4);
+			assert_int_equal(b.l3_len, l3);
+			assert_int_equal(b.l4_off, 34);
+			assert_true(b.has_l4);
+			assert_false(b.fragmented);
+			assert_true(b.l4_proto == NEP_PROTO_TCP ||
+				b.l4_proto == NEP_PROTO_UDP);
+		} else if (!mutated && proto != NEP_PROTO_ICMP) {
+			fail_msg("a good frame (%u) was not taken", i);
+		}
+	}
+	assert_true(fast > 20000);
+	assert_true(good > fast);
+	assert_true(bad > 20000);
+}
+
 /* ---- parser: good frames ---- */
 
 static void
@@ -1309,6 +1373,7 @@ main(void)
 		cmocka_unit_test(test_nd_find_lladdr),
 		cmocka_unit_test(test_addr_helpers),
 		cmocka_unit_test(test_parse_fast_matches_full),
+		cmocka_unit_test(test_parse_fast4_matches_full),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);

@@ -63,6 +63,7 @@ struct nep_steer_state {
 	/* slots the fused path may send on: IPv6 next hop pinned, port not
 	 * a VLAN sub-interface (the general path's output writes tags) */
 	uint32_t fast6;
+	uint32_t fast4;			/* the same for IPv4 (its next hop) */
 	struct nep_uplink_set pool6;	/* active pool for balanced */
 	struct nep_uplink_set pool4;
 	unsigned n_slots;

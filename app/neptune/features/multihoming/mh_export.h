@@ -22,14 +22,27 @@ const struct nep_policy_conf *nep_mh_policy_of(const struct nep_snapshot *s,
  * The IPv4 translator of the flows multihoming steers (NAT44): called by
  * the uplink path action, after the MTU check, with the flow's uplink
  * slot (the index of `uplinks:`). NEP_V_NEXT: go on (translated), else a
- * drop verdict. Registered once, from a constructor.
+ * drop verdict. It may set *cookie (NEP_FLOW_XLAT_NONE otherwise), which
+ * the flow entry keeps for the fast path.
+ *
+ * The fast path's half: the IPv4 TCP/UDP packet ip4 (20-byte header, not
+ * a fragment, nep_pkt_ip4_l4_len() took it) of an established flow on
+ * uplink, with the cookie its entry holds: translate it and return true,
+ * or return false with the packet untouched when the general path must
+ * decide (no cookie, a stale one, anything unusual). Registered once,
+ * from a constructor.
  */
 struct nep_pctx;
 struct rte_mbuf;
+struct nep_worker;
 typedef nep_verdict_t (*nep_mh_xlat4_fn)(struct nep_pctx *c,
-	struct rte_mbuf *m, unsigned uplink);
-void nep_mh_register_xlat4(nep_mh_xlat4_fn fn);
+	struct rte_mbuf *m, unsigned uplink, uint32_t *cookie);
+typedef bool (*nep_mh_fast_xlat4_fn)(const struct nep_snapshot *s,
+	struct nep_worker *w, uint8_t *ip4, unsigned uplink, uint32_t cookie,
+	uint64_t now);
+void nep_mh_register_xlat4(nep_mh_xlat4_fn fn, nep_mh_fast_xlat4_fn fast);
 extern nep_mh_xlat4_fn nep_mh_xlat4;
+extern nep_mh_fast_xlat4_fn nep_mh_fast_xlat4;
 
 /*
  * A connection that came in on uplink (a NAT44 port forward): its replies

@@ -9,6 +9,7 @@
 #define NEP_MH_PATH_H
 
 #include "mh.h"
+#include "mh_export.h"
 #include "nep_worker.h"
 #include "steer.h"
 
@@ -63,6 +64,11 @@ struct mh_fast {
 	uint64_t flush_tsc;
 	uint32_t usable6;	/* uplinks a flow hit may leave by */
 	uint32_t no_flush6;	/* ... without a flush check */
+	uint32_t usable4;	/* the same for IPv4 */
+	uint32_t no_flush4;
+	nep_mh_fast_xlat4_fn xlat4;	/* NAT44's, or NULL */
+	const struct nep_snapshot *s;
+	struct nep_worker *w;
 };
 
 /*
@@ -102,6 +108,46 @@ fast_steer_hit(const struct mh_fast *x, struct rte_mbuf *m, uint8_t *f,
 	x->stats->up_tx_pkts[u]++;
 	x->stats->up_tx_bytes[u] += l3_len;
 	nep_fast_xmit(&x->x, m, f, uf->port, mac);
+	return true;
+}
+
+/*
+ * The same for an IPv4 flow (nep_fast_eligible4 took the packet): on its
+ * uplink's IPv4 next hop, translated by the registered translator (NAT44)
+ * with the cookie the flow entry holds, else untranslated.
+ */
+static inline bool
+fast_steer_hit4(const struct mh_fast *x, struct rte_mbuf *m, uint8_t *f,
+	uint32_t l3_len, int32_t pos)
+{
+	struct nep_flow_entry *e = &x->fe[pos];
+	uint8_t *ip = f + NEP_ETH_HLEN;
+	const struct nep_uplink_fwd *uf;
+	unsigned u = e->uplink;
+	uint64_t mac;
+
+	if (unlikely(u >= NEP_MAX_UPLINKS || !((x->no_flush4 >> u) & 1))) {
+		if (u >= NEP_MAX_UPLINKS || !((x->usable4 >> u) & 1) ||
+			e->created_tsc < x->flush_tsc)
+			return false;
+	}
+	uf = &x->st->up[u];
+	mac = __atomic_load_n(&x->x.neigh_mac[uf->nh4_pos], __ATOMIC_ACQUIRE);
+	/* MTU before translation: the error must reach the host. */
+	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
+		    l3_len > x->x.ports[uf->port].mtu))
+		return false;
+	if (x->xlat4 != NULL &&
+		unlikely(!x->xlat4(x->s, x->w, ip, u, e->xlat, x->x.now)))
+		return false;
+	e->last_tsc = x->x.now;
+	e->packets++;
+	e->bytes += l3_len;
+	if (ip[9] == NEP_PROTO_TCP && (ip[33] & 0x05))
+		e->flags |= NEP_FLOW_F_FIN;	/* FIN or RST */
+	x->stats->up_tx_pkts[u]++;
+	x->stats->up_tx_bytes[u] += l3_len;
+	nep_fast_xmit_af(&x->x, m, f, uf->port, mac, 4);
 	return true;
 }
 

@@ -133,6 +133,7 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	nep_verdict_t v;
 	uint32_t pol = 0;
 	int reason = 0, u, rp;
+	int32_t pos = -1;
 	bool inside;
 
 	(void)m;
@@ -154,7 +155,8 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	rp = nep_route_port(app, c->s, c->nh);
 	st = steer_state(app);
 	u = steer_flow(MH_W(w), ms, st, c->frame, &c->pi, c->now, &reason,
-		&how, &pol, !(rp >= 0 && app->ports[rp].role == NEP_PORT_LAN));
+		&how, &pol, !(rp >= 0 && app->ports[rp].role == NEP_PORT_LAN),
+		&pos);
 	if (u == NEP_STEER_ROUTE) {
 		v = NEP_V_NEXT;
 	} else if (u == NEP_STEER_DONE) {
@@ -172,6 +174,8 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 		 * full when it was pinned): it cannot leave by its uplink. */
 		c->meta->action = mh_action_nptv6;
 		c->path_ctx = st;
+		c->path_arg = (uint32_t)pos;	/* the flow entry, for the
+						 * translator's cookie */
 		v = NEP_VERDICT(NEP_V_FORWARD, 0);
 		if (unlikely(c->meta->neigh_pos < 0))
 			v = NEP_VERDICT_DROP(NEP_DROP_NEIGH_FAILED);
@@ -239,17 +243,19 @@ nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port)
 	e->policy = NEP_POLICY_NONE;
 	e->uplink = (uint8_t)uplink;
 	e->flags = 0;
-	e->moves = 0;
+	e->xlat = NEP_FLOW_XLAT_NONE;
 	MH_W(c->w)->stats->flows_new++;
 	t->inserts++;
 }
 
 nep_mh_xlat4_fn nep_mh_xlat4;
+nep_mh_fast_xlat4_fn nep_mh_fast_xlat4;
 
 void
-nep_mh_register_xlat4(nep_mh_xlat4_fn fn)
+nep_mh_register_xlat4(nep_mh_xlat4_fn fn, nep_mh_fast_xlat4_fn fast)
 {
 	nep_mh_xlat4 = fn;
+	nep_mh_fast_xlat4 = fast;
 }
 
 /* The path's action: SNPT for IPv6; IPv4 through the registered
@@ -292,10 +298,16 @@ mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
 			return v;
 	} else if (nep_mh_xlat4 != NULL) {
 		/* IPv4: the translator another feature registered (NAT44). */
-		nep_verdict_t v = nep_mh_xlat4(c, m, u);
+		uint32_t cookie = NEP_FLOW_XLAT_NONE;
+		nep_verdict_t v = nep_mh_xlat4(c, m, u, &cookie);
+		struct nep_flow_table *t = MH_W(c->w)->flows;
 
 		if (v != NEP_V_NEXT)
 			return v;
+		/* What the fast path hands the translator for the flow's
+		 * next packets (a stateless flow has no entry). */
+		if ((int32_t)c->path_arg >= 0 && t != NULL)
+			t->e[c->path_arg].xlat = cookie;
 	}
 	stats->up_tx_pkts[u]++;
 	stats->up_tx_bytes[u] += c->pi.l3_len;
@@ -322,9 +334,14 @@ fast_steer_misses(struct nep_worker *w, const struct nep_rx_burst *b,
 		struct rte_mbuf *m = pkts[fb->idx[k]];
 
 		if (pos[k] >= 0) {
+			uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
 			nep_flow_emc_insert(x->t, fb->sig[k], pos[k]);
-			if (fast_steer_hit(x, m, rte_pktmbuf_mtod(m, uint8_t *),
-				    fb->l3_len[k], pos[k]))
+			if (fb->keys[k].family == 6 ?
+				    fast_steer_hit(x, m, f, fb->l3_len[k],
+					    pos[k]) :
+				    fast_steer_hit4(x, m, f, fb->l3_len[k],
+					    pos[k]))
 				continue;
 		}
 		/* New, moved, flushed or routed flows, and the rest. */
@@ -341,7 +358,9 @@ fast_steer_misses(struct nep_worker *w, const struct nep_rx_burst *b,
  *    up in the exact-match cache; a hit on a usable uplink is translated
  *    and sent without FIB or classifier; cache misses are looked up
  *    together in rte_hash after the burst (the packets of one flow keep
- *    their order: they all hit or all miss);
+ *    their order: they all hit or all miss). IPv4 TCP/UDP from an inside
+ *    host with a 20-byte header takes the same way, translated by NAT44's
+ *    fast half (nep_mh_fast_xlat4) with the cookie its flow entry keeps;
  *  - from an uplink's port to its delegated prefix: translated back (DNPT)
  *    and, like any other routed packet, sent through the destination
  *    cache.
@@ -361,6 +380,7 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	const struct nep_steer_state *st = steer_state(app);
 	const bool lan = p->role == NEP_PORT_LAN;
 	const bool lan_steer = lan && mw->flows != NULL;
+	const bool lan_steer4 = lan_steer && ms->n_inside4 != 0;
 	const uint32_t dnpt_slots = st->port_slots[b->port];
 	uint64_t port_mac = 0, hits = 0;
 	struct mh_fast x;
@@ -374,6 +394,11 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	x.usable6 = st->usable6 & st->fast6;
 	x.no_flush6 = x.usable6 & ~st->flush_mask;
 	x.flush_tsc = st->flush_tsc;
+	x.usable4 = st->usable4 & st->fast4;
+	x.no_flush4 = x.usable4 & ~st->flush_mask;
+	x.xlat4 = nep_mh_fast_xlat4;
+	x.s = b->s;
+	x.w = w;
 	memcpy(&port_mac, &p->mac, 6);
 	for (j = 0; j < n && j < 4; j++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
@@ -387,8 +412,39 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
 		l3_len = nep_fast_eligible6(f, rte_pktmbuf_data_len(m),
 			port_mac);
-		if (l3_len == 0)
-			goto slow;
+		if (l3_len == 0) {
+			/* IPv4 from an inside host: its flow's hit, like
+			 * IPv6's below (anything else IPv4 takes the stages:
+			 * routing, new flows, inbound NAT44). */
+			uint8_t *ip4 = f + NEP_ETH_HLEN;
+			unsigned k = fb->n;
+			struct nep_flow_kv kv;
+			uint32_t sig, src;
+			int32_t pos;
+
+			if (!lan_steer4)
+				goto slow;
+			l3_len = nep_fast_eligible4(f, rte_pktmbuf_data_len(m),
+				port_mac);
+			memcpy(&src, ip4 + 12, 4);
+			if (l3_len == 0 || !steer_src_inside4(ms, src))
+				goto slow;
+			sig = nep_flow_kv_ip4_l4(ip4, &kv);
+			pos = nep_flow_emc_lookup_kv(x.t, &kv, sig);
+			if (likely(pos >= 0)) {
+				hits++;
+				if (likely(fast_steer_hit4(&x, m, f, l3_len,
+					    pos)))
+					continue;
+				goto slow;
+			}
+			nep_flow_kv_store(&kv, &fb->keys[k]);
+			fb->idx[k] = (uint16_t)j;
+			fb->l3_len[k] = (uint16_t)l3_len;
+			fb->sig[k] = sig;
+			fb->n = k + 1;
+			continue;
+		}
 		if (lan_steer && steer_src_inside(ms, ip6 + 8)) {
 			unsigned k = fb->n;
 			struct nep_flow_kv kv;

@@ -102,13 +102,14 @@ steer_classify(const struct mh_snap *s, const struct nep_flow_key *key,
  * Find or create the flow of a LAN packet and return its uplink slot,
  * NEP_STEER_ROUTE for excluded traffic (or, with create false, a packet of
  * no established flow), or NEP_STEER_DONE when no uplink can take it
- * (*reason: the drop reason). *how and *pol say how it was decided.
+ * (*reason: the drop reason). *how and *pol say how it was decided,
+ * *posp where its entry is (-1: none, the table was full).
  */
 static inline int
 steer_flow(struct mh_worker *w, const struct mh_snap *s,
 	const struct nep_steer_state *st, const uint8_t *frame,
 	const struct nep_pkt_info *pi, uint64_t now_tsc, int *reason,
-	enum steer_how *how, uint32_t *polp, bool create)
+	enum steer_how *how, uint32_t *polp, bool create, int32_t *posp)
 {
 	struct nep_flow_table *t = w->flows;
 	struct nep_flow_key key;
@@ -118,6 +119,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 	int32_t pos;
 	int u;
 
+	*posp = -1;
 	tcp_flags = nep_flow_key_from_pkt(frame, pi, &key);
 	sig = nep_flow_hash(&key);
 	pos = rte_hash_lookup_with_hash(t->h, &key, sig);
@@ -160,7 +162,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 					return NEP_STEER_DONE;
 				}
 				e->uplink = (uint8_t)nu;
-				e->moves++;
+				e->xlat = NEP_FLOW_XLAT_NONE;
 				w->stats->flows_moved++;
 				w->stats->flows_moved4 += pi->family == 4;
 				*how = STEER_MOVED;
@@ -206,7 +208,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 		e->policy = (uint16_t)pol;
 		e->uplink = (uint8_t)u;
 		e->flags = 0;
-		e->moves = 0;
+		e->xlat = NEP_FLOW_XLAT_NONE;
 		w->stats->flows_new++;
 		t->inserts++;
 		*how = STEER_NEW;
@@ -216,6 +218,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 	e->bytes += pi->l3_len;
 	if (tcp_flags & 0x05) /* FIN or RST */
 		e->flags |= NEP_FLOW_F_FIN;
+	*posp = pos;
 	return u == NEP_FLOW_UPLINK_BYPASS ? NEP_STEER_ROUTE : u;
 }
 

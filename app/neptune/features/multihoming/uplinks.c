@@ -128,6 +128,8 @@ nep_uplinks_publish(struct nep_app *app)
 			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
 		if (f->nh6_pos >= 0 && app->ports[u->port].vlan == 0)
 			st->fast6 |= 1u << i;
+		if (f->nh4_pos >= 0 && app->ports[u->port].vlan == 0)
+			st->fast4 |= 1u << i;
 		if (mc->has_steering && ms->first_inside6 >= 0 &&
 			nep_nptv6_init(&f->npt,
 				&mc->steering.inside[ms->first_inside6],

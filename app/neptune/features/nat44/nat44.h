@@ -248,7 +248,9 @@ nat_timeout(const struct nat_snap *ns, uint8_t proto, uint8_t tcp_state)
 void nat_register_datapath(void);
 nep_verdict_t nat_ingress(struct nep_pctx *c, struct rte_mbuf *m);
 nep_verdict_t nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m,
-	unsigned uplink);
+	unsigned uplink, uint32_t *cookie);
+bool nat_fast_out(const struct nep_snapshot *s, struct nep_worker *w,
+	uint8_t *ip, unsigned uplink, uint32_t cookie, uint64_t now);
 void nat_worker_poll(struct nep_worker *w, uint64_t now_tsc);
 int nat_worker_init(struct nep_app *app, struct nep_worker *w,
 	const struct nat_config *nc);

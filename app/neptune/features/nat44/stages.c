@@ -311,7 +311,8 @@ uplink_of_addr(const struct nat_snap *ns, uint32_t a)
 /* ---- outbound (multihoming's path action) ---- */
 
 nep_verdict_t
-nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u)
+nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u,
+	uint32_t *cookie)
 {
 	const struct nat_snap *ns = NAT_SNAP(c->s);
 	struct nat_worker *nw = NAT_W(c->w);
@@ -350,6 +351,8 @@ nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u)
 			pk.t.dst, pk.t.dport);
 		if (pk.first_frag)
 			frag_note(nw, ip, mp->pub_addr, c->now);
+		else
+			*cookie = (uint32_t)(mp - nw->maps);	/* nat_fast_out */
 		nw->stats.out_pkts++;
 		return drop_or_next(nep_nat44_snat(ip, len, mp->pub_addr,
 			mp->pub_port));
@@ -405,6 +408,48 @@ nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u)
 	default:
 		return drop_rc(rc);
 	}
+}
+
+/*
+ * The fast path's outbound translation (multihoming's fused path, a flow
+ * hit): the mapping its flow entry's cookie names, checked against the
+ * packet (a mapping reaped and reused, or the flow moved to another
+ * uplink, no longer matches: false, the general path finds or makes the
+ * right one and a new cookie). The same updates as nat_xlat4's.
+ */
+bool
+nat_fast_out(const struct nep_snapshot *s, struct nep_worker *w,
+	uint8_t *ip, unsigned u, uint32_t cookie, uint64_t now)
+{
+	const struct nat_snap *ns = NAT_SNAP(s);
+	struct nat_worker *nw = NAT_W(w);
+	struct nat_map *mp;
+	uint32_t d;
+	uint16_t sport, dport;
+
+	if (!ns->enabled)
+		return true;	/* not translated, as nat_xlat4 does */
+	if (unlikely(cookie >= nw->cap))
+		return false;
+	mp = &nw->maps[cookie];
+	sport = nep_nat44_get16(ip + 20);
+	if (unlikely(!mp->used || mp->in_addr != nep_nat44_get32(ip + 12) ||
+		    mp->in_port != sport || mp->proto != ip[9] ||
+		    mp->uplink != u))
+		return false;
+	dport = nep_nat44_get16(ip + 22);
+	mp->last_tsc = now;
+	if (mp->proto == NEP_NAT44_PROTO_TCP)
+		mp->tcp_state = nep_nat44_tcp_next(mp->tcp_state, NEP_NAT44_OUT,
+			ip[33]);
+	mp->pkts_out++;
+	nep_nat44_remotes_note(&mp->remotes, NEP_NAT44_FILTER_APDF,
+		nep_nat44_get32(ip + 16), dport);
+	nw->stats.out_pkts++;
+	d = nep_nat44_addr_rewrite(ip, NEP_NAT44_OUT, mp->pub_addr);
+	nep_nat44_l4_rewrite(ip + 20, mp->proto, NEP_NAT44_OUT, d,
+		mp->pub_port);
+	return true;
 }
 
 /* ---- inbound ---- */
@@ -848,5 +893,5 @@ nat_register_datapath(void)
 	nat_drop_rc[NEP_NAT44_ERR_PROTO] = nat_drop_unsupported;
 	nat_drop_rc[NEP_NAT44_ERR_ICMP_TYPE] = nat_drop_unsupported;
 	nat_drop_table_full = reg("nat44_session_table_full", NEP_STAGE_OUTPUT);
-	nep_mh_register_xlat4(nat_xlat4);
+	nep_mh_register_xlat4(nat_xlat4, nat_fast_out);
 }
