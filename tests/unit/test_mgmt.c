@@ -1222,7 +1222,7 @@ tel_derived(void)
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
 		"/neptune/nat44_sessions", "/neptune/nat44_summary",
-		"/neptune/metrics", "/neptune/hooks",
+		"/neptune/metrics", "/neptune/hooks", "/neptune/controller",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};
