@@ -29,6 +29,9 @@ unsigned nep_tun_hub_count(const struct nep_app *app);
 const char *nep_tun_hub_name(const struct nep_app *app, unsigned i);
 bool nep_tun_hub_usable(const struct nep_app *app, unsigned i);
 
+/* Is this appliance a tunnel hub (tunnel.role: hub)? */
+bool nep_tun_is_hub(const struct nep_app *app);
+
 /* Hub: sessions heard from within the keepalive dead time; endpoint:
  * usable paths. */
 unsigned nep_tun_active_sessions(const struct nep_app *app);

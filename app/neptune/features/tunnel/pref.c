@@ -93,6 +93,14 @@ nep_tun_hub_usable(const struct nep_app *app, unsigned i)
 	return false;
 }
 
+bool
+nep_tun_is_hub(const struct nep_app *app)
+{
+	const struct tun_snap *ts = TUN_SNAP(app->snap);
+
+	return ts->enabled && ts->role == TUN_ROLE_HUB;
+}
+
 unsigned
 nep_tun_active_sessions(const struct nep_app *app)
 {
