@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include "neptune.h"
 
@@ -108,6 +109,51 @@ build_eal_args(const struct nep_config *cfg, const char *prog, int extra_argc,
 	for (j = 0; j < extra_argc; j++)
 		push(a, extra_argv[j]);
 	a->argv[a->argc] = NULL;
+}
+
+/* After a failed EAL start: say plainly when hugepages are the cause. */
+static void
+hugepage_hint(const struct nep_config *cfg)
+{
+	static const char *const sizes[] = { "2048kB", "1048576kB" };
+	unsigned long free_pages = 0, v;
+	bool mounted = false;
+	char path[128], line[512];
+	FILE *f;
+
+	for (unsigned i = 0; i < RTE_DIM(sizes); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/"
+			"hugepages-%s/free_hugepages", sizes[i]);
+		f = fopen(path, "r");
+		if (f != NULL) {
+			if (fscanf(f, "%lu", &v) == 1)
+				free_pages += v;
+			fclose(f);
+		}
+	}
+	f = fopen("/proc/mounts", "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, " hugetlbfs ") != NULL)
+			mounted = true;
+	if (f != NULL)
+		fclose(f);
+	if (free_pages > 0 && (mounted || cfg->eal_in_memory))
+		return;
+	fprintf(stderr, "neptune: %s: reserve hugepages and mount hugetlbfs "
+		"with neptune-setup (or: dpdk-hugepages.py -p 2M --setup 1G); "
+		"docs/operations.md, \"Host setup\"\n",
+		free_pages == 0 ? "no free hugepages" :
+		"hugetlbfs is not mounted (needed without eal.in_memory)");
+}
+
+static const char *
+cfg_capture_why(const struct nep_config *cfg)
+{
+	if (cfg->eal_no_huge)
+		return "eal.no_huge (no shared memory for secondary processes)";
+	if (cfg->eal_in_memory)
+		return "eal.in_memory (set it false and give eal.file_prefix)";
+	return rte_strerror(rte_errno);
 }
 
 static int
@@ -202,6 +248,8 @@ main(int argc, char **argv)
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		fprintf(stderr, "neptune: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
+		if (!app->cfg->eal_no_huge)
+			hugepage_hint(app->cfg);
 		return 1;
 	}
 	nep_logtype = rte_log_register("neptune");
@@ -209,6 +257,12 @@ main(int argc, char **argv)
 		nep_logtype = RTE_LOGTYPE_USER1;
 	rte_log_set_level(nep_logtype, (uint32_t)nep_cmd_log_level(
 		app->cfg->log_level));
+	/* dpdk-dumpcap and dpdk-pdump attach as secondary processes: they
+	 * need a file prefix and hugepages, not --in-memory (docs/operations.md,
+	 * "Packet capture"). */
+	if (rte_pdump_init() < 0)
+		NEP_LOG(INFO, "packet capture (dpdk-dumpcap) unavailable: %s",
+			cfg_capture_why(app->cfg));
 	if (nep_meta_register() < 0) {
 		NEP_LOG(ERR, "cannot register the mbuf metadata field: %s",
 			rte_strerror(rte_errno));
