@@ -78,6 +78,24 @@ kill_pid() {
 	done
 }
 
+# The EAL files of a file prefix left by a neptune that is gone: its
+# hugepage files (each holds a page until the next start with that prefix
+# or until removed) and its runtime directory. The lab's neptunes run with
+# file prefixes and hugepages, not in memory, so that dpdk-dumpcap can
+# attach (docs/operations.md, "Packet capture").
+LAB_HUGEDIR=/dev/hugepages
+eal_prefix_remove() { # PREFIX
+	rm -f "$LAB_HUGEDIR/$1"map_* 2>/dev/null || true
+	rm -rf "/var/run/dpdk/$1"
+}
+
+# hugetlbfs mounted where EAL looks for it (a fresh machine may not have it)
+hugetlbfs_mount() {
+	grep -qs " $LAB_HUGEDIR hugetlbfs " /proc/mounts && return 0
+	mkdir -p "$LAB_HUGEDIR"
+	mount -t hugetlbfs nodev "$LAB_HUGEDIR" || die "cannot mount hugetlbfs on $LAB_HUGEDIR"
+}
+
 # ---------------------------------------------------------------- topology
 
 ns_create() { # NS [router]
@@ -322,8 +340,9 @@ lab_teardown() {
 	rm -f "$sock"
 	rm -f "$LAB_RUN/socket"
 	rm -f /run/neptune/nat44-mappings.log # the NAT44 lab's mapping log
-	rm -rf /var/run/dpdk/nep-srv6-a # site A's EAL runtime directory (SRv6 lab)
-	rm -rf /var/run/dpdk/nep-tun-ep # site A's EAL runtime directory (tunnel lab)
+	eal_prefix_remove nep-lab # the standard lab's EAL files
+	eal_prefix_remove nep-srv6-a # site A's (SRv6 lab)
+	eal_prefix_remove nep-tun-ep # site A's (tunnel lab)
 	return 0
 }
 
@@ -448,7 +467,7 @@ srv6_teardown() {
 	lab_extra_stop "$SRV6_RUN" "$SRV6_NAMESPACES" "$SRV6_ROOT_LINKS $SRV6_TAPS" \
 		"SRv6 site" is_relay_pid
 	rm -f "$SRV6_C_SOCK"
-	rm -rf "/var/run/dpdk/nep-srv6-c"
+	eal_prefix_remove nep-srv6-c
 	return 0
 }
 
@@ -481,7 +500,8 @@ tunnel_teardown() {
 		"tunnel"
 	# shellcheck disable=SC2086 # lists of paths without spaces
 	rm -f $TUN_SOCKS $TUN_KEYS
-	rm -rf /var/run/dpdk/nep-tun-hub1 /var/run/dpdk/nep-tun-hub2
+	eal_prefix_remove nep-tun-hub1
+	eal_prefix_remove nep-tun-hub2
 	rm -f "$TUN_RUN"/*.config # which config each hub ran (lab/tunnel fail clear)
 	return 0
 }
