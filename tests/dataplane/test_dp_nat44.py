@@ -1215,6 +1215,43 @@ def test_reload_filtering():
                                  "nat44_filtered": 1}, r.nonzero_drops()
 
 
+# == a port forward on an uplink of two addresses =============================
+
+WAN4_B = "198.51.100.20"
+
+
+def test_port_forward_reply_from_the_address_used(dataplane):
+    """isp1 has two public addresses; the forward tcp 8080 -> SERVER:80
+    is on both. A connection to each one is answered from the address it
+    came to (the reply flow's cookie), on every packet of the reply, not
+    from the uplink's first address."""
+    syn_a = tcp4(REMOTE4, WAN4, 50001, 8080, "S", 100, ident=0x901, ttl=50)
+    syn_b = tcp4(REMOTE_B, WAN4_B, 50002, 8080, "S", 200, ident=0x902,
+                 ttl=50)
+    rep_a = [tcp4(SERVER, REMOTE4, 80, 50001, fl, 900 + i, 101,
+                  ident=0x911 + i) for i, fl in enumerate(("SA", "A"))]
+    rep_b = [tcp4(SERVER, REMOTE_B, 80, 50002, fl, 700 + i, 201,
+                  ident=0x921 + i) for i, fl in enumerate(("SA", "A"))]
+    cfg = nat_cfg({"max_sessions": 4096, "inbound": FWD[:1],
+                   "uplinks": [{"uplink": "isp1",
+                                "addresses": [WAN4, WAN4_B]}]}, burst=1)
+    dp = dataplane(extra_cfg=cfg, fifo_ports=["lan0", "wan1"]).start()
+    ls = Lockstep(dp)
+    ls.wan(wan(syn_a), wan(syn_b))
+    ls.lan(*[lan(p, SERVER_MAC) for p in rep_a + rep_b])
+    dp.wait_idle()
+    r = dp.stop()
+    assert_frames(r.outputs["lan0"],
+                  [to_lan(xl(syn_a, dst=SERVER, dport=80)),
+                   to_lan(xl(syn_b, dst=SERVER, dport=80))], "lan0")
+    assert_frames(r.outputs["wan1"],
+                  [to_wan(xl(p, src=WAN4, sport=8080)) for p in rep_a] +
+                  [to_wan(xl(p, src=WAN4_B, sport=8080)) for p in rep_b],
+                  "wan1")
+    assert r.nonzero_drops() == {"l2_not_for_us": ls.kicks}, \
+        r.nonzero_drops()
+
+
 # == the fast path: established flows, the same bytes as the stages ===========
 
 def u4(host, data, ident, sport=43000, ttl=64):

@@ -22,8 +22,9 @@ const struct nep_policy_conf *nep_mh_policy_of(const struct nep_snapshot *s,
  * The IPv4 translator of the flows multihoming steers (NAT44): called by
  * the uplink path action, after the MTU check, with the flow's uplink
  * slot (the index of `uplinks:`). NEP_V_NEXT: go on (translated), else a
- * drop verdict. It may set *cookie (NEP_FLOW_XLAT_NONE otherwise), which
- * the flow entry keeps for the fast path.
+ * drop verdict. *cookie is what the flow entry keeps for the translator
+ * (NEP_FLOW_XLAT_NONE for a new flow, or what nep_mh_pin_reply gave it):
+ * the translator may change it, and gets it again on the fast path.
  *
  * The fast path's half: the IPv4 TCP/UDP packet ip4 (20-byte header, not
  * a fragment, nep_pkt_ip4_l4_len() took it) of an established flow on
@@ -49,10 +50,11 @@ extern nep_mh_fast_xlat4_fn nep_mh_fast_xlat4;
  * (the packet at hand reversed, from the inside end c->dst and
  * inside_port, host order) are a flow pinned to that
  * uplink, as mwan3 keeps a connection on the WAN it arrived by, so they
- * leave translated to the address the remote end used. A flow that
- * exists keeps its uplink.
+ * leave translated to the address the remote end used (cookie: the
+ * translator's, kept in the reply flow's entry). A flow that exists keeps
+ * its uplink.
  */
 void nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink,
-	uint16_t inside_port);
+	uint16_t inside_port, uint32_t cookie);
 
 #endif /* NEP_MH_EXPORT_H */

@@ -208,7 +208,8 @@ nep_mh_policy_of(const struct nep_snapshot *s, const uint8_t *frame,
 }
 
 void
-nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port)
+nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port,
+	uint32_t cookie)
 {
 	struct nep_flow_table *t = MH_W(c->w)->flows;
 	struct nep_flow_key k, r;
@@ -243,7 +244,7 @@ nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port)
 	e->policy = NEP_POLICY_NONE;
 	e->uplink = (uint8_t)uplink;
 	e->flags = 0;
-	e->xlat = NEP_FLOW_XLAT_NONE;
+	e->xlat = cookie;
 	MH_W(c->w)->stats->flows_new++;
 	t->inserts++;
 }
@@ -298,16 +299,19 @@ mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
 			return v;
 	} else if (nep_mh_xlat4 != NULL) {
 		/* IPv4: the translator another feature registered (NAT44). */
-		uint32_t cookie = NEP_FLOW_XLAT_NONE;
-		nep_verdict_t v = nep_mh_xlat4(c, m, u, &cookie);
 		struct nep_flow_table *t = MH_W(c->w)->flows;
+		struct nep_flow_entry *e = (int32_t)c->path_arg >= 0 &&
+				t != NULL ? &t->e[c->path_arg] : NULL;
+		uint32_t cookie = e != NULL ? e->xlat : NEP_FLOW_XLAT_NONE;
+		nep_verdict_t v = nep_mh_xlat4(c, m, u, &cookie);
 
 		if (v != NEP_V_NEXT)
 			return v;
-		/* What the fast path hands the translator for the flow's
-		 * next packets (a stateless flow has no entry). */
-		if ((int32_t)c->path_arg >= 0 && t != NULL)
-			t->e[c->path_arg].xlat = cookie;
+		/* What the translator hands itself for the flow's next
+		 * packets, on the fast path too (a stateless flow has no
+		 * entry). */
+		if (e != NULL)
+			e->xlat = cookie;
 	}
 	stats->up_tx_pkts[u]++;
 	stats->up_tx_bytes[u] += c->pi.l3_len;

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "mh_export.h"
+#include "nep_flow.h"
 #include "nep_worker.h"
 #include "nat44.h"
 
@@ -290,6 +291,24 @@ forward_out(const struct nat_snap *ns, const struct nep_nat44_tuple *t,
 	return NULL;
 }
 
+/*
+ * A port forward's connection came in on one of its uplink's addresses:
+ * the reply flow multihoming pins keeps which (NAT_COOKIE_FWD | index) as
+ * its cookie, so the replies leave from that address, not the first.
+ */
+#define NAT_COOKIE_FWD 0x80000000u
+
+static inline uint32_t
+forward_addr(const struct nat_snap *ns, unsigned u, uint32_t cookie)
+{
+	uint32_t i = cookie & ~NAT_COOKIE_FWD;
+
+	if (cookie != NEP_FLOW_XLAT_NONE && (cookie & NAT_COOKIE_FWD) &&
+		i < ns->up[u].n_addrs)
+		return ns->up[u].addrs[i];
+	return ns->up[u].addrs[0];
+}
+
 /* The uplink slot whose public address a is, -1. */
 static inline int
 uplink_of_addr(const struct nat_snap *ns, uint32_t a)
@@ -334,7 +353,7 @@ nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m, unsigned u,
 			/* a forwarded server or a 1:1 host answers from its
 			 * public address (and port) */
 			a = fw->kind == NAT_FWD_ONE_TO_ONE ? fw->public_addr :
-				ns->up[u].addrs[0];
+				forward_addr(ns, u, *cookie);
 			if (pk.first_frag)
 				frag_note(nw, ip, a, c->now);
 			nw->stats.out_pkts++;
@@ -761,9 +780,18 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 	c->dst = c->dst4;
 	c->rewrite = nat_rewrite_in;
 	c->rewrite_ctx = pd;
-	/* a forward's replies leave by the uplink it came in on */
-	if (pin >= 0)
-		nep_mh_pin_reply(c, (unsigned)pin, pd->d_port);
+	/* a forward's replies leave by the uplink it came in on, from the
+	 * address it came to */
+	if (pin >= 0) {
+		uint32_t ai = 0;
+
+		while (ai < ns->up[pin].n_addrs &&
+			ns->up[pin].addrs[ai] != pk.t.dst)
+			ai++;
+		nep_mh_pin_reply(c, (unsigned)pin, pd->d_port,
+			ai < ns->up[pin].n_addrs ? NAT_COOKIE_FWD | ai :
+						   NEP_FLOW_XLAT_NONE);
+	}
 	return NEP_V_NEXT;
 }
 
@@ -785,8 +813,11 @@ nat_worker_poll(struct nep_worker *w, uint64_t now_tsc)
 		__atomic_store_n(&nw->flush, 0, __ATOMIC_RELEASE);
 		return;
 	}
-	if (nw->n_maps == 0)
+	/* Timeouts are seconds: a step every poll (each burst) would cost
+	 * a busy worker ~25 instructions a packet for nothing. */
+	if (nw->n_maps == 0 || now_tsc - nw->reap_tsc < nw->reap_every_tsc)
 		return;
+	nw->reap_tsc = now_tsc;
 	for (unsigned k = 0; k < NAT_REAP_PER_POLL; k++) {
 		uint32_t i = nw->reap_pos;
 		const struct nat_map *mp = &nw->maps[i];
@@ -817,6 +848,7 @@ nat_worker_init(struct nep_app *app, struct nep_worker *w,
 		return -1;
 	w->feat[nep_nat_feature.id] = nw;
 	nw->cap = nc->max_sessions;
+	nw->reap_every_tsc = rte_get_tsc_hz() * NAT_REAP_EVERY_US / 1000000;
 	nw->maps = rte_zmalloc_socket("nat44_maps", sizeof(*nw->maps) *
 		nw->cap, RTE_CACHE_LINE_SIZE, sock);
 	nw->free_list = rte_malloc_socket("nat44_free", sizeof(uint32_t) *
