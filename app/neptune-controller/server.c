@@ -182,6 +182,7 @@ struct req {
 	size_t len, cap;
 	bool too_big;
 	bool limited;			/* refused at the first call (429) */
+	bool replied;			/* 413 queued at the first call */
 };
 
 struct ctx {
@@ -1491,13 +1492,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		/* refuse a declared oversized body before reading it */
 		if (cl != NULL && strtoull(cl, NULL, 10) > S->cfg->max_body) {
-			rq->too_big = true;
+			rq->replied = true;
 			return send_error(conn, 413, "request body too large");
 		}
 		return MHD_YES;
 	}
-	if (rq->limited || (rq->too_big && *upload_size == 0))
+	if (rq->limited || rq->replied) {
+		*upload_size = 0;	/* the answer is queued: drop the body */
 		return MHD_YES;
+	}
 	if (*upload_size != 0) {
 		if (rq->too_big || rq->len + *upload_size > S->cfg->max_body) {
 			rq->too_big = true;

@@ -107,6 +107,21 @@ def test_malformed_json_and_bodies(ctl):
     assert st == 413
     st, r = a.get("/devices")
     assert st == 200
+    # the same without a Content-Length (chunked): counted as it comes
+    s = socket.create_connection(("127.0.0.1", ctl.port))
+    s.settimeout(5)
+    chunk = b"{" + b" " * 8000
+    s.sendall(b"POST /register HTTP/1.1\r\nHost: x\r\n"
+              b"Authorization: Bearer admin:" + ADMIN.encode() +
+              b"\r\nTransfer-Encoding: chunked\r\n\r\n" +
+              (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 10 +
+              b"0\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    s.close()
+    assert data.startswith(b"HTTP/1.1 413"), data[:100]
+    assert a.get("/devices")[0] == 200
 
 
 def test_unknown_devices_404(ctl):
