@@ -14,12 +14,16 @@
  * server dispatches on. Every line is sent to the server as typed; the
  * server does all validation.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include <cmdline.h>
 #include <cmdline_parse.h>
@@ -33,6 +37,7 @@
 #define CLI_MAX_CANDS 64
 #define CLI_CAND_LEN 48
 
+#define SOCK_DIR "/run/neptune"
 #define EXIT_ERR 1		/* the server answered ERR */
 #define EXIT_CONN 2		/* cannot connect (or usage error) */
 
@@ -46,17 +51,57 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: neptune-cli [-s SOCKET] [COMMAND WORDS... [--json]]\n"
 		"  -s SOCKET  management socket (default: $NEPTUNE_SOCKET, "
-		"else %s)\n"
+		"else %s\n"
+		"             if it exists, else the only socket in %s)\n"
 		"Without a command: an interactive shell, or one command per "
-		"input line\nwhen stdin is not a terminal. "
-		"'neptune-cli help' lists the commands.\n",
-		NEP_MGMT_SOCK_DEFAULT);
+		"input line\nwhen stdin is not a terminal. Keywords may be "
+		"abbreviated (sh up). 'neptune-cli help'\nlists the commands.\n",
+		NEP_MGMT_SOCK_DEFAULT, SOCK_DIR);
 }
 
 /*
  * Send one line and print the reply: OK payload to stdout, ERR payload to
  * err_out. Returns 0 (OK), 1 (ERR) or -1 when the connection failed.
  */
+/* Does the line ask for JSON (a "--json" word)? */
+static bool
+wants_json(const char *line)
+{
+	const char *p = line;
+
+	while ((p = strstr(p, "--json")) != NULL) {
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
+			(p[6] == '\0' || p[6] == ' ' || p[6] == '\t' ||
+			p[6] == '\n'))
+			return true;
+		p += 6;
+	}
+	return false;
+}
+
+/* An error as JSON on stdout: {"error": "..."} (the "error: " prefix and
+ * the newline dropped). */
+static void
+print_json_error(const char *msg, size_t len)
+{
+	json_t *j;
+	char *s;
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	if (len >= 7 && strncmp(msg, "error: ", 7) == 0) {
+		msg += 7;
+		len -= 7;
+	}
+	j = json_pack("{s:s%}", "error", msg, len);
+	s = json_dumps(j, JSON_COMPACT);
+	if (s != NULL)
+		printf("%s\n", s);
+	fflush(stdout);
+	free(s);
+	json_decref(j);
+}
+
 static int
 run_line(const char *line, FILE *err_out)
 {
@@ -72,6 +117,15 @@ run_line(const char *line, FILE *err_out)
 		nep_buf_free(&reply);
 		conn_lost = true;
 		return -1;
+	}
+	if (rc == 1 && wants_json(line)) {
+		/* JSON on stdout for the caller, the text on stderr for people */
+		print_json_error(reply.data != NULL ? reply.data : "",
+			reply.len);
+		if (err_out == stdout) {
+			nep_buf_free(&reply);
+			return rc;
+		}
 	}
 	out = rc == 0 ? stdout : err_out;
 	if (out != stdout)
@@ -90,6 +144,102 @@ static bool
 is_quit(const char *w)
 {
 	return strcmp(w, "quit") == 0 || strcmp(w, "exit") == 0;
+}
+
+/* ---- names of things, for completion ---- */
+
+/*
+ * The running instance's names for the placeholder after word `prev`:
+ * uplinks after "uplink", ports after "port"/"stats"/"xstats", VRFs after
+ * "vrf", tunnel peers after "rekey". Each goes to fn. Nothing when not
+ * connected or the command fails (the feature is not configured).
+ */
+static void
+names_for(const char *prev, void (*fn)(const char *name, void *arg),
+	void *arg)
+{
+	static const struct {
+		const char *after, *cmd, *list, *key;
+	} kinds[] = {
+		{ "uplink", "show uplinks --json", "uplinks", "name" },
+		{ "port", "show ports --json", "ports", "name" },
+		{ "stats", "show ports --json", "ports", "name" },
+		{ "xstats", "show ports --json", "ports", "name" },
+		{ "vrf", "show vrf --json", "vrfs", "name" },
+		{ "rekey", "show tunnels --json", "sessions", "peer" },
+		{ "policy", "show policies --json", "policies", "name" },
+	};
+	struct nep_buf reply;
+	json_t *j, *v;
+	size_t i;
+
+	if (srv_fd < 0 || prev == NULL)
+		return;
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (strcmp(prev, kinds[k].after) != 0)
+			continue;
+		nep_buf_init(&reply);
+		if (nep_mgmt_request(srv_fd, kinds[k].cmd, &reply) == 0 &&
+			(j = json_loadb(reply.data, reply.len, 0, NULL)) != NULL) {
+			json_array_foreach(json_object_get(j, kinds[k].list), i,
+				v) {
+				const char *n = json_string_value(
+					json_object_get(v, kinds[k].key));
+				if (n != NULL)
+					fn(n, arg);
+			}
+			json_decref(j);
+		}
+		nep_buf_free(&reply);
+		return;
+	}
+}
+
+/* ---- the socket ---- */
+
+static bool
+is_socket(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/*
+ * No -s and no $NEPTUNE_SOCKET: the default path if a socket is there,
+ * else the only socket in SOCK_DIR. Several: NULL, with the list in err.
+ */
+static const char *
+discover_socket(char *buf, size_t len, char *err, size_t errlen)
+{
+	DIR *d;
+	struct dirent *e;
+	unsigned n = 0;
+	size_t el = 0;
+
+	if (is_socket(NEP_MGMT_SOCK_DEFAULT))
+		return NEP_MGMT_SOCK_DEFAULT;
+	d = opendir(SOCK_DIR);
+	if (d == NULL)
+		return NEP_MGMT_SOCK_DEFAULT;
+	err[0] = '\0';
+	while ((e = readdir(d)) != NULL) {
+		char path[512];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", SOCK_DIR, e->d_name);
+		if (!is_socket(path))
+			continue;
+		if (n++ == 0)
+			snprintf(buf, len, "%s", path);
+		if (el < errlen)
+			el += (size_t)snprintf(err + el, errlen - el, " %s", path);
+	}
+	closedir(d);
+	if (n == 0)
+		return NEP_MGMT_SOCK_DEFAULT;
+	return n == 1 ? buf : NULL;
 }
 
 /* ---- interactive shell: a cmdline token type driven by the grammar ---- */
@@ -129,6 +279,19 @@ cand_kw(const char *kw, unsigned idx, void *arg)
 		return;
 	snprintf(cands[n_cands].word, CLI_CAND_LEN, "%s", kw);
 	cands[n_cands++].grammar = (int)idx;
+}
+
+static void
+cand_name(const char *name, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < n_cands; i++)
+		if (strcmp(cands[i].word, name) == 0)
+			return;
+	if (n_cands >= CLI_MAX_CANDS)
+		return;
+	snprintf(cands[n_cands].word, CLI_CAND_LEN, "%s", name);
+	cands[n_cands++].grammar = cand_ph_grammar;
 }
 
 static void
@@ -207,6 +370,10 @@ cli_tok_nb(cmdline_parse_token_hdr_t *tk)
 		return 0;
 	nep_cmd_complete((int)t->idx, argv, cand_kw, cand_ph_add, NULL,
 		&can_end);
+	/* A name the instance knows, where a NAME (or a flow filter's
+	 * uplink) goes. */
+	if (cand_ph[0] != '\0' && t->idx > 0)
+		names_for(argv[t->idx - 1], cand_name, NULL);
 	if (t->idx == 0) {
 		cand_kw("quit", 0, NULL);
 		cands[n_cands - 1].grammar = CAND_QUIT;
@@ -416,6 +583,75 @@ batch(void)
 	return status;
 }
 
+/* --complete WORD... CUR (bash completion): what may follow the words,
+ * starting with CUR, one per line. */
+struct comp_out {
+	const char *cur;
+	char seen[CLI_MAX_CANDS][CLI_CAND_LEN];
+	int n;
+};
+
+static void
+comp_print(struct comp_out *c, const char *w)
+{
+	if (strncmp(w, c->cur, strlen(c->cur)) != 0)
+		return;
+	for (int i = 0; i < c->n; i++)
+		if (strcmp(c->seen[i], w) == 0)
+			return;
+	if (c->n < CLI_MAX_CANDS)
+		snprintf(c->seen[c->n++], CLI_CAND_LEN, "%s", w);
+	printf("%s\n", w);
+}
+
+static void
+comp_kw(const char *kw, unsigned idx, void *arg)
+{
+	(void)idx;
+	comp_print(arg, kw);
+}
+
+static void
+comp_ph(const char *name, unsigned idx, void *arg)
+{
+	(void)name;
+	(void)idx;
+	(void)arg;
+}
+
+static void
+comp_name(const char *name, void *arg)
+{
+	comp_print(arg, name);
+}
+
+static int
+complete_words(int n, char **words)
+{
+	struct comp_out c = { .cur = n > 0 ? words[n - 1] : "", .n = 0 };
+	bool can_end = false;
+	struct comp_out *cp = &c;
+
+	if (n == 0)
+		return 0;
+	nep_cmd_complete(n - 1, words, comp_kw, comp_ph, cp, &can_end);
+	/* placeholders: names from the instance, if it answers */
+	if (n >= 2) {
+		char err[256], buf[512];
+		const char *sock = sock_path != NULL ? sock_path :
+			discover_socket(buf, sizeof(buf), err, sizeof(err));
+
+		if (sock != NULL)
+			srv_fd = nep_mgmt_connect(sock);
+		names_for(words[n - 2], comp_name, cp);
+		if (srv_fd >= 0)
+			close(srv_fd);
+	}
+	if (can_end)
+		comp_print(cp, "--json");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,10 +659,13 @@ main(int argc, char **argv)
 	size_t len = 0;
 	int i, rc;
 
+	char found[512], many[1024];
+	bool complete = false;
+
 	signal(SIGPIPE, SIG_IGN);
 	sock_path = getenv("NEPTUNE_SOCKET");
-	if (sock_path == NULL || sock_path[0] == '\0')
-		sock_path = NEP_MGMT_SOCK_DEFAULT;
+	if (sock_path != NULL && sock_path[0] == '\0')
+		sock_path = NULL;
 
 	/* Options come before the command; "--json" belongs to the command. */
 	for (i = 1; i < argc; i++) {
@@ -442,6 +681,8 @@ main(int argc, char **argv)
 			sock_path = a + 9;
 		} else if (strncmp(a, "-s", 2) == 0 && a[2] != '\0') {
 			sock_path = a + 2;
+		} else if (strcmp(a, "--complete") == 0) {
+			complete = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -457,10 +698,29 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (complete)
+		return complete_words(argc - i, argv + i);
+	if (sock_path == NULL) {
+		sock_path = discover_socket(found, sizeof(found), many,
+			sizeof(many));
+		if (sock_path == NULL) {
+			fprintf(stderr, "neptune-cli: several neptune sockets in "
+				"%s:%s; choose one with -s\n", SOCK_DIR, many);
+			return EXIT_CONN;
+		}
+	}
 	srv_fd = nep_mgmt_connect(sock_path);
 	if (srv_fd < 0) {
-		fprintf(stderr, "neptune-cli: cannot connect to %s: %s\n",
-			sock_path, strerror(errno));
+		char msg[600];
+		bool json = false;
+
+		snprintf(msg, sizeof(msg), "cannot connect to %s: %s", sock_path,
+			strerror(errno));
+		for (int k = i; k < argc; k++)
+			json |= strcmp(argv[k], "--json") == 0;
+		if (json)
+			print_json_error(msg, strlen(msg));
+		fprintf(stderr, "neptune-cli: %s\n", msg);
 		return EXIT_CONN;
 	}
 

@@ -142,6 +142,48 @@ port_stats_subif(struct nep_cmd_ctx *ctx, json_t *arr,
 		p->name, p->vlan, parent, rx, tx);
 }
 
+/*
+ * Rates as testpmd shows them: from the previous `show port stats` (of
+ * any client) to this one, per physical port; the first one measures
+ * from the start.
+ */
+struct port_rate {
+	uint64_t t_ns;
+	uint64_t ipackets, ibytes, opackets, obytes;
+};
+static struct port_rate port_rates[NEP_MAX_PORTS];
+
+struct rates {
+	double rx_pps, rx_bps, tx_pps, tx_bps, interval_s;
+};
+
+static void
+port_rate(struct nep_app *app, unsigned i, const struct rte_eth_stats *st,
+	struct rates *r)
+{
+	struct port_rate *pr = &port_rates[i];
+	uint64_t now = nep_now_ns();
+	uint64_t t0 = pr->t_ns ? pr->t_ns : app->start_ms * 1000000ull;
+	double dt = now > t0 ? (double)(now - t0) / 1e9 : 0.0;
+
+	memset(r, 0, sizeof(*r));
+	r->interval_s = dt;
+	/* counters cleared since (clear stats): nothing to compare with */
+	if (dt > 0 && st->ipackets >= pr->ipackets &&
+		st->opackets >= pr->opackets && st->ibytes >= pr->ibytes &&
+		st->obytes >= pr->obytes) {
+		r->rx_pps = (double)(st->ipackets - pr->ipackets) / dt;
+		r->tx_pps = (double)(st->opackets - pr->opackets) / dt;
+		r->rx_bps = 8.0 * (double)(st->ibytes - pr->ibytes) / dt;
+		r->tx_bps = 8.0 * (double)(st->obytes - pr->obytes) / dt;
+	}
+	pr->t_ns = now;
+	pr->ipackets = st->ipackets;
+	pr->ibytes = st->ibytes;
+	pr->opackets = st->opackets;
+	pr->obytes = st->obytes;
+}
+
 static int
 cmd_port_stats(struct nep_cmd_ctx *ctx)
 {
@@ -173,8 +215,10 @@ cmd_port_stats(struct nep_cmd_ctx *ctx)
 			continue;
 		}
 		rte_eth_stats_get(p->id, &st);
+		struct rates rt;
+		port_rate(app, i, &st, &rt);
 		if (ctx->json) {
-			json_array_append_new(arr, json_pack(
+			json_t *o = json_pack(
 				"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 				"s:I, s:I, s:I}",
 				"name", p->name,
@@ -187,7 +231,13 @@ cmd_port_stats(struct nep_cmd_ctx *ctx)
 				"tx_errors", (json_int_t)st.oerrors,
 				"rx_nombuf", (json_int_t)st.rx_nombuf,
 				"sw_rx_packets", (json_int_t)fwd_rx,
-				"sw_tx_packets", (json_int_t)fwd_tx));
+				"sw_tx_packets", (json_int_t)fwd_tx);
+			json_object_set_new(o, "rates", json_pack(
+				"{s:f, s:f, s:f, s:f, s:f}", "rx_pps", rt.rx_pps,
+				"rx_bps", rt.rx_bps, "tx_pps", rt.tx_pps,
+				"tx_bps", rt.tx_bps, "interval_s",
+				rt.interval_s));
+			json_array_append_new(arr, o);
 		} else {
 			nep_buf_printf(ctx->out,
 				"port %s (id %u)\n"
@@ -196,14 +246,82 @@ cmd_port_stats(struct nep_cmd_ctx *ctx)
 				" nombuf %" PRIu64 "\n"
 				"  tx packets %-14" PRIu64 " bytes %-16" PRIu64
 				" errors %" PRIu64 "\n"
-				"  dataplane rx %" PRIu64 " tx %" PRIu64 "\n",
+				"  dataplane rx %" PRIu64 " tx %" PRIu64 "\n"
+				"  rates over %.1f s (since the last show):\n"
+				"    rx %14.0f pps %16.0f bit/s\n"
+				"    tx %14.0f pps %16.0f bit/s\n",
 				p->name, p->id, st.ipackets, st.ibytes,
 				st.imissed, st.ierrors, st.rx_nombuf,
 				st.opackets, st.obytes, st.oerrors, fwd_rx,
-				fwd_tx);
+				fwd_tx, rt.interval_s, rt.rx_pps, rt.rx_bps,
+				rt.tx_pps, rt.tx_bps);
 		}
 	}
 	nep_reply_list(ctx, "ports", arr);
+	return 0;
+}
+
+/* show port xstats NAME: the PMD's extended counters, as testpmd's. */
+static int
+cmd_port_xstats(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	int i = nep_port_find(app, ctx->argv[3]);
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	json_t *obj;
+	int n;
+
+	if (i < 0) {
+		nep_buf_printf(ctx->out, "error: unknown port '%s'\n",
+			ctx->argv[3]);
+		return -1;
+	}
+	if (app->ports[i].parent >= 0) {
+		nep_buf_printf(ctx->out, "error: %s is a VLAN sub-interface: "
+			"its NIC counters are %s's\n", app->ports[i].name,
+			app->ports[app->ports[i].parent].name);
+		return -1;
+	}
+	n = rte_eth_xstats_get_names(app->ports[i].id, NULL, 0);
+	if (n < 0) {
+		nep_buf_printf(ctx->out, "error: %s: no extended statistics "
+			"(%s)\n", app->ports[i].name, rte_strerror(-n));
+		return -1;
+	}
+	names = calloc((size_t)n + 1, sizeof(*names));
+	vals = calloc((size_t)n + 1, sizeof(*vals));
+	if (names == NULL || vals == NULL ||
+		rte_eth_xstats_get_names(app->ports[i].id, names, (unsigned)n) != n ||
+		rte_eth_xstats_get(app->ports[i].id, vals, (unsigned)n) != n) {
+		free(names);
+		free(vals);
+		nep_buf_printf(ctx->out, "error: %s: cannot read extended "
+			"statistics\n", app->ports[i].name);
+		return -1;
+	}
+	obj = json_object();
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "port %s (id %u): %d extended "
+			"statistics\n", app->ports[i].name, app->ports[i].id, n);
+	for (int k = 0; k < n; k++) {
+		const char *nm = vals[k].id < (uint64_t)n ?
+			names[vals[k].id].name : "?";
+		if (ctx->json)
+			json_object_set_new(obj, nm,
+				json_integer((json_int_t)vals[k].value));
+		else
+			nep_buf_printf(ctx->out, "  %-40s %" PRIu64 "\n", nm,
+				vals[k].value);
+	}
+	free(names);
+	free(vals);
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:s, s:i, s:o}", "name",
+			app->ports[i].name, "port_id", app->ports[i].id, "xstats",
+			obj);
+	else
+		json_decref(obj);
 	return 0;
 }
 
@@ -298,9 +416,21 @@ cmd_lcores(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+struct neigh_row {
+	const char *port;
+	char addr[64];
+	char mac[32];
+	const char *state;
+	uint64_t age_ms;
+	unsigned queued;
+	uint8_t family;
+	uint8_t key[16];
+};
+
 struct neigh_visit {
-	struct nep_cmd_ctx *ctx;
-	json_t *arr;
+	struct nep_app *app;
+	struct neigh_row *rows;
+	unsigned n, cap;
 	uint64_t now;
 };
 
@@ -308,47 +438,97 @@ static void
 visit_neigh(void *arg, const struct nep_neigh_ctl *c, uint64_t mac)
 {
 	struct neigh_visit *v = arg;
-	struct nep_app *app = APP(v->ctx);
+	struct nep_app *app = v->app;
 	struct nep_addr a = { .family = c->key.family == 4 ? AF_INET : AF_INET6 };
 	struct rte_ether_addr ea;
-	char as[64], ms[32] = "-";
 	int pi = app->port_index[c->key.port];
-	const char *pn = pi >= 0 ? app->ports[pi].name : "?";
-	uint64_t age = c->state == NEP_NEIGH_PERMANENT ? 0 :
-		v->now - c->changed_ms;
+	struct neigh_row *r;
 
+	if (v->n == v->cap) {
+		unsigned cap = v->cap ? v->cap * 2 : 64;
+		struct neigh_row *nr = realloc(v->rows, cap * sizeof(*nr));
+		if (nr == NULL)
+			return;
+		v->rows = nr;
+		v->cap = cap;
+	}
+	r = &v->rows[v->n++];
 	memcpy(a.a, c->key.addr, 16);
-	nep_addr_str(&a, as, sizeof(as));
+	nep_addr_str(&a, r->addr, sizeof(r->addr));
+	snprintf(r->mac, sizeof(r->mac), "-");
 	if (mac & NEP_NEIGH_VALID) {
 		memcpy(ea.addr_bytes, &mac, 6);
-		mac_str(&ea, ms, sizeof(ms));
+		mac_str(&ea, r->mac, sizeof(r->mac));
 	}
-	if (v->ctx->json)
-		json_array_append_new(v->arr, json_pack(
-			"{s:s, s:s, s:s, s:s, s:I, s:i}", "port", pn,
-			"address", as, "mac", ms, "state",
-			nep_neigh_state_names[c->state], "age_ms",
-			(json_int_t)age, "queued", c->n_queued));
+	r->port = pi >= 0 ? app->ports[pi].name : "?";
+	r->state = nep_neigh_state_names[c->state];
+	r->age_ms = c->state == NEP_NEIGH_PERMANENT ? 0 :
+		v->now - c->changed_ms;
+	r->queued = c->n_queued;
+	r->family = c->key.family;
+	memcpy(r->key, c->key.addr, 16);
+}
+
+/* By port, then IPv4 before IPv6, then address. */
+static int
+neigh_cmp(const void *x, const void *y)
+{
+	const struct neigh_row *a = x, *b = y;
+	int c = strcmp(a->port, b->port);
+
+	if (c != 0)
+		return c;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->key, b->key, 16);
+}
+
+/* "850 ms", "12.3 s", "4 min", "3.0 h": the unit always printed. */
+static const char *
+age_str(uint64_t ms, char *buf, size_t len)
+{
+	if (ms < 10000)
+		snprintf(buf, len, "%" PRIu64 " ms", ms);
+	else if (ms < 600000)
+		snprintf(buf, len, "%.1f s", (double)ms / 1e3);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%" PRIu64 " min", ms / 60000);
 	else
-		nep_buf_printf(v->ctx->out, "%-8s %-40s %-18s %-10s %" PRIu64
-			"ms %u\n", pn, as, ms, nep_neigh_state_names[c->state],
-			age, c->n_queued);
+		snprintf(buf, len, "%.1f h", (double)ms / 3.6e6);
+	return buf;
 }
 
 static int
 cmd_neighbors(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
-	struct neigh_visit v = { ctx, json_array(), nep_now_ms() };
+	struct neigh_visit v = { app, NULL, 0, 0, nep_now_ms() };
+	json_t *arr = json_array();
+	char age[32];
 
-	if (!ctx->json)
-		nep_buf_printf(ctx->out, "%-8s %-40s %-18s %-10s %s %s\n",
-			"PORT", "ADDRESS", "MAC", "STATE", "AGE", "QUEUED");
 	nep_neigh_foreach(app->neigh, visit_neigh, &v);
-	if (ctx->json)
-		ctx->json_out = json_pack("{s:o}", "neighbors", v.arr);
-	else
-		json_decref(v.arr);
+	if (v.n > 1)
+		qsort(v.rows, v.n, sizeof(v.rows[0]), neigh_cmp);
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-10s %-40s %-18s %-10s %10s %6s\n",
+			"PORT", "ADDRESS", "MAC", "STATE", "AGE", "QUEUED");
+	for (unsigned i = 0; i < v.n; i++) {
+		const struct neigh_row *r = &v.rows[i];
+
+		if (ctx->json)
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:s, s:s, s:s, s:I, s:i}", "port", r->port,
+				"address", r->addr, "mac", r->mac, "state",
+				r->state, "age_ms", (json_int_t)r->age_ms,
+				"queued", r->queued));
+		else
+			nep_buf_printf(ctx->out,
+				"%-10s %-40s %-18s %-10s %10s %6u\n", r->port,
+				r->addr, r->mac, r->state,
+				age_str(r->age_ms, age, sizeof(age)), r->queued);
+	}
+	free(v.rows);
+	nep_reply_list(ctx, "neighbors", arr);
 	return 0;
 }
 
@@ -731,6 +911,8 @@ cmd_clear_stats(struct nep_cmd_ctx *ctx)
 	memcpy(app->stats_base, app->stats, sizeof(app->stats));
 	for (unsigned i = 0; i < app->n_phys; i++)
 		rte_eth_stats_reset(app->ports[i].id);
+	for (unsigned i = 0; i < NEP_MAX_PORTS; i++)
+		port_rates[i] = (struct port_rate){ .t_ns = nep_now_ns() };
 	app->icmp_sent = 0;
 	NEP_FOREACH_FEATURE(f)
 		if (f->clear_stats != NULL)
@@ -801,6 +983,7 @@ nep_commands_register(struct nep_app *app)
 	nep_dispatch_bind(d, "show version", cmd_version);
 	nep_dispatch_bind(d, "show ports", cmd_ports);
 	nep_dispatch_bind(d, "show port stats [NAME]", cmd_port_stats);
+	nep_dispatch_bind(d, "show port xstats NAME", cmd_port_xstats);
 	nep_dispatch_bind(d, "show lcores", cmd_lcores);
 	nep_dispatch_bind(d, "show neighbors", cmd_neighbors);
 	nep_dispatch_bind(d, "clear neighbors", cmd_clear_neighbors);

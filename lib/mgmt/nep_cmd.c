@@ -23,7 +23,9 @@
 static const struct nep_cmd_def nep_cmd_core[] = {
 	{ "show version", "Show neptune and DPDK versions" },
 	{ "show ports", "List ports: role, MAC, MTU, link, addresses" },
-	{ "show port stats [NAME]", "Show port counters (all ports, or NAME)" },
+	{ "show port stats [NAME]",
+	  "Show port counters and rates (all ports, or NAME)" },
+	{ "show port xstats NAME", "Show a port's extended NIC counters" },
 	{ "show lcores", "Show lcores, their role, queues and load" },
 	{ "show neighbors", "Show the neighbour (ND/ARP) table" },
 	{ "show routes [vrf NAME]",
@@ -47,6 +49,7 @@ static const struct nep_cmd_def nep_cmd_core[] = {
 };
 
 #define CORE_LEN (sizeof(nep_cmd_core) / sizeof(nep_cmd_core[0]))
+#define CLI_KW_MAX 64		/* keywords offered at one position */
 
 _Static_assert(CORE_LEN <= NEP_CMD_MAX, "core grammar larger than NEP_CMD_MAX");
 
@@ -950,10 +953,141 @@ normalize_error(struct nep_buf *out)
 	*out = tmp;
 }
 
+/*
+ * Unique prefixes: when no entry matches as typed, each word that is not
+ * a keyword the grammar offers at its position (nep_cmd_complete) and
+ * cannot be a placeholder's value there is taken as the abbreviation of
+ * the keywords it starts; `sh up` -> `show uplinks`. A keyword typed in
+ * full is never an abbreviation (`show port` stays `show port`). When a
+ * word abbreviates several keywords, the expansions that make the whole
+ * line match an entry decide; one is used, several are ambiguous. Only
+ * show (and help) commands may have their first word abbreviated: `s`
+ * is not `shutdown`.
+ */
+struct expand {
+	int argc;
+	char **in;			/* as typed */
+	char *out[NEP_MGMT_MAX_ARGS];	/* the expansion being built */
+	char (*store)[EL_TEXT_MAX];	/* keywords copied for the result */
+	int hits;			/* full expansions that match */
+	bool changed[NEP_MGMT_MAX_ARGS];	/* of the first one */
+};
+
+struct kwlist {
+	char kw[CLI_KW_MAX][EL_TEXT_MAX];
+	unsigned n;
+	bool ph;
+};
+
+static void
+kw_add(const char *kw, unsigned idx, void *arg)
+{
+	struct kwlist *l = arg;
+
+	(void)idx;
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->kw[i], kw) == 0)
+			return;
+	if (l->n < CLI_KW_MAX)
+		snprintf(l->kw[l->n++], EL_TEXT_MAX, "%s", kw);
+}
+
+static void
+ph_add(const char *name, unsigned idx, void *arg)
+{
+	(void)name;
+	(void)idx;
+	((struct kwlist *)arg)->ph = true;
+}
+
+static bool
+line_matches(int argc, char **argv)
+{
+	for (unsigned i = 0; i < nep_cmd_grammar_count(); i++)
+		if (nep_cmd_check(nep_cmd_grammar_get(i)->pattern, argc, argv,
+			NULL) != 0)
+			return true;
+	return false;
+}
+
+static void
+expand_at(struct expand *x, int i)
+{
+	struct kwlist *l = calloc(1, sizeof(*l));
+	const char *w;
+	size_t wl;
+
+	if (x->hits > 1)
+		return;
+	if (i == x->argc) {
+		if (line_matches(x->argc, x->out) && x->hits++ == 0)
+			for (int k = 0; k < x->argc; k++) {
+				x->changed[k] = x->out[k] != x->in[k];
+				snprintf(x->store[k], EL_TEXT_MAX, "%s",
+					x->out[k]);
+			}
+		return;
+	}
+	if (l == NULL)
+		return;
+	w = x->in[i];
+	wl = strlen(w);
+	nep_cmd_complete(i, x->out, kw_add, ph_add, l, NULL);
+	for (unsigned k = 0; k < l->n; k++)
+		if (strcmp(l->kw[k], w) == 0)
+			l->ph = true;	/* typed in full: kept as is */
+	if (l->ph) {
+		x->out[i] = x->in[i];
+		expand_at(x, i + 1);
+	} else {
+		for (unsigned k = 0; k < l->n; k++)
+			if (wl > 0 && strncmp(l->kw[k], w, wl) == 0) {
+				x->out[i] = l->kw[k];
+				expand_at(x, i + 1);
+			}
+	}
+	free(l);
+}
+
+/* 1: ctx->argv rewritten (keywords copied into store); 0: no unique
+ * expansion ("error: ambiguous ..." in reply when several). */
+static int
+expand_prefixes(struct nep_cmd_ctx *ctx, char store[][EL_TEXT_MAX],
+	struct nep_buf *reply)
+{
+	struct expand x = { .argc = ctx->argc, .in = ctx->argv,
+		.store = store, .hits = 0 };
+
+	expand_at(&x, 0);
+	if (x.hits > 1) {
+		nep_buf_reset(reply);
+		nep_buf_printf(reply, "error: ambiguous abbreviation, type more "
+			"of it ('help' lists the commands)\n");
+		return 0;
+	}
+	if (x.hits == 0)
+		return 0;
+	/* `s` must not mean `shutdown`: a command that is not a show (or
+	 * help) needs its first word in full. */
+	if (x.changed[0] && strcmp(store[0], "show") != 0 &&
+		strcmp(store[0], "help") != 0) {
+		nep_buf_reset(reply);
+		nep_buf_printf(reply, "error: '%s' abbreviates '%s': type the "
+			"first word of a command that is not a show in full\n",
+			ctx->argv[0], store[0]);
+		return 0;
+	}
+	for (int i = 0; i < ctx->argc; i++)
+		if (x.changed[i])
+			ctx->argv[i] = store[i];
+	return 1;
+}
+
 int
 nep_dispatch_line(struct nep_dispatch *d, const char *line,
 	struct nep_buf *reply)
 {
+	char exp[NEP_MGMT_MAX_ARGS][EL_TEXT_MAX];
 	char buf[NEP_MGMT_LINE_MAX];
 	char *words[NEP_MGMT_MAX_ARGS + 8];
 	struct nep_cmd_ctx ctx;
@@ -1005,6 +1139,29 @@ nep_dispatch_line(struct nep_dispatch *d, const char *line,
 			found = (int)i;
 		else if (rc < 0)
 			bad = true;
+	}
+	if (found < 0 && !bad) {
+		struct nep_buf amb;
+
+		nep_buf_init(&amb);
+		if (expand_prefixes(&ctx, exp, &amb) == 1) {
+			for (unsigned i = 0; i < nep_cmd_grammar_count() &&
+				found < 0; i++) {
+				rc = nep_cmd_check(nep_cmd_grammar_get(i)->pattern,
+					ctx.argc, ctx.argv, bad ? NULL : &err);
+				if (rc == 1)
+					found = (int)i;
+				else if (rc < 0)
+					bad = true;
+			}
+		} else if (amb.len > 0) {
+			nep_buf_reset(reply);
+			nep_buf_append(reply, amb.data, amb.len);
+			nep_buf_free(&amb);
+			nep_buf_free(&err);
+			return -1;
+		}
+		nep_buf_free(&amb);
 	}
 	if (found < 0 && bad) {
 		nep_buf_reset(reply);

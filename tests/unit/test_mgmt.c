@@ -494,7 +494,8 @@ test_dispatch_errors(void **state)
 	expect("xyz --json", -1, "error: unknown command 'xyz' (type 'help')\n");
 	expect("show bogus", -1,
 		"error: unknown command 'show bogus' (type 'help')\n");
-	expect("show port", -1, "error: usage: show port stats [NAME]\n");
+	expect("show port", -1, "error: usage: show port stats [NAME]; "
+		"show port xstats NAME\n");
 	expect("show ports extra", -1, "error: usage: show ports\n");
 	expect("set log level", -1, "error: usage: set log level LEVEL\n");
 	expect("reload now", -1, "error: usage: reload\n");
@@ -526,6 +527,25 @@ test_dispatch_errors(void **state)
 		"error: uplink 'wan9' not found\n");
 	expect("set uplink wan9 weight 3 --json", -1,
 		"error: uplink 'wan9' not found\n");
+	/* unique prefixes: a keyword typed in full is not an abbreviation
+	 * (show port above); one expansion that matches is used */
+	expect("sh ports", 0, "lan0 up\nwan1 down\n");
+	expect("sh por", 0, "lan0 up\nwan1 down\n");
+	expect("sh port st wan1", 0, "done\n");
+	assert_string_equal(last_argv[2], "stats");
+	expect("set up wan1 ad d", 0, "done\n");
+	assert_string_equal(last_argv[1], "uplink");
+	assert_string_equal(last_argv[3], "admin");
+	assert_string_equal(last_argv[4], "down");
+	expect("show ver --json", 0,
+		"{\"version\":\"0.1.0\",\"dpdk\":\"DPDK 22.11\"}\n");
+	/* several full expansions: ambiguous; state changes need the first
+	 * word in full */
+	expect_sub("sh p", -1, "ambiguous");
+	expect("sh u", -1, "error: not supported\n");	/* show uplinks, unbound */
+	expect_sub("shu", -1, "type the first word");
+	expect_sub("fl fl", -1, "type the first word");
+	expect_sub("sh nothing", -1, "unknown command");
 	/* limits */
 	expect_sub("a b c d e f g h i j k l m n o p q", -1, "too many words");
 	memset(longline, 'a', sizeof(longline) - 1);
@@ -1222,7 +1242,7 @@ tel_derived(void)
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
 		"/neptune/nat44_sessions", "/neptune/nat44_summary",
-		"/neptune/metrics", "/neptune/hooks", "/neptune/controller",
+		"/neptune/metrics", "/neptune/hooks", "/neptune/port_xstats", "/neptune/controller",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};
@@ -1254,8 +1274,8 @@ tel_derived(void)
 	json_decref(j);
 	v = tel_get("/help,/neptune/port_stats", &j);
 	assert_string_equal(json_string_value(json_object_get(v,
-		"/neptune/port_stats")), "Show port counters (all ports, or "
-		"NAME). Parameters: [NAME]");
+		"/neptune/port_stats")), "Show port counters and rates (all "
+		"ports, or NAME). Parameters: [NAME]");
 	json_decref(j);
 
 	/* a required placeholder: an error without parameters */
