@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -112,6 +113,12 @@ nep_control_start(struct nep_app *app)
 	if (app->mgmt == NULL) {
 		NEP_LOG(ERR, "cannot start the management socket %s",
 			app->cfg->mgmt_socket);
+		return -1;
+	}
+	if (app->cfg->mgmt_read_group[0] != '\0' &&
+		nep_mgmt_set_read_group(app->mgmt, app->cfg->mgmt_read_gid) < 0) {
+		NEP_LOG(ERR, "management.read_group %s: %s",
+			app->cfg->mgmt_read_group, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -118,6 +118,8 @@ reload_refused(const struct nep_config *old, const struct nep_config *cfg,
 		key = "management.socket";
 	else if (old->telemetry != cfg->telemetry)
 		key = "management.telemetry";
+	else if (strcmp(old->mgmt_read_group, cfg->mgmt_read_group) != 0)
+		key = "management.read_group";
 	else if (old->burst != cfg->burst)
 		key = "dataplane.burst";
 	else if (old->drain_us != cfg->drain_us)

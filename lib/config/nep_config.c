@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1010,7 +1011,8 @@ parse_eal(const struct map *top)
 	}
 }
 
-static const char *const mgmt_keys[] = {"socket", "telemetry", NULL};
+static const char *const mgmt_keys[] = {"socket", "telemetry", "read_group",
+	NULL};
 static const char *const log_keys[] = {"level", NULL};
 const char *const nep_log_levels[NEP_N_LOG_LEVELS + 1] = {
 	"emerg",
@@ -1053,6 +1055,17 @@ parse_misc(const struct map *top)
 		copy_str(s, v, kpath(p, mp, "socket"), cfg->mgmt_socket,
 			sizeof(((struct sockaddr_un *)0)->sun_path));
 	map_bool(&m, "telemetry", &cfg->telemetry);
+	v = map_get(&m, "read_group");
+	if (v != NULL) {
+		const struct group *gr;
+
+		copy_str(s, v, kpath(p, mp, "read_group"), cfg->mgmt_read_group,
+			sizeof(cfg->mgmt_read_group));
+		gr = getgrnam(cfg->mgmt_read_group);
+		if (gr == NULL)
+			fail(s, v, p, "unknown group '%s'", cfg->mgmt_read_group);
+		cfg->mgmt_read_gid = (unsigned)gr->gr_gid;
+	}
 
 	map_sub(top, "log", mp, log_keys, &m);
 	v = map_get(&m, "level");

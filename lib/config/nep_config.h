@@ -121,6 +121,10 @@ struct nep_config {
 	/* management: */
 	char mgmt_socket[NEP_PATH_MAX];	/* default /run/neptune/neptune.sock */
 	bool telemetry;			/* default true */
+	/* management.read_group: this group may connect, show commands
+	 * only ("" none); its gid, resolved when the file is loaded */
+	char mgmt_read_group[64];
+	unsigned mgmt_read_gid;
 	char log_level[16];		/* default "info" */
 
 	/* dataplane: */

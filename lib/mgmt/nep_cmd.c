@@ -1087,6 +1087,13 @@ int
 nep_dispatch_line(struct nep_dispatch *d, const char *line,
 	struct nep_buf *reply)
 {
+	return nep_dispatch_line_flags(d, line, reply, 0);
+}
+
+int
+nep_dispatch_line_flags(struct nep_dispatch *d, const char *line,
+	struct nep_buf *reply, unsigned flags)
+{
 	char exp[NEP_MGMT_MAX_ARGS][EL_TEXT_MAX];
 	char buf[NEP_MGMT_LINE_MAX];
 	char *words[NEP_MGMT_MAX_ARGS + 8];
@@ -1171,6 +1178,11 @@ nep_dispatch_line(struct nep_dispatch *d, const char *line,
 	if (found < 0)
 		return bad ? -1 : explain_mismatch(&ctx);
 
+	if ((flags & NEP_DISPATCH_READ_ONLY) &&
+		strncmp(nep_cmd_grammar_get((unsigned)found)->pattern, "show ",
+			5) != 0)
+		return reply_error(reply, "read-only access (management."
+			"read_group): only show commands and help");
 	if (d == NULL || d->handlers[found] == NULL)
 		return reply_error(reply, "not supported");
 	rc = d->handlers[found](&ctx);

@@ -115,6 +115,12 @@ int nep_dispatch_bind(struct nep_dispatch *d, const char *pattern,
 int nep_dispatch_line(struct nep_dispatch *d, const char *line,
 	struct nep_buf *reply);
 
+/* The same with flags: NEP_DISPATCH_READ_ONLY runs show commands (and
+ * help) only, anything else answers "error: read-only access ...". */
+#define NEP_DISPATCH_READ_ONLY 1u
+int nep_dispatch_line_flags(struct nep_dispatch *d, const char *line,
+	struct nep_buf *reply, unsigned flags);
+
 /* Split a line into words (whitespace separated). Returns argc or -1. */
 int nep_mgmt_split(char *line, char **argv, int max);
 
@@ -211,6 +217,17 @@ void nep_mgmt_stop(struct nep_mgmt *m);
  * full, timeout, server stopping).
  */
 int nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out);
+/* The same with dispatch flags (NEP_DISPATCH_READ_ONLY). */
+int nep_mgmt_submit_flags(struct nep_mgmt *m, const char *line,
+	struct nep_buf *out, unsigned flags);
+
+/*
+ * management.read_group: the socket becomes group gid's, mode 0660, and a
+ * connection from any user but root (and neptune's own) gets read-only
+ * access: show commands and help. The socket's directory gets o+x so the
+ * group can reach it. 0, or -1 with errno set.
+ */
+int nep_mgmt_set_read_group(struct nep_mgmt *m, unsigned gid);
 
 /* ---- client side (no EAL), used by neptune-cli and the tests ---- */
 

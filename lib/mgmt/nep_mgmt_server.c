@@ -61,12 +61,14 @@ enum req_state {
 struct mgmt_req {
 	uint32_t state;			/* enum req_state, atomic */
 	int rc;
+	unsigned flags;			/* NEP_DISPATCH_* */
 	struct nep_buf reply;
 	char line[NEP_MGMT_LINE_MAX];
 };
 
 struct mgmt_client {
 	int fd;
+	bool ro;			/* read_group member: show only */
 	bool overflow;			/* discarding an over-long line */
 	size_t len;
 	char buf[NEP_MGMT_LINE_MAX];
@@ -84,6 +86,7 @@ struct nep_mgmt {
 	struct rte_ring *ring;
 	pthread_mutex_t submit_lock;	/* the ring is single-producer */
 	struct nep_dispatch *disp;
+	bool read_group;		/* nep_mgmt_set_read_group() done */
 	struct mgmt_client cl[MGMT_MAX_CLIENTS];
 };
 
@@ -106,6 +109,13 @@ req_free(struct mgmt_req *r)
 int
 nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out)
 {
+	return nep_mgmt_submit_flags(m, line, out, 0);
+}
+
+int
+nep_mgmt_submit_flags(struct nep_mgmt *m, const char *line,
+	struct nep_buf *out, unsigned flags)
+{
 	const struct timespec nap = { 0, MGMT_WAIT_NS };
 	struct mgmt_req *r;
 	uint64_t deadline;
@@ -124,6 +134,7 @@ nep_mgmt_submit(struct nep_mgmt *m, const char *line, struct nep_buf *out)
 	}
 	nep_buf_init(&r->reply);
 	strcpy(r->line, line);
+	r->flags = flags;
 	r->state = REQ_PENDING;
 
 	pthread_mutex_lock(&m->submit_lock);
@@ -185,7 +196,8 @@ nep_mgmt_poll(struct nep_mgmt *m)
 			req_free(r);
 			continue;
 		}
-		r->rc = nep_dispatch_line(m->disp, r->line, &r->reply);
+		r->rc = nep_dispatch_line_flags(m->disp, r->line, &r->reply,
+			r->flags);
 		/* release: the reply is complete before the waiter sees DONE */
 		if (!__atomic_compare_exchange_n(&r->state, &expected, REQ_DONE,
 				false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -266,7 +278,8 @@ handle_line(struct nep_mgmt *m, struct mgmt_client *c, char *line)
 		return send_frame(c->fd, true, "", 0);	/* keep in step */
 
 	nep_buf_init(&out);
-	rc = nep_mgmt_submit(m, line, &out);
+	rc = nep_mgmt_submit_flags(m, line, &out,
+		c->ro ? NEP_DISPATCH_READ_ONLY : 0);
 	rc = send_frame(c->fd, rc == 0, out.data ? out.data : "", out.len);
 	nep_buf_free(&out);
 	return rc;
@@ -329,14 +342,24 @@ client_accept(struct nep_mgmt *m)
 	struct timeval tv = { MGMT_SEND_TIMEOUT_S, 0 };
 	int fd;
 
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	bool ro = false;
+
 	fd = accept4(m->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	/* With a read group, only root (and our own user) may change state. */
+	if (__atomic_load_n(&m->read_group, __ATOMIC_ACQUIRE) &&
+	    (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr,
+			&crlen) != 0 || (cr.uid != 0 && cr.uid != geteuid())))
+		ro = true;
 	/* a client that stops reading must not wedge the server */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	for (unsigned i = 0; i < MGMT_MAX_CLIENTS; i++) {
 		if (m->cl[i].fd < 0) {
 			m->cl[i].fd = fd;
+			m->cl[i].ro = ro;
 			m->cl[i].len = 0;
 			m->cl[i].overflow = false;
 			return;
@@ -574,6 +597,29 @@ fail:
 	mgmt_free(m);
 	errno = e;
 	return NULL;
+}
+
+int
+nep_mgmt_set_read_group(struct nep_mgmt *m, unsigned gid)
+{
+	char dir[sizeof(m->path)];
+	struct stat st;
+	char *slash;
+
+	if (chown(m->path, (uid_t)-1, (gid_t)gid) < 0 ||
+		chmod(m->path, 0660) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", m->path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &st) == 0 && !(st.st_mode & S_IXOTH) &&
+			chmod(dir, (st.st_mode & 07777) | S_IXOTH) < 0)
+			return -1;
+	}
+	__atomic_store_n(&m->read_group, true, __ATOMIC_RELEASE);
+	MGMT_LOG(INFO, "%s: group %u has read-only access", m->path, gid);
+	return 0;
 }
 
 void

@@ -143,7 +143,8 @@ run_command(struct metrics_http *h, struct MHD_Connection *c, const char *line,
 		return send_error(h, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			"starting");
 	nep_buf_init(&out);
-	rc = nep_mgmt_submit(m, line, &out);
+	/* read-only whatever the line says (the API offers show only) */
+	rc = nep_mgmt_submit_flags(m, line, &out, NEP_DISPATCH_READ_ONLY);
 	if (rc != 0) {
 		/* "error: ..." on one line */
 		char msg[512];
