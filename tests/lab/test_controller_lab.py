@@ -20,6 +20,7 @@ The controller's algorithm: max_bandwidth_mbps 5 (so a 1000 pps flood of
 - the controller stopped (SIGKILL) and restarted under a 200 pps echo
   stream: nothing lost, the traffic stays on its hub, the decision is the
   same after the restart;
+- the controller hung (SIGSTOP): the CLI answers at once, nothing lost;
 - local health beats the decision: the preferred hub killed, traffic
   moves to the other hub before the controller notices;
 - push_config: a good configuration is applied with reload semantics
@@ -29,6 +30,7 @@ The controller's algorithm: max_bandwidth_mbps 5 (so a 1000 pps flood of
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -328,6 +330,42 @@ def test_controller_restart_changes_nothing(ctl_lab, tmp_path):
     assert decision(ctl)["router_id"] == pref   # kept in the database
     c = cli_json("ep", "show", "controller")
     assert c["registered"] and c["decision"] == pref
+
+
+def test_hung_controller_blocks_nothing(ctl_lab, tmp_path):
+    """SIGSTOP: connections are accepted by the kernel and never answered.
+    Every request times out (500 ms here) on the client thread; the
+    control lcore (the CLI) and the workers do not wait."""
+    ctl, _ = ctl_lab
+    pref = wait(lambda: preferred(), 10, "a preferred hub")
+    failed0 = cli_json("ep", "show", "controller")["requests_failed"]
+    ping = RatePing(tmp_path, CLIENT6, TUNSRV6, 0x7d00, rate=200).start()
+    slowest = 0.0
+    try:
+        time.sleep(1)
+        os.kill(ctl.proc.pid, signal.SIGSTOP)
+        try:
+            end = time.monotonic() + 4
+            while time.monotonic() < end:
+                t = time.monotonic()
+                for who in SOCK:
+                    cli_json(who, "show", "controller")
+                slowest = max(slowest, (time.monotonic() - t) / len(SOCK))
+                time.sleep(0.2)
+        finally:
+            os.kill(ctl.proc.pid, signal.SIGCONT)
+        time.sleep(2)
+    finally:
+        send, recv = ping.stop()
+    runs = [r for r in loss_runs(send, recv) if r[2] is not None]
+    assert not runs, f"lost echoes while the controller hung: {runs}"
+    c = cli_json("ep", "show", "controller")
+    assert c["requests_failed"] > failed0, c      # they timed out
+    assert slowest < 0.5, f"show controller took {slowest:.2f} s"
+    assert preferred() == pref
+    print(f"\nhung controller: {len(send)} echoes, 0 lost; show controller "
+          f"at most {slowest * 1000:.0f} ms; requests failed "
+          f"{c['requests_failed'] - failed0}")
 
 
 def test_local_health_beats_decision(ctl_lab, tmp_path):
