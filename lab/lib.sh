@@ -340,6 +340,7 @@ lab_teardown() {
 	rm -f "$sock"
 	rm -f "$LAB_RUN/socket"
 	rm -f /run/neptune/nat44-mappings.log # the NAT44 lab's mapping log
+	rm -f /run/neptune/lab-hooks.log # what the lab's event hook wrote
 	eal_prefix_remove nep-lab # the standard lab's EAL files
 	eal_prefix_remove nep-srv6-a # site A's (SRv6 lab)
 	eal_prefix_remove nep-tun-ep # site A's (tunnel lab)

@@ -77,14 +77,15 @@ def test_hook_writes_a_file():
     hook.write_text(f"#!/usr/bin/python3\nOUT = {str(out)!r}\n" + RECORD)
     hook.chmod(0o755)
     hook = str(hook)
-    dp.cfg["hooks"] = [{"name": "rec", "exec": hook, "timeout_ms": 3000}]
+    dp.cfg["hooks"] = [{"name": "rec", "exec": hook, "timeout_ms": 3000,
+                        "args": ["--zone", "two words"]}]
     dp.write_config(dp.cfg)
     dp.start()
     try:
         recs = wait_for(lambda: records(out), 5)
         assert recs, f"no hook output\n{dp.log()}"
         r = recs[0]
-        assert r["argv"] == ["start", "neptune"]
+        assert r["argv"] == ["--zone", "two words", "start", "neptune"]
         assert r["NEPTUNE_EVENT"] == "start" and r["NEPTUNE_SUBJECT"] == "neptune"
         assert r["NEPTUNE_HOOK"] == "rec" and r["NEPTUNE_SEQ"] == "1"
         assert r["NEPTUNE_SOCKET"] == str(dp.tmp / "nep.sock")

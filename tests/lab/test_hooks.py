@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Event hooks in the lab (issue 15; docs/operations.md, "Event hooks").
 
-config/neptune-lab.yaml runs lab/hooks/record on every event; it appends
-one line per event to lab/run/hooks.log. Breaking isp1 beyond its first
+config/neptune-lab.yaml runs a hook (/bin/sh -c with a printf) on every
+event; it appends one line per event to /run/neptune/lab-hooks.log. Breaking isp1 beyond its first
 hop (lab/fail isp1 upstream) must run it with uplink_down for isp1 (from
 up to down, the health checker's reason, the lab's socket), and clearing
 the failure with uplink_up, each within a second of multihoming's own
@@ -14,9 +14,11 @@ import re
 import time
 import urllib.request
 
-from conftest import RUN_DIR, lab_fail
+from pathlib import Path
 
-LOG = RUN_DIR / "hooks.log"
+from conftest import lab_fail
+
+LOG = Path("/run/neptune/lab-hooks.log")
 
 
 def lines_after(offset):
@@ -41,7 +43,7 @@ def fields(line):
 
 
 def test_start_event_was_recorded(lab):
-    assert LOG.exists(), "the hook never ran (no lab/run/hooks.log)"
+    assert LOG.exists(), f"the hook never ran (no {LOG})"
     assert "event=start subject=neptune" in LOG.read_text()
 
 

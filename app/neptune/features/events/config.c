@@ -6,6 +6,7 @@
  *     - name: dns                      # default hook<N>
  *       exec: /etc/neptune/hooks/dns   # an executable; a relative path is
  *                                      # relative to this file's directory
+ *       args: [--zone, example.net]    # before KIND SUBJECT (default none)
  *       timeout_ms: 5000               # killed beyond (default 5000)
  *       events: [uplink_down, uplink_up]   # default: every kind
  */
@@ -19,8 +20,8 @@
 
 int ev_section_id = -1;
 
-static const char *const hook_keys[] = { "name", "exec", "timeout_ms",
-	"events", NULL };
+static const char *const hook_keys[] = { "name", "exec", "args",
+	"timeout_ms", "events", NULL };
 
 /* A relative exec is relative to the configuration file's directory
  * (config/neptune-lab.yaml names lab/hooks/record as ../lab/...). */
@@ -85,6 +86,17 @@ parse_hooks(struct nep_cfg *c, const struct nep_cfg_node *node, void **obj)
 		if (access(h->exec, X_OK) != 0)
 			nep_cfg_fail(c, v, kp, "%s is not an executable file",
 				h->exec);
+		if ((v = nep_cfg_get(m, "args")) != NULL) {
+			h->n_args = nep_cfg_seq(c, v, nep_cfg_path_key(kp, p,
+				"args"), EV_MAX_ARGS, "arguments");
+			for (unsigned j = 0; j < h->n_args; j++) {
+				char ip[NEP_CFG_PATH_MAX];
+
+				nep_cfg_copy_str(c, nep_cfg_seq_item(c, v, j),
+					nep_cfg_path_index(ip, kp, j), h->args[j],
+					sizeof(h->args[j]));
+			}
+		}
 		h->timeout_ms = 5000;
 		nep_cfg_get_u32(m, "timeout_ms", 10, 600000, &h->timeout_ms);
 		v = nep_cfg_get(m, "events");

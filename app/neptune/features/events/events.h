@@ -18,6 +18,8 @@
 #include "neptune.h"
 
 #define EV_MAX_HOOKS 8
+#define EV_MAX_ARGS 8
+#define EV_ARG_MAX 512
 #define EV_SUBJECT_MAX 64
 #define EV_REASON_MAX 192
 #define EV_QUEUE 256		/* events waiting for the runner */
@@ -50,6 +52,8 @@ extern const char *const ev_kind_names[EV_KIND_MAX];
 struct ev_hook_conf {
 	char name[NEP_NAME_MAX];
 	char exec[NEP_PATH_MAX];
+	unsigned n_args;		/* before KIND SUBJECT */
+	char args[EV_MAX_ARGS][EV_ARG_MAX];
 	uint32_t timeout_ms;
 	uint32_t kinds;			/* bit per enum ev_kind */
 };

@@ -4,7 +4,7 @@
  * lcore) that takes events from a bounded queue and runs each hook that
  * wants them, one at a time, in order:
  *
- *   argv: EXEC KIND SUBJECT
+ *   argv: EXEC ARGS... KIND SUBJECT
  *   env:  NEPTUNE_EVENT, NEPTUNE_SUBJECT, NEPTUNE_FROM, NEPTUNE_TO,
  *         NEPTUNE_REASON, NEPTUNE_TIME (RFC 3339, UTC), NEPTUNE_TIME_MS,
  *         NEPTUNE_SEQ, NEPTUNE_HOOK, NEPTUNE_SOCKET (the management socket,
@@ -95,8 +95,8 @@ run_hook(struct ev_runner *r, const struct ev_job *j, int *status)
 {
 	const struct ev_event *ev = &j->ev;
 	const char *kind = ev_kind_names[ev->kind];
-	char *argv[4] = { (char *)(uintptr_t)j->hook.exec,
-		(char *)(uintptr_t)kind, (char *)(uintptr_t)ev->subject, NULL };
+	char *argv[EV_MAX_ARGS + 4];
+	unsigned na = 0;
 	char *env[20] = { NULL };
 	char tbuf[64], ms[24], seq[24], out[4096];
 	unsigned ne = 0;
@@ -112,6 +112,12 @@ run_hook(struct ev_runner *r, const struct ev_job *j, int *status)
 	uint64_t deadline = mono_ms() + j->hook.timeout_ms;
 	bool exited = false, killed = false;
 
+	argv[na++] = (char *)(uintptr_t)j->hook.exec;
+	for (unsigned i = 0; i < j->hook.n_args; i++)
+		argv[na++] = (char *)(uintptr_t)j->hook.args[i];
+	argv[na++] = (char *)(uintptr_t)kind;
+	argv[na++] = (char *)(uintptr_t)ev->subject;
+	argv[na] = NULL;
 	gmtime_r(&secs, &tm);
 	snprintf(tbuf, sizeof(tbuf), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
