@@ -18,7 +18,7 @@
 #include "nep_mgmt.h"
 #include "nep_pipeline.h"
 
-#define NEP_MAX_FEATURES 8
+#define NEP_MAX_FEATURES 16
 #define NEP_MAX_ACTIONS 16
 #define NEP_MAX_LOCAL 32
 

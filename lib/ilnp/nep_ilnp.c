@@ -35,6 +35,19 @@ enum nep_ilnp_lu_rc
 nep_ilnp_lu_parse(const uint8_t *src, const uint8_t *dst, const uint8_t *icmp,
 	uint32_t len, struct nep_ilnp_lu *lu)
 {
+	enum nep_ilnp_lu_rc rc = nep_ilnp_lu_decode(icmp, len, lu);
+
+	if (rc != NEP_ILNP_LU_OK)
+		return rc;
+	if (nep_ilnp_icmp6_cksum(src, dst, icmp, len) !=
+		(uint16_t)(icmp[2] << 8 | icmp[3]))
+		return NEP_ILNP_LU_BAD_CHECKSUM;
+	return NEP_ILNP_LU_OK;
+}
+
+enum nep_ilnp_lu_rc
+nep_ilnp_lu_decode(const uint8_t *icmp, uint32_t len, struct nep_ilnp_lu *lu)
+{
 	unsigned n;
 
 	if (len < NEP_ILNP_LU_HDR)
@@ -48,9 +61,6 @@ nep_ilnp_lu_parse(const uint8_t *src, const uint8_t *dst, const uint8_t *icmp,
 		return NEP_ILNP_LU_TOO_MANY;
 	if (icmp[5] != NEP_ILNP_LU_ADVERT && icmp[5] != NEP_ILNP_LU_ACK)
 		return NEP_ILNP_LU_BAD_OPERATION;
-	if (nep_ilnp_icmp6_cksum(src, dst, icmp, len) !=
-		(uint16_t)(icmp[2] << 8 | icmp[3]))
-		return NEP_ILNP_LU_BAD_CHECKSUM;
 	lu->code = icmp[1];
 	lu->operation = icmp[5];
 	lu->n = (uint8_t)n;

@@ -197,6 +197,13 @@ uint16_t nep_ilnp_icmp6_cksum(const uint8_t *src, const uint8_t *dst,
 	const uint8_t *icmp, uint32_t len);
 
 /*
+ * Decode the LU at icmp (len bytes, type 156 already checked) into *lu,
+ * its layout checked (not its checksum).
+ */
+enum nep_ilnp_lu_rc nep_ilnp_lu_decode(const uint8_t *icmp, uint32_t len,
+	struct nep_ilnp_lu *lu);
+
+/*
  * Parse the LU at icmp (len bytes, type 156 already checked) between src
  * and dst, its checksum checked. OK fills *lu.
  */

@@ -1241,7 +1241,7 @@ tel_derived(void)
 		"/neptune/policies", "/neptune/events", "/neptune/published",
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
-		"/neptune/nat44_sessions", "/neptune/nat44_summary",
+		"/neptune/nat44_sessions", "/neptune/nat44_summary", "/neptune/ilnp",
 		"/neptune/metrics", "/neptune/hooks", "/neptune/port_xstats", "/neptune/controller",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",

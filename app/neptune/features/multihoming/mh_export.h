@@ -57,4 +57,47 @@ extern nep_mh_fast_xlat4_fn nep_mh_fast_xlat4;
 void nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink,
 	uint16_t inside_port, uint32_t cookie);
 
+/*
+ * ILNP (features/ilnp): multihoming's IPv6 path asks it, when registered,
+ * about each packet it translates.
+ *  - pick: a packet of a LAN flow steered to uplink (policy: the
+ *    classifier's result) may leave by another uplink (per-packet
+ *    multipath); returns the uplink slot it leaves by. Called once per
+ *    steered IPv6 packet, before the path action.
+ *  - snpt: the path action's translation of that packet on uplink (npt:
+ *    the uplink's NPTv6 mapping): true when it translated the packet
+ *    itself (*v: its verdict), false for RFC 6296 NPTv6 as usual.
+ *  - dnpt: an IPv6 packet from uplink's port to its delegated prefix
+ *    (npt): true when it decided the translation itself (c->dst, and
+ *    c->rewrite for the output stage), false for NPTv6.
+ */
+struct nep_nptv6;
+struct nep_mh_ilnp_ops {
+	unsigned (*pick)(struct nep_pctx *c, unsigned uplink, uint32_t policy);
+	bool (*snpt)(struct nep_pctx *c, struct rte_mbuf *m, unsigned uplink,
+		const struct nep_nptv6 *npt, nep_verdict_t *v);
+	bool (*dnpt)(struct nep_pctx *c, unsigned uplink,
+		const struct nep_nptv6 *npt);
+};
+void nep_mh_register_ilnp(const struct nep_mh_ilnp_ops *ops);
+
+/*
+ * The uplinks a flow of policy (0: none) may use now, for IPv6: those a
+ * strict or preferred policy names while usable, else the balanced pool
+ * (its weights); each with its NPTv6 mapping. Returns how many (at most
+ * NEP_MAX_UPLINKS), ids[] and weights[] sorted by weight, highest first.
+ */
+unsigned nep_mh_live_uplinks6(const struct nep_app *app,
+	const struct nep_snapshot *s, uint32_t policy, uint8_t *ids,
+	uint32_t *weights, const struct nep_nptv6 **npts);
+
+/* An uplink's NPTv6 mapping (NULL: no such uplink). */
+const struct nep_nptv6 *nep_mh_uplink_npt(const struct nep_app *app,
+	unsigned uplink);
+
+/* The port an uplink's packets leave by, and its IPv6 next hop's
+ * neighbour position (for a per-packet uplink change). -1: none. */
+int nep_mh_uplink_out6(const struct nep_app *app, unsigned uplink,
+	unsigned *port, int32_t *neigh_pos);
+
 #endif /* NEP_MH_EXPORT_H */

@@ -47,6 +47,9 @@ mh_trace(struct nep_pctx *c, enum mh_trace_kind kind, nep_verdict_t v,
 			(uint8_t)nep_mh_feature.id, (uint8_t)kind, v, d, len);
 }
 
+/* ILNP's hooks (features/ilnp), when registered. */
+static const struct nep_mh_ilnp_ops *mh_ilnp;
+
 /*
  * The translation decided at ingress, written into the packet by the
  * output stage after its MTU check (so a Packet Too Big or a Time
@@ -103,6 +106,10 @@ mh_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 		/* RFC 6296 5: Parameter Problem, pointer 24. */
 		v = nep_icmp_error_verdict(c->meta, mh_drop_unmappable,
 			NEP_ICMP_ERR_PARAM_PROB, 24);
+	} else if (mh_ilnp != NULL && mh_ilnp->dnpt(c, (unsigned)u,
+			   &st->up[u].npt)) {
+		/* an ILNP packet: its locator alone, the feature's way */
+		v = NEP_V_NEXT;
 	} else {
 		/* Lookup and egress see the inside destination; the packet
 		 * is rewritten by the output stage. */
@@ -164,8 +171,13 @@ mh_egress(struct nep_pctx *c, struct rte_mbuf *m)
 		v = nep_icmp_error_verdict(c->meta, (unsigned)reason,
 			NEP_ICMP_ERR_UNREACH, 0);
 	} else {
-		const struct nep_uplink_fwd *uf = &st->up[u];
+		const struct nep_uplink_fwd *uf;
 
+		c->path_arg = (uint32_t)pos;	/* the flow entry: ILNP's
+						 * and the translator's */
+		if (c->pi.family == 6 && mh_ilnp != NULL)
+			u = (int)mh_ilnp->pick(c, (unsigned)u, pol);
+		uf = &st->up[u];
 		c->meta->out_port = uf->port;
 		c->meta->path = (uint8_t)(u + 1);
 		c->meta->neigh_pos = c->pi.family == 6 ? uf->nh6_pos :
@@ -249,6 +261,74 @@ nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port,
 	t->inserts++;
 }
 
+void
+nep_mh_register_ilnp(const struct nep_mh_ilnp_ops *ops)
+{
+	mh_ilnp = ops;
+}
+
+const struct nep_nptv6 *
+nep_mh_uplink_npt(const struct nep_app *app, unsigned uplink)
+{
+	const struct nep_steer_state *st = steer_state(app);
+
+	return uplink < st->n_slots ? &st->up[uplink].npt : NULL;
+}
+
+int
+nep_mh_uplink_out6(const struct nep_app *app, unsigned uplink,
+	unsigned *port, int32_t *neigh_pos)
+{
+	const struct nep_steer_state *st = steer_state(app);
+
+	if (uplink >= st->n_slots || st->up[uplink].nh6_pos < 0)
+		return -1;
+	*port = st->up[uplink].port;
+	*neigh_pos = st->up[uplink].nh6_pos;
+	return 0;
+}
+
+unsigned
+nep_mh_live_uplinks6(const struct nep_app *app, const struct nep_snapshot *s,
+	uint32_t policy, uint8_t *ids, uint32_t *weights,
+	const struct nep_nptv6 **npts)
+{
+	const struct nep_steer_state *st = steer_state(app);
+	const struct mh_snap *ms = MH_SNAP(s);
+	unsigned n = 0;
+
+	if (policy != NEP_POLICY_NONE && policy <= ms->n_policies) {
+		const struct nep_policy_rt *p = &ms->policy[policy - 1];
+
+		if (p->mode == NEP_MODE_STRICT ||
+			(p->mode == NEP_MODE_PREFERRED &&
+				((st->usable6 >> p->uplink) & 1))) {
+			if (!((st->usable6 >> p->uplink) & 1))
+				return 0;
+			ids[0] = (uint8_t)p->uplink;
+			weights[0] = 1;
+			npts[0] = &st->up[p->uplink].npt;
+			return 1;
+		}
+	}
+	for (unsigned i = 0; i < st->pool6.n; i++) {
+		unsigned j = n;
+
+		/* insertion by weight, highest first (ties: pool order) */
+		while (j > 0 && weights[j - 1] < st->pool6.weight[i]) {
+			ids[j] = ids[j - 1];
+			weights[j] = weights[j - 1];
+			npts[j] = npts[j - 1];
+			j--;
+		}
+		ids[j] = st->pool6.id[i];
+		weights[j] = st->pool6.weight[i];
+		npts[j] = &st->up[st->pool6.id[i]].npt;
+		n++;
+	}
+	return n;
+}
+
 nep_mh_xlat4_fn nep_mh_xlat4;
 nep_mh_fast_xlat4_fn nep_mh_fast_xlat4;
 
@@ -279,6 +359,14 @@ mh_action_snpt(struct nep_pctx *c, struct rte_mbuf *m)
 
 		if (unlikely(c->meta->flags & NEP_META_F_TRACE))
 			memcpy(t.before, ip6->src_addr, 16);
+		if (mh_ilnp != NULL && mh_ilnp->snpt(c, m, u, &uf->npt, &v)) {
+			/* ILNP: the locator alone (the feature traces it) */
+			if (v != NEP_V_NEXT)
+				return v;
+			stats->up_tx_pkts[u]++;
+			stats->up_tx_bytes[u] += c->pi.l3_len;
+			return NEP_V_NEXT;
+		}
 		if (unlikely(nep_nptv6_snpt(&uf->npt, ip6->src_addr) < 0))
 			/* RFC 6296 5: Parameter Problem, pointer 8. */
 			v = nep_icmp_error_verdict(c->meta, mh_drop_unmappable,
