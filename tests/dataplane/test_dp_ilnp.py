@@ -34,7 +34,8 @@ import pytest
 from dp_packets import UDP, Raw
 from neptune_dp import (GW6, GW_MAC, HOST6, HOST_MAC, LAN0_MAC,
                         STATIC_NEIGHBORS, WAN1_MAC, assert_frames)
-from scapy.layers.inet6 import IPv6, IPv6ExtHdrDestOpt, HBHOptUnknown
+from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6ParamProblem, IPv6,
+                                IPv6ExtHdrDestOpt)
 from scapy.layers.inet6 import in6_chksum
 from scapy.layers.l2 import Ether
 from test_dp_steering import (BALANCED_DST, EXTRA_PORTS, GW2_MAC, PORT_OF,
@@ -148,10 +149,16 @@ def test_aware_rewrites_the_locator_alone(run_dataplane, plen):
                           nonce=NONCE12)
     out_plain = plain_udp(host, REMOTE, 40002, 53, b"plain query")
     back = ilnp_udp(REMOTE, outside, 53, 40000, b"ilnp answer", hlim=50)
+    # what a correspondent without ILNP answers (the Linux kernel: the
+    # option type's top bits 10 ask for it): Parameter Problem, code 2,
+    # pointer at the option, quoting the packet as it left
+    err = bytes(IPv6(src=REMOTE, dst=outside, hlim=50) /
+                ICMPv6ParamProblem(code=2, ptr=42) /
+                Raw(aged(out_ilnp, src=outside)))
     r = run_dataplane(
         inputs={"lan0": [eth(HOST_MAC, LAN0_MAC, p)
                          for p in (out_ilnp, out_ilnp12, out_plain)],
-                "wan1": [eth(GW_MAC, WAN1_MAC, back)]},
+                "wan1": [eth(GW_MAC, WAN1_MAC, p) for p in (back, err)]},
         extra_cfg=one_uplink_cfg(inside, delegated))
     wan = r.outputs["wan1"]
     assert len(wan) == 3, [Ether(f).summary() for f in wan]
@@ -169,8 +176,13 @@ def test_aware_rewrites_the_locator_alone(run_dataplane, plen):
     if plen == 64:
         # the adjustment word lies in the NID: what aware mode avoids
         assert p.src != outside, p.src
+    # the error reaches the host about its own packet (the quote's
+    # source locator back, the nonce as sent), its checksum scapy's
+    err_in = IPv6(src=REMOTE, dst=host, hlim=49) / \
+        ICMPv6ParamProblem(code=2, ptr=42) / Raw(aged(out_ilnp))
     assert_frames(r.outputs["lan0"],
-                  [eth(LAN0_MAC, HOST_MAC, aged(back, dst=host))], "lan0")
+                  [eth(LAN0_MAC, HOST_MAC, aged(back, dst=host)),
+                   eth(LAN0_MAC, HOST_MAC, bytes(err_in))], "lan0")
     assert r.nonzero_drops() == {}, r.nonzero_drops()
 
 
@@ -291,3 +303,25 @@ def test_drr_splits_bytes_by_weight(dataplane):
                    if IPv6(f[14:]).nh == 17}
     assert len(plain_ports) == 1, plain_ports
     assert r.nonzero_drops() == {}, r.nonzero_drops()
+
+
+def test_trace_shows_the_locator_rewrite(dataplane):
+    """`trace add`: an ILNP packet's trace has ILNP's record with both
+    locators (and the nonce's size) after multihoming's steering."""
+    from test_dp_nat44 import Lockstep
+    inside, delegated, host, outside = PREFIXES[64]
+    cfg = one_uplink_cfg(inside, delegated)
+    cfg["dataplane"] = {"burst": 1}
+    dp = dataplane(extra_cfg=cfg, fifo_ports=["lan0", "wan1"]).start()
+    ls = Lockstep(dp)
+    assert ls.command("trace add 1")[0]
+    ls.lan(eth(HOST_MAC, LAN0_MAC, ilnp_udp(host, REMOTE, 40000, 53,
+                                            b"traced", nonce=NONCE12)))
+    dp.wait_idle()
+    ok, text = dp.mgmt.cmd("show trace")
+    dp.stop()
+    assert ok, text
+    assert "egress   multihoming  new flow" in text, text
+    assert "ilnp         locator out fd42:0100:0001:0000 -> " \
+        "2001:0db8:1100:0001 (NID and checksums untouched), nonce 12 " \
+        "bytes" in text, text

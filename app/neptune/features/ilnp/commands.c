@@ -51,7 +51,7 @@ cmd_show(struct nep_cmd_ctx *ctx)
 					(json_int_t)t.multipath_bytes[u]));
 	if (ctx->json) {
 		ctx->json_out = json_pack("{s:s, s:b, s:o, s:I, s:I, s:I, s:I, "
-			"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+			"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}",
 			"mode", mode_name(ic->mode), "lu_rewrite", ic->lu_rewrite,
 			"policies", pols,
 			"packets_out", (json_int_t)t.pkts_out,
@@ -65,7 +65,7 @@ cmd_show(struct nep_cmd_ctx *ctx)
 			"lu_rewritten_in", (json_int_t)t.lu_rewritten_in,
 			"lu_unparsed", (json_int_t)t.lu_unparsed,
 			"lu_too_big", (json_int_t)t.lu_too_big,
-			"multipath", ups);
+			"multipath", ups, "errors_in", (json_int_t)t.errors_in);
 		return 0;
 	}
 	nep_buf_printf(ctx->out, "mode %s, LU rewriting %s\n",

@@ -59,6 +59,7 @@ static const struct nep_feature ilnp_feature = {
 	.commands = ilnp_commands,
 	.stats_json = ilnp_stats_json,
 	.clear_stats = ilnp_clear_stats,
+	.trace_format = ilnp_trace_format,
 };
 
 RTE_INIT(ilnp_register)

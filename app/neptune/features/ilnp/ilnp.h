@@ -73,6 +73,8 @@ struct ilnp_stats {
 	uint64_t lu_rewritten_out, lu_rewritten_in;
 	uint64_t lu_unparsed;			/* another LU layout: as is */
 	uint64_t lu_too_big;			/* no room: as is */
+	uint64_t errors_in;			/* ICMPv6 errors about ILNP
+						 * packets, translated back */
 	uint64_t multipath_pkts[NEP_MAX_UPLINKS];
 	uint64_t multipath_bytes[NEP_MAX_UPLINKS];
 } __rte_cache_aligned;
@@ -109,6 +111,8 @@ ilnp_policy(const struct ilnp_config *ic, uint32_t policy)
 
 /* stages.c */
 void ilnp_register_datapath(void);
+void ilnp_trace_format(const struct nep_app *app,
+	const struct nep_trace_rec *r, struct nep_buf *out);
 
 /* commands.c */
 void ilnp_commands(struct nep_app *app, struct nep_dispatch *d);

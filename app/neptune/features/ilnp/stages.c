@@ -23,6 +23,70 @@
 #include "nep_worker.h"
 #include "ilnp.h"
 
+/* ---- trace ---- */
+
+enum ilnp_trace_kind {
+	ILNP_TRACE_OUT,		/* source locator rewritten */
+	ILNP_TRACE_IN,		/* destination locator (dnpt) */
+	ILNP_TRACE_ERR_IN,	/* an ICMPv6 error about an ILNP packet */
+	ILNP_TRACE_PICK,	/* multipath: the uplink for this packet */
+	ILNP_TRACE_TRANSPARENT,	/* left to NPTv6 */
+};
+
+struct ilnp_trace {
+	uint64_t before, after;	/* locators */
+	uint8_t uplink;		/* multihoming's slot */
+	uint8_t nonce_len;
+	uint8_t lu;		/* an LU: its locators after (0: none) */
+};
+
+static inline void
+ilnp_trace(struct nep_pctx *c, enum ilnp_trace_kind kind, nep_verdict_t v,
+	uint64_t before, uint64_t after, unsigned uplink, uint8_t nonce_len,
+	uint8_t lu)
+{
+	struct ilnp_trace t = { before, after, (uint8_t)uplink, nonce_len,
+		lu };
+
+	if (unlikely(c->meta->flags & NEP_META_F_TRACE))
+		nep_trace_add(c->w->trace, kind == ILNP_TRACE_PICK ||
+			kind == ILNP_TRACE_IN || kind == ILNP_TRACE_ERR_IN ?
+			(kind == ILNP_TRACE_PICK ? NEP_STAGE_EGRESS :
+				NEP_STAGE_INGRESS) : NEP_STAGE_OUTPUT,
+			(uint8_t)nep_ilnp_feature.id, (uint8_t)kind, v, &t,
+			sizeof(t));
+}
+
+void
+ilnp_trace_format(const struct nep_app *app, const struct nep_trace_rec *r,
+	struct nep_buf *out)
+{
+	static const char *const what[] = { "locator out", "locator in",
+		"error about an ILNP packet, locators in", "multipath (drr)",
+		"transparent (NPTv6)" };
+	struct ilnp_trace t;
+
+	(void)app;
+	memcpy(&t, r->data, sizeof(t));
+	nep_buf_printf(out, "%s", r->kind < 5 ? what[r->kind] : "?");
+	if (r->kind == ILNP_TRACE_PICK) {
+		nep_buf_printf(out, ": uplink slot %u", t.uplink);
+		return;
+	}
+	if (r->kind == ILNP_TRACE_TRANSPARENT)
+		return;
+	nep_buf_printf(out, " %04x:%04x:%04x:%04x -> %04x:%04x:%04x:%04x "
+		"(NID and checksums untouched), nonce %u bytes",
+		(unsigned)(t.before >> 48), (unsigned)(t.before >> 32) & 0xffff,
+		(unsigned)(t.before >> 16) & 0xffff,
+		(unsigned)t.before & 0xffff, (unsigned)(t.after >> 48),
+		(unsigned)(t.after >> 32) & 0xffff,
+		(unsigned)(t.after >> 16) & 0xffff, (unsigned)t.after & 0xffff,
+		t.nonce_len);
+	if (t.lu)
+		nep_buf_printf(out, ", LU rewritten: %u locators", t.lu);
+}
+
 /* ---- Locator Updates ---- */
 
 /* Which checksum an LU came with: ILNP's over the NIDs (RFC 6743 as the
@@ -246,6 +310,8 @@ ilnp_pick(struct nep_pctx *c, unsigned u, uint32_t policy)
 		return u;
 	iw->stats.multipath_pkts[p]++;
 	iw->stats.multipath_bytes[p] += c->pi.l3_len;
+	ilnp_trace(c, ILNP_TRACE_PICK, NEP_V_NEXT, 0, 0, (unsigned)p,
+		k->ii.nonce_len, 0);
 	return (unsigned)p;
 }
 
@@ -259,13 +325,14 @@ ilnp_snpt(struct nep_pctx *c, struct rte_mbuf *m, unsigned u,
 	uint8_t *ip6 = c->frame + c->pi.l3_off;
 	uint8_t orig[16];
 
-	(void)u;
 	if (!k->ilnp)
 		return false;
 	k->ilnp = false;	/* this packet's decision is used up */
 	iw->stats.pkts_out++;
 	if (!k->aware) {
 		iw->stats.transparent++;
+		ilnp_trace(c, ILNP_TRACE_TRANSPARENT, NEP_V_NEXT, 0, 0, u,
+			k->ii.nonce_len, 0);
 		return false;
 	}
 	memcpy(orig, ip6 + 8, 16);
@@ -276,6 +343,64 @@ ilnp_snpt(struct nep_pctx *c, struct rte_mbuf *m, unsigned u,
 	if (ic->lu_rewrite && is_lu(k, ip6, c->pi.l3_len))
 		*v = lu_out(c, m, iw, ip6, npt, k->policy,
 			c->w->app->ports[c->meta->out_port].mtu, orig);
+	ilnp_trace(c, ILNP_TRACE_OUT, *v, nep_ilnp_ld64(orig),
+		nep_ilnp_ld64(ip6 + 8), u, k->ii.nonce_len,
+		is_lu(k, ip6, c->pi.l3_len) ? ip6[k->ii.l4_off + 4] : 0);
+	return true;
+}
+
+/* The output stage's half of dnpt for an ICMPv6 error about an ILNP
+ * packet: the destination and the quoted source locators back to the
+ * inside ones; the error is plain ICMPv6, its checksum computed again. */
+static nep_verdict_t
+ilnp_rewrite_err_in(struct nep_pctx *c, struct rte_mbuf *m)
+{
+	struct ilnp_worker *iw = ILNP_W(c->w);
+	const struct nep_nptv6 *npt = c->rewrite_ctx;
+	uint8_t *ip6 = c->frame + c->pi.l3_off;
+	uint8_t *icmp = c->frame + c->pi.l4_off;
+	uint32_t len = c->pi.l3_off + c->pi.l3_len - c->pi.l4_off;
+	uint16_t ck;
+
+	(void)m;
+	memcpy(ip6 + 24, c->dst, 16);
+	(void)nep_ilnp_addr_map(icmp + 8 + 8, npt->out_net, npt->in_net,
+		npt->mask);
+	icmp[2] = icmp[3] = 0;
+	ck = nep_icmp6_cksum((const struct rte_ipv6_hdr *)ip6, icmp, len);
+	memcpy(icmp + 2, &ck, 2);
+	iw->stats.errors_in++;
+	return NEP_V_NEXT;
+}
+
+/*
+ * An ICMPv6 error to one of our ILNP hosts' outside addresses, about a
+ * packet it sent: the quote (after the error's 8 bytes) is ILNP. Its
+ * locators are translated like the packet's were (NPTv6 would map the
+ * destination to another inside address: the aware mapping is not the
+ * RFC 6296 one).
+ */
+static bool
+dnpt_error(struct nep_pctx *c, const struct nep_nptv6 *npt)
+{
+	const uint8_t *ip6 = c->frame + c->pi.l3_off;
+	const uint8_t *icmp = c->frame + c->pi.l4_off;
+	uint32_t len = c->pi.l3_off + c->pi.l3_len - c->pi.l4_off;
+	struct nep_ilnp_info qi;
+
+	if (c->pi.l4_proto != NEP_PROTO_ICMPV6 || !c->pi.has_l4 ||
+		icmp[0] >= 128 || len < 8 + 40 ||
+		!nep_ilnp_find(icmp + 8, len - 8, &qi) ||
+		!nep_nptv6_in_outside(npt, icmp + 8 + 8))
+		return false;
+	memcpy(c->dst4, ip6 + 24, 16);
+	if (!nep_ilnp_addr_map(c->dst4, npt->out_net, npt->in_net, npt->mask))
+		return false;
+	c->dst = c->dst4;
+	c->rewrite = ilnp_rewrite_err_in;
+	c->rewrite_ctx = npt;
+	ilnp_trace(c, ILNP_TRACE_ERR_IN, NEP_V_NEXT, nep_ilnp_ld64(ip6 + 24),
+		nep_ilnp_ld64(c->dst4), 0, qi.nonce_len, 0);
 	return true;
 }
 
@@ -304,10 +429,9 @@ ilnp_dnpt(struct nep_pctx *c, unsigned u, const struct nep_nptv6 *npt)
 	struct ilnp_pkt *k = &iw->cur;
 	const uint8_t *ip6 = c->frame + c->pi.l3_off;
 
-	(void)u;
 	k->ilnp = false;
 	if (!nep_ilnp_find(ip6, c->pi.l3_len, &k->ii))
-		return false;
+		return ic->mode == ILNP_AWARE && dnpt_error(c, npt);
 	iw->stats.pkts_in++;
 	if (ic->mode != ILNP_AWARE) {
 		iw->stats.transparent++;
@@ -319,6 +443,8 @@ ilnp_dnpt(struct nep_pctx *c, unsigned u, const struct nep_nptv6 *npt)
 	c->dst = c->dst4;
 	c->rewrite = ilnp_rewrite_in;
 	c->rewrite_ctx = NULL;
+	ilnp_trace(c, ILNP_TRACE_IN, NEP_V_NEXT, nep_ilnp_ld64(ip6 + 24),
+		nep_ilnp_ld64(c->dst4), u, k->ii.nonce_len, 0);
 	return true;
 }
 
