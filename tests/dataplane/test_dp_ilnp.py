@@ -28,6 +28,7 @@ NID-only pseudo-header (the locators zeroed, as the ILNP Linux code does).
 import ipaddress
 import random
 import struct
+import time
 
 import pytest
 
@@ -325,3 +326,55 @@ def test_trace_shows_the_locator_rewrite(dataplane):
     assert "ilnp         locator out fd42:0100:0001:0000 -> " \
         "2001:0db8:1100:0001 (NID and checksums untouched), nonce 12 " \
         "bytes" in text, text
+
+
+# -- LUs on the host's behalf -----------------------------------------------
+
+def test_lu_on_the_hosts_behalf(dataplane):
+    """The host talks ILNP to a correspondent over the balanced pool (isp1
+    weight 7, isp2 weight 3): `show ilnp peers` lists the pair with both
+    uplinks. isp2 taken down: neptune sends the correspondent an LU from
+    the host's NID with its nonce, listing isp1's locator alone, on isp1,
+    every second until the LU-ACK arrives (then no more)."""
+    from test_dp_nat44 import Lockstep
+    cfg = two_uplinks()
+    cfg["dataplane"] = {"burst": 1}
+    dp = dataplane(extra_ports=EXTRA_PORTS, extra_cfg=cfg,
+                   fifo_ports=["lan0", "wan1"]).start()
+    ls = Lockstep(dp)
+    ls.lan(eth(HOST_MAC, LAN0_MAC, ilnp_udp(HOST6, BALANCED_DST, 42000, 7,
+                                            b"hello", nonce=NONCE12)))
+    dp.wait_for("the peer", lambda: dp.json("show ilnp peers")["peers"])
+    peers = dp.json("show ilnp peers")["peers"]
+    assert [(p["host"], p["correspondent"], p["nonce_bytes"], p["uplinks"],
+             p["lu"]) for p in peers] == \
+        [(HOST6, BALANCED_DST, 12, ["isp1", "isp2"], "idle")], peers
+    assert ls.command("set uplink isp2 admin down")[0]
+    dp.wait_for("an LU sent", lambda: dp.json("show ilnp peers")
+                ["peers"][0]["lu_sent"] >= 1)
+    p = dp.json("show ilnp peers")["peers"][0]
+    assert (p["uplinks"], p["lu"]) == (["isp1"], "sending"), p
+    # the correspondent acknowledges, to the host's isp1 address
+    ack = ilnp_lu(BALANCED_DST, OUT_OF["wan1"], [(ISP1_LOC, 10, 30)], op=2,
+                  hlim=50)
+    ls.wan(eth(GW_MAC, WAN1_MAC, ack))
+    dp.wait_for("the ack", lambda: dp.json("show ilnp peers")
+                ["peers"][0]["lu"] == "acked")
+    sent = dp.json("show ilnp peers")["peers"][0]["lu_sent"]
+    time.sleep(1.5)
+    assert dp.json("show ilnp peers")["peers"][0]["lu_sent"] == sent
+    r = dp.stop()
+    lus = [f for f in r.outputs["wan1"] if IPv6(f[14:]).nh == 60 and
+           f[14 + 40 + 16] == 156]
+    assert len(lus) == sent and 1 <= sent <= 3, [Ether(f).summary()
+                                                 for f in r.outputs["wan1"]]
+    # from the host's NID on isp1, its nonce, isp1's locator (preference
+    # 10, 30 s), ILNP's checksum
+    src = OUT_OF["wan1"]
+    want = IPv6(src=src, dst=BALANCED_DST, hlim=64) / \
+        nonce_hdr(NONCE12, 58) / \
+        Raw(lu_msg(src, BALANCED_DST, [(ISP1_LOC, 10, 30)]))
+    assert lus[0][14:] == bytes(want), \
+        (IPv6(lus[0][14:]).show(dump=True), IPv6(bytes(want)).show(dump=True))
+    assert r.outputs["wan2"] == [] or all(
+        IPv6(f[14:]).nh != 60 for f in r.outputs["wan2"][1:])

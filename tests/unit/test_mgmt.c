@@ -1242,6 +1242,7 @@ tel_derived(void)
 		"/neptune/sr_localsids", "/neptune/sr_policies",
 		"/neptune/overlays", "/neptune/tunnels",
 		"/neptune/nat44_sessions", "/neptune/nat44_summary", "/neptune/ilnp",
+		"/neptune/ilnp_peers",
 		"/neptune/metrics", "/neptune/hooks", "/neptune/port_xstats", "/neptune/controller",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",

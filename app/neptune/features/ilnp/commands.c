@@ -2,6 +2,9 @@
 /* show ilnp (docs/ilnp.md, "CLI"): the workers' counters, summed. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <netinet/in.h>
 
 #include "mh_config.h"
 #include "ilnp.h"
@@ -92,6 +95,80 @@ cmd_show(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+static const char *
+lu_state_name(enum ilnp_lu_state s)
+{
+	static const char *const n[] = { "idle", "sending", "acked", "failed" };
+
+	return (unsigned)s < 4 ? n[s] : "?";
+}
+
+static int
+cmd_peers(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = (struct nep_app *)ctx->app;
+	const struct ilnp_ctl *ct = &ilnp_ctl_state;
+	const struct mh_config *mc = mh_conf(app->cfg);
+	uint64_t now = nep_now_ms();
+	json_t *arr = json_array();
+	char h[64], cn[64];
+
+	if (!ctx->json)
+		nep_buf_printf(ctx->out, "%-28s %-28s %-5s %-16s %-8s %5s %5s "
+			"%8s\n", "HOST", "CORRESPONDENT", "NONCE", "UPLINKS",
+			"LU", "SENT", "ACKS", "IDLE(s)");
+	for (unsigned i = 0; i < ILNP_MAX_PEERS; i++) {
+		const struct ilnp_peer *p = &ct->peers[i];
+		struct nep_addr a = { .family = AF_INET6 };
+		char ups[NEP_MAX_UPLINKS * (NEP_NAME_MAX + 1)] = "";
+		json_t *ul = json_array();
+		size_t off = 0;
+
+		if (!p->used)
+			continue;
+		memcpy(a.a, p->host, 16);
+		nep_addr_str(&a, h, sizeof(h));
+		memcpy(a.a, p->cn, 16);
+		nep_addr_str(&a, cn, sizeof(cn));
+		for (unsigned k = 0; k < p->n_adv; k++) {
+			const char *nm = p->adv_id[k] < mc->n_uplinks ?
+				mc->uplinks[p->adv_id[k]].name : "?";
+
+			json_array_append_new(ul, json_string(nm));
+			off += (size_t)snprintf(ups + off, sizeof(ups) - off,
+				"%s%s", k ? "," : "", nm);
+		}
+		if (ctx->json) {
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, "
+				"s:o, s:s, s:I, s:I, s:f}", "host", h,
+				"correspondent", cn, "nonce_bytes", p->nonce_len,
+				"uplinks", ul, "lu", lu_state_name(p->state),
+				"lu_sent", (json_int_t)p->lus_sent, "acks",
+				(json_int_t)p->acks, "idle_s",
+				(double)(now - p->last_ms) / 1000.0));
+			continue;
+		}
+		json_decref(ul);
+		nep_buf_printf(ctx->out, "%-28s %-28s %-5u %-16s %-8s %5" PRIu64
+			" %5" PRIu64 " %8.1f\n", h, cn, p->nonce_len, ups,
+			lu_state_name(p->state), p->lus_sent, p->acks,
+			(double)(now - p->last_ms) / 1000.0);
+	}
+	if (ctx->json) {
+		ctx->json_out = json_pack("{s:o, s:I, s:I, s:I, s:I}", "peers",
+			arr, "max", (json_int_t)ILNP_MAX_PEERS, "table_full",
+			(json_int_t)ct->peers_full, "lu_sent",
+			(json_int_t)ct->lu_sent, "lu_failed",
+			(json_int_t)ct->lu_failed);
+		return 0;
+	}
+	json_decref(arr);
+	nep_buf_printf(ctx->out, "%u peers (of %u), LUs sent %" PRIu64
+		", unacknowledged after %u sends %" PRIu64 "\n", ct->n_peers,
+		ILNP_MAX_PEERS, ct->lu_sent, ILNP_LU_SENDS, ct->lu_failed);
+	return 0;
+}
+
 void
 ilnp_stats_json(struct nep_app *app, json_t *obj)
 {
@@ -110,4 +187,5 @@ ilnp_commands(struct nep_app *app, struct nep_dispatch *d)
 {
 	(void)app;
 	nep_dispatch_bind(d, "show ilnp", cmd_show);
+	nep_dispatch_bind(d, "show ilnp peers", cmd_peers);
 }

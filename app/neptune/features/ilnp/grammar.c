@@ -7,6 +7,9 @@ static const struct nep_cmd_def nep_ilnp_grammar[] = {
 	{ "show ilnp",
 	  "ILNP: the mode, per-policy modes and multipath, packets and "
 	  "Locator Updates seen and rewritten, multipath packets per uplink" },
+	{ "show ilnp peers",
+	  "ILNP peers: inside host, correspondent, nonce, the uplinks last "
+	  "advertised, the state of the LU neptune sends on the host's behalf" },
 };
 
 static void __attribute__((constructor))

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "mh_config.h"
 #include "ilnp.h"
@@ -20,11 +22,22 @@ ilnp_init(struct nep_app *app)
 			sizeof(*iw), RTE_CACHE_LINE_SIZE,
 			(int)rte_lcore_to_socket_id(wk->lcore_id));
 
+		char name[RTE_RING_NAMESIZE];
+
 		if (iw == NULL) {
 			NEP_LOG(ERR, "ilnp: out of memory");
 			return -1;
 		}
 		wk->feat[nep_ilnp_feature.id] = iw;
+		snprintf(name, sizeof(name), "ilnp_ev_%u", w);
+		iw->ev = rte_ring_create_elem(name, sizeof(struct ilnp_ev),
+			ILNP_EV_RING, (int)rte_lcore_to_socket_id(wk->lcore_id),
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+		iw->ev_every_tsc = rte_get_tsc_hz();
+		if (iw->ev == NULL) {
+			NEP_LOG(ERR, "ilnp: cannot create its rings");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -33,7 +46,11 @@ static void
 ilnp_fini(struct nep_app *app)
 {
 	for (unsigned w = 0; w < app->n_workers; w++) {
-		rte_free(app->workers[w].feat[nep_ilnp_feature.id]);
+		struct ilnp_worker *iw = ILNP_W(&app->workers[w]);
+
+		if (iw != NULL)
+			rte_ring_free(iw->ev);
+		rte_free(iw);
 		app->workers[w].feat[nep_ilnp_feature.id] = NULL;
 	}
 }
@@ -60,6 +77,7 @@ static const struct nep_feature ilnp_feature = {
 	.stats_json = ilnp_stats_json,
 	.clear_stats = ilnp_clear_stats,
 	.trace_format = ilnp_trace_format,
+	.tick = ilnp_peers_run,
 };
 
 RTE_INIT(ilnp_register)

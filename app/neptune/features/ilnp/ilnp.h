@@ -84,11 +84,76 @@ struct ilnp_drr_slot {
 	struct nep_ilnp_drr d;
 };
 
+/* What a worker tells the control lcore about ILNP peers (peers.c). */
+enum ilnp_ev_kind { ILNP_EV_SEEN = 0, ILNP_EV_ACK = 1 };
+
+struct ilnp_ev {
+	uint8_t host[16];		/* the inside host's address */
+	uint8_t cn[16];			/* its correspondent's */
+	uint8_t nonce[12];
+	uint8_t nonce_len, kind;
+	uint16_t pad;
+	uint32_t policy;		/* the flow's */
+};
+
+#define ILNP_EV_RING 1024		/* per worker */
+#define ILNP_SEEN_SLOTS 1024		/* per worker: one event a second
+					 * per (host, correspondent) */
+
+struct ilnp_seen {
+	uint32_t tag;
+	uint64_t tsc;
+};
+
 struct ilnp_worker {
 	struct ilnp_stats stats;
 	struct ilnp_pkt cur;		/* the packet at hand */
+	struct rte_ring *ev;		/* -> control (SP/SC) */
+	uint64_t ev_lost;
+	uint64_t ev_every_tsc;
+	struct ilnp_seen seen[ILNP_SEEN_SLOTS];
 	struct ilnp_drr_slot drr[ILNP_DRR_SLOTS];
 };
+
+/*
+ * An ILNP peer: an inside host and a correspondent it talks ILNP with,
+ * learnt from its packets (the control lcore's table, peers.c). When the
+ * uplinks its flows may use change, neptune sends the correspondent an LU
+ * on the host's behalf (its NID, its nonce) listing their locators, every
+ * second until an LU-ACK comes back, at most ILNP_LU_SENDS times.
+ */
+#define ILNP_MAX_PEERS 1024
+#define ILNP_PEER_IDLE_MS 30000		/* ILNP's session timeout */
+#define ILNP_LU_SENDS 6
+#define ILNP_LU_EVERY_MS 1000
+#define ILNP_LU_LIFETIME_S 30
+#define ILNP_LU_PREFERENCE 10		/* the first locator's; + 1 each */
+
+enum ilnp_lu_state { ILNP_LU_IDLE, ILNP_LU_SENDING, ILNP_LU_ACKED,
+	ILNP_LU_FAILED };
+
+struct ilnp_peer {
+	bool used;
+	uint8_t host[16], cn[16];
+	uint8_t nonce[12], nonce_len;
+	uint32_t policy;
+	uint64_t first_ms, last_ms;
+	/* the uplinks (ids, weights) last advertised or first seen */
+	uint8_t n_adv, adv_id[NEP_MAX_UPLINKS];
+	uint32_t adv_w[NEP_MAX_UPLINKS];
+	enum ilnp_lu_state state;
+	unsigned sends;
+	uint64_t next_ms;
+	uint64_t lus_sent, acks;
+};
+
+struct ilnp_ctl {
+	struct ilnp_peer peers[ILNP_MAX_PEERS];
+	unsigned n_peers;
+	uint64_t peers_full, lu_sent, lu_failed, ev_in;
+};
+
+extern struct ilnp_ctl ilnp_ctl_state;
 
 extern struct nep_feature nep_ilnp_feature;
 extern unsigned ilnp_drop_lu_bad_checksum;
@@ -113,6 +178,12 @@ ilnp_policy(const struct ilnp_config *ic, uint32_t policy)
 void ilnp_register_datapath(void);
 void ilnp_trace_format(const struct nep_app *app,
 	const struct nep_trace_rec *r, struct nep_buf *out);
+
+/* peers.c */
+void ilnp_peer_event(struct ilnp_worker *iw, uint64_t now_tsc,
+	const uint8_t *host, const uint8_t *cn, const uint8_t *nonce,
+	uint8_t nonce_len, uint32_t policy, enum ilnp_ev_kind kind);
+void ilnp_peers_run(struct nep_app *app, uint64_t now_ns);
 
 /* commands.c */
 void ilnp_commands(struct nep_app *app, struct nep_dispatch *d);

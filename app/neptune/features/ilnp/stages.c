@@ -256,6 +256,10 @@ lu_in(struct nep_pctx *c, struct rte_mbuf *m, struct ilnp_worker *iw,
 		else
 			changed = true;
 	}
+	if (lu.operation == NEP_ILNP_LU_ACK)
+		ilnp_peer_event(iw, c->now, ip6 + 24, ip6 + 8,
+			ip6 + iw->cur.ii.nonce_off, iw->cur.ii.nonce_len, 0,
+			ILNP_EV_ACK);
 	if (!changed)
 		return NEP_V_NEXT;
 	if (!lu_write(c, m, ip6, icmp, len, &out, ck, UINT32_MAX)) {
@@ -339,6 +343,8 @@ ilnp_snpt(struct nep_pctx *c, struct rte_mbuf *m, unsigned u,
 	if (!nep_ilnp_addr_map(ip6 + 8, npt->in_net, npt->out_net, npt->mask))
 		return false;	/* not an inside locator: NPTv6 decides */
 	iw->stats.aware_out++;
+	ilnp_peer_event(iw, c->now, orig, ip6 + 24, ip6 + k->ii.nonce_off,
+		k->ii.nonce_len, k->policy, ILNP_EV_SEEN);
 	*v = NEP_V_NEXT;
 	if (ic->lu_rewrite && is_lu(k, ip6, c->pi.l3_len))
 		*v = lu_out(c, m, iw, ip6, npt, k->policy,

@@ -4,3 +4,4 @@
 
 struct nep_feature nep_ilnp_feature;
 unsigned ilnp_drop_lu_bad_checksum;
+struct ilnp_ctl ilnp_ctl_state;
