@@ -201,6 +201,8 @@ request(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 		(long)c->conf.timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->conf.ca_file[0] != '\0')
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->conf.ca_file);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &r);

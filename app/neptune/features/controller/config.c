@@ -12,6 +12,8 @@
  *     internal_ip: 192.0.2.1        #   server_name, the addresses in
  *     external_ip: 2001:db8:71:1::2 #   the decisions endpoints get)
  *     push_config: true             # apply configurations pushed to it
+ *     ca_file: /etc/neptune/ctl-ca.pem  # https: the CA to trust (default:
+ *                                   #   the system's)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +29,7 @@ int ctl_section_id = -1;
 
 static const char *const ctl_keys[] = { "url", "device_id", "psk_file",
 	"interval_s", "timeout_ms", "name", "internal_ip", "external_ip",
-	"push_config", NULL };
+	"push_config", "ca_file", NULL };
 
 static void
 read_psk(struct nep_cfg *c, const struct nep_cfg_node *v, const char *path,
@@ -110,6 +112,13 @@ parse_controller(struct nep_cfg *c, const struct nep_cfg_node *node,
 			sizeof(cc->external_ip));
 	}
 	nep_cfg_get_bool(m, "push_config", &cc->push_config);
+	if ((v = nep_cfg_get(m, "ca_file")) != NULL) {
+		nep_cfg_copy_str(c, v, "controller.ca_file", cc->ca_file,
+			sizeof(cc->ca_file));
+		if (access(cc->ca_file, R_OK) != 0)
+			nep_cfg_fail(c, v, "controller.ca_file", "%s: %s",
+				cc->ca_file, strerror(errno));
+	}
 }
 
 static void

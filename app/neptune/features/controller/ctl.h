@@ -45,6 +45,7 @@ struct ctl_config {
 	char name[128];
 	char internal_ip[64], external_ip[64];
 	bool push_config;		/* accept pushed configurations */
+	char ca_file[NEP_PATH_MAX];	/* https: CA bundle, "" system's */
 };
 
 extern int ctl_section_id;
