@@ -55,6 +55,9 @@ def test_good_section(tmp_path):
      "  external_ip: nowhere\n", 12, 16, "controller.external_ip:"),
     ("controller:\n  url: http://x\n  device_id: a\n  psk_file: KEY\n"
      "  colour: blue\n", 12, 3, "controller.colour: unknown key"),
+    ("controller:\n  url: https://x\n  device_id: a\n  psk_file: KEY\n"
+     "  ca_file: /nonexistent.pem\n", 12, 12,
+     "controller.ca_file: /nonexistent.pem: No such file"),
 ])
 def test_errors(tmp_path, section, line, col, msg):
     r, cfg = check(tmp_path, section)
