@@ -7,7 +7,7 @@ neptunes of the tunnel lab, which run copies of config/neptune-tun-*.yaml
 with a controller: section (lab/tunnel's TUN_CONFIG_DIR): site A
 (endpoint site-a), hub1 and hub2 (routing servers) report every second.
 The controller's algorithm: bandwidth weighs 0.70 (cpu, memory and
-connections 0.10 each), max_bandwidth_mbps 10 (so a 2000 pps flood of
+connections 0.10 each), anti_flap_threshold 0.10, max_bandwidth_mbps 10 (so a 2000 pps flood of
 1400-byte echoes at a hub, about 23 Mbit/s each way, is a full load),
 anti_flap_hold_time 12 s.
 
@@ -19,7 +19,7 @@ anti_flap_hold_time 12 s.
   since the last change is over, not before; each time site A makes the
   decided hub its preferred tunnel and its traffic to tunsrv follows,
   the other hub's sessions staying up;
-- the controller stopped (SIGKILL) and restarted under a 200 pps echo
+- the controller stopped (SIGKILL) and restarted under a 100 pps echo
   stream: nothing lost, the traffic stays on its hub, the decision is the
   same after the restart;
 - the controller hung (SIGSTOP): the CLI answers at once, nothing lost;
@@ -56,6 +56,7 @@ SOCK = {"ep": "/run/neptune/lab.sock", "hub1": "/run/neptune/tun-hub1.sock",
 CLIENT6, TUNSRV6 = "fd42:100:1::10", "2001:db8:777::10"
 HUB_WAN6 = {"hub1": "2001:db8:71:1::2", "hub2": "2001:db8:72:1::2"}
 HOLD = 12.0
+THRESHOLD = 0.10
 RUN = REPO / "lab" / "run" / "ctl-lab"
 KEY = Path("/run/neptune/ctl-lab.key")
 # Bandwidth decides: the busy % of three neptunes sharing two cores with
@@ -64,6 +65,7 @@ KEY = Path("/run/neptune/ctl-lab.key")
 CTL_EXTRA = f"""algorithm:
   weights: {{cpu: 0.10, memory: 0.10, bandwidth: 0.70, connections: 0.10}}
   max_bandwidth_mbps: 10
+  anti_flap_threshold: {THRESHOLD:g}
   anti_flap_hold_time: {HOLD:g}
   report_interval: 1
 """
@@ -281,7 +283,8 @@ def test_load_moves_decision_after_hold(ctl_lab):
             now = time.time()
             s = status(ctl)
             cur = decision(ctl)
-            if s[a]["score"] > s[b]["score"] + 0.05 and seen_better is None:
+            if s[a]["score"] > s[b]["score"] + THRESHOLD and \
+                    seen_better is None:
                 seen_better = now
             if cur["router_id"] == a:
                 break
@@ -293,7 +296,8 @@ def test_load_moves_decision_after_hold(ctl_lab):
         assert seen_better is not None and seen_better < t1 + HOLD - 2, \
             "the load did not make the other hub better early enough " \
             "to test the hold"
-        print(f"\nhold test: {b} decided at t1; {a} better by > 0.05 from "
+        print(f"\nhold test: {b} decided at t1; {a} better by > "
+              f"{THRESHOLD:g} from "
               f"t1 + {seen_better - t1:.1f} s; decision back to {a} at "
               f"t1 + {moved - t1:.1f} s (hold {HOLD:g} s)")
         # not before the hold time, and soon after it
@@ -309,13 +313,16 @@ def test_load_moves_decision_after_hold(ctl_lab):
 def test_controller_restart_changes_nothing(ctl_lab, tmp_path):
     ctl, _ = ctl_lab
     pref = wait(lambda: preferred(), 10, "a preferred hub")
-    # 200 pps: enough to see a gap of 5 ms, too little to load the hub
-    # (its score must not drop by the threshold, or the decision would
-    # rightly move)
-    ping = RatePing(tmp_path, CLIENT6, TUNSRV6, 0x7c00, rate=200).start()
+    # 100 pps: enough to see a gap of 10 ms, too little to load the hub
+    # (measured: 200 pps cost it 0.037 of score with these weights; a drop
+    # by the threshold would rightly move the decision)
+    ping = RatePing(tmp_path, CLIENT6, TUNSRV6, 0x7c00, rate=100).start()
     before = {h: hub_rx(h) for h in ("hub1", "hub2")}
     try:
         time.sleep(1)
+        before_kill = {h: (x["score"], x["cpu_percent"], x["bandwidth_mbps"])
+                       for h, x in status(ctl).items()}
+        t_kill = time.time()
         ctl.kill9()
         time.sleep(3)
         # the endpoint notices (failed requests), forwarding does not
@@ -324,16 +331,26 @@ def test_controller_restart_changes_nothing(ctl_lab, tmp_path):
             or c["last_error"], c
         assert preferred() == pref
         ctl.start()
-        time.sleep(3)
+        seen = []
+        for _ in range(6):
+            s = status(ctl)
+            seen.append((round(time.time() - t_kill, 1),
+                         decision(ctl)["router_id"],
+                         {h: (x["score"], x["cpu_percent"],
+                              round(x["bandwidth_mbps"], 2),
+                              x["memory_percent"], x["active_tunnels"])
+                          for h, x in s.items()}))
+            time.sleep(0.5)
     finally:
         send, recv = ping.stop()
-    assert len(send) > 1000
+    assert len(send) > 500
     # a run still open at the end is the echoes in flight when it stopped
     runs = [r for r in loss_runs(send, recv) if r[2] is not None]
     assert not runs, f"lost echoes around the controller restart: {runs}"
     d = {h: hub_rx(h) - before[h] for h in before}
     other = "hub2" if pref == "hub1" else "hub1"
-    print(f"\ncontroller restart: {len(send)} echoes at 200 pps, "
+    print(f"\nbefore the kill {before_kill}; after the restart {seen}")
+    print(f"\ncontroller restart: {len(send)} echoes at 100 pps, "
           f"{len(send) - len(recv)} unanswered, through {d}")
     assert d[pref] >= len(send) and d[other] < 50, d
     assert preferred() == pref
@@ -349,7 +366,7 @@ def test_hung_controller_blocks_nothing(ctl_lab, tmp_path):
     ctl, _ = ctl_lab
     pref = wait(lambda: preferred(), 10, "a preferred hub")
     failed0 = cli_json("ep", "show", "controller")["requests_failed"]
-    ping = RatePing(tmp_path, CLIENT6, TUNSRV6, 0x7d00, rate=200).start()
+    ping = RatePing(tmp_path, CLIENT6, TUNSRV6, 0x7d00, rate=100).start()
     slowest = 0.0
     try:
         time.sleep(1)
