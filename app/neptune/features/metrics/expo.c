@@ -475,6 +475,22 @@ core_memory(struct expo *e)
 
 /* ---- what the features register ---- */
 
+/* Is family neptune_<name> already in the exposition? (A feature's
+ * generic counter must not repeat a family; the text is a few ten KiB.) */
+static bool
+declared(const struct expo *e, const char *name)
+{
+	char t[160];
+	size_t tl;
+
+	snprintf(t, sizeof(t), "# TYPE neptune_%s ", name);
+	tl = strlen(t);
+	for (size_t i = 0; e->b->data != NULL && i + tl <= e->b->len; i++)
+		if (e->b->data[i] == '#' && memcmp(e->b->data + i, t, tl) == 0)
+			return true;
+	return false;
+}
+
 /* Integers of a feature's stats_json: counters by construction (clear
  * stats resets them). Nested objects name a group: {"srv6": {"encap"}}
  * -> neptune_srv6_encap_total. */
@@ -496,6 +512,8 @@ feature_counters(struct expo *e)
 			if (json_is_integer(v)) {
 				sanitize(n, sizeof(n) - 6, k, NULL);
 				strcat(n, "_total");
+				if (declared(e, n))
+					continue;
 				nep_buf_printf(e->b, "# HELP neptune_%s %s "
 					"counter %s (show stats)\n", n, f->name, k);
 				nep_buf_printf(e->b, "# TYPE neptune_%s counter\n",
@@ -510,6 +528,8 @@ feature_counters(struct expo *e)
 					continue;
 				sanitize(n, sizeof(n) - 6, k, k2);
 				strcat(n, "_total");
+				if (declared(e, n))
+					continue;
 				nep_buf_printf(e->b, "# HELP neptune_%s %s "
 					"counter %s.%s (show stats)\n", n,
 					f->name, k, k2);
@@ -537,6 +557,8 @@ feature_counters(struct expo *e)
 				continue;
 			sanitize(n, sizeof(n) - 6, "worker", k);
 			strcat(n, "_total");
+			if (declared(e, n))
+				continue;
 			nep_buf_printf(e->b, "# HELP neptune_%s %s counter %s of "
 				"one worker (show lcores)\n# TYPE neptune_%s "
 				"counter\n", n, f->name, k, n);
@@ -801,21 +823,23 @@ tunnels(struct expo *e)
 	json_t *j = run_json(e->app, "show tunnels"), *s;
 	size_t i;
 	static const char *const tf[][4] = {
-		{ "state", "tunnel_up", "gauge", "Tunnel session up (1)" },
-		{ "rtt_ms", "tunnel_rtt_seconds", "gauge", "Keepalive RTT" },
-		{ "rx_packets", "tunnel_rx_packets_total", "counter",
-		  "Packets received through a tunnel" },
-		{ "rx_bytes", "tunnel_rx_bytes_total", "counter",
-		  "Bytes received through a tunnel" },
-		{ "tx_packets", "tunnel_tx_packets_total", "counter",
-		  "Packets sent through a tunnel" },
-		{ "tx_bytes", "tunnel_tx_bytes_total", "counter",
-		  "Bytes sent through a tunnel" },
-		{ "auth_failed", "tunnel_auth_failed_total", "counter",
+		{ "state", "tunnel_session_up", "gauge", "Tunnel session up (1)" },
+		{ "rtt_ms", "tunnel_session_rtt_seconds", "gauge",
+		  "Keepalive RTT of a tunnel session" },
+		{ "rx_packets", "tunnel_session_rx_packets_total", "counter",
+		  "Packets received through a tunnel session" },
+		{ "rx_bytes", "tunnel_session_rx_bytes_total", "counter",
+		  "Bytes received through a tunnel session" },
+		{ "tx_packets", "tunnel_session_tx_packets_total", "counter",
+		  "Packets sent through a tunnel session" },
+		{ "tx_bytes", "tunnel_session_tx_bytes_total", "counter",
+		  "Bytes sent through a tunnel session" },
+		{ "auth_failed", "tunnel_session_auth_failed_total", "counter",
 		  "Messages that failed authentication" },
-		{ "replays", "tunnel_replays_total", "counter",
+		{ "replays", "tunnel_session_replays_total", "counter",
 		  "Messages refused by the replay window" },
-		{ "rekeys", "tunnel_rekeys_total", "counter", "Key rotations" },
+		{ "rekeys", "tunnel_session_rekeys_total", "counter",
+		  "Key rotations of a tunnel session" },
 	};
 
 	if (j == NULL)
@@ -895,13 +919,14 @@ metrics_cmd_show(struct nep_cmd_ctx *ctx)
 	core_ports(&e);
 	core_workers(&e);
 	core_memory(&e);
-	feature_counters(&e);
 	uplinks(&e);
 	events(&e);
 	srv6(&e);
 	tunnels(&e);
 	nat44(&e);
 	http_self(&e);
+	/* last: a generic name that repeats one above is left out */
+	feature_counters(&e);
 	if (ctx->json) {
 		ctx->json_out = json_pack("{s:s%}", "exposition", text.data,
 			text.len);
