@@ -151,9 +151,7 @@ cfg_capture_why(const struct nep_config *cfg)
 {
 	if (cfg->eal_no_huge)
 		return "eal.no_huge (no shared memory for secondary processes)";
-	if (cfg->eal_in_memory)
-		return "eal.in_memory (set it false and give eal.file_prefix)";
-	return rte_strerror(rte_errno);
+	return "eal.in_memory (set it false and give eal.file_prefix)";
 }
 
 static int
@@ -261,6 +259,11 @@ main(int argc, char **argv)
 	 * need a file prefix and hugepages, not --in-memory (docs/operations.md,
 	 * "Packet capture"). */
 	if (rte_pdump_init() < 0)
+		NEP_LOG(WARNING, "packet capture (dpdk-dumpcap) unavailable: %s",
+			rte_strerror(rte_errno));
+	else if (app->cfg->eal_no_huge || app->cfg->eal_in_memory)
+		/* rte_pdump_init() succeeds without multi-process (ENOTSUP
+		 * is not an error to it): say why dumpcap cannot attach. */
 		NEP_LOG(INFO, "packet capture (dpdk-dumpcap) unavailable: %s",
 			cfg_capture_why(app->cfg));
 	if (nep_meta_register() < 0) {
