@@ -24,6 +24,10 @@ test_port_rates_xstats_neighbors
     first after traffic is above zero, the next (no traffic) zero;
     show port xstats NAME lists the PMD's counters; show neighbors is
     sorted (port, IPv4 first, address) with AGE in units.
+
+test_hugepage_error_is_plain
+    hugetlbfs unmounted (in the test's own mount namespace): the start fails
+    with "hugetlbfs is not mounted" and the setup step to run.
 """
 import grp
 import json
@@ -160,3 +164,22 @@ def test_port_rates_xstats_neighbors():
                    for l in lines[1:]), lines
     finally:
         dp.stop()
+
+
+def test_hugepage_error_is_plain():
+    """Without hugetlbfs (unmounted in a mount namespace of the test's own),
+    a configuration that needs it fails with a plain message that names
+    the setup step, not only EAL's."""
+    dp = Dataplane(extra_cfg={"eal": {"no_huge": False, "in_memory": False,
+                                      "memory_mb": 64}})
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c",
+         "umount /dev/hugepages 2>/dev/null; umount /dev/hugepages 2>/dev/null;"
+         f" exec {BUILD / 'app' / 'neptune' / 'neptune'} -c {dp.cfg_path}"],
+        capture_output=True, text=True, timeout=60)
+    shutil.rmtree(dp.tmp, ignore_errors=True)
+    assert r.returncode == 1, r.stdout + r.stderr
+    err = r.stdout + r.stderr
+    assert "neptune: EAL initialisation failed" in err, err
+    assert "hugetlbfs is not mounted (needed without eal.in_memory)" in err, err
+    assert "neptune-setup" in err and "dpdk-hugepages.py" in err, err
