@@ -266,7 +266,7 @@ nep_fast_route6_dst(const struct nep_fast_ctx *x, const uint8_t *dst,
 		return false;
 	*mac = __atomic_load_n(&x->neigh_mac[e->neigh_pos], __ATOMIC_ACQUIRE);
 	if (unlikely(!(*mac & NEP_NEIGH_VALID) ||
-		    l3_len > x->ports[e->out].mtu))
+		    l3_len > x->ports[e->out].mtu || !x->ports[e->out].link_up))
 		return false;
 	*out = e->out;
 	return true;
@@ -300,6 +300,8 @@ nep_fast_eligible6(const uint8_t *f, uint32_t len, uint64_t port_mac)
 	uint16_t d1;
 	uint64_t dmac;
 
+	if (unlikely(len < NEP_ETH_HLEN + NEP_IP6_HLEN + 8))
+		return 0;	/* before any byte is read */
 	/* Two loads: a 6-byte copy into a zeroed word would be stored and
 	 * reloaded (a store-forwarding stall on every packet). */
 	memcpy(&d0, f, 4);
@@ -327,6 +329,8 @@ nep_fast_eligible4(const uint8_t *f, uint32_t len, uint64_t port_mac)
 	uint16_t d1;
 	uint64_t dmac;
 
+	if (unlikely(len < NEP_ETH_HLEN + 20 + 8))
+		return 0;	/* before any byte is read */
 	memcpy(&d0, f, 4);
 	memcpy(&d1, f + 4, 2);
 	dmac = d0 | (uint64_t)d1 << 32;

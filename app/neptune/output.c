@@ -36,6 +36,10 @@ nep_ctl_tx(struct nep_app *app, unsigned port, struct rte_mbuf *m)
 {
 	bool orig = is_orig(m);
 
+	if (unlikely(!app->ports[port].link_up)) {
+		nep_ctl_drop(app, m, NEP_DROP_PORT_DOWN);
+		return;
+	}
 	/* A sub-interface's frames carry its tag on the wire. */
 	if (app->ports[port].vlan != 0 &&
 		nep_vlan_push(m, app->ports[port].vlan) < 0) {
@@ -247,8 +251,12 @@ nep_ctl_route_out(struct nep_app *app, struct rte_mbuf *m, uint8_t family)
 		dst = ((struct rte_ipv6_hdr *)(f + 14))->dst_addr;
 		nh = nep_rib_lookup6(rib, dst);
 	} else {
-		dst = (const uint8_t *)&((struct rte_ipv4_hdr *)(f + 14))->dst_addr;
-		nh = nep_rib_lookup4(rib, *(const uint32_t *)dst);
+		uint32_t d4;
+
+		/* f + 30 is 2 bytes off a 4-byte boundary: copy, do not cast */
+		dst = f + 14 + offsetof(struct rte_ipv4_hdr, dst_addr);
+		memcpy(&d4, dst, 4);
+		nh = nep_rib_lookup4(rib, d4);
 	}
 	hop = nep_rib_next_hop(rib, nh, dst, &port_id);
 	if (hop == NULL) {

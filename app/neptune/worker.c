@@ -268,6 +268,8 @@ stage_output(struct nep_pctx *c, struct rte_mbuf *m)
 	uint8_t *l3;
 	uint64_t mac;
 
+	if (unlikely(!app->ports[out].link_up))
+		return NEP_VERDICT_DROP(NEP_DROP_PORT_DOWN);
 	if (unlikely(c->pi.l3_len > room)) {
 		if (c->pi.family == 4 &&
 			!(rte_be_to_cpu_16(((struct rte_ipv4_hdr *)(c->frame +

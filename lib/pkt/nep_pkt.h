@@ -104,13 +104,16 @@ nep_pkt_ip6_l4_len(const uint8_t *f, uint32_t len)
 	w = rte_be_to_cpu_64(w);
 	plen = (uint16_t)w;
 	if ((w >> 44) != 0x86dd6 || f[22] == 0xff /* multicast source */ ||
-		plen == 0 || plen + l4_off > len)
+		plen < 8 || plen + l4_off > len)
 		return 0;
+	/* plen + l4_off <= len: every L4 byte read below is inside plen */
 	if (f[20] == NEP_PROTO_UDP) {
 		l4 = (uint32_t)f[l4_off + 4] << 8 | f[l4_off + 5]; /* length */
-		if (l4 < 8 || l4 > plen)	/* also plen >= 8 */
+		if (l4 < 8 || l4 > plen)
 			return 0;
 	} else if (f[20] == NEP_PROTO_TCP) {
+		if (plen < 20)	/* the data offset is at byte 12 */
+			return 0;
 		l4 = (f[l4_off + 12] >> 4) * 4u;	/* data offset */
 		if (l4 < 20 || l4 > plen)	/* also plen >= 20 */
 			return 0;

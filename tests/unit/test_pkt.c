@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "nep_pkt.h"
 
@@ -303,6 +305,56 @@ test_parse_fast4_matches_full(void **state)
 	assert_true(fast > 20000);
 	assert_true(good > fast);
 	assert_true(bad > 20000);
+}
+
+/*
+ * The fast parsers read nothing beyond len: every short frame is placed so
+ * that it ends at an unreadable page, where one byte too far faults (issue
+ * 16: nep_pkt_ip6_l4_len read the TCP data offset at L4 + 12 of a 62..66
+ * byte frame whose payload length was below 20).
+ */
+static void
+test_fast_parsers_read_within_len(void **state)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *mem = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *end;
+
+	(void)state;
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(mprotect(mem + pg, (size_t)pg, PROT_NONE), 0);
+	end = mem + pg;
+	for (uint32_t plen = 0; plen <= 24; plen++) {
+		for (unsigned k = 0; k < 2; k++) {
+			uint8_t proto = k == 0 ? NEP_PROTO_TCP : NEP_PROTO_UDP;
+			uint32_t len = 14 + 40 + plen;
+			uint8_t *f = end - len;
+
+			memset(fr, 0, sizeof(fr));
+			ip6(fr, (uint16_t)plen, proto, A6S, A6D);
+			memcpy(f, fr, len);
+			/* a TCP header cut short is never taken */
+			uint32_t l3 = nep_pkt_ip6_l4_len(f, len);
+			if (proto == NEP_PROTO_TCP && plen < 20)
+				assert_int_equal(l3, 0);
+		}
+		for (unsigned k = 0; k < 2; k++) {
+			uint8_t proto = k == 0 ? NEP_PROTO_TCP : NEP_PROTO_UDP;
+			uint32_t len = 14 + 20 + plen;
+			uint8_t *f = end - len;
+
+			memset(fr, 0, sizeof(fr));
+			ip4(fr, 5, (uint16_t)(20 + plen), proto, "192.0.2.10",
+				"203.0.113.9");
+			memcpy(f, fr, len);
+			(void)nep_pkt_ip4_l4_len(f, len);
+		}
+	}
+	/* runts */
+	for (uint32_t len = 0; len < 60; len++)
+		assert_int_equal(nep_pkt_ip6_l4_len(end - len, len), 0);
+	munmap(mem, (size_t)pg * 2);
 }
 
 /* ---- parser: good frames ---- */
@@ -1374,6 +1426,7 @@ main(void)
 		cmocka_unit_test(test_addr_helpers),
 		cmocka_unit_test(test_parse_fast_matches_full),
 		cmocka_unit_test(test_parse_fast4_matches_full),
+		cmocka_unit_test(test_fast_parsers_read_within_len),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);

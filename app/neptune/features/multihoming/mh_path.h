@@ -97,6 +97,7 @@ fast_steer_hit(const struct mh_fast *x, struct rte_mbuf *m, uint8_t *f,
 	/* MTU before translation: the error must reach the host. */
 	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
 		    l3_len > x->x.ports[uf->port].mtu ||
+		    !x->x.ports[uf->port].link_up ||
 		    nep_nptv6_snpt(&uf->npt, f + NEP_ETH_HLEN + 8) < 0))
 		return false;
 	e->last_tsc = x->x.now;
@@ -135,7 +136,8 @@ fast_steer_hit4(const struct mh_fast *x, struct rte_mbuf *m, uint8_t *f,
 	mac = __atomic_load_n(&x->x.neigh_mac[uf->nh4_pos], __ATOMIC_ACQUIRE);
 	/* MTU before translation: the error must reach the host. */
 	if (unlikely(!(mac & NEP_NEIGH_VALID) ||
-		    l3_len > x->x.ports[uf->port].mtu))
+		    l3_len > x->x.ports[uf->port].mtu ||
+		    !x->x.ports[uf->port].link_up))
 		return false;
 	if (x->xlat4 != NULL &&
 		unlikely(!x->xlat4(x->s, x->w, ip, u, e->xlat, x->x.now)))
