@@ -809,6 +809,7 @@ plane_json(struct nep_app *app, bool control)
 	unsigned main_lcore = rte_get_main_lcore();
 	uint64_t rx = 0, fwd = 0, punted = 0, local = 0, drops = 0;
 	uint64_t handoffs = 0;	/* moved between workers, not an outcome */
+	uint64_t by_class[NEP_PUNT_CLASSES] = { 0 };
 
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		const struct nep_lcore_stats *s = &app->stats[l];
@@ -822,6 +823,8 @@ plane_json(struct nep_app *app, bool control)
 		punted += s->punted - b->punted;
 		local += s->local - b->local;
 		handoffs += s->handoffs - b->handoffs;
+		for (unsigned k = 0; k < NEP_PUNT_CLASSES; k++)
+			by_class[k] += s->punt_class[k] - b->punt_class[k];
 		for (unsigned r = 1; r < nep_drop_count(); r++)
 			if (r != NEP_DROP_ICMP_RATELIMIT)
 				drops += s->drops[r] - b->drops[r];
@@ -830,10 +833,14 @@ plane_json(struct nep_app *app, bool control)
 		return json_pack("{s:I, s:I, s:I, s:I}", "local",
 			(json_int_t)local, "forwarded", (json_int_t)fwd, "held",
 			(json_int_t)app->held, "drops", (json_int_t)drops);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "rx_packets",
-		(json_int_t)rx, "forwarded", (json_int_t)fwd, "punted",
-		(json_int_t)punted, "drops", (json_int_t)drops, "handoffs",
-		(json_int_t)handoffs);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, "
+		"s:I}}", "rx_packets", (json_int_t)rx, "forwarded",
+		(json_int_t)fwd, "punted", (json_int_t)punted, "drops",
+		(json_int_t)drops, "handoffs", (json_int_t)handoffs,
+		"punted_by_class", "nd", (json_int_t)by_class[0], "probe",
+		(json_int_t)by_class[1], "icmp", (json_int_t)by_class[2],
+		"resolve", (json_int_t)by_class[3], "other",
+		(json_int_t)by_class[4]);
 }
 
 /*

@@ -136,6 +136,19 @@ nep_control_loop(struct nep_app *app)
 		uint64_t now_ns = nep_now_ns();
 		unsigned work = 0;
 
+		/* ND, ARP and probe replies first, all of them (their ring is
+		 * small and policed); then a burst of the rest per worker. */
+		for (unsigned w = 0; w < app->n_workers; w++) {
+			unsigned n;
+
+			while ((n = rte_ring_sc_dequeue_burst(
+					app->workers[w].punt_hi, (void **)pkts,
+					CTL_BURST, NULL)) != 0) {
+				for (unsigned i = 0; i < n; i++)
+					handle_punt(app, pkts[i]);
+				work += n;
+			}
+		}
 		for (unsigned w = 0; w < app->n_workers; w++) {
 			unsigned n = rte_ring_sc_dequeue_burst(
 				app->workers[w].punt, (void **)pkts, CTL_BURST,
@@ -187,9 +200,13 @@ nep_control_fini(struct nep_app *app)
 	struct nep_feature *f;
 	struct rte_mbuf *m;
 
-	for (unsigned w = 0; w < app->n_workers; w++)
+	for (unsigned w = 0; w < app->n_workers; w++) {
 		while (rte_ring_sc_dequeue(app->workers[w].punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
+		while (rte_ring_sc_dequeue(app->workers[w].punt_hi,
+			       (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	}
 	/* Features first: a feature's own thread may submit management
 	 * requests (metrics' HTTP server) until its fini has stopped it. */
 	NEP_FOREACH_FEATURE(f)

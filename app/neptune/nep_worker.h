@@ -41,22 +41,98 @@ nep_drop(struct nep_worker *w, struct rte_mbuf *m, unsigned reason)
 	rte_pktmbuf_free(m);
 }
 
-/* Hand m to the control lcore. The punt ring being full is the packet's
- * one outcome then (punt_ring_full). */
-static inline void
-nep_punt(struct nep_worker *w, struct rte_mbuf *m, struct nep_meta *meta,
+/*
+ * What the control lcore gets is policed per class, so that a flood of one
+ * kind cannot crowd out the others (docs/architecture.md, "The punt
+ * path"): neighbour discovery and ARP, probe replies (echo replies, STAMP)
+ * and ICMP to us, packets waiting for a neighbour, everything else to us,
+ * ICMP errors to originate. ND, ARP and probe replies also have a ring of
+ * their own, which the control lcore drains first.
+ */
+enum nep_punt_class {
+	NEP_PC_ND,
+	NEP_PC_PROBE,
+	NEP_PC_ICMP,
+	NEP_PC_RESOLVE,
+	NEP_PC_OTHER,
+	NEP_PC_ERROR,
+};
+
+_Static_assert(NEP_PC_ERROR + 1 == NEP_PUNT_CLASSES, "punt classes");
+
+#define NEP_STAMP_PORT 862
+
+static inline enum nep_punt_class
+nep_punt_class(const uint8_t *f, const struct nep_pkt_info *pi,
 	enum nep_punt why)
 {
+	const uint8_t *l4 = f + pi->l4_off;
+
+	if (why == NEP_PUNT_RESOLVE)
+		return NEP_PC_RESOLVE;
+	if (pi->family == 0)
+		return NEP_PC_ND;	/* ARP */
+	if (!pi->has_l4)
+		return NEP_PC_OTHER;
+	if (pi->l4_proto == NEP_PROTO_ICMPV6) {
+		if (l4[0] >= NEP_ICMP6_RS && l4[0] <= NEP_ICMP6_REDIRECT)
+			return NEP_PC_ND;
+		return l4[0] == 129 ? NEP_PC_PROBE : NEP_PC_ICMP;
+	}
+	if (pi->l4_proto == NEP_PROTO_ICMP)
+		return l4[0] == 0 ? NEP_PC_PROBE : NEP_PC_ICMP;
+	if (pi->l4_proto == NEP_PROTO_UDP &&
+		(l4[0] << 8 | l4[1]) == NEP_STAMP_PORT)
+		return NEP_PC_PROBE;	/* STAMP replies to our sessions */
+	return NEP_PC_OTHER;
+}
+
+/* GCRA (a token bucket): false when class c is over its rate. */
+static inline bool
+nep_punt_admit(struct nep_worker *w, enum nep_punt_class c, uint64_t now)
+{
+	uint64_t t = w->punt_tat[c] > now ? w->punt_tat[c] : now;
+
+	if (w->punt_T[c] == 0)
+		return true;	/* no limit */
+	if (t - now > w->punt_tau[c])
+		return false;
+	w->punt_tat[c] = t + w->punt_T[c];
+	return true;
+}
+
+static const unsigned nep_punt_policed[NEP_PC_ERROR] = {
+	NEP_DROP_PUNT_POLICED_ND, NEP_DROP_PUNT_POLICED_PROBE,
+	NEP_DROP_PUNT_POLICED_ICMP, NEP_DROP_PUNT_POLICED_RESOLVE,
+	NEP_DROP_PUNT_POLICED_OTHER,
+};
+
+/* Hand m to the control lcore: its class's policer, then its ring. Being
+ * policed or the ring being full is the packet's one outcome then. */
+static inline void
+nep_punt(struct nep_worker *w, struct rte_mbuf *m, struct nep_meta *meta,
+	enum nep_punt why, const uint8_t *f, const struct nep_pkt_info *pi)
+{
+	enum nep_punt_class c = nep_punt_class(f, pi, why);
+	uint64_t now = rte_rdtsc();
+	struct rte_ring *r;
+
+	if (unlikely(!nep_punt_admit(w, c, now))) {
+		nep_drop(w, m, nep_punt_policed[c]);
+		return;
+	}
 	meta->punt = (uint8_t)why;
 	/* Arrival time, so a busy control lcore does not make probe
 	 * replies look late. */
-	meta->arrival_tsc = (uint32_t)rte_rdtsc();
-	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
+	meta->arrival_tsc = (uint32_t)now;
+	r = c <= NEP_PC_PROBE && w->punt_hi != NULL ? w->punt_hi : w->punt;
+	if (unlikely(rte_ring_sp_enqueue(r, m) != 0)) {
 		nep_drop(w, m, NEP_DROP_PUNT_RING_FULL);
 		return;
 	}
 	w->stats->punted++;
 	w->stats->punts[why]++;
+	w->stats->punt_class[c]++;
 }
 
 /*
@@ -84,7 +160,9 @@ nep_punt_icmp_error(struct nep_worker *w, struct rte_mbuf *m,
 {
 	w->stats->drops[meta->reason]++;
 	meta->punt = NEP_PUNT_ICMP_ERROR;
-	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
+	/* policed or refused: the error is lost, the packet counted once */
+	if (unlikely(!nep_punt_admit(w, NEP_PC_ERROR, rte_rdtsc()) ||
+		    rte_ring_sp_enqueue(w->punt, m) != 0)) {
 		w->stats->icmp_errors_lost++;
 		rte_pktmbuf_free(m);
 		return;

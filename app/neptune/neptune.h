@@ -25,6 +25,7 @@
 
 #define NEP_MAX_WORKERS 16
 #define NEP_HANDOFF_RING 1024	/* per worker, with several */
+#define NEP_PUNT_HI_RING 512	/* per worker: ND, ARP, probe replies */
 #define NEP_MAX_RXQ_PER_WORKER 64
 #define NEP_BURST_MAX 64
 
@@ -64,6 +65,7 @@ struct nep_lcore_stats {
 	uint64_t icmp_errors_lost;	/* error punts the ring refused */
 	uint64_t orig_drops;		/* control: originated frames lost */
 	uint64_t inject_tx_full;	/* worker: control frames the NIC refused */
+	uint64_t punt_class[NEP_PUNT_CLASSES];	/* worker: punted, by class */
 	uint64_t handoffs;		/* worker: packets it handed to another
 					 * worker (their outcome is counted
 					 * there) */
@@ -177,6 +179,11 @@ struct nep_worker {
 	struct nep_rxq rxq[NEP_MAX_RXQ_PER_WORKER];
 	struct rte_eth_dev_tx_buffer *txb[NEP_MAX_PORTS];
 	struct rte_ring *punt;		/* worker -> control */
+	struct rte_ring *punt_hi;	/* ND, ARP, probe replies: drained
+					 * first, never behind a flood */
+	/* the punt policer (GCRA per class, nep_worker.h) */
+	uint64_t punt_tat[NEP_PUNT_CLASSES];
+	uint64_t punt_T[NEP_PUNT_CLASSES], punt_tau[NEP_PUNT_CLASSES];
 	struct rte_ring *inject;	/* control -> worker 0: frames to send */
 	struct rte_ring *handoff;	/* other workers -> this one (MP/SC):
 					 * packets whose state it owns; NULL

@@ -188,6 +188,19 @@ setup_worker_queues(struct nep_app *app)
 		snprintf(name, sizeof(name), "nep_punt_%u", w);
 		wk->punt = rte_ring_create(name, app->cfg->punt_ring_size,
 			(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "nep_punt_hi_%u", w);
+		wk->punt_hi = rte_ring_create(name, NEP_PUNT_HI_RING,
+			(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		/* The policer: class c may send one packet every T cycles,
+		 * punt_burst at once (GCRA: tau = burst x T). */
+		for (unsigned c = 0; c < NEP_PUNT_CLASSES; c++) {
+			uint32_t pps = app->cfg->punt_pps[c];
+
+			wk->punt_T[c] = pps ? rte_get_tsc_hz() / pps : 0;
+			wk->punt_tau[c] = wk->punt_T[c] *
+				(app->cfg->punt_burst - 1);
+			wk->punt_tat[c] = 0;
+		}
 		snprintf(name, sizeof(name), "nep_inject_%u", w);
 		wk->inject = rte_ring_create(name, 1024, (int)rte_socket_id(),
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -210,7 +223,8 @@ setup_worker_queues(struct nep_app *app)
 				return -1;
 			}
 		}
-		if (wk->punt == NULL || wk->inject == NULL || wk->dc == NULL ||
+		if (wk->punt == NULL || wk->punt_hi == NULL ||
+			wk->inject == NULL || wk->dc == NULL ||
 			wk->trace == NULL) {
 			NEP_LOG(ERR, "cannot create the punt rings");
 			return -1;
@@ -256,7 +270,7 @@ nep_ports_init(struct nep_app *app)
 		need += RTE_MAX(cfg->ports[i].rx_queues, app->n_workers) *
 			cfg->ports[i].rx_desc +
 			app->n_workers * cfg->ports[i].tx_desc;
-	need += app->n_workers * (cfg->punt_ring_size +
+	need += app->n_workers * (cfg->punt_ring_size + NEP_PUNT_HI_RING +
 		cfg->n_ports * NEP_BURST_MAX + NEP_BURST_MAX);
 	if (app->n_workers > 1)
 		need += app->n_workers * NEP_HANDOFF_RING;
@@ -317,6 +331,11 @@ nep_ports_stop(struct nep_app *app)
 			while (rte_ring_dequeue(wk->punt, (void **)&m) == 0)
 				rte_pktmbuf_free(m);
 			rte_ring_free(wk->punt);
+		}
+		if (wk->punt_hi != NULL) {
+			while (rte_ring_dequeue(wk->punt_hi, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(wk->punt_hi);
 		}
 		if (wk->inject != NULL) {
 			while (rte_ring_dequeue(wk->inject, (void **)&m) == 0)

@@ -346,7 +346,8 @@ finish(struct nep_pctx *c, struct rte_mbuf *m, nep_verdict_t v)
 		if (NEP_VERDICT_REASON(v) == NEP_PUNT_ICMP_ERROR) {
 			nep_punt_icmp_error(w, m, c->meta);
 		} else {
-			nep_punt(w, m, c->meta, NEP_VERDICT_REASON(v));
+			nep_punt(w, m, c->meta, NEP_VERDICT_REASON(v), c->frame,
+				&c->pi);
 		}
 		break;
 	case NEP_V_CONSUMED:

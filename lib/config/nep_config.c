@@ -1033,9 +1033,12 @@ static const char *const dp_keys[] = {
 	"fast_path",
 	"idle",
 	"idle_max_us",
+	"punt_policer",
 	NULL,
 };
 static const char *const idle_modes[] = {"poll", "adaptive", NULL};
+static const char *const policer_keys[] = {"nd_pps", "probe_pps", "icmp_pps",
+	"resolve_pps", "other_pps", "error_pps", "burst", NULL};
 static const char *const icmp_keys[] = {"rate_pps", "burst", NULL};
 
 static void
@@ -1099,6 +1102,22 @@ parse_misc(const struct map *top)
 		cfg->idle_adaptive = scalar_enum(s, v, kpath(p, mp, "idle"),
 			idle_modes, "poll or adaptive") == 1;
 	map_u32(&m, "idle_max_us", 1, 10000, &cfg->idle_max_us);
+
+	{
+		/* per worker, packets per second into the control lcore by
+		 * class (0: no limit) */
+		struct map pm;
+		char pp[KPATH_MAX];
+		static const char *const cls[NEP_PUNT_CLASSES] = { "nd_pps",
+			"probe_pps", "icmp_pps", "resolve_pps", "other_pps",
+			"error_pps" };
+
+		map_sub(&m, "punt_policer", pp, policer_keys, &pm);
+		for (i = 0; i < NEP_PUNT_CLASSES; i++)
+			map_u32(&pm, cls[i], 0, 100000000,
+				&cfg->punt_pps[i]);
+		map_u32(&pm, "burst", 1, 1000000, &cfg->punt_burst);
+	}
 
 	map_sub(top, "icmp", mp, icmp_keys, &m);
 	map_u32(&m, "rate_pps", 1, 1000000, &cfg->icmp_rate_pps);
@@ -1989,6 +2008,13 @@ set_defaults(struct nep_config *cfg)
 	cfg->drain_us = 100;
 	cfg->mbufs = 16383;
 	cfg->punt_ring_size = 1024;
+	{
+		static const uint32_t pps[NEP_PUNT_CLASSES] = { 20000, 20000,
+			5000, 50000, 5000, 10000 };
+
+		memcpy(cfg->punt_pps, pps, sizeof(pps));
+		cfg->punt_burst = 256;
+	}
 	cfg->fast_path = true;
 	cfg->idle_max_us = 100;
 	cfg->neigh_reachable_ms = 30000;

@@ -106,6 +106,8 @@ struct nep_static_neigh_conf {
 
 struct nep_config_keys;
 
+#define NEP_PUNT_CLASSES 6	/* nep_worker.h, enum nep_punt_class */
+
 struct nep_config {
 	char path[NEP_PATH_MAX];	/* file it was loaded from */
 
@@ -132,6 +134,11 @@ struct nep_config {
 	uint32_t drain_us;		/* default 100 */
 	uint32_t mbufs;			/* default 16383 */
 	uint32_t punt_ring_size;	/* default 1024 */
+	/* dataplane.punt_policer: per worker and class (nd, probe, icmp,
+	 * resolve, other, error), packets/s into the control lcore, 0 no
+	 * limit; and the burst each class may send at once */
+	uint32_t punt_pps[NEP_PUNT_CLASSES];
+	uint32_t punt_burst;
 	bool fast_path;			/* default true; false: every packet
 					 * through the stages one by one */
 	bool idle_adaptive;		/* idle: adaptive (default poll) */

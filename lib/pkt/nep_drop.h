@@ -40,6 +40,11 @@
 	X(NEIGH_FAILED, "neigh_failed")                                       \
 	X(PUNT_RING_FULL, "punt_ring_full")                                   \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                             \
+	X(PUNT_POLICED_ND, "punt_policed_nd")                                 \
+	X(PUNT_POLICED_PROBE, "punt_policed_probe")                           \
+	X(PUNT_POLICED_ICMP, "punt_policed_icmp")                             \
+	X(PUNT_POLICED_RESOLVE, "punt_policed_resolve")                       \
+	X(PUNT_POLICED_OTHER, "punt_policed_other")                           \
 	X(TX_FULL, "tx_full")                                                 \
 	X(NO_MBUF, "no_mbuf")                                                 \
 	X(ICMP_RATELIMIT, "icmp_error_ratelimited")                           \

@@ -64,6 +64,12 @@ def base_config(tmp, prefix):
         "eal": {"lcores": "0-1", "no_huge": True, "in_memory": False,
                 "memory_mb": 256, "file_prefix": prefix},
         "management": {"socket": str(tmp / "nep.sock"), "telemetry": False},
+        # net_pcap delivers a file at memory speed: the punt policer's
+        # production rates would police what these tests count at the
+        # punt ring; test_dp_punt.py configures and tests the policer
+        "dataplane": {"punt_policer": {
+            "nd_pps": 0, "probe_pps": 0, "icmp_pps": 0, "resolve_pps": 0,
+            "other_pps": 0, "error_pps": 0}},
         "log": {"level": "info"},
         "neighbors": {"static": copy.deepcopy(STATIC_NEIGHBORS)},
         "ports": [

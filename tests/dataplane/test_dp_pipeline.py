@@ -823,11 +823,14 @@ def test_accounting_resolution(fast_path):
     MAC): every one ends once, none is left held, the control lcore's
     forwarded ones are counted there.
 
-    General path: the first 20 are punted in order, 8 held and 12 refused
-    by the full neighbour queue, the NA sends the 8. With the fast path
-    the NA (not fast-path traffic) is punted before the plain packets of
-    its burst (their flow-cache misses are looked up after the burst), so
-    it may well resolve the host before any of them is queued."""
+    General path: the first 20 are punted before the NA, but ND has a
+    punt ring of its own that the control lcore drains first (the punt
+    path's priority), so the NA may overtake those still in the ring: at
+    most 12 are refused by the full neighbour queue (8 held, then sent).
+    With the fast path the NA (not fast-path traffic) is punted before
+    the plain packets of its burst (their flow-cache misses are looked up
+    after the burst), so it may well resolve the host before any of them
+    is queued."""
     mac = "02:00:00:00:aa:99"
     pk = [ip6(HOST_MAC, LAN0_MAC, HOST6, UNRESOLVED, 17,
               udp_l4(46000 + i, 9, data_of(i, 80, 8))) for i in range(40)]
@@ -845,8 +848,7 @@ def test_accounting_resolution(fast_path):
     assert len(out) + d.get("neigh_queue_full", 0) == 40, (len(out), d)
     assert set(d) <= {"neigh_queue_full"}, d
     if not fast_path:
-        assert d == {"neigh_queue_full": 12}, d
-        assert st["control_forwarded"] >= 8, st
+        assert d.get("neigh_queue_full", 0) <= 12, d
     # Every forwarded one left once, hop limit 63, to the learnt MAC.
     assert len({f[14 + 40 + 8:] for f in out}) == len(out)
     assert {f[21] for f in out} == {63}
@@ -912,7 +914,9 @@ def test_accounting_icmp_decisions(fast_path):
     st = r.stats
     assert st["worker"] == {"rx_packets": n, "forwarded": 0, "punted": 1,
                             "drops": sum(ICMP_DECISIONS.values()),
-                            "handoffs": 0}, st
+                            "handoffs": 0, "punted_by_class": {
+                                "nd": 0, "probe": 0, "icmp": 0,
+                                "resolve": 0, "other": 1}}, st
     assert st["control"] == {"local": 0, "forwarded": 0, "held": 0,
                              "drops": 1}, st
     errors = sum(ICMP_DECISIONS.values()) + 1
