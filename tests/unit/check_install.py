@@ -129,8 +129,22 @@ def main():
             errors.append(f"installed neptune --check-config: {r.stdout}{r.stderr}")
         r = run([str(p(sbindir, "neptune-setup")), "--dry-run",
                  str(p(sysconf, "neptune", "neptune.yaml"))])
-        if r.returncode != 0 or "hugepages" not in r.stdout:
+        if r.returncode != 0 or "hugepages" not in r.stdout or \
+                "nothing to bind" not in r.stdout:
             errors.append(f"neptune-setup --dry-run: {r.stdout}{r.stderr}")
+        # a PCI port and more hugepages than reserved: what it would run
+        pci = tmp / "pci.yaml"
+        pci.write_text("eal: {memory_mb: 2048}\nports:\n"
+                       "  - {name: wan1, role: wan, driver: pci_vfio, "
+                       "devargs: '0000:03:00.0'}\n"
+                       "  - {name: lan0, role: lan, devargs: '04:00.1'}\n")
+        r = run([str(p(sbindir, "neptune-setup")), "--dry-run",
+                 "--hugepages", "512G", str(pci)])
+        want = ["dpdk-hugepages.py -p 2M --reserve 524288M",
+                "dpdk-devbind.py --bind=vfio-pci 0000:03:00.0",
+                "dpdk-devbind.py --bind=vfio-pci 0000:04:00.1"]
+        if r.returncode != 0 or not all(w in r.stdout for w in want):
+            errors.append(f"neptune-setup --dry-run (PCI): {r.stdout}{r.stderr}")
 
         # completion: bash parses it, and it completes through neptune-cli
         comp = p(datadir, "bash-completion/completions/neptune-cli")
