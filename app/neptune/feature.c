@@ -108,6 +108,8 @@ core_drop_stage(unsigned r)
 	case NEP_DROP_BAD_VERDICT:
 	case NEP_DROP_NO_HEADROOM:
 		return NEP_STAGE_OUTPUT;
+	case NEP_DROP_MBUF_CHAINED:
+		return NEP_STAGE_INPUT;
 	default:
 		return NEP_STAGE_INPUT;
 	}

@@ -365,6 +365,14 @@ nep_fast_route6(const struct nep_fast_ctx *x, struct rte_mbuf *m, uint8_t *f,
 	return true;
 }
 
+/* The frame length a fast path may use: a chain of segments (nb_segs > 1)
+ * is the general path's (it makes it one segment first). */
+static inline uint32_t
+nep_fast_len(const struct rte_mbuf *m)
+{
+	return likely(m->nb_segs == 1) ? rte_pktmbuf_data_len(m) : 0;
+}
+
 /*
  * The fast path's entry test: an unpadded IPv6 TCP/UDP frame for this
  * port's MAC, hop limit > 1, global unicast destination. Returns its L3

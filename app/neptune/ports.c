@@ -277,8 +277,15 @@ nep_ports_init(struct nep_app *app)
 	need += 2048; /* neighbour queues, control traffic */
 	if (need < cfg->mbufs)
 		need = cfg->mbufs;
+	/* One mbuf holds a frame of the largest MTU (and a VLAN tag): a
+	 * packet within its port's MTU is never a chain of segments. */
+	uint32_t buf = RTE_MBUF_DEFAULT_BUF_SIZE;
+	for (i = 0; i < cfg->n_ports; i++)
+		buf = RTE_MAX(buf, (uint32_t)RTE_PKTMBUF_HEADROOM +
+			cfg->ports[i].mtu + RTE_ETHER_HDR_LEN + NEP_VLAN_HLEN +
+			RTE_ETHER_CRC_LEN);
 	app->pool = rte_pktmbuf_pool_create("nep_mbufs", need, 256, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		(uint16_t)buf, (int)rte_socket_id());
 	if (app->pool == NULL) {
 		NEP_LOG(ERR, "cannot create a pool of %u mbufs: %s", need,
 			rte_strerror(rte_errno));

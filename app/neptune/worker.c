@@ -158,12 +158,48 @@ input_l3(struct nep_pctx *c, struct rte_mbuf *m, bool decapsulated)
 	return NEP_V_NEXT;
 }
 
+/*
+ * A frame the PMD received as a chain of segments (larger than one mbuf's
+ * room, or a PMD that scatters anyway): made one segment, so every stage
+ * sees the whole packet contiguous — copied into the first segment when it
+ * has the room, else cut after the IP datagram when that lies within the
+ * first segment (Ethernet padding beyond it). -1: neither (a packet larger
+ * than any port's MTU), dropped as mbuf_chained, never sent.
+ */
+static int
+flatten(struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), want = 0;
+
+	if (rte_pktmbuf_linearize(m) == 0)
+		return 0;
+	if (len >= NEP_ETH_HLEN + 40 && f[12] == 0x86 && f[13] == 0xdd)
+		want = NEP_ETH_HLEN + 40 + ((uint32_t)f[18] << 8 | f[19]);
+	else if (len >= NEP_ETH_HLEN + 20 && f[12] == 0x08 && f[13] == 0x00)
+		want = NEP_ETH_HLEN + ((uint32_t)f[16] << 8 | f[17]);
+	if (want == 0 || want > len)
+		return -1;
+	rte_pktmbuf_free(m->next);
+	m->next = NULL;
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len = (uint16_t)want;
+	return 0;
+}
+
 /* input: parse, L2 checks, what is for us. */
 static inline nep_verdict_t
 stage_input(struct nep_pctx *c, struct rte_mbuf *m, const struct nep_port *p)
 {
-	uint8_t *f = c->frame;
+	uint8_t *f;
 	enum nep_drop_reason r;
+
+	if (unlikely(m->nb_segs > 1)) {
+		if (flatten(m) < 0)
+			return NEP_VERDICT_DROP(NEP_DROP_MBUF_CHAINED);
+		c->frame = rte_pktmbuf_mtod(m, uint8_t *);
+	}
+	f = c->frame;
 
 	r = nep_pkt_parse(f, rte_pktmbuf_data_len(m), &c->pi);
 	if (unlikely(r != NEP_DROP_NONE))
@@ -552,7 +588,7 @@ fast_route_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 
 		if (j + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
-		l3_len = nep_fast_eligible6(f, rte_pktmbuf_data_len(m),
+		l3_len = nep_fast_eligible6(f, nep_fast_len(m),
 			port_mac);
 		if (likely(l3_len != 0 && nep_fast_route6(&x, m, f, l3_len)))
 			continue;

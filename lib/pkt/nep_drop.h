@@ -52,6 +52,7 @@
 	X(NO_LISTENER, "local_port_unreachable")                              \
 	X(BAD_VERDICT, "pipeline_bad_verdict")                               \
 	X(VLAN_UNKNOWN, "vlan_unknown")                                       \
+	X(MBUF_CHAINED, "mbuf_chained")                                       \
 	X(NO_HEADROOM, "no_headroom")
 
 enum nep_drop_reason {

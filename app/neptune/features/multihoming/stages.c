@@ -502,7 +502,7 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 
 		if (j + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 4], void *));
-		l3_len = nep_fast_eligible6(f, rte_pktmbuf_data_len(m),
+		l3_len = nep_fast_eligible6(f, nep_fast_len(m),
 			port_mac);
 		if (l3_len == 0) {
 			/* IPv4 from an inside host: its flow's hit, like
@@ -516,7 +516,7 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 
 			if (!lan_steer4)
 				goto slow;
-			l3_len = nep_fast_eligible4(f, rte_pktmbuf_data_len(m),
+			l3_len = nep_fast_eligible4(f, nep_fast_len(m),
 				port_mac);
 			memcpy(&src, ip4 + 12, 4);
 			if (l3_len == 0 || !steer_src_inside4(ms, src))

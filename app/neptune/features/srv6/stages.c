@@ -665,7 +665,7 @@ srv6_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	for (j = 0; j < n; j++) {
 		struct rte_mbuf *m = pkts[j];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-		uint32_t len = rte_pktmbuf_data_len(m), l3_len;
+		uint32_t len = nep_fast_len(m), l3_len;
 
 		if (j + 4 < n) {
 			uint8_t *nf = rte_pktmbuf_mtod(pkts[j + 4], uint8_t *);
