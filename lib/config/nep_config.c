@@ -779,6 +779,64 @@ static void __attribute__((noreturn)) yaml_fail(struct src *s, yaml_parser_t *p)
 	fail_at(s, line, col, "(syntax)", "%s", msg);
 }
 
+/*
+ * Limits a configuration file is held to before libyaml builds its tree
+ * (a 100 000-deep sequence takes libyaml tens of seconds to load; the
+ * control lcore must never wait on that in a reload): its size, checked
+ * when it is read, and its nesting, checked here with the event parser,
+ * which stops at the first node too deep.
+ */
+#define CFG_MAX_DEPTH 64
+
+static void
+check_depth(struct src *s)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	unsigned depth = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&p))
+		fail_at(s, 1, 1, "(syntax)", "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)s->buf, s->len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;	/* the loader reports the syntax error */
+		if (ev.type == YAML_SEQUENCE_START_EVENT ||
+			ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > CFG_MAX_DEPTH) {
+				unsigned long line = ev.start_mark.line + 1;
+				unsigned long col = ev.start_mark.column + 1;
+
+				yaml_event_delete(&ev);
+				yaml_parser_delete(&p);
+				fail_at(s, line, col, "(syntax)", "nested more "
+					"than %u levels deep", CFG_MAX_DEPTH);
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+			ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+}
+
+/* A NUL inside a scalar (YAML's "\0" escape) would be cut silently by
+ * every C string use after: refused at its position. */
+static void
+check_nul(struct src *s)
+{
+	for (yaml_node_t *n = s->doc.nodes.start; n < s->doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE &&
+			memchr(n->data.scalar.value, 0, n->data.scalar.length) !=
+				NULL)
+			fail_at(s, n->start_mark.line + 1,
+				n->start_mark.column + 1, "(syntax)",
+				"a NUL byte inside a string");
+}
+
 /* Parse s->buf into s->doc; exactly one document is allowed. */
 static void
 src_parse(struct src *s)
@@ -787,6 +845,7 @@ src_parse(struct src *s)
 	yaml_document_t extra;
 	yaml_node_t *root;
 
+	check_depth(s);
 	if (!yaml_parser_initialize(&p))
 		fail_at(s, 1, 1, "(syntax)", "out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)s->buf, s->len);
@@ -795,6 +854,7 @@ src_parse(struct src *s)
 	s->loaded = true;
 	if (yaml_document_get_root_node(&s->doc) == NULL)
 		goto out;
+	check_nul(s);
 	if (!yaml_parser_load(&p, &extra))
 		yaml_fail(s, &p);
 	root = yaml_document_get_root_node(&extra);
@@ -838,6 +898,10 @@ read_file(const char *path, char **buf, size_t *len)
 		n += fread(b + n, 1, cap - n - 1, f);
 		if (ferror(f)) {
 			rc = EIO;
+			break;
+		}
+		if (n > NEP_CONFIG_MAX_BYTES) {
+			rc = EFBIG;	/* "File too large": read no more */
 			break;
 		}
 		if (feof(f))
@@ -2153,6 +2217,11 @@ nep_config_load(
 	int rc;
 
 	rc = read_file(path, &buf, &len);
+	if (rc == EFBIG) {
+		snprintf(err->msg, sizeof(err->msg), "%s: larger than %u bytes",
+			path, NEP_CONFIG_MAX_BYTES);
+		return NULL;
+	}
 	if (rc != 0) {
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
 			strerror(rc));

@@ -106,6 +106,7 @@ struct nep_static_neigh_conf {
 
 struct nep_config_keys;
 
+#define NEP_CONFIG_MAX_BYTES (4u << 20)	/* a configuration file */
 #define NEP_PUNT_CLASSES 6	/* nep_worker.h, enum nep_punt_class */
 
 struct nep_config {

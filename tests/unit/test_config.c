@@ -586,6 +586,62 @@ test_err_syntax(void **state)
 		"t.yaml:3:1: (syntax): only one YAML document is allowed");
 }
 
+/* The limits (issue 16): nesting, a NUL in a string, the file size. */
+static void
+test_err_limits(void **state)
+{
+	enum { DEEP = 100000 };
+	char *deep = malloc(DEEP * 2 + 8), *big;
+	struct nep_config_error err;
+	struct nep_config *cfg;
+	char path[] = "/tmp/nep-test-big-XXXXXX";
+	FILE *f;
+	int fd;
+
+	(void)state;
+	/* a 100 000-deep flow sequence: refused at the 65th level (the
+	 * top mapping and 64 sequences) at once */
+	assert_non_null(deep);
+	strcpy(deep, "a: ");
+	for (unsigned i = 0; i < DEEP; i++)
+		deep[3 + i] = '[';
+	deep[3 + DEEP] = '\0';
+	expect_err(deep, "t.yaml:1:67: (syntax): nested more than 64 levels "
+			 "deep");
+	free(deep);
+	/* 64 levels are fine (and then the key is unknown) */
+	{
+		char ok[256] = "zz: ";
+		size_t n = strlen(ok);
+
+		for (unsigned i = 0; i < 63; i++)
+			ok[n++] = '[';
+		for (unsigned i = 0; i < 63; i++)
+			ok[n++] = ']';
+		ok[n++] = '\n';
+		ok[n] = '\0';
+		expect_err(ok, "t.yaml:1:1: zz: unknown key");
+	}
+	/* "\0" inside a double-quoted string */
+	expect_err(PORTS "management: {socket: \"/run/a\\0b\"}\n",
+		"t.yaml:8:22: (syntax): a NUL byte inside a string");
+	/* a file over 4 MiB */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	big = calloc(1, 1 << 20);
+	assert_non_null(big);
+	memset(big, '#', (1 << 20) - 1);
+	for (unsigned i = 0; i < 5; i++)
+		fprintf(f, "%s\n", big);
+	fclose(f);
+	free(big);
+	cfg = nep_config_load(path, NULL, &err);
+	assert_null(cfg);
+	assert_non_null(strstr(err.msg, "larger than 4194304 bytes"));
+	unlink(path);
+}
+
 static void
 test_err_unknown_key(void **state)
 {
@@ -1463,6 +1519,7 @@ main(void)
 		cmocka_unit_test(test_key_pos_truncated),
 		cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_err_syntax),
+		cmocka_unit_test(test_err_limits),
 		cmocka_unit_test(test_err_unknown_key),
 		cmocka_unit_test(test_err_duplicate_key),
 		cmocka_unit_test(test_err_wrong_type),
