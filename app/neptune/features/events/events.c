@@ -24,6 +24,8 @@ ev_fini(struct nep_app *app)
 	ev_state.runner = NULL;
 	json_decref(ev_state.seen);
 	ev_state.seen = NULL;
+	json_decref(ev_state.uplinks);
+	ev_state.uplinks = NULL;
 }
 
 static void

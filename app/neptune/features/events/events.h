@@ -116,6 +116,11 @@ struct ev_state {
 	struct ev_event recent[EV_RECENT];
 	/* watched state: name -> last seen */
 	json_t *seen;			/* {"uplink/isp1": "up", ...} */
+	/* the uplinks' names, read with `show uplinks` (which counts the
+	 * flows: milliseconds with a large table) at the start and after
+	 * each reload only; each poll reads `show uplink NAME` */
+	json_t *uplinks;		/* array of names */
+	uint64_t uplinks_generation;
 };
 
 /* state.c */

@@ -3,8 +3,10 @@
  * Watching for events on the control lcore. Port links come from the
  * core's link_change callback, reloads from the snapshot generation; the
  * rest is read every EV_POLL_NS from the JSON of the features' own `show`
- * commands (uplinks, SRv6 overlays, tunnels), run through the dispatcher
- * right here, so no feature needs to know about events. A change between
+ * commands (each uplink's `show uplink NAME`, SRv6 overlays, tunnels), run
+ * through the dispatcher right here, so no feature needs to know about
+ * events. `show uplinks` gives the names, once per configuration: it
+ * counts the flows, which takes milliseconds on a large flow table. A change between
  * two reads is one event; a flap inside one 50 ms window is not seen
  * (`show events` keeps multihoming's own exact record).
  */
@@ -103,20 +105,48 @@ uplink_reason(struct nep_app *app, const char *uplink, const char *to,
 	json_decref(j);
 }
 
+/* The uplinks' names, read again when the configuration changed. */
+static json_t *
+uplink_names(struct nep_app *app)
+{
+	json_t *j, *u;
+	size_t i;
+
+	if (ev_state.uplinks != NULL &&
+		ev_state.uplinks_generation == app->snap->generation)
+		return ev_state.uplinks;
+	json_decref(ev_state.uplinks);
+	ev_state.uplinks = json_array();
+	ev_state.uplinks_generation = app->snap->generation;
+	j = run_json(app, "show uplinks --json");
+	json_array_foreach(json_object_get(j, "uplinks"), i, u)
+		if (json_is_string(json_object_get(u, "name")))
+			json_array_append(ev_state.uplinks,
+				json_object_get(u, "name"));
+	json_decref(j);
+	return ev_state.uplinks;
+}
+
 static void
 watch_uplinks(struct nep_app *app)
 {
-	json_t *j = run_json(app, "show uplinks --json"), *u;
-	char key[96], prev[16], reason[EV_REASON_MAX];
+	json_t *names = uplink_names(app), *n;
+	char key[96], prev[16], reason[EV_REASON_MAX], line[128];
 	size_t i;
 
-	json_array_foreach(json_object_get(j, "uplinks"), i, u) {
-		const char *name = json_string_value(json_object_get(u, "name"));
-		const char *state = json_string_value(json_object_get(u, "state"));
-		const char *admin = json_string_value(json_object_get(u, "admin"));
+	json_array_foreach(names, i, n) {
+		const char *name = json_string_value(n);
+		json_t *u;
+		const char *state, *admin;
 
-		if (name == NULL || state == NULL || admin == NULL)
+		snprintf(line, sizeof(line), "show uplink %s --json", name);
+		u = run_json(app, line);
+		state = json_string_value(json_object_get(u, "state"));
+		admin = json_string_value(json_object_get(u, "admin"));
+		if (state == NULL || admin == NULL) {
+			json_decref(u);
 			continue;
+		}
 		snprintf(key, sizeof(key), "uplink/%s", name);
 		if (changed(key, state, prev, sizeof(prev))) {
 			enum ev_kind k = strcmp(state, "up") == 0 ? EV_UPLINK_UP :
@@ -130,8 +160,8 @@ watch_uplinks(struct nep_app *app)
 			ev_emit(app, strcmp(admin, "up") == 0 ?
 				EV_UPLINK_ADMIN_UP : EV_UPLINK_ADMIN_DOWN, name,
 				prev, admin, "set uplink admin");
+		json_decref(u);
 	}
-	json_decref(j);
 }
 
 static void
