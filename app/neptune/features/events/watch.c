@@ -6,9 +6,9 @@
  * commands (each uplink's `show uplink NAME`, SRv6 overlays, tunnels), run
  * through the dispatcher right here, so no feature needs to know about
  * events. `show uplinks` gives the names, once per configuration: it
- * counts the flows, which takes milliseconds on a large flow table. A change between
- * two reads is one event; a flap inside one 50 ms window is not seen
- * (`show events` keeps multihoming's own exact record).
+ * counts the flows, which takes milliseconds on a large flow table. A
+ * change between two reads is one event; a flap inside one 50 ms window
+ * is not seen (`show events` keeps multihoming's own exact record).
  */
 #include <stdio.h>
 #include <string.h>
