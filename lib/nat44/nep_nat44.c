@@ -193,6 +193,12 @@ nep_nat44_icmp_err_rewrite(uint8_t *ip4, uint32_t len, enum nep_nat44_dir dir,
 		ck = nep_nat44_ld16(l4 + 2);
 		nck = nep_nat44_cadjust(ck, dp);
 		nep_nat44_st16(l4 + 2, nck);
+		/* A wholly quoted all-zero echo: 0xffff, not -0. */
+		if (nep_nat44_get16(in + 2) == e.inner_l4_off - e.inner_off +
+				e.inner_l4_len) {
+			nep_nat44_icmp_fix_zero(l4, e.inner_l4_len);
+			nck = nep_nat44_ld16(l4 + 2);
+		}
 		dicmp += nep_nat44_cdiff16(ck, nck);
 		break;
 	}
