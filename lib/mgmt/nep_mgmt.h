@@ -209,6 +209,9 @@ void nep_mgmt_poll(struct nep_mgmt *m);
 /* Stop the thread, close and unlink the socket. */
 void nep_mgmt_stop(struct nep_mgmt *m);
 
+/* Close clients silent for ms (default 10 minutes). */
+void nep_mgmt_set_idle_timeout(struct nep_mgmt *m, unsigned ms);
+
 /*
  * Run one line on the control lcore and wait for its reply, from any
  * thread but the control lcore itself (the telemetry bridge, a feature's

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -50,7 +51,10 @@ RTE_LOG_REGISTER(nep_mgmt_logtype, neptune.mgmt, INFO);
 #define MGMT_POLL_BURST 4	/* requests run per nep_mgmt_poll() call */
 #define MGMT_WAIT_NS 200000	/* sleep between checks of a request */
 #define MGMT_TIMEOUT_MS 10000	/* control lcore unresponsive: give up */
-#define MGMT_SEND_TIMEOUT_S 5	/* a client not reading its replies */
+#define MGMT_OUT_MAX (8u << 20)	/* replies queued for one client */
+#define MGMT_IDLE_MS_DEFAULT 600000	/* a client silent this long goes */
+#define MGMT_EVICT_IDLE_MS 1000	/* all slots taken: the longest idle
+				 * client (this long at least) makes room */
 
 enum req_state {
 	REQ_PENDING,
@@ -70,8 +74,16 @@ struct mgmt_client {
 	int fd;
 	bool ro;			/* read_group member: show only */
 	bool overflow;			/* discarding an over-long line */
+	uint64_t last_ms;		/* its last request (or connection) */
+	bool eof;			/* it closed its side: done once its
+					 * lines are answered and taken */
 	size_t len;
 	char buf[NEP_MGMT_LINE_MAX];
+	/* Replies not yet taken by the client: written as the socket
+	 * accepts them (POLLOUT), never with a blocking send; no more of
+	 * its requests are read until they are gone. */
+	char *out;
+	size_t out_len, out_off, out_cap;
 };
 
 struct nep_mgmt {
@@ -87,6 +99,7 @@ struct nep_mgmt {
 	pthread_mutex_t submit_lock;	/* the ring is single-producer */
 	struct nep_dispatch *disp;
 	bool read_group;		/* nep_mgmt_set_read_group() done */
+	uint64_t idle_ms;		/* nep_mgmt_set_idle_timeout() */
 	struct mgmt_client cl[MGMT_MAX_CLIENTS];
 };
 
@@ -215,9 +228,64 @@ client_close(struct mgmt_client *c)
 	c->fd = -1;
 	c->len = 0;
 	c->overflow = false;
+	c->eof = false;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = c->out_cap = 0;
 }
 
-/* Write one framed reply. Returns 0, or -1 if the client is gone. */
+/* Write what the socket takes now of c's queued replies. -1: gone. */
+static int
+client_flush(struct mgmt_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off,
+			c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;	/* the rest at POLLOUT */
+			return -1;
+		}
+		c->out_off += (size_t)w;
+	}
+	c->out_len = c->out_off = 0;
+	return 0;
+}
+
+/* Queue one framed reply for c and send what goes at once. -1: the
+ * client is gone, or holds more unread replies than MGMT_OUT_MAX. */
+static int
+client_reply(struct mgmt_client *c, bool ok, const char *payload, size_t len)
+{
+	char hdr[32];
+	int hl = snprintf(hdr, sizeof(hdr), "%s %zu\n", ok ? "OK" : "ERR", len);
+	size_t need = c->out_len + (size_t)hl + len;
+
+	if (need > MGMT_OUT_MAX)
+		return -1;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *n;
+
+		while (cap < need)
+			cap *= 2;
+		n = realloc(c->out, cap);
+		if (n == NULL)
+			return -1;
+		c->out = n;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, hdr, (size_t)hl);
+	memcpy(c->out + c->out_len + hl, payload, len);
+	c->out_len = need;
+	return client_flush(c);
+}
+
+/* Write one framed reply, blocking (the refusal of a client that gets
+ * no slot). Returns 0, or -1 if the client is gone. */
 static int
 send_frame(int fd, bool ok, const char *payload, size_t len)
 {
@@ -274,43 +342,27 @@ handle_line(struct nep_mgmt *m, struct mgmt_client *c, char *line)
 		line[--len] = '\0';
 	for (s = line; *s == ' ' || *s == '\t'; s++)
 		;
+	c->last_ms = mono_ms();
 	if (*s == '\0')
-		return send_frame(c->fd, true, "", 0);	/* keep in step */
+		return client_reply(c, true, "", 0);	/* keep in step */
 
 	nep_buf_init(&out);
 	rc = nep_mgmt_submit_flags(m, line, &out,
 		c->ro ? NEP_DISPATCH_READ_ONLY : 0);
-	rc = send_frame(c->fd, rc == 0, out.data ? out.data : "", out.len);
+	rc = client_reply(c, rc == 0, out.data ? out.data : "", out.len);
 	nep_buf_free(&out);
 	return rc;
 }
 
-/* Read what the client sent and answer every complete line. */
+/* Answer the complete lines in c's buffer, while its replies are taken
+ * as they come (the rest waits until its queued replies are gone). */
 static void
-client_read(struct nep_mgmt *m, struct mgmt_client *c)
+client_lines(struct nep_mgmt *m, struct mgmt_client *c)
 {
-	ssize_t n;
 	char *nl;
 
-	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
-		MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			client_close(c);
-		return;
-	}
-	if (n == 0) {
-		/* EOF: a last line without newline is still a request */
-		if (c->len > 0 && !c->overflow) {
-			c->buf[c->len] = '\0';
-			if (c->len < sizeof(c->buf))
-				handle_line(m, c, c->buf);
-		}
-		client_close(c);
-		return;
-	}
-	c->len += (size_t)n;
-	while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+	while (c->fd >= 0 && c->out_len == 0 &&
+		(nl = memchr(c->buf, '\n', c->len)) != NULL) {
 		size_t used = (size_t)(nl - c->buf) + 1;
 		int rc;
 
@@ -318,7 +370,8 @@ client_read(struct nep_mgmt *m, struct mgmt_client *c)
 		if (c->overflow) {
 			/* One reply per line keeps the client in step. */
 			c->overflow = false;
-			rc = send_text(c->fd, false, "error: line too long\n");
+			rc = client_reply(c, false, "error: line too long\n",
+				strlen("error: line too long\n"));
 		} else {
 			rc = handle_line(m, c, c->buf);
 		}
@@ -329,18 +382,74 @@ client_read(struct nep_mgmt *m, struct mgmt_client *c)
 		c->len -= used;
 		memmove(c->buf, c->buf + used, c->len);
 	}
-	if (c->len == sizeof(c->buf)) {
+}
+
+/* A client that closed its side goes once everything is answered. */
+static void
+client_done(struct mgmt_client *c)
+{
+	if (c->fd >= 0 && c->eof && c->out_len == 0 &&
+		memchr(c->buf, '\n', c->len) == NULL)
+		client_close(c);
+}
+
+/* Read what the client sent and answer every complete line. */
+static void
+client_read(struct nep_mgmt *m, struct mgmt_client *c)
+{
+	ssize_t n;
+
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
+		MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			client_close(c);
+		return;
+	}
+	if (n == 0) {
+		/* EOF: a last line without newline is still a request */
+		c->eof = true;
+		if (c->len > 0 && c->len < sizeof(c->buf) && !c->overflow &&
+			memchr(c->buf, '\n', c->len) == NULL)
+			c->buf[c->len++] = '\n';
+		client_lines(m, c);
+		client_done(c);
+		return;
+	}
+	c->len += (size_t)n;
+	client_lines(m, c);
+	if (c->fd >= 0 && c->len == sizeof(c->buf) &&
+		memchr(c->buf, '\n', c->len) == NULL) {
 		/* no newline in a full buffer: drop until the next one */
 		c->overflow = true;
 		c->len = 0;
 	}
 }
 
+/* The client idle the longest, if every slot is taken: it makes room
+ * for a new operator. -1: none idle long enough. */
+static int
+evict_candidate(struct nep_mgmt *m, uint64_t now)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < MGMT_MAX_CLIENTS; i++) {
+		const struct mgmt_client *c = &m->cl[i];
+
+		if (c->fd < 0)
+			return -1;	/* a free slot */
+		if (now - c->last_ms >= MGMT_EVICT_IDLE_MS &&
+			(best < 0 || c->last_ms < m->cl[best].last_ms))
+			best = (int)i;
+	}
+	return best;
+}
+
 static void
 client_accept(struct nep_mgmt *m)
 {
-	struct timeval tv = { MGMT_SEND_TIMEOUT_S, 0 };
-	int fd;
+	uint64_t now = mono_ms();
+	int fd, ev;
 
 	struct ucred cr;
 	socklen_t crlen = sizeof(cr);
@@ -354,18 +463,32 @@ client_accept(struct nep_mgmt *m)
 	    (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr,
 			&crlen) != 0 || (cr.uid != 0 && cr.uid != geteuid())))
 		ro = true;
-	/* a client that stops reading must not wedge the server */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* all slots taken: the longest idle client goes, so idle
+	 * connections can never lock an operator out */
+	if ((ev = evict_candidate(m, now)) >= 0) {
+		MGMT_LOG(NOTICE, "all %u clients connected: closing the one idle "
+			"for %" PRIu64 " ms", MGMT_MAX_CLIENTS,
+			now - m->cl[ev].last_ms);
+		client_close(&m->cl[ev]);
+	}
 	for (unsigned i = 0; i < MGMT_MAX_CLIENTS; i++) {
 		if (m->cl[i].fd < 0) {
 			m->cl[i].fd = fd;
 			m->cl[i].ro = ro;
 			m->cl[i].len = 0;
 			m->cl[i].overflow = false;
+			m->cl[i].last_ms = now;
 			return;
 		}
 	}
-	send_text(fd, false, "error: too many clients\n");
+	/* every client busy right now (one request in the last second):
+	 * a short refusal, which a blocking send cannot stall for long */
+	{
+		struct timeval tv = { 0, 200000 };
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		send_text(fd, false, "error: too many clients\n");
+	}
 	close(fd);
 }
 
@@ -384,12 +507,21 @@ mgmt_thread(void *arg)
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = m->lfd;
 		pfd[n++].events = POLLIN;
+		uint64_t now = mono_ms();
+
 		for (unsigned i = 0; i < MGMT_MAX_CLIENTS; i++) {
-			if (m->cl[i].fd < 0)
+			struct mgmt_client *c = &m->cl[i];
+
+			if (c->fd < 0)
 				continue;
+			if (now - c->last_ms > m->idle_ms) {
+				client_close(c);	/* idle too long */
+				continue;
+			}
 			who[n] = (int)i;
-			pfd[n].fd = m->cl[i].fd;
-			pfd[n++].events = POLLIN;
+			pfd[n].fd = c->fd;
+			/* replies pending: wait until it takes them */
+			pfd[n++].events = c->out_len != 0 ? POLLOUT : POLLIN;
 		}
 		rc = poll(pfd, n, 1000);
 		if (rc < 0) {
@@ -403,9 +535,24 @@ mgmt_thread(void *arg)
 			break;
 		if (pfd[1].revents & POLLIN)
 			client_accept(m);
-		for (nfds_t i = 2; i < n; i++)
+		for (nfds_t i = 2; i < n; i++) {
+			struct mgmt_client *c = &m->cl[who[i]];
+
+			if (c->fd < 0)
+				continue;	/* evicted by this round's accept */
+			if (pfd[i].revents & POLLOUT) {
+				if (client_flush(c) < 0) {
+					client_close(c);
+					continue;
+				}
+				if (c->out_len == 0)
+					client_lines(m, c);	/* lines waiting */
+				client_done(c);
+				continue;
+			}
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_read(m, &m->cl[who[i]]);
+				client_read(m, c);
+		}
 	}
 	for (unsigned i = 0; i < MGMT_MAX_CLIENTS; i++)
 		client_close(&m->cl[i]);
@@ -488,7 +635,7 @@ listen_socket(struct nep_mgmt *m)
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (rc < 0 || chmod(m->path, 0600) < 0 || listen(fd, 16) < 0 ||
+	if (rc < 0 || chmod(m->path, 0600) < 0 || listen(fd, 64) < 0 ||
 	    stat(m->path, &st) < 0) {
 		int e = errno;
 
@@ -554,6 +701,7 @@ nep_mgmt_start(const char *sock_path, struct nep_dispatch *d, bool telemetry)
 	pthread_mutex_init(&m->submit_lock, NULL);
 	for (unsigned i = 0; i < MGMT_MAX_CLIENTS; i++)
 		m->cl[i].fd = -1;
+	m->idle_ms = MGMT_IDLE_MS_DEFAULT;
 
 	if (make_parent_dir(m->path) < 0) {
 		e = errno;
@@ -597,6 +745,12 @@ fail:
 	mgmt_free(m);
 	errno = e;
 	return NULL;
+}
+
+void
+nep_mgmt_set_idle_timeout(struct nep_mgmt *m, unsigned ms)
+{
+	__atomic_store_n(&m->idle_ms, (uint64_t)ms, __ATOMIC_RELAXED);
 }
 
 int

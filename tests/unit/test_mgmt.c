@@ -1137,6 +1137,90 @@ test_server_stale(void **state)
 	unlink(path);
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Issue 16: idle clients can never lock an operator out (the one idle
+ * longest makes room), a client that does not read its replies stalls
+ * nobody else, and a silent client is closed after the idle timeout.
+ */
+static void
+test_server_lockout(void **state)
+{
+	enum { SLOTS = 16 };
+	char path[256], buf[256];
+	struct nep_buf reply;
+	int idle[SLOTS], fd, slow;
+	uint64_t t0;
+
+	(void)state;
+	if (!eal_ok)
+		fail_msg("EAL did not start: the server tests cannot run");
+	server_up();
+	sock_path(path, sizeof(path));
+	nep_buf_init(&reply);
+
+	/* every slot taken by an idle client: a new operator still gets in */
+	for (unsigned i = 0; i < SLOTS; i++) {
+		idle[i] = nep_mgmt_connect(path);
+		assert_true(idle[i] >= 0);
+		usleep(2000);
+	}
+	usleep(1200 * 1000);	/* idle for more than a second */
+	fd = nep_mgmt_connect(path);
+	assert_true(fd >= 0);
+	assert_int_equal(nep_mgmt_request(fd, "show version", &reply), 0);
+	assert_string_equal(reply.data, "neptune 0.1.0 (DPDK 22.11)\n");
+	/* the one idle longest (the first) made room: it sees the end */
+	assert_int_equal(read(idle[0], buf, sizeof(buf)), 0);
+	for (unsigned i = 0; i < SLOTS; i++)
+		close(idle[i]);
+	usleep(50 * 1000);
+
+	/* a client that sends requests and never reads the replies */
+	slow = nep_mgmt_connect(path);
+	assert_true(slow >= 0);
+	for (unsigned i = 0; i < 2000; i++) {
+		static const char req[] = "help\n";
+
+		/* until its own socket is full: the server reads no more of
+		 * its requests while its replies wait */
+		if (send(slow, req, sizeof(req) - 1, MSG_DONTWAIT) !=
+			sizeof(req) - 1)
+			break;
+	}
+	usleep(100 * 1000);
+	t0 = now_ms();
+	for (unsigned i = 0; i < 20; i++)
+		assert_int_equal(nep_mgmt_request(fd, "show version", &reply),
+			0);
+	/* (a blocking send to the slow client held everyone 4-5 s) */
+	assert_true(now_ms() - t0 < 2000);
+	close(slow);
+	close(fd);
+
+	/* silent clients go after the idle timeout */
+	nep_mgmt_set_idle_timeout(srv, 300);
+	fd = nep_mgmt_connect(path);
+	assert_true(fd >= 0);
+	usleep(1600 * 1000);	/* the server looks at least every second */
+	assert_int_equal(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	fd = nep_mgmt_connect(path);
+	assert_true(fd >= 0);
+	assert_int_equal(nep_mgmt_request(fd, "show version", &reply), 0);
+	close(fd);
+	nep_buf_free(&reply);
+	server_down();
+}
+
 /* One DPDK telemetry request over its SOCK_SEQPACKET socket. */
 static json_t *
 telemetry(const char *req)
@@ -1584,6 +1668,7 @@ main(void)
 	const struct CMUnitTest eal[] = {
 		cmocka_unit_test(test_server),
 		cmocka_unit_test(test_server_stale),
+		cmocka_unit_test(test_server_lockout),
 		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_telemetry_limits),
 	};
