@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "nep_config.h"
 #include "nep_mgmt.h"
 #include "nep_nat44.h"
 #include "nep_pkt.h"
@@ -146,6 +147,31 @@ nat44_icmp_echo_zero_checksum(void **state)
 	assert_true(icmp_verifies(e + 48, 8));
 }
 
+/*
+ * fuzz_config: a bad value is quoted in the error as it is, so a quoted
+ * scalar with blank lines (each one a newline in YAML) made the
+ * one-line "file:line:column: key: message" several lines (a log reader
+ * or the CLI's error line then shows a forged line).
+ */
+static void
+config_error_is_one_line(void **state)
+{
+	static const char *const y =
+		"ports:\n"
+		"  - {name: wan1, role: wan, devargs: net_null0,\n"
+		"     addresses: [\"2001:db8::zz\n\n"
+		"fake.yaml:1:1: forged\n\n"
+		"  /64\"]}\n";
+	struct nep_config_error err;
+	struct nep_config *c;
+
+	(void)state;
+	c = nep_config_load_string("t.yaml", y, NULL, &err);
+	assert_null(c);
+	assert_true(strncmp(err.msg, "t.yaml:3:", 9) == 0);
+	assert_null(strchr(err.msg, '\n'));
+}
+
 int
 main(void)
 {
@@ -154,6 +180,7 @@ main(void)
 		cmocka_unit_test(icmp4_echo_reply_checksum_verifies),
 		cmocka_unit_test(icmp6_no_error_about_error_behind_ext_header),
 		cmocka_unit_test(nat44_icmp_echo_zero_checksum),
+		cmocka_unit_test(config_error_is_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
