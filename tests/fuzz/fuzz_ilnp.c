@@ -66,9 +66,9 @@ check_lu(const uint8_t *src, const uint8_t *dst, const uint8_t *m, uint32_t len)
 		FUZZ_CHECK(nep_ilnp_lu_parse(src, dst, out, n, &lu2) ==
 			NEP_ILNP_LU_OK);
 		/* The input parses iff its checksum is the built one's, given
-		 * the same reserved bytes. */
+		 * the same type (the caller checked it) and reserved bytes. */
 		rc = nep_ilnp_lu_parse(src, dst, m, len, &lu2);
-		if (m[6] == 0 && m[7] == 0)
+		if (m[0] == NEP_ILNP_ICMP_LU && m[6] == 0 && m[7] == 0)
 			FUZZ_CHECK((rc == NEP_ILNP_LU_OK) ==
 				(memcmp(out + 2, m + 2, 2) == 0));
 	}
