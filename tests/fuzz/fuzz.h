@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_CHECK(c)                                                         \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-				__FILE__, __LINE__, #c);                      \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(c)                                                          \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n",       \
+				__FILE__, __LINE__, #c);                       \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* Consume bytes from the front of the input (zero once it runs out). */

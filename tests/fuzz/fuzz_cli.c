@@ -83,7 +83,7 @@ on_kw(const char *kw, unsigned idx, void *arg)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	char line[NEP_MGMT_LINE_MAX + 64], copy[sizeof(line)];
 	char *words[NEP_MGMT_MAX_ARGS + 1], *argv[NEP_MGMT_MAX_ARGS];
 	struct nep_buf r1, r2;
@@ -120,28 +120,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			argv[i] = h_argv[i];
 		for (unsigned i = 0; i < nep_cmd_grammar_count(); i++)
 			if (nep_cmd_check(nep_cmd_grammar_get(i)->pattern,
-				h_argc, argv, NULL) == 1) {
+				    h_argc, argv, NULL) == 1) {
 				match = (int)i;
 				break;
 			}
 		FUZZ_CHECK(match >= 0);
 		if (flags & NEP_DISPATCH_READ_ONLY)
 			FUZZ_CHECK(strncmp(nep_cmd_grammar_get(match)->pattern,
-				"show ", 5) == 0);
+					   "show ", 5) == 0);
 		FUZZ_CHECK(rc1 == ((h_mode & 3) == 1 ? -1 : 0));
 	}
 	/* The same line again: the same answer. */
 	called = 0;
 	rc2 = nep_dispatch_line_flags(&disp, line, &r2, flags);
 	FUZZ_CHECK(rc1 == rc2 && r1.len == r2.len &&
-		(r1.len == 0 || memcmp(r1.data, r2.data, r1.len) == 0));
+		   (r1.len == 0 || memcmp(r1.data, r2.data, r1.len) == 0));
 
 	/* Completion after the words typed so far. */
 	memcpy(copy, line, len + 1);
 	n = nep_mgmt_split(copy, words, NEP_MGMT_MAX_ARGS);
 	if (n >= 0 && n < NEP_MGMT_MAX_ARGS) {
-		int acc = nep_cmd_complete(n, words, on_kw, NULL, &kws,
-			&can_end);
+		int acc =
+			nep_cmd_complete(n, words, on_kw, NULL, &kws, &can_end);
 
 		FUZZ_CHECK(acc >= 0);
 		FUZZ_CHECK(acc > 0 || kws == 0);
@@ -162,8 +162,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				*slash = '\0';
 			FUZZ_CHECK(inet_pton(p.family, copy, a) == 1);
 			FUZZ_CHECK(memcmp(a, p.addr,
-				p.family == AF_INET ? 4 : 16) == 0 ||
-				slash != NULL);
+					   p.family == AF_INET ? 4 : 16) == 0 ||
+				   slash != NULL);
 		}
 	}
 	nep_buf_free(&r1);

@@ -53,8 +53,8 @@ check_cfg(const struct nep_config *c)
 	FUZZ_CHECK(nep_vrf_find(c, "default") == 0);
 	for (unsigned i = 0; i < c->n_ports; i++) {
 		FUZZ_CHECK(c->ports[i].name[0] != '\0');
-		FUZZ_CHECK(nep_config_port_index(c, c->ports[i].name) ==
-			(int)i);
+		FUZZ_CHECK(
+			nep_config_port_index(c, c->ports[i].name) == (int)i);
 	}
 	for (unsigned i = 0; i < c->n_routes; i++) {
 		FUZZ_CHECK(c->routes[i].table < c->n_vrfs);
@@ -106,7 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK((c1 == NULL) == (c3 == NULL));
 		if (c1 == NULL)
 			FUZZ_CHECK(strcmp(e1.msg + strlen("fuzz.yaml"),
-				e3.msg + strlen(path)) == 0);
+					   e3.msg + strlen(path)) == 0);
 		nep_config_free(c3);
 	}
 	nep_config_free(c1);

@@ -20,13 +20,14 @@ check_fast(const uint8_t *l3, const struct nep_flow_key *ref, int family)
 	struct nep_flow_key k;
 	uint32_t h, h2;
 
-	h = family == 6 ? nep_flow_kv_ip6_l4(l3, &v) : nep_flow_kv_ip4_l4(l3, &v);
+	h = family == 6 ? nep_flow_kv_ip6_l4(l3, &v)
+			: nep_flow_kv_ip4_l4(l3, &v);
 	FUZZ_CHECK(memcmp(v.q, ref, sizeof(v.q)) == 0);
 	FUZZ_CHECK(h == nep_flow_hash(ref));
 	FUZZ_CHECK(nep_flow_key_eq_kv(ref, &v));
 	memset(&k, 0xee, sizeof(k));
-	h2 = family == 6 ? nep_flow_key_ip6_l4(l3, &k) :
-			   nep_flow_key_ip4_l4(l3, &k);
+	h2 = family == 6 ? nep_flow_key_ip6_l4(l3, &k)
+			 : nep_flow_key_ip4_l4(l3, &k);
 	FUZZ_CHECK(h2 == h && memcmp(&k, ref, sizeof(k)) == 0);
 	/* One differing word and the compare says so. */
 	v.q[4] ^= 1;
@@ -54,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(k.family == pi.family && k.proto == pi.l4_proto);
 	if (pi.family == 4)
 		FUZZ_CHECK(memcmp(k.src + 4, zero, 12) == 0 &&
-			memcmp(k.dst + 4, zero, 12) == 0);
+			   memcmp(k.dst + 4, zero, 12) == 0);
 	if (!pi.has_l4 || pi.fragmented)
 		FUZZ_CHECK(k.sport == 0 && k.dport == 0 && fl == 0);
 	if (pi.l4_proto != NEP_PROTO_TCP)

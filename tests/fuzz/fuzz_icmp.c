@@ -43,13 +43,13 @@ check_icmp6(const uint8_t *orig, uint32_t olen, uint8_t type, uint8_t code,
 	n = nep_icmp6_build_error(out, cap, orig, olen, type, code, param, src);
 	/* The invoking packet as the receive path sees it. */
 	if (olen >= 40 && parse_l3(orig, olen, RTE_ETHER_TYPE_IPV6, &opi,
-		&of) == NEP_DROP_NONE) {
+				  &of) == NEP_DROP_NONE) {
 		is_err = opi.has_l4 && opi.l4_proto == NEP_PROTO_ICMPV6 &&
-			of[opi.l4_off] < 128;
+			 of[opi.l4_off] < 128;
 	} else if (olen >= 40) {
 		/* Not parseable: at least the first header decides. */
 		is_err = orig[6] == NEP_PROTO_ICMPV6 && olen > 40 &&
-			orig[40] < 128;
+			 orig[40] < 128;
 	}
 	if (olen >= 40)
 		free(of);
@@ -62,23 +62,23 @@ check_icmp6(const uint8_t *orig, uint32_t olen, uint8_t type, uint8_t code,
 	FUZZ_CHECK(orig[8] != 0xff);
 	FUZZ_CHECK(!nep_ip6_is_unspecified(orig + 8));
 	FUZZ_CHECK(orig[24] != 0xff || type == NEP_ICMP6_PKT_TOO_BIG ||
-		(type == NEP_ICMP6_PARAM_PROB && code == 2));
+		   (type == NEP_ICMP6_PARAM_PROB && code == 2));
 	quote = olen < 1280 - 48 ? olen : 1280 - 48;
 	FUZZ_CHECK(n == 48 + quote && n <= 1280 && n <= cap);
 	FUZZ_CHECK(memcmp(out + 8, src, 16) == 0);
 	FUZZ_CHECK(memcmp(out + 24, orig + 8, 16) == 0);
 	FUZZ_CHECK(out[40] == type && out[41] == code);
 	FUZZ_CHECK(((uint32_t)out[44] << 24 | (uint32_t)out[45] << 16 |
-		(uint32_t)out[46] << 8 | out[47]) == param);
+			   (uint32_t)out[46] << 8 | out[47]) == param);
 	FUZZ_CHECK(memcmp(out + 48, orig, quote) == 0);
 	ps = fuzz_sum16(out + 8, 32, 0) + NEP_PROTO_ICMPV6 + (n - 40);
 	FUZZ_CHECK(fuzz_get16(out + 42) == fuzz_cksum(out + 40, n - 40, 2, ps));
 	/* A multicast source is the fuzzer's (neptune's are unicast). */
 	if (src[0] != 0xff) {
 		FUZZ_CHECK(parse_l3(out, n, RTE_ETHER_TYPE_IPV6, &pi, &f) ==
-			NEP_DROP_NONE);
+			   NEP_DROP_NONE);
 		FUZZ_CHECK(pi.family == 6 && pi.has_l4 &&
-			pi.l4_proto == NEP_PROTO_ICMPV6 && pi.l3_len == n);
+			   pi.l4_proto == NEP_PROTO_ICMPV6 && pi.l3_len == n);
 		free(f);
 	}
 out:
@@ -103,7 +103,7 @@ check_icmp4(const uint8_t *orig, uint32_t olen, uint8_t type, uint8_t code,
 	/* RFC 1812 4.3.2.7: not about an ICMP error, a later fragment, a
 	 * multicast or broadcast destination, a multicast or zero source. */
 	FUZZ_CHECK(!(orig[9] == NEP_PROTO_ICMP && olen > ihl &&
-		orig[ihl] != 0 && orig[ihl] != 8));
+		     orig[ihl] != 0 && orig[ihl] != 8));
 	FUZZ_CHECK((fuzz_get16(orig + 6) & 0x1fff) == 0);
 	FUZZ_CHECK((orig[16] & 0xf0) != 0xe0 && (orig[12] & 0xf0) != 0xe0);
 	FUZZ_CHECK(memcmp(orig + 16, "\xff\xff\xff\xff", 4) != 0);
@@ -121,9 +121,9 @@ check_icmp4(const uint8_t *orig, uint32_t olen, uint8_t type, uint8_t code,
 	if (src != 0 && (out[12] & 0xf0) != 0xe0 && out[12] != 127 &&
 		src != 0xffffffff) {
 		FUZZ_CHECK(parse_l3(out, n, RTE_ETHER_TYPE_IPV4, &pi, &f) ==
-			NEP_DROP_NONE);
+			   NEP_DROP_NONE);
 		FUZZ_CHECK(pi.family == 4 && pi.has_l4 &&
-			pi.l4_proto == NEP_PROTO_ICMP);
+			   pi.l4_proto == NEP_PROTO_ICMP);
 		free(f);
 	}
 out:
@@ -147,9 +147,9 @@ check_echo(const uint8_t *in, uint32_t len, int family)
 		nep_icmp6_echo_to_reply(p, len);
 		FUZZ_CHECK(p[40] == NEP_ICMP6_ECHO_REPLY);
 		FUZZ_CHECK(memcmp(p + 8, in + 24, 16) == 0 &&
-			memcmp(p + 24, in + 8, 16) == 0);
-		FUZZ_CHECK(fuzz_fold(fuzz_sum16(p + 40, len - 40, ps)) ==
-			0xffff);
+			   memcmp(p + 24, in + 8, 16) == 0);
+		FUZZ_CHECK(
+			fuzz_fold(fuzz_sum16(p + 40, len - 40, ps)) == 0xffff);
 	} else {
 		if (len < 28)
 			goto out;
@@ -165,8 +165,8 @@ check_echo(const uint8_t *in, uint32_t len, int family)
 		FUZZ_CHECK(fuzz_get16(p + 10) == fuzz_cksum(p, 20, 10, 0));
 		/* As a receiver checks it: the sum over the message, its
 		 * checksum included, is all ones. */
-		FUZZ_CHECK(fuzz_fold(fuzz_sum16(p + ihl, len - ihl, 0)) ==
-			0xffff);
+		FUZZ_CHECK(
+			fuzz_fold(fuzz_sum16(p + ihl, len - ihl, 0)) == 0xffff);
 	}
 out:
 	free(p);
@@ -175,7 +175,7 @@ out:
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	uint8_t ctl = fuzz_u8(&in), type = fuzz_u8(&in), code = fuzz_u8(&in);
 	uint32_t param = fuzz_u32(&in), cap;
 	uint8_t src[16];
@@ -196,7 +196,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 		check_icmp4(orig, olen, type, code, param & 0xffff,
 			(uint32_t)src[0] << 24 | src[1] << 16 | src[2] << 8 |
-				src[3], cap);
+				src[3],
+			cap);
 		break;
 	case 2:
 		check_echo(orig, olen, 6);

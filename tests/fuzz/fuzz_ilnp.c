@@ -28,8 +28,9 @@ check_find(const uint8_t *p, uint32_t len)
 	FUZZ_CHECK(ii.nonce_len == 4 || ii.nonce_len == 12);
 	FUZZ_CHECK(ii.nonce_off >= 42 && ii.nonce_off + ii.nonce_len <= len);
 	FUZZ_CHECK(p[ii.nonce_off - 2] == NEP_ILNP_OPT_NONCE &&
-		p[ii.nonce_off - 1] == ii.nonce_len);
-	FUZZ_CHECK(ii.l4_off <= len && ii.l4_off >= ii.nonce_off + ii.nonce_len);
+		   p[ii.nonce_off - 1] == ii.nonce_len);
+	FUZZ_CHECK(
+		ii.l4_off <= len && ii.l4_off >= ii.nonce_off + ii.nonce_len);
 	/* The option lies in a Destination Options header of the chain. */
 	nh = p[6];
 	for (int i = 0; i < 8 && off < ii.l4_off; i++) {
@@ -56,21 +57,21 @@ check_lu(const uint8_t *src, const uint8_t *dst, const uint8_t *m, uint32_t len)
 	rc = nep_ilnp_lu_decode(m, len, &lu);
 	if (rc == NEP_ILNP_LU_OK) {
 		FUZZ_CHECK(lu.n >= 1 && lu.n <= NEP_ILNP_LU_MAX &&
-			len == 8 + 12u * lu.n);
+			   len == 8 + 12u * lu.n);
 		FUZZ_CHECK(lu.operation == 1 || lu.operation == 2);
 		n = nep_ilnp_lu_build(src, dst, &lu, out);
 		FUZZ_CHECK(n == len);
 		FUZZ_CHECK(memcmp(out + 4, m + 4, 2) == 0 &&
-			memcmp(out + 8, m + 8, len - 8) == 0 &&
-			out[0] == NEP_ILNP_ICMP_LU && out[1] == m[1]);
+			   memcmp(out + 8, m + 8, len - 8) == 0 &&
+			   out[0] == NEP_ILNP_ICMP_LU && out[1] == m[1]);
 		FUZZ_CHECK(nep_ilnp_lu_parse(src, dst, out, n, &lu2) ==
-			NEP_ILNP_LU_OK);
+			   NEP_ILNP_LU_OK);
 		/* The input parses iff its checksum is the built one's, given
 		 * the same type (the caller checked it) and reserved bytes. */
 		rc = nep_ilnp_lu_parse(src, dst, m, len, &lu2);
 		if (m[0] == NEP_ILNP_ICMP_LU && m[6] == 0 && m[7] == 0)
 			FUZZ_CHECK((rc == NEP_ILNP_LU_OK) ==
-				(memcmp(out + 2, m + 2, 2) == 0));
+				   (memcmp(out + 2, m + 2, 2) == 0));
 	}
 	/* The ILNP checksum: the ICMPv6 one with the locators zeroed. */
 	if (len >= 4 && len <= 2000) {
@@ -84,10 +85,10 @@ check_lu(const uint8_t *src, const uint8_t *dst, const uint8_t *m, uint32_t len)
 		memcpy(ip + 32, dst + 8, 8);
 		memcpy(ip + 40, m, len);
 		ip[42] = ip[43] = 0;
-		ck = nep_icmp6_cksum((const struct rte_ipv6_hdr *)ip, ip + 40,
-			len);
+		ck = nep_icmp6_cksum(
+			(const struct rte_ipv6_hdr *)ip, ip + 40, len);
 		FUZZ_CHECK(nep_ilnp_icmp6_cksum(src, dst, m, len) ==
-			(uint16_t)((ck & 0xff) << 8 | ck >> 8));
+			   (uint16_t)((ck & 0xff) << 8 | ck >> 8));
 		free(ip);
 	}
 }
@@ -115,20 +116,22 @@ check_drr(struct fuzz_in *in)
 
 		if (b > maxb)
 			maxb = b;
-		FUZZ_CHECK(id >= 0 && (id - 1) % 3 == 0 && (unsigned)id / 3 < n);
-		/* sent[i]/w[i] - sent[j]/w[j] <= maxb/w[i], cross-multiplied. */
+		FUZZ_CHECK(
+			id >= 0 && (id - 1) % 3 == 0 && (unsigned)id / 3 < n);
+		/* sent[i]/w[i] - sent[j]/w[j] <= maxb/w[i], cross-multiplied.
+		 */
 		for (unsigned i = 0; i < n; i++)
 			for (unsigned j = 0; j < n; j++)
 				FUZZ_CHECK((__int128)d.sent[i] * w[j] -
-					(__int128)d.sent[j] * w[i] <=
-					(__int128)maxb * w[j]);
+						   (__int128)d.sent[j] * w[i] <=
+					   (__int128)maxb * w[j]);
 	}
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	uint8_t ctl = fuzz_u8(&in), src[16], dst[16], *p;
 	uint64_t from, to, mask, loc;
 	unsigned plen;

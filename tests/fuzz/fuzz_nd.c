@@ -20,7 +20,7 @@ ref_find(const uint8_t *o, uint32_t len, uint8_t type, uint8_t mac[6])
 		uint32_t olen;
 
 		if (len - off < 2)
-			return -2;	/* a lone byte: malformed */
+			return -2; /* a lone byte: malformed */
 		olen = o[off + 1] * 8u;
 		if (olen == 0 || olen > len - off)
 			return -2;
@@ -52,7 +52,7 @@ check_msg(const uint8_t *m, uint32_t n, uint8_t type, const uint8_t *src,
 	if (src[0] != 0xff) {
 		FUZZ_CHECK(nep_pkt_parse_full(f, 14 + n, &pi) == NEP_DROP_NONE);
 		FUZZ_CHECK(pi.has_l4 && pi.l4_proto == NEP_PROTO_ICMPV6 &&
-			pi.l3_len == n);
+			   pi.l3_len == n);
 	}
 	FUZZ_CHECK(m[40] == type);
 	FUZZ_CHECK(memcmp(m + 8, src, 16) == 0 && memcmp(m + 24, dst, 16) == 0);
@@ -69,7 +69,7 @@ check_msg(const uint8_t *m, uint32_t n, uint8_t type, const uint8_t *src,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	uint8_t type = fuzz_u8(&in), flags = fuzz_u8(&in);
 	uint8_t src[16], dst[16], tgt[16], mac[6], m1[6], m2[6];
 	uint8_t out[1600], *opts;
@@ -97,19 +97,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	n = nep_nd_build_ns(out, sizeof(out), src, dst, tgt, mac);
 	check_msg(out, n, NEP_ICMP6_NS, src, dst, 1, mac);
-	n = nep_nd_build_na(out, sizeof(out), src, dst, tgt, mac, flags & 1,
-		flags & 2);
+	n = nep_nd_build_na(
+		out, sizeof(out), src, dst, tgt, mac, flags & 1, flags & 2);
 	check_msg(out, n, NEP_ICMP6_NA, src, dst, 2, mac);
 	FUZZ_CHECK((out[44] & 0x40) == ((flags & 1) ? 0x40 : 0) &&
-		(out[44] & 0x80) == ((flags & 2) ? 0x80 : 0) &&
-		(out[44] & 0x20));
+		   (out[44] & 0x80) == ((flags & 2) ? 0x80 : 0) &&
+		   (out[44] & 0x20));
 	FUZZ_CHECK(memcmp(out + 48, tgt, 16) == 0);
 	n = nep_icmp6_build_echo(out, sizeof(out), src, dst, 7, plen, plen);
 	FUZZ_CHECK(n == 48u + plen);
 	check_msg(out, n, NEP_ICMP6_ECHO_REQUEST, src, dst, 0, NULL);
 	/* Too little room: nothing built. */
 	FUZZ_CHECK(nep_nd_build_ns(out, 71, src, dst, tgt, mac) == 0);
-	FUZZ_CHECK(nep_icmp6_build_echo(out, 47u + plen, src, dst, 1, 1,
-		plen) == 0);
+	FUZZ_CHECK(nep_icmp6_build_echo(
+			   out, 47u + plen, src, dst, 1, 1, plen) == 0);
 	return 0;
 }

@@ -23,8 +23,8 @@ get_prefix(struct fuzz_in *in, struct nep_prefix *p)
 	/* Host bits cleared, so most inputs make a valid pair; a length
 	 * outside 1..64 must be refused. */
 	if (p->len >= 1 && p->len <= 64) {
-		uint64_t net = nep_nptv6_load64(p->addr.a) &
-			nep_nptv6_mask64(p->len);
+		uint64_t net =
+			nep_nptv6_load64(p->addr.a) & nep_nptv6_mask64(p->len);
 
 		nep_nptv6_store64(p->addr.a, net);
 	}
@@ -52,8 +52,8 @@ one_way(const struct nep_nptv6 *t, const uint8_t *a0, int snpt_first)
 		FUZZ_CHECK(memcmp(a, a0, 16) == 0);
 		return;
 	}
-	FUZZ_CHECK(snpt_first ? nep_nptv6_in_outside(t, a) :
-				nep_nptv6_in_inside(t, a));
+	FUZZ_CHECK(snpt_first ? nep_nptv6_in_outside(t, a)
+			      : nep_nptv6_in_inside(t, a));
 	FUZZ_CHECK(addr_sum(a) == addr_sum(a0));
 	/* The bits beyond the translated prefix, except the adjustment
 	 * word, are the address's own. */
@@ -61,7 +61,7 @@ one_way(const struct nep_nptv6 *t, const uint8_t *a0, int snpt_first)
 		FUZZ_CHECK(memcmp(a + 8, a0 + 8, 8) == 0);
 	} else {
 		FUZZ_CHECK((nep_nptv6_load64(a) & ~t->mask) ==
-			(nep_nptv6_load64(a0) & ~t->mask));
+			   (nep_nptv6_load64(a0) & ~t->mask));
 	}
 	memcpy(b, a, 16);
 	r = snpt_first ? nep_nptv6_dnpt(t, b) : nep_nptv6_snpt(t, b);
@@ -72,7 +72,7 @@ one_way(const struct nep_nptv6 *t, const uint8_t *a0, int snpt_first)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	struct nep_prefix pin, pout;
 	struct nep_nptv6 t;
 	uint8_t addr[16], *icmp, *copy;
@@ -96,8 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Make the address an inside one so SNPT has work more often. */
 	nep_nptv6_store64(addr, (nep_nptv6_load64(addr) & ~t.mask) | t.in_net);
 	one_way(&t, addr, 1);
-	nep_nptv6_store64(addr,
-		(nep_nptv6_load64(addr) & ~t.mask) | t.out_net);
+	nep_nptv6_store64(addr, (nep_nptv6_load64(addr) & ~t.mask) | t.out_net);
 	one_way(&t, addr, 0);
 
 	/* The ICMPv6 message an error carries: its embedded header's
@@ -108,10 +107,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ilen >= 48) {
 		uint8_t *a = icmp + 8 + (dir == NEP_NPTV6_EGRESS ? 24 : 8);
 
-		if (icmp[1] & 1)	/* often a matching embedded address */
-			nep_nptv6_store64(a, (nep_nptv6_load64(a) & ~t.mask) |
-				(dir == NEP_NPTV6_EGRESS ? t.in_net :
-							   t.out_net));
+		if (icmp[1] & 1) /* often a matching embedded address */
+			nep_nptv6_store64(a,
+				(nep_nptv6_load64(a) & ~t.mask) |
+					(dir == NEP_NPTV6_EGRESS ? t.in_net
+								 : t.out_net));
 		memcpy(copy, icmp, ilen);
 	}
 	r = nep_nptv6_icmp6_inner(&t, icmp, ilen, (enum nep_nptv6_dir)dir);
@@ -124,9 +124,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(ilen >= 48 && icmp[0] < 128);
 		FUZZ_CHECK(memcmp(icmp, copy, off) == 0);
 		FUZZ_CHECK(memcmp(icmp + off + 16, copy + off + 16,
-			ilen - off - 16) == 0);
+				   ilen - off - 16) == 0);
 		FUZZ_CHECK(fuzz_fold(fuzz_sum16(icmp, ilen, 0)) % 0xffff ==
-			fuzz_fold(fuzz_sum16(copy, ilen, 0)) % 0xffff);
+			   fuzz_fold(fuzz_sum16(copy, ilen, 0)) % 0xffff);
 	}
 	if (r == -1)
 		FUZZ_CHECK(ilen < 48 || (icmp[0] < 128));

@@ -17,7 +17,7 @@ check_view(const struct nep_pkt_info *pi, size_t len)
 	uint32_t end;
 
 	FUZZ_CHECK(pi->l3_off == NEP_ETH_HLEN ||
-		pi->l3_off == NEP_ETH_HLEN + NEP_VLAN_HLEN);
+		   pi->l3_off == NEP_ETH_HLEN + NEP_VLAN_HLEN);
 	FUZZ_CHECK(pi->l3_off <= len);
 	if (pi->family == 0) {
 		FUZZ_CHECK(pi->ethertype == RTE_ETHER_TYPE_ARP);
@@ -36,9 +36,9 @@ check_view(const struct nep_pkt_info *pi, size_t len)
 		uint32_t need = pi->l4_proto == NEP_PROTO_TCP ? 20 : 8;
 
 		FUZZ_CHECK(pi->l4_proto == NEP_PROTO_TCP ||
-			pi->l4_proto == NEP_PROTO_UDP ||
-			pi->l4_proto == NEP_PROTO_ICMP ||
-			pi->l4_proto == NEP_PROTO_ICMPV6);
+			   pi->l4_proto == NEP_PROTO_UDP ||
+			   pi->l4_proto == NEP_PROTO_ICMP ||
+			   pi->l4_proto == NEP_PROTO_ICMPV6);
 		FUZZ_CHECK(pi->l4_off + need <= end);
 	}
 }
@@ -47,10 +47,10 @@ static bool
 same_view(const struct nep_pkt_info *a, const struct nep_pkt_info *b)
 {
 	return a->ethertype == b->ethertype && a->l3_off == b->l3_off &&
-		a->l4_off == b->l4_off && a->l3_len == b->l3_len &&
-		a->family == b->family && a->l4_proto == b->l4_proto &&
-		a->has_l4 == b->has_l4 && a->frag == b->frag &&
-		a->fragmented == b->fragmented && a->vlan == b->vlan;
+	       a->l4_off == b->l4_off && a->l3_len == b->l3_len &&
+	       a->family == b->family && a->l4_proto == b->l4_proto &&
+	       a->has_l4 == b->has_l4 && a->frag == b->frag &&
+	       a->fragmented == b->fragmented && a->vlan == b->vlan;
 }
 
 int
@@ -78,10 +78,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (l6 != 0) {
 		FUZZ_CHECK(r == NEP_DROP_NONE);
 		FUZZ_CHECK(full.family == 6 && full.l3_off == NEP_ETH_HLEN &&
-			full.l3_len == l6 && full.l4_off == 54 &&
-			full.has_l4 && !full.fragmented && full.vlan == 0 &&
-			(full.l4_proto == NEP_PROTO_TCP ||
-				full.l4_proto == NEP_PROTO_UDP));
+			   full.l3_len == l6 && full.l4_off == 54 &&
+			   full.has_l4 && !full.fragmented && full.vlan == 0 &&
+			   (full.l4_proto == NEP_PROTO_TCP ||
+				   full.l4_proto == NEP_PROTO_UDP));
 	}
 	FUZZ_CHECK(nep_pkt_parse_ip6_l4(f, len, &fast) == (l6 != 0));
 	if (l6 != 0)
@@ -99,11 +99,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (l4 != 0) {
 		FUZZ_CHECK(r == NEP_DROP_NONE);
 		FUZZ_CHECK(full.family == 4 && full.l3_off == NEP_ETH_HLEN &&
-			full.l3_len == l4 && full.l4_off == 34 &&
-			full.has_l4 && !full.fragmented &&
-			l4 + NEP_ETH_HLEN == len &&
-			(full.l4_proto == NEP_PROTO_TCP ||
-				full.l4_proto == NEP_PROTO_UDP));
+			   full.l3_len == l4 && full.l4_off == 34 &&
+			   full.has_l4 && !full.fragmented &&
+			   l4 + NEP_ETH_HLEN == len &&
+			   (full.l4_proto == NEP_PROTO_TCP ||
+				   full.l4_proto == NEP_PROTO_UDP));
 	}
 	plain = r == NEP_DROP_NONE && full.family == 4 &&
 		full.l3_off == NEP_ETH_HLEN && full.l4_off == 34 &&
@@ -133,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_put16(tcp + 16, fuzz_cksum(tcp, tlen, 16, ps));
 		if (nep_tcp_clamp_mss(tcp, tlen, mss))
 			FUZZ_CHECK(fuzz_get16(tcp + 16) ==
-				fuzz_cksum(tcp, tlen, 16, ps));
+				   fuzz_cksum(tcp, tlen, 16, ps));
 	}
 	free(f);
 	return 0;

@@ -35,8 +35,8 @@ check_parse(uint8_t *p, uint32_t len)
 	FUZZ_CHECK(v.sids_off + 16u * (v.last_entry + 1u) <= v.tlv_off);
 	FUZZ_CHECK(v.tlv_off + (uint32_t)v.tlv_len == v.srh_off + v.srh_len);
 	FUZZ_CHECK(v.next_hdr == p[v.srh_off] && p[v.srh_off + 2] == 4 &&
-		v.segments_left == p[v.srh_off + 3] &&
-		v.last_entry == p[v.srh_off + 4]);
+		   v.segments_left == p[v.srh_off + 3] &&
+		   v.last_entry == p[v.srh_off + 4]);
 
 	/* End on a copy. */
 	q = fuzz_dup(p, len);
@@ -74,7 +74,7 @@ check_decap(const uint8_t *p, uint32_t len)
 	FUZZ_CHECK(rc < NEP_SRV6_RC_MAX);
 	if (rc == NEP_SRV6_OK)
 		FUZZ_CHECK((fam == 6 && off + 40 <= len) ||
-			(fam == 4 && off + 20 <= len));
+			   (fam == 4 && off + 20 <= len));
 	if (len < 40 || (p[0] >> 4) != 6)
 		return;
 	plen = fuzz_get16(p + 4);
@@ -97,14 +97,14 @@ static void
 check_encap(const uint8_t *sids, unsigned n, bool reduced, uint8_t hl,
 	const uint8_t *inner, uint32_t ilen, bool ip4)
 {
-	static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 	struct nep_srv6_policy pol;
 	uint32_t room = NEP_SRV6_MAX_HDR, ooff, olen, ioff, il;
 	uint8_t *buf, *buf2, fam;
 	enum nep_srv6_rc rc;
 
 	if (nep_srv6_policy_init(&pol, src, (const uint8_t(*)[16])sids, n, hl,
-		reduced) != 0) {
+		    reduced) != 0) {
 		FUZZ_CHECK(n == 0 || n > NEP_SRV6_MAX_SIDS || hl == 0);
 		return;
 	}
@@ -117,8 +117,9 @@ check_encap(const uint8_t *sids, unsigned n, bool reduced, uint8_t hl,
 		/* A right header checksum, so the TTL update can be checked. */
 		if (ilen >= 20 && (inner[0] >> 4) == 4 &&
 			(inner[0] & 15) * 4u <= ilen)
-			fuzz_put16(buf + room + 10, fuzz_cksum(buf + room,
-				(inner[0] & 15) * 4u, 10, 0));
+			fuzz_put16(buf + room + 10,
+				fuzz_cksum(buf + room, (inner[0] & 15) * 4u, 10,
+					0));
 	}
 	buf2 = fuzz_dup(buf, room + ilen);
 	rc = nep_srv6_encap(&pol, buf, room, ilen, &ooff, &olen);
@@ -144,7 +145,7 @@ check_encap(const uint8_t *sids, unsigned n, bool reduced, uint8_t hl,
 		/* A right header checksum stays the full computation's. */
 		if (fuzz_fold(fuzz_sum16(buf2 + room, ihl, 0)) == 0xffff)
 			FUZZ_CHECK(fuzz_get16(buf + room + 10) ==
-				fuzz_cksum(buf + room, ihl, 10, 0));
+				   fuzz_cksum(buf + room, ihl, 10, 0));
 		FUZZ_CHECK(memcmp(buf + room + 12, inner + 12, il - 12) == 0);
 	}
 	/* Decapsulation finds it again, unless the SRH still has segments
@@ -152,7 +153,7 @@ check_encap(const uint8_t *sids, unsigned n, bool reduced, uint8_t hl,
 	rc = nep_srv6_decap_locate(buf + ooff, olen, &ioff, &fam);
 	if (pol.hdr_len == 40 || (n == 1 && !reduced)) {
 		FUZZ_CHECK(rc == NEP_SRV6_OK && ioff == pol.hdr_len &&
-			fam == ((inner[0] >> 4) == 6 ? 6 : 4));
+			   fam == ((inner[0] >> 4) == 6 ? 6 : 4));
 	}
 	/* The fast H.Encaps: same bytes (IPv6 inner, hop limit > 1). */
 	if ((inner[0] >> 4) == 6) {
@@ -169,7 +170,7 @@ out:
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	uint8_t ctl = fuzz_u8(&in), hl = fuzz_u8(&in);
 	uint8_t sids[NEP_SRV6_MAX_SIDS + 1][16];
 	unsigned n = (ctl & 15) % (NEP_SRV6_MAX_SIDS + 2);
@@ -189,7 +190,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len >= 44 && (p[0] >> 4) == 6 && (p[6] == 6 || p[6] == 17) &&
 		fuzz_get16(p + 4) + 40u <= len)
 		FUZZ_CHECK(nep_srv6_flow_label6_l4(p) ==
-			nep_srv6_flow_label(p, len));
+			   nep_srv6_flow_label(p, len));
 	check_encap(&sids[0][0], n, ctl & 0x10, hl, p, len, ctl & 0x20);
 	free(p);
 	return 0;

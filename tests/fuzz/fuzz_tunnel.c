@@ -72,7 +72,7 @@ fuzz_replay(struct fuzz_in *in)
 		rc = nep_tun_replay_check(&r, seq);
 		FUZZ_CHECK(memcmp(&copy, &r, sizeof(r)) == 0);
 		FUZZ_CHECK(rc == want);
-		if (op & 0x80)	/* a forged packet: checked, never updated */
+		if (op & 0x80) /* a forged packet: checked, never updated */
 			continue;
 		FUZZ_CHECK(nep_tun_replay_update(&r, seq) == want);
 		if (want != NEP_TUN_OK)
@@ -85,7 +85,7 @@ fuzz_replay(struct fuzz_in *in)
 			FUZZ_CHECK(r.top == top);
 			/* Accepted once: a second time is a duplicate. */
 			FUZZ_CHECK(nep_tun_replay_check(&r, seq) ==
-				NEP_TUN_ERR_DUPLICATE);
+				   NEP_TUN_ERR_DUPLICATE);
 		}
 	}
 }
@@ -107,14 +107,15 @@ fuzz_hdr(struct fuzz_in *in)
 		FUZZ_CHECK(h.session_id != 0);
 		FUZZ_CHECK(nep_tun_tag_len(h.suite) != 0);
 		FUZZ_CHECK(len == NEP_TUN_HDR_LEN + h.length +
-			nep_tun_tag_len(h.suite));
+					  nep_tun_tag_len(h.suite));
 		FUZZ_CHECK(h.length <= maxp);
 		if (h.type == NEP_TUN_T_DATA)
 			FUZZ_CHECK((h.ptype == NEP_TUN_P_IPV4 ||
-				h.ptype == NEP_TUN_P_IPV6) && h.length > 0);
+					   h.ptype == NEP_TUN_P_IPV6) &&
+				   h.length > 0);
 		else
 			FUZZ_CHECK(h.ptype == NEP_TUN_P_NONE &&
-				h.length == NEP_TUN_CTRL_LEN);
+				   h.length == NEP_TUN_CTRL_LEN);
 		nep_tun_hdr_encode(&h, enc);
 		FUZZ_CHECK(memcmp(enc, buf, NEP_TUN_HDR_LEN) == 0);
 	}
@@ -126,9 +127,9 @@ fuzz_hdr(struct fuzz_in *in)
 		rc = nep_tun_hdr_decode(enc, NEP_TUN_HDR_LEN, maxp, &h2);
 		FUZZ_CHECK(h2.version == NEP_TUN_VERSION && h2.flags == 0);
 		FUZZ_CHECK(h2.type == h.type && h2.session_id == h.session_id &&
-			h2.suite == h.suite && h2.seq == h.seq &&
-			h2.key_id == h.key_id && h2.ptype == h.ptype &&
-			h2.length == h.length);
+			   h2.suite == h.suite && h2.seq == h.seq &&
+			   h2.key_id == h.key_id && h2.ptype == h.ptype &&
+			   h2.length == h.length);
 	}
 	free(buf);
 }
@@ -136,7 +137,7 @@ fuzz_hdr(struct fuzz_in *in)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = { data, size };
+	struct fuzz_in in = {data, size};
 	uint8_t ctl = fuzz_u8(&in);
 
 	if (ctl & 1)

@@ -34,7 +34,7 @@ cli_abbreviation_does_not_leak(void **state)
 	(void)state;
 	memset(&d, 0, sizeof(d));
 	nep_buf_init(&r);
-	nep_dispatch_line(&d, "rel", &r);	/* first use: buffers grow */
+	nep_dispatch_line(&d, "rel", &r); /* first use: buffers grow */
 	before = mallinfo2().uordblks;
 	for (int i = 0; i < 200; i++)
 		nep_dispatch_line(&d, "rel", &r);
@@ -53,9 +53,9 @@ cli_abbreviation_does_not_leak(void **state)
 static void
 icmp4_echo_reply_checksum_verifies(void **state)
 {
-	uint8_t p[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0,
-		192, 0, 2, 10, 192, 0, 2, 1,
-		8, 0, 0xf7, 0xff, 0, 0, 0, 0 };	/* request, checksum right */
+	uint8_t p[28] = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 192, 0, 2, 10,
+		192, 0, 2, 1, 8, 0, 0xf7, 0xff, 0, 0, 0,
+		0}; /* request, checksum right */
 	uint32_t s = 0;
 
 	(void)state;
@@ -78,22 +78,25 @@ icmp4_echo_reply_checksum_verifies(void **state)
 static void
 icmp6_no_error_about_error_behind_ext_header(void **state)
 {
-	uint8_t orig[40 + 8 + 8] = { 0x60, 0, 0, 0, 0, 16, 0 /* HBH */, 1,
-		[8] = 0xfd, 0x42, 1, 0, 0, 1, [23] = 0x10,	/* source */
-		[24] = 0x20, 0x01, 0x0d, 0xb8, [39] = 1,	/* destination */
-		[40] = NEP_PROTO_ICMPV6, 0, 1, 4,	/* HBH: PadN 4 */
-		[48] = NEP_ICMP6_DST_UNREACH, 0 };
-	static const uint8_t src[16] = { 0xfd, 0x42, 1, 0, 0, 1, [15] = 1 };
+	uint8_t orig[40 + 8 + 8] = {0x60, 0, 0, 0, 0, 16, 0 /* HBH */,
+		1, [8] = 0xfd, 0x42, 1, 0, 0, 1, [23] = 0x10, /* source */
+		[24] = 0x20, 0x01, 0x0d, 0xb8, [39] = 1,      /* destination */
+		[40] = NEP_PROTO_ICMPV6, 0, 1, 4,	      /* HBH: PadN 4 */
+		[48] = NEP_ICMP6_DST_UNREACH, 0};
+	static const uint8_t src[16] = {0xfd, 0x42, 1, 0, 0, 1, [15] = 1};
 	uint8_t out[1280];
 
 	(void)state;
-	assert_int_equal(nep_icmp6_build_error(out, sizeof(out), orig,
-		sizeof(orig), NEP_ICMP6_TIME_EXCEEDED, 0, 0, src), 0);
+	assert_int_equal(
+		nep_icmp6_build_error(out, sizeof(out), orig, sizeof(orig),
+			NEP_ICMP6_TIME_EXCEEDED, 0, 0, src),
+		0);
 	/* The same packet without the Hop-by-Hop header is refused today. */
 	orig[6] = NEP_PROTO_ICMPV6;
 	memmove(orig + 40, orig + 48, 8);
 	assert_int_equal(nep_icmp6_build_error(out, sizeof(out), orig, 48,
-		NEP_ICMP6_TIME_EXCEEDED, 0, 0, src), 0);
+				 NEP_ICMP6_TIME_EXCEEDED, 0, 0, src),
+		0);
 }
 
 /* Does the ICMP message at p (len bytes) verify? */
@@ -119,12 +122,12 @@ icmp_verifies(const uint8_t *p, unsigned len)
 static void
 nat44_icmp_echo_zero_checksum(void **state)
 {
-	uint8_t p[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0,
-		203, 0, 113, 10, 198, 51, 100, 18,
-		0, 0, 0xff, 0xfa, 0, 5, 0, 0 };	/* reply, id 5, right */
-	uint8_t e[20 + 8 + 28] = { 0x45, 0, 0, 56, 0, 0, 0, 0, 64, 1, 0, 0,
-		203, 0, 113, 1, 198, 51, 100, 18,
-		3, 1, 0, 0, 0, 0, 0, 0 };		/* host unreachable */
+	uint8_t p[28] = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 203, 0, 113,
+		10, 198, 51, 100, 18, 0, 0, 0xff, 0xfa, 0, 5, 0,
+		0}; /* reply, id 5, right */
+	uint8_t e[20 + 8 + 28] = {0x45, 0, 0, 56, 0, 0, 0, 0, 64, 1, 0, 0, 203,
+		0, 113, 1, 198, 51, 100, 18, 3, 1, 0, 0, 0, 0, 0,
+		0}; /* host unreachable */
 
 	(void)state;
 	/* the echo we sent out, as the router quotes it: request, id 5 */
@@ -134,8 +137,8 @@ nat44_icmp_echo_zero_checksum(void **state)
 	e[48] = 8;
 	e[50] = 0xf7;
 	e[51] = 0xfa;
-	assert_int_equal(nep_nat44_dnat(p, sizeof(p), 0xc000020a, 0),
-		NEP_NAT44_OK);
+	assert_int_equal(
+		nep_nat44_dnat(p, sizeof(p), 0xc000020a, 0), NEP_NAT44_OK);
 	assert_true(icmp_verifies(p + 20, 8));
 	/* The quoted request's identifier back to 0: it is the only
 	 * non-zero word with the type. */
@@ -143,7 +146,8 @@ nat44_icmp_echo_zero_checksum(void **state)
 	e[50] = 0xff;
 	e[51] = 0xfa;
 	assert_int_equal(nep_nat44_icmp_err_rewrite(e, sizeof(e), NEP_NAT44_IN,
-		0xc000020a, 0xc000020a, 0), NEP_NAT44_OK);
+				 0xc000020a, 0xc000020a, 0),
+		NEP_NAT44_OK);
 	assert_true(icmp_verifies(e + 48, 8));
 }
 
