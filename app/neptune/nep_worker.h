@@ -373,6 +373,20 @@ nep_fast_len(const struct rte_mbuf *m)
 	return likely(m->nb_segs == 1) ? rte_pktmbuf_data_len(m) : 0;
 }
 
+/* The destination MAC of f as a word (bytes 0..5), for comparing with
+ * the port's. Two loads: a 6-byte copy into a zeroed word would be
+ * stored and reloaded (a store-forwarding stall on every packet). */
+static inline uint64_t
+nep_fast_dmac(const uint8_t *f)
+{
+	uint32_t d0;
+	uint16_t d1;
+
+	memcpy(&d0, f, 4);
+	memcpy(&d1, f + 4, 2);
+	return d0 | (uint64_t)d1 << 32;
+}
+
 /*
  * The fast path's entry test: an unpadded IPv6 TCP/UDP frame for this
  * port's MAC, hop limit > 1, global unicast destination. Returns its L3
@@ -382,17 +396,12 @@ static inline uint32_t
 nep_fast_eligible6(const uint8_t *f, uint32_t len, uint64_t port_mac)
 {
 	const uint8_t *ip6 = f + NEP_ETH_HLEN;
-	uint32_t l3_len, d0;
-	uint16_t d1;
+	uint32_t l3_len;
 	uint64_t dmac;
 
 	if (unlikely(len < NEP_ETH_HLEN + NEP_IP6_HLEN + 8))
 		return 0;	/* before any byte is read */
-	/* Two loads: a 6-byte copy into a zeroed word would be stored and
-	 * reloaded (a store-forwarding stall on every packet). */
-	memcpy(&d0, f, 4);
-	memcpy(&d1, f + 4, 2);
-	dmac = d0 | (uint64_t)d1 << 32;
+	dmac = nep_fast_dmac(f);
 	l3_len = nep_pkt_ip6_l4_len(f, len);
 	if (unlikely(dmac != port_mac || l3_len == 0 ||
 		    len != NEP_ETH_HLEN + l3_len || ip6[7] <= 1 ||
@@ -411,16 +420,11 @@ static inline uint32_t
 nep_fast_eligible4(const uint8_t *f, uint32_t len, uint64_t port_mac)
 {
 	const uint8_t *ip = f + NEP_ETH_HLEN;
-	uint32_t l3_len, d0;
-	uint16_t d1;
-	uint64_t dmac;
+	uint32_t l3_len;
 
 	if (unlikely(len < NEP_ETH_HLEN + 20 + 8))
 		return 0;	/* before any byte is read */
-	memcpy(&d0, f, 4);
-	memcpy(&d1, f + 4, 2);
-	dmac = d0 | (uint64_t)d1 << 32;
-	if (unlikely(dmac != port_mac))
+	if (unlikely(nep_fast_dmac(f) != port_mac))
 		return 0;
 	l3_len = nep_pkt_ip4_l4_len(f, len);
 	if (unlikely(l3_len == 0 || ip[8] <= 1 || (ip[16] & 0xf0) == 0xe0 ||

@@ -2208,25 +2208,31 @@ nep_config_load_string(const char *name, const char *yaml,
 	return load_buf(name, buf, len, drivers_dir, false, err);
 }
 
+/* A configuration file into *buf; false with err set. */
+static bool
+read_config_file(const char *path, char **buf, size_t *len,
+	struct nep_config_error *err)
+{
+	int rc = read_file(path, buf, len);
+
+	if (rc == EFBIG)
+		snprintf(err->msg, sizeof(err->msg), "%s: larger than %u bytes",
+			path, NEP_CONFIG_MAX_BYTES);
+	else if (rc != 0)
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+			strerror(rc));
+	return rc == 0;
+}
+
 struct nep_config *
 nep_config_load(
 	const char *path, const char *drivers_dir, struct nep_config_error *err)
 {
 	char *buf;
 	size_t len;
-	int rc;
 
-	rc = read_file(path, &buf, &len);
-	if (rc == EFBIG) {
-		snprintf(err->msg, sizeof(err->msg), "%s: larger than %u bytes",
-			path, NEP_CONFIG_MAX_BYTES);
+	if (!read_config_file(path, &buf, &len, err))
 		return NULL;
-	}
-	if (rc != 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-			strerror(rc));
-		return NULL;
-	}
 	return load_buf(path, buf, len, drivers_dir, false, err);
 }
 
@@ -2250,14 +2256,9 @@ nep_config_load_sections(const char *path, struct nep_config_error *err)
 {
 	char *buf;
 	size_t len;
-	int rc;
 
-	rc = read_file(path, &buf, &len);
-	if (rc != 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-			strerror(rc));
+	if (!read_config_file(path, &buf, &len, err))
 		return NULL;
-	}
 	return load_buf(path, buf, len, NULL, true, err);
 }
 

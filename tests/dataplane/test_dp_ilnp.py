@@ -28,19 +28,24 @@ NID-only pseudo-header (the locators zeroed, as the ILNP Linux code does).
 import ipaddress
 import random
 import struct
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from dp_packets import UDP, Raw
-from neptune_dp import (GW6, GW_MAC, HOST6, HOST_MAC, LAN0_MAC,
-                        STATIC_NEIGHBORS, WAN1_MAC, assert_frames)
+from neptune_dp import (GW6, GW_MAC, HOST6, HOST_MAC, LAN0_MAC, WAN1_MAC,
+                        assert_frames)
 from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6ParamProblem, IPv6,
                                 IPv6ExtHdrDestOpt)
 from scapy.layers.inet6 import in6_chksum
 from scapy.layers.l2 import Ether
-from test_dp_steering import (BALANCED_DST, EXTRA_PORTS, GW2_MAC, PORT_OF,
-                              UPLINKS, steering_cfg)
+from test_dp_steering import (BALANCED_DST, EXTRA_PORTS, GW2_MAC,
+                              steering_cfg)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from ilnp_codec import nid_cksum  # noqa: E402
 
 REMOTE = "2001:db8:99::1"
 NONCE4 = bytes.fromhex("a1b2c3d4")
@@ -79,20 +84,6 @@ def aged(l3, src=None, dst=None):
     if dst is not None:
         b[24:32] = ipaddress.IPv6Address(dst).packed[:8]
     return bytes(b)
-
-
-def nid_cksum(src, dst, msg):
-    """ILNP's ICMPv6 checksum: the pseudo-header with the locators zero."""
-    s = ipaddress.IPv6Address(src).packed[8:]
-    d = ipaddress.IPv6Address(dst).packed[8:]
-    ph = bytes(8) + s + bytes(8) + d + struct.pack("!I3xB", len(msg), 58)
-    data = ph + msg[:2] + b"\0\0" + msg[4:]
-    if len(data) % 2:
-        data += b"\0"
-    t = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return (~t) & 0xffff
 
 
 def lu_msg(src, dst, entries, op=1, code=0, ck="nid"):

@@ -15,16 +15,19 @@ ILNP stack is packaged for Debian. Run inside a lab namespace.
 
 Each prints one JSON object on stdout when it ends.
 """
-import ipaddress
 import json
 import struct
 import sys
 import threading
 import time
+from pathlib import Path
 
 from scapy.all import (AsyncSniffer, HBHOptUnknown, ICMPv6ParamProblem,
                        IPv6, IPv6ExtHdrDestOpt, Raw, UDP, conf, get_if_list,
                        send)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from ilnp_codec import lu_entries, nid_cksum  # noqa: E402
 
 conf.verb = 0
 NONCE = bytes.fromhex("5eed0001")
@@ -42,30 +45,6 @@ def nonce_of(p):
         if getattr(o, "otype", None) == 0x8B:
             return bytes(o.optdata)
     return None
-
-
-def nid_cksum(src, dst, msg):
-    s = ipaddress.IPv6Address(src).packed[8:]
-    d = ipaddress.IPv6Address(dst).packed[8:]
-    ph = bytes(8) + s + bytes(8) + d + struct.pack("!I3xB", len(msg), 58)
-    data = ph + msg[:2] + b"\0\0" + msg[4:]
-    if len(data) % 2:
-        data += b"\0"
-    t = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return (~t) & 0xffff
-
-
-def lu_entries(msg):
-    n = msg[4]
-    out = []
-    for i in range(n):
-        e = msg[8 + 12 * i:20 + 12 * i]
-        loc = str(ipaddress.IPv6Address(e[:8] + bytes(8)))
-        pref, life = struct.unpack("!HH", e[8:12])
-        out.append([loc, pref, life])
-    return out
 
 
 def ilnp(src, dst, nonce, l4):

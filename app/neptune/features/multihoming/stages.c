@@ -442,6 +442,21 @@ fast_steer_misses(struct nep_worker *w, const struct nep_rx_burst *b,
 	fb->n = 0;
 }
 
+/* A packet whose flow the exact-match cache missed: into the batch
+ * looked up in rte_hash after the burst (fast_steer_misses). */
+static inline void
+fast_miss_add(struct mh_fast_batch *fb, const struct nep_flow_kv *kv,
+	unsigned j, uint32_t l3_len, uint32_t sig)
+{
+	unsigned k = fb->n;
+
+	nep_flow_kv_store(kv, &fb->keys[k]);
+	fb->idx[k] = (uint16_t)j;
+	fb->l3_len[k] = (uint16_t)l3_len;
+	fb->sig[k] = sig;
+	fb->n = k + 1;
+}
+
 /*
  * The fused path of the multihoming stages for one burst. Each packet
  * that is plain IPv6 TCP/UDP, addressed to this port, not expiring and
@@ -509,7 +524,6 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 			 * IPv6's below (anything else IPv4 takes the stages:
 			 * routing, new flows, inbound NAT44). */
 			uint8_t *ip4 = f + NEP_ETH_HLEN;
-			unsigned k = fb->n;
 			struct nep_flow_kv kv;
 			uint32_t sig, src;
 			int32_t pos;
@@ -530,15 +544,10 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 					continue;
 				goto slow;
 			}
-			nep_flow_kv_store(&kv, &fb->keys[k]);
-			fb->idx[k] = (uint16_t)j;
-			fb->l3_len[k] = (uint16_t)l3_len;
-			fb->sig[k] = sig;
-			fb->n = k + 1;
+			fast_miss_add(fb, &kv, j, l3_len, sig);
 			continue;
 		}
 		if (lan_steer && steer_src_inside(ms, ip6 + 8)) {
-			unsigned k = fb->n;
 			struct nep_flow_kv kv;
 			uint32_t sig = nep_flow_kv_ip6_l4(ip6, &kv);
 			int32_t pos = nep_flow_emc_lookup_kv(x.t, &kv, sig);
@@ -550,11 +559,7 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 					continue;
 				goto slow;
 			}
-			nep_flow_kv_store(&kv, &fb->keys[k]);
-			fb->idx[k] = (uint16_t)j;
-			fb->l3_len[k] = (uint16_t)l3_len;
-			fb->sig[k] = sig;
-			fb->n = k + 1;
+			fast_miss_add(fb, &kv, j, l3_len, sig);
 			continue;
 		}
 		if (dnpt_slots != 0) {
