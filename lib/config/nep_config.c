@@ -97,6 +97,11 @@ vset_err(struct src *s, unsigned long line, unsigned long col, const char *path,
 	char msg[400];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* One line whatever it quotes: a value with newlines or control
+	 * bytes must not forge a line of its own in a log or on the CLI. */
+	for (char *c = msg; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	snprintf(s->ctx->err->msg, sizeof(s->ctx->err->msg),
 		"%s:%lu:%lu: %s: %s", s->file, line, col,
 		path[0] != '\0' ? path : "(root)", msg);

@@ -301,9 +301,24 @@ nep_icmp6_build_error(uint8_t *out, uint32_t cap, const uint8_t *orig,
 		type != NEP_ICMP6_PKT_TOO_BIG &&
 		!(type == NEP_ICMP6_PARAM_PROB && code == 2))
 		return 0;
-	if (o->proto == NEP_PROTO_ICMPV6 && orig_len > NEP_IP6_HLEN &&
-		orig[NEP_IP6_HLEN] < 128)
-		return 0;
+	{
+		/* The upper layer behind any extension headers: never an
+		 * error about an ICMPv6 error (RFC 4443 2.4(e.1)). */
+		uint32_t off = NEP_IP6_HLEN;
+		uint8_t nh = o->proto;
+
+		for (unsigned k = 0; k < 8 && (nh == 0 || nh == 43 ||
+			nh == 60 || nh == 51) && off + 8 <= orig_len; k++) {
+			uint32_t hl = nh == 51 ? (orig[off + 1] + 2u) * 4u :
+						 (orig[off + 1] + 1u) * 8u;
+
+			nh = orig[off];
+			off += hl;
+		}
+		if (nh == NEP_PROTO_ICMPV6 && off < orig_len &&
+			orig[off] < 128)
+			return 0;
+	}
 	quote = orig_len;
 	if (quote > 1280 - NEP_IP6_HLEN - 8)
 		quote = 1280 - NEP_IP6_HLEN - 8;
@@ -400,18 +415,23 @@ nep_icmp4_echo_to_reply(uint8_t *l3, uint32_t l3_len)
 	uint8_t *icmp = l3 + ihl;
 	uint16_t c;
 
-	(void)l3_len;
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+
 	tmp = ip->src_addr;
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = tmp;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	memcpy(&c, icmp + 2, 2);
-	c = rte_cpu_to_be_16(nep_csum_update16(rte_be_to_cpu_16(c),
-		(uint16_t)(NEP_ICMP4_ECHO_REQUEST << 8 | icmp[1]),
-		(uint16_t)(NEP_ICMP4_ECHO_REPLY << 8 | icmp[1])));
+	/* Computed again over the message, not updated: an update gives
+	 * 0x0000 (-0) where the sum is 0xffff for an all-zero echo, which
+	 * receivers refuse (found by tests/fuzz/fuzz_icmp). Control plane
+	 * only: the cost does not matter. */
+	if (tot > l3_len)
+		tot = l3_len;
 	icmp[0] = NEP_ICMP4_ECHO_REPLY;
+	icmp[2] = icmp[3] = 0;
+	c = nep_inet_cksum(icmp, tot - ihl);
 	memcpy(icmp + 2, &c, 2);
 }
 
