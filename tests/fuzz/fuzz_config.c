@@ -19,6 +19,12 @@
 static char path[64];
 
 static void
+remove_file(void)
+{
+	unlink(path);
+}
+
+static void
 check_msg(const struct nep_config_error *e, const char *name, const char *y)
 {
 	size_t nl = strlen(name), lines = 1;
@@ -76,9 +82,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 16384)
 		return 0;
-	if (path[0] == '\0')
+	if (path[0] == '\0') {
 		snprintf(path, sizeof(path), "/tmp/nep-fuzz-config-%d.yaml",
 			(int)getpid());
+		atexit(remove_file);
+	}
 	y = malloc(size + 1);
 	if (y == NULL)
 		abort();
