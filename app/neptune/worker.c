@@ -97,6 +97,10 @@ input_vlan(struct nep_pctx *c, struct rte_mbuf *m, unsigned port)
 	unsigned sub = port;
 
 	if (c->pi.vlan != 0) {
+		/* 4095 is reserved (802.1Q): no row for it in vlan_port
+		 * (found by tests/fuzz/pipeline.py under UBSan) */
+		if (unlikely(c->pi.vlan > NEP_VLAN_MAX))
+			return NEP_VERDICT_DROP(NEP_DROP_VLAN_UNKNOWN);
 		sub = app->vlan_port[port][c->pi.vlan];
 		if (unlikely(sub == NEP_VLAN_NONE))
 			return NEP_VERDICT_DROP(NEP_DROP_VLAN_UNKNOWN);
