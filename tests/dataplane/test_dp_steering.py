@@ -603,3 +603,32 @@ def test_table_full_counts_stateless(full):
         f"no flows_stateless in show stats --json: {st}"
     assert (st["flows_new"], st["flows_stateless"]) == \
         (full.info["total"], N_FULL - full.info["total"]), st
+
+
+def test_tables_line_up(dataplane):
+    """`show uplinks` and `show flows` text: every value starts under its
+    column's header (LOSS too), AGE and IDLE carry their unit."""
+    flows = [fast_udp6(HOST_MAC, LAN0_MAC, HOST6, BALANCED_DST, 5555 + i,
+                       80, b"x") for i in range(3)]
+    dp = make(dataplane, inputs={"lan0": flows}).start()
+    dp.wait_idle()
+    ok, up = dp.mgmt.cmd("show uplinks")
+    ok2, fl = dp.mgmt.cmd("show flows")
+    dp.stop()
+    assert ok and ok2
+    for text, cols in ((up, ("STATE", "RTT", "LOSS", "FLOWS")),
+                       (fl, ("UPLINK", "AGE", "IDLE", "PKTS"))):
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        head = lines[0]
+        rows = [ln for ln in lines[1:]
+                if not ln.startswith("pool:") and " of " not in ln]
+        for ln in rows:
+            for c in cols:
+                at = head.index(c)
+                assert ln[at] != " " and (at == 0 or ln[at - 1] == " "), \
+                    (c, head, ln)
+    rows = [ln.split() for ln in fl.splitlines()[1:] if ln.strip() and
+            " of " not in ln]
+    assert len(rows) == 3, fl
+    for w in rows:
+        assert w[6].endswith("s") and w[7].endswith("s"), w

@@ -196,13 +196,17 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 				snprintf(rtt, sizeof(rtt), "%.2fms", hm.rtt_ms);
 				snprintf(jit, sizeof(jit), "%.2fms", hm.jitter_ms);
 			}
+			char loss[16];
+
+			/* left-aligned under its header like the others */
+			snprintf(loss, sizeof(loss), "%.1f%%", hm.loss_pct);
 			nep_buf_printf(ctx->out, "%-8s %-6s %-8s %-7s %-6s %-6u "
-				"%-9s %-9s %5.1f%%  %-7" PRIu64 " %-10" PRIu64
+				"%-9s %-9s %-7s %-7" PRIu64 " %-10" PRIu64
 				" %" PRIu64 "\n", u->name,
 				app->ports[u->port].name,
 				role_names[u->conf.role], state,
 				u->admin_up ? "up" : "down", u->weight, rtt,
-				jit, hm.loss_pct, flows[i], txp, rxp);
+				jit, loss, flows[i], txp, rxp);
 		}
 	}
 	if (ctx->json) {
@@ -306,10 +310,15 @@ show_flow(void *arg, const struct nep_flow_entry *e)
 							       json_null());
 		json_array_append_new(v->arr, o);
 	} else {
+		char as[24], is[24];
+
+		/* seconds, with their unit (the JSON has age_s, idle_s) */
+		snprintf(as, sizeof(as), "%" PRIu64 "s", age);
+		snprintf(is, sizeof(is), "%" PRIu64 "s", idle);
 		nep_buf_printf(v->ctx->out, "%-26s %-6u %-26s %-6u %-6s %-8s "
-			"%-6" PRIu64 " %-6" PRIu64 " %-8" PRIu64 " %" PRIu64 "\n",
+			"%-6s %-6s %-8" PRIu64 " %" PRIu64 "\n",
 			ss, rte_be_to_cpu_16(k->sport), ds,
-			rte_be_to_cpu_16(k->dport), ps, up, age, idle,
+			rte_be_to_cpu_16(k->dport), ps, up, as, is,
 			e->packets, e->bytes);
 	}
 }
@@ -592,11 +601,14 @@ cmd_uplink(struct nep_cmd_ctx *ctx)
 				snprintf(jit, sizeof(jit), "%.2fms",
 					hm.target[t].jitter_ms);
 			}
-			nep_buf_printf(ctx->out, "  %-40s %-9s %-9s %5.1f%%  "
+			char loss[16];
+
+			snprintf(loss, sizeof(loss), "%.1f%%",
+				hm.target[t].loss_pct);
+			nep_buf_printf(ctx->out, "  %-40s %-9s %-9s %-7s "
 				"%-8" PRIu64 " %-8" PRIu64 " %s\n",
-				u->health.tgt[t].name, rtt, jit,
-				hm.target[t].loss_pct, hm.target[t].sent,
-				hm.target[t].answered, ts);
+				u->health.tgt[t].name, rtt, jit, loss,
+				hm.target[t].sent, hm.target[t].answered, ts);
 		}
 	}
 	if (ctx->json)
