@@ -647,6 +647,9 @@ mh_lcore_json(struct nep_app *app, const struct nep_worker *w, json_t *obj)
 		(json_int_t)(s->flow_cache_hits - b->flow_cache_hits)));
 	json_object_set_new(obj, "flow_cache_misses", json_integer(
 		(json_int_t)(s->flow_cache_misses - b->flow_cache_misses)));
+	/* flows this worker created in its own table */
+	json_object_set_new(obj, "flows_new", json_integer(
+		(json_int_t)(s->flows_new - b->flows_new)));
 }
 
 void
