@@ -236,6 +236,8 @@ struct nep_app {
 /* Monotonic milliseconds and nanoseconds (control plane clocks). */
 uint64_t nep_now_ms(void);
 uint64_t nep_now_ns(void);
+/* A wall-clock time in milliseconds as 2026-12-01T14:31:02.118Z. */
+void nep_iso_time(uint64_t wall_ms, char *buf, size_t len);
 
 /* ports.c */
 int nep_ports_init(struct nep_app *app);

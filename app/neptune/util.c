@@ -21,6 +21,18 @@ nep_now_ms(void)
 	return nep_now_ns() / 1000000ull;
 }
 
+void
+nep_iso_time(uint64_t wall_ms, char *buf, size_t len)
+{
+	time_t s = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		tm.tm_min, tm.tm_sec, (unsigned)(wall_ms % 1000));
+}
+
 uint64_t
 nep_stats_sum(const struct nep_app *app, size_t offset)
 {

@@ -8,18 +8,6 @@
 
 #define APP(ctx) ((struct nep_app *)(ctx)->app)
 
-static void
-time_str(uint64_t ms, char *buf, size_t len)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
-}
-
 static int
 cmd_hooks(struct nep_cmd_ctx *ctx)
 {
@@ -79,7 +67,7 @@ cmd_hooks(struct nep_cmd_ctx *ctx)
 	for (unsigned i = 0; i < st->n_recent; i++) {
 		const struct ev_event *e = &st->recent[(st->recent_head +
 			EV_RECENT - st->n_recent + i) % EV_RECENT];
-		time_str(e->wall_ms, t, sizeof(t));
+		nep_iso_time(e->wall_ms, t, sizeof(t));
 		json_array_append_new(recent, json_pack(
 			"{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
 			(json_int_t)e->seq, "time", t, "kind",
@@ -90,7 +78,7 @@ cmd_hooks(struct nep_cmd_ctx *ctx)
 		json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "hooks", hooks,
 			"events", counts, "runs", rj, "recent", recent);
 		if (has_last) {
-			time_str(last.wall_ms, t, sizeof(t));
+			nep_iso_time(last.wall_ms, t, sizeof(t));
 			json_object_set_new(o, "last_run", json_pack(
 				"{s:s, s:s, s:s, s:i, s:I, s:s}", "hook",
 				last.hook, "kind", last.kind, "result",

@@ -106,8 +106,6 @@ run_hook(struct ev_runner *r, const struct ev_job *j, int *status)
 	int pfd[2], rc;
 	size_t olen = 0;
 	pid_t pid;
-	time_t secs = (time_t)(ev->wall_ms / 1000);
-	struct tm tm;
 	enum ev_result res = EV_RUN_OK;
 	uint64_t deadline = mono_ms() + j->hook.timeout_ms;
 	bool exited = false, killed = false;
@@ -118,10 +116,7 @@ run_hook(struct ev_runner *r, const struct ev_job *j, int *status)
 	argv[na++] = (char *)(uintptr_t)kind;
 	argv[na++] = (char *)(uintptr_t)ev->subject;
 	argv[na] = NULL;
-	gmtime_r(&secs, &tm);
-	snprintf(tbuf, sizeof(tbuf), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		tm.tm_min, tm.tm_sec, (unsigned)(ev->wall_ms % 1000));
+	nep_iso_time(ev->wall_ms, tbuf, sizeof(tbuf));
 	snprintf(ms, sizeof(ms), "%" PRIu64, ev->wall_ms);
 	snprintf(seq, sizeof(seq), "%" PRIu64, ev->seq);
 	env_add(env, &ne, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"

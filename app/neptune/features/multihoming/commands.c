@@ -423,18 +423,6 @@ cmd_policies(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
-static void
-iso_time(uint64_t ms, char *buf, size_t len)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
-}
-
 static int
 cmd_events(struct nep_cmd_ctx *ctx)
 {
@@ -447,7 +435,7 @@ cmd_events(struct nep_cmd_ctx *ctx)
 		const struct nep_event *e =
 			&MH(app)->events[(first + i) % NEP_MAX_EVENTS];
 		char t[64];
-		iso_time(e->wall_ms, t, sizeof(t));
+		nep_iso_time(e->wall_ms, t, sizeof(t));
 		const char *from = nep_health_state_name(e->from);
 		const char *to = nep_health_state_name(e->to);
 		if (ctx->json)

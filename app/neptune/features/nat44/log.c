@@ -77,13 +77,10 @@ nat_log_run(struct nep_app *app, uint64_t now_ns)
 		return;
 	{
 		struct timespec ts;
-		struct tm tm;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+		nep_iso_time((uint64_t)ts.tv_sec * 1000 +
+			(uint64_t)ts.tv_nsec / 1000000, when, sizeof(when));
 	}
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		struct nat_worker *nw = NAT_W(&app->workers[w]);
