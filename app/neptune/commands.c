@@ -960,13 +960,52 @@ cmd_shutdown(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+/* What `reload` parsed in the submitting thread (reload_prep): the
+ * control lcore only checks, builds and publishes. */
+struct reload_prep {
+	struct nep_config *cfg;
+	char err[800];
+};
+
+static void *
+reload_prep(void *arg)
+{
+	struct reload_prep *p = calloc(1, sizeof(*p));
+
+	if (p != NULL)
+		p->cfg = nep_reload_parse(arg, p->err, sizeof(p->err));
+	return p;
+}
+
+static void
+reload_prep_free(void *arg)
+{
+	struct reload_prep *p = arg;
+
+	nep_config_free(p->cfg);
+	free(p);
+}
+
 static int
 cmd_reload(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
+	struct reload_prep *p = ctx->prep;
+	struct nep_config *cfg;
 	char err[800];
+	int rc;
 
-	if (nep_reload(app, err, sizeof(err)) < 0) {
+	if (p != NULL) {
+		cfg = p->cfg;
+		p->cfg = NULL;	/* nep_reload_apply takes it */
+		snprintf(err, sizeof(err), "%s", p->err);
+		rc = cfg == NULL ? -1 : nep_reload_apply(app, cfg, err,
+			sizeof(err));
+	} else {
+		/* run by the control lcore itself (no submitting thread) */
+		rc = nep_reload(app, err, sizeof(err));
+	}
+	if (rc < 0) {
 		nep_buf_printf(ctx->out, "error: %s\n", err);
 		return -1;
 	}
@@ -1002,6 +1041,7 @@ nep_commands_register(struct nep_app *app)
 	nep_dispatch_bind(d, "set log level LEVEL", cmd_log_level);
 	nep_dispatch_bind(d, "shutdown", cmd_shutdown);
 	nep_dispatch_bind(d, "reload", cmd_reload);
+	nep_dispatch_bind_prep(d, "reload", reload_prep, reload_prep_free);
 	nep_dispatch_bind(d, "show errors", cmd_errors);
 	nep_dispatch_bind(d, "show runtime", cmd_runtime);
 	nep_dispatch_bind(d, "show local", cmd_local);

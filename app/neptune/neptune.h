@@ -251,6 +251,14 @@ struct nep_snapshot *nep_snapshot_build(struct nep_app *app,
 void nep_snapshot_publish(struct nep_app *app, struct nep_snapshot *s);
 void nep_snapshot_free(struct nep_snapshot *s);
 int nep_reload(struct nep_app *app, char *err, size_t errlen);
+/* The two halves of nep_reload(). Parsing reads only the file and the
+ * app's constant paths, so any thread may do it (the management thread
+ * does, for `reload`); applying (checks, build, publish) is the control
+ * lcore's, and takes cfg whatever the outcome. */
+struct nep_config *nep_reload_parse(const struct nep_app *app, char *err,
+	size_t errlen);
+int nep_reload_apply(struct nep_app *app, struct nep_config *cfg, char *err,
+	size_t errlen);
 
 /* worker.c */
 int nep_worker_main(void *arg);

@@ -209,20 +209,26 @@ reload_refused(const struct nep_config *old, const struct nep_config *cfg,
 	return -1;
 }
 
-int
-nep_reload(struct nep_app *app, char *err, size_t errlen)
+struct nep_config *
+nep_reload_parse(const struct nep_app *app, char *err, size_t errlen)
 {
 	struct nep_config_error cerr;
 	struct nep_config *cfg;
-	struct nep_snapshot *s;
-	struct nep_feature *f;
 
 	cfg = nep_config_load(app->config_path,
 		app->drivers_dir[0] ? app->drivers_dir : NULL, &cerr);
-	if (cfg == NULL) {
+	if (cfg == NULL)
 		snprintf(err, errlen, "%s", cerr.msg);
-		return -1;
-	}
+	return cfg;
+}
+
+int
+nep_reload_apply(struct nep_app *app, struct nep_config *cfg, char *err,
+	size_t errlen)
+{
+	struct nep_snapshot *s;
+	struct nep_feature *f;
+
 	if (reload_refused(app->cfg, cfg, err, errlen) < 0)
 		goto refuse;
 	NEP_FOREACH_FEATURE(f)
@@ -244,4 +250,12 @@ nep_reload(struct nep_app *app, char *err, size_t errlen)
 refuse:
 	nep_config_free(cfg);
 	return -1;
+}
+
+int
+nep_reload(struct nep_app *app, char *err, size_t errlen)
+{
+	struct nep_config *cfg = nep_reload_parse(app, err, errlen);
+
+	return cfg == NULL ? -1 : nep_reload_apply(app, cfg, err, errlen);
 }

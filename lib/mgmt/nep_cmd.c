@@ -1093,74 +1093,74 @@ nep_dispatch_line(struct nep_dispatch *d, const char *line,
 	return nep_dispatch_line_flags(d, line, reply, 0);
 }
 
-int
-nep_dispatch_line_flags(struct nep_dispatch *d, const char *line,
-	struct nep_buf *reply, unsigned flags)
-{
+/* A line split into words and matched against the grammar. */
+struct resolved {
 	char exp[NEP_MGMT_MAX_ARGS][EL_TEXT_MAX];
 	char buf[NEP_MGMT_LINE_MAX];
 	char *words[NEP_MGMT_MAX_ARGS + 8];
 	struct nep_cmd_ctx ctx;
-	int n, rc, found = -1;
+	int found;		/* grammar index */
+};
+
+enum { RESOLVE_ERROR = -1, RESOLVE_BLANK, RESOLVE_FOUND, RESOLVE_HELP };
+
+/* Pure (the grammar is fixed once the commands are registered), so any
+ * thread may resolve a line. On RESOLVE_ERROR the message is in reply. */
+static int
+resolve(struct resolved *st, const char *line, struct nep_buf *reply)
+{
+	struct nep_cmd_ctx *ctx = &st->ctx;
 	bool bad = false;
 	struct nep_buf err;
+	int n, rc;
 
-	nep_buf_reset(reply);
-	if (strlen(line) >= sizeof(buf))
+	st->found = -1;
+	if (strlen(line) >= sizeof(st->buf))
 		return reply_error(reply, "line too long (max %d bytes)",
 			NEP_MGMT_LINE_MAX - 1);
-	strcpy(buf, line);
-	n = nep_mgmt_split(buf, words, (int)(sizeof(words) / sizeof(words[0])));
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.out = reply;
-	ctx.app = d != NULL ? d->app : NULL;
+	strcpy(st->buf, line);
+	n = nep_mgmt_split(st->buf, st->words,
+		(int)(sizeof(st->words) / sizeof(st->words[0])));
 	for (int i = 0; n > 0 && i < n; i++) {
-		if (strcmp(words[i], "--json") == 0) {
-			ctx.json = true;
+		if (strcmp(st->words[i], "--json") == 0) {
+			ctx->json = true;
 			continue;
 		}
-		if (ctx.argc >= NEP_MGMT_MAX_ARGS) {
+		if (ctx->argc >= NEP_MGMT_MAX_ARGS) {
 			n = -1;
 			break;
 		}
-		ctx.argv[ctx.argc++] = words[i];
+		ctx->argv[ctx->argc++] = st->words[i];
 	}
 	if (n < 0)
 		return reply_error(reply, "too many words (max %d)",
 			NEP_MGMT_MAX_ARGS);
-	if (ctx.argc == 0)
-		return 0;	/* blank line: nothing to do */
-
-	if (strcmp(ctx.argv[0], "help") == 0) {
-		rc = do_help(&ctx);
-		if (rc == 0 && ctx.json)
-			rc = reply_json(reply, ctx.json_out);
-		json_decref(ctx.json_out);
-		return rc;
-	}
+	if (ctx->argc == 0)
+		return RESOLVE_BLANK;
+	if (strcmp(ctx->argv[0], "help") == 0)
+		return RESOLVE_HELP;
 
 	/* First full match with valid values wins; else the first bad value. */
 	nep_buf_init(&err);
-	for (unsigned i = 0; i < nep_cmd_grammar_count() && found < 0; i++) {
-		rc = nep_cmd_check(nep_cmd_grammar_get(i)->pattern, ctx.argc,
-			ctx.argv, bad ? NULL : &err);
+	for (unsigned i = 0; i < nep_cmd_grammar_count() && st->found < 0; i++) {
+		rc = nep_cmd_check(nep_cmd_grammar_get(i)->pattern, ctx->argc,
+			ctx->argv, bad ? NULL : &err);
 		if (rc == 1)
-			found = (int)i;
+			st->found = (int)i;
 		else if (rc < 0)
 			bad = true;
 	}
-	if (found < 0 && !bad) {
+	if (st->found < 0 && !bad) {
 		struct nep_buf amb;
 
 		nep_buf_init(&amb);
-		if (expand_prefixes(&ctx, exp, &amb) == 1) {
+		if (expand_prefixes(ctx, st->exp, &amb) == 1) {
 			for (unsigned i = 0; i < nep_cmd_grammar_count() &&
-				found < 0; i++) {
+				st->found < 0; i++) {
 				rc = nep_cmd_check(nep_cmd_grammar_get(i)->pattern,
-					ctx.argc, ctx.argv, bad ? NULL : &err);
+					ctx->argc, ctx->argv, bad ? NULL : &err);
 				if (rc == 1)
-					found = (int)i;
+					st->found = (int)i;
 				else if (rc < 0)
 					bad = true;
 			}
@@ -1169,17 +1169,96 @@ nep_dispatch_line_flags(struct nep_dispatch *d, const char *line,
 			nep_buf_append(reply, amb.data, amb.len);
 			nep_buf_free(&amb);
 			nep_buf_free(&err);
-			return -1;
+			return RESOLVE_ERROR;
 		}
 		nep_buf_free(&amb);
 	}
-	if (found < 0 && bad) {
+	if (st->found < 0 && bad) {
 		nep_buf_reset(reply);
 		nep_buf_append(reply, err.data, err.len);
 	}
 	nep_buf_free(&err);
-	if (found < 0)
-		return bad ? -1 : explain_mismatch(&ctx);
+	if (st->found < 0)
+		return bad ? RESOLVE_ERROR : explain_mismatch(ctx);
+	return RESOLVE_FOUND;
+}
+
+int
+nep_dispatch_bind_prep(struct nep_dispatch *d, const char *pattern,
+	nep_cmd_prep_fn prep, nep_cmd_prep_free_fn prep_free)
+{
+	int i = nep_cmd_find(pattern);
+
+	if (i < 0)
+		return -1;
+	d->preps[i] = prep;
+	d->prep_frees[i] = prep_free;
+	return 0;
+}
+
+int
+nep_dispatch_prepare(struct nep_dispatch *d, const char *line,
+	unsigned flags, void **prep, nep_cmd_prep_free_fn *prep_free)
+{
+	struct resolved *st;
+	struct nep_buf scratch;
+	const char *pattern;
+
+	*prep = NULL;
+	*prep_free = NULL;
+	if (d == NULL || (st = calloc(1, sizeof(*st))) == NULL)
+		return 0;
+	nep_buf_init(&scratch);
+	st->ctx.out = &scratch;
+	if (resolve(st, line, &scratch) == RESOLVE_FOUND &&
+		d->preps[st->found] != NULL) {
+		pattern = nep_cmd_grammar_get((unsigned)st->found)->pattern;
+		/* what a read-only client may not run, it may not prepare */
+		if (!(flags & NEP_DISPATCH_READ_ONLY) ||
+			strncmp(pattern, "show ", 5) == 0) {
+			*prep = d->preps[st->found](d->app);
+			*prep_free = d->prep_frees[st->found];
+		}
+	}
+	nep_buf_free(&scratch);
+	free(st);
+	return 0;
+}
+
+int
+nep_dispatch_line_flags(struct nep_dispatch *d, const char *line,
+	struct nep_buf *reply, unsigned flags)
+{
+	return nep_dispatch_line_prep(d, line, reply, flags, NULL);
+}
+
+int
+nep_dispatch_line_prep(struct nep_dispatch *d, const char *line,
+	struct nep_buf *reply, unsigned flags, void *prep)
+{
+	struct resolved st;
+	struct nep_cmd_ctx ctx;
+	int rc, found;
+
+	nep_buf_reset(reply);
+	memset(&st.ctx, 0, sizeof(st.ctx));
+	st.ctx.out = reply;
+	st.ctx.app = d != NULL ? d->app : NULL;
+	rc = resolve(&st, line, reply);
+	ctx = st.ctx;	/* argv points into st, which outlives the call */
+	ctx.prep = prep;
+	if (rc == RESOLVE_ERROR)
+		return -1;
+	if (rc == RESOLVE_BLANK)
+		return 0;	/* blank line: nothing to do */
+	if (rc == RESOLVE_HELP) {
+		rc = do_help(&ctx);
+		if (rc == 0 && ctx.json)
+			rc = reply_json(reply, ctx.json_out);
+		json_decref(ctx.json_out);
+		return rc;
+	}
+	found = st.found;
 
 	if ((flags & NEP_DISPATCH_READ_ONLY) &&
 		strncmp(nep_cmd_grammar_get((unsigned)found)->pattern, "show ",

@@ -54,6 +54,7 @@ struct nep_cmd_ctx {
 	struct nep_buf *out;		/* text reply (and error message) */
 	json_t *json_out;		/* JSON reply, set by the handler when json */
 	void *app;			/* appliance context given to the dispatcher */
+	void *prep;			/* what the command's prep made, or NULL */
 };
 
 /* Returns 0 on success, -1 on error (message in ctx->out, one line). */
@@ -98,14 +99,34 @@ unsigned nep_cmd_grammar_count(void);
 const struct nep_cmd_def *nep_cmd_grammar_get(unsigned i);
 
 /* Handler table, parallel to the grammar: handlers[i] serves entry i. */
+/*
+ * Work a command does before it is queued, in the thread that submits it
+ * and never on the control lcore (reload parses its file there). Returns
+ * what the handler finds in ctx->prep (NULL: nothing); prep_free frees it
+ * after the handler ran, or when the request is dropped.
+ */
+typedef void *(*nep_cmd_prep_fn)(void *app);
+typedef void (*nep_cmd_prep_free_fn)(void *prep);
+
 struct nep_dispatch {
 	nep_cmd_fn handlers[NEP_CMD_MAX];
+	nep_cmd_prep_fn preps[NEP_CMD_MAX];
+	nep_cmd_prep_free_fn prep_frees[NEP_CMD_MAX];
 	void *app;
 };
 
 /* Bind a handler to the grammar entry with exactly this pattern. -1 if none. */
 int nep_dispatch_bind(struct nep_dispatch *d, const char *pattern,
 	nep_cmd_fn fn);
+
+/* Give the entry with exactly this pattern a prep. -1 if none. */
+int nep_dispatch_bind_prep(struct nep_dispatch *d, const char *pattern,
+	nep_cmd_prep_fn prep, nep_cmd_prep_free_fn prep_free);
+
+/* In the submitting thread: run line's prep, if its command has one and
+ * flags allow the command; *prep / *prep_free NULL otherwise. Returns 0. */
+int nep_dispatch_prepare(struct nep_dispatch *d, const char *line,
+	unsigned flags, void **prep, nep_cmd_prep_free_fn *prep_free);
 
 /*
  * Parse and run one line. Returns 0 and fills reply (text, or JSON text when
@@ -120,6 +141,10 @@ int nep_dispatch_line(struct nep_dispatch *d, const char *line,
 #define NEP_DISPATCH_READ_ONLY 1u
 int nep_dispatch_line_flags(struct nep_dispatch *d, const char *line,
 	struct nep_buf *reply, unsigned flags);
+/* The same, with what nep_dispatch_prepare() made (ctx->prep; the caller
+ * still frees it). */
+int nep_dispatch_line_prep(struct nep_dispatch *d, const char *line,
+	struct nep_buf *reply, unsigned flags, void *prep);
 
 /* Split a line into words (whitespace separated). Returns argc or -1. */
 int nep_mgmt_split(char *line, char **argv, int max);

@@ -66,6 +66,9 @@ struct mgmt_req {
 	uint32_t state;			/* enum req_state, atomic */
 	int rc;
 	unsigned flags;			/* NEP_DISPATCH_* */
+	void *prep;			/* the command's prep, made by the
+					 * submitter (nep_dispatch_prepare) */
+	nep_cmd_prep_free_fn prep_free;
 	struct nep_buf reply;
 	char line[NEP_MGMT_LINE_MAX];
 };
@@ -115,6 +118,8 @@ mono_ms(void)
 static void
 req_free(struct mgmt_req *r)
 {
+	if (r->prep != NULL && r->prep_free != NULL)
+		r->prep_free(r->prep);
 	nep_buf_free(&r->reply);
 	free(r);
 }
@@ -149,6 +154,8 @@ nep_mgmt_submit_flags(struct nep_mgmt *m, const char *line,
 	strcpy(r->line, line);
 	r->flags = flags;
 	r->state = REQ_PENDING;
+	/* Slow preparation (a reload's parse) here, off the control lcore. */
+	nep_dispatch_prepare(m->disp, line, flags, &r->prep, &r->prep_free);
 
 	pthread_mutex_lock(&m->submit_lock);
 	rc = rte_ring_sp_enqueue(m->ring, r);
@@ -209,8 +216,8 @@ nep_mgmt_poll(struct nep_mgmt *m)
 			req_free(r);
 			continue;
 		}
-		r->rc = nep_dispatch_line_flags(m->disp, r->line, &r->reply,
-			r->flags);
+		r->rc = nep_dispatch_line_prep(m->disp, r->line, &r->reply,
+			r->flags, r->prep);
 		/* release: the reply is complete before the waiter sees DONE */
 		if (!__atomic_compare_exchange_n(&r->state, &expected, REQ_DONE,
 				false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
