@@ -78,14 +78,16 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 
 		if (ctx->json) {
 			json_t *o = json_pack(
-				"{s:s, s:s, s:i, s:i, s:s, s:i, s:{s:b, s:i}, "
-				"s:o, s:i, s:i, s:s, s:s}",
+				"{s:s, s:s, s:i, s:i, s:s, s:i, "
+				"s:{s:b, s:b, s:b, s:i}, s:o, s:i, s:i, s:s, s:s}",
 				"name", p->name, "role",
 				p->role == NEP_PORT_LAN ? "lan" : "wan",
 				"port_id", p->id, "ifid", p->ifid, "mac", mac,
 				"mtu", p->mtu,
-				"link", "up", link.link_status != 0,
-				"speed_mbps", (int)link.link_speed,
+				"link", "up", p->link_up, "carrier",
+				link.link_status != 0, "admin_up",
+				!p->admin_down, "speed_mbps",
+				(int)link.link_speed,
 				"addresses", addrs, "rx_queues", p->n_rxq,
 				"tx_queues", p->n_txq, "devargs", pc->devargs,
 				"vrf", vrf);
@@ -104,7 +106,8 @@ cmd_ports(struct nep_cmd_ctx *ctx)
 				"%-10s %-4s %-4u %-18s %-5u %-5s %-10s %-10s",
 				p->name, p->role == NEP_PORT_LAN ? "lan" : "wan",
 				p->id, mac, p->mtu,
-				link.link_status ? "up" : "down", vl, vrf);
+				p->admin_down ? "admin" : p->link_up ? "up" :
+				"down", vl, vrf);
 			for (size_t j = 0; j < json_array_size(addrs); j++)
 				nep_buf_printf(ctx->out, " %s",
 					json_string_value(json_array_get(addrs, j)));
@@ -949,6 +952,53 @@ cmd_log_level(struct nep_cmd_ctx *ctx)
 	return 0;
 }
 
+/* testpmd's `set link-down port`: the PMD takes the link down (the
+ * control lcore sees it as a carrier loss: uplinks out, frames to the port
+ * counted as port_down). */
+static int
+cmd_set_port_link(struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = APP(ctx);
+	const char *name = ctx->argv[2];
+	bool up = strcmp(ctx->argv[4], "up") == 0;
+	int i = nep_port_find(app, name), rc;
+
+	if (i < 0) {
+		nep_buf_printf(ctx->out, "error: no port '%s'\n", name);
+		return -1;
+	}
+	if (app->ports[i].parent >= 0) {
+		nep_buf_printf(ctx->out, "error: port %s is a sub-interface: "
+			"its link is its parent's (%s)\n", name,
+			app->ports[app->ports[i].parent].name);
+		return -1;
+	}
+	/* The PMD's link follows where it can (net_tap: the kernel side
+	 * goes down); either way neptune holds the port down: nothing is
+	 * sent on it and what it still receives is dropped (port_down). */
+	rc = up ? rte_eth_dev_set_link_up(app->ports[i].id) :
+		  rte_eth_dev_set_link_down(app->ports[i].id);
+	if (rc != 0 && rc != -ENOTSUP)
+		NEP_LOG(WARNING, "port %s: rte_eth_dev_set_link_%s: %s", name,
+			up ? "up" : "down", strerror(-rc));
+	app->ports[i].admin_down = !up;
+	nep_ports_link_update(app);
+	NEP_LOG(NOTICE, "port %s: link set %s from the CLI (link now %s)",
+		name, up ? "up" : "down",
+		app->ports[i].link_up ? "up" : "down");
+	if (ctx->json)
+		ctx->json_out = json_pack("{s:s, s:b, s:b}", "port", name,
+			"admin_up", !app->ports[i].admin_down, "link_up",
+			app->ports[i].link_up);
+	else if (up && !app->ports[i].link_up)
+		nep_buf_printf(ctx->out, "port %s: admin up, link down "
+			"(no carrier)\n", name);
+	else
+		nep_buf_printf(ctx->out, "port %s: link %s\n", name,
+			app->ports[i].link_up ? "up" : "down");
+	return 0;
+}
+
 static int
 cmd_shutdown(struct nep_cmd_ctx *ctx)
 {
@@ -1039,6 +1089,7 @@ nep_commands_register(struct nep_app *app)
 	nep_dispatch_bind(d, "show stats", cmd_stats);
 	nep_dispatch_bind(d, "clear stats", cmd_clear_stats);
 	nep_dispatch_bind(d, "set log level LEVEL", cmd_log_level);
+	nep_dispatch_bind(d, "set port NAME link up|down", cmd_set_port_link);
 	nep_dispatch_bind(d, "shutdown", cmd_shutdown);
 	nep_dispatch_bind(d, "reload", cmd_reload);
 	nep_dispatch_bind_prep(d, "reload", reload_prep, reload_prep_free);

@@ -158,23 +158,7 @@ nep_control_loop(struct nep_app *app)
 			work += n;
 		}
 		if (now_ns - last_link >= 1000000) {
-			/* Carrier loss takes its uplinks out at once. */
-			bool was[NEP_MAX_PORTS];
-			for (unsigned i = 0; i < app->n_ports; i++)
-				was[i] = app->ports[i].link_up;
-			nep_ports_poll_link(app);
-			for (unsigned i = 0; i < app->n_ports; i++) {
-				if (was[i] == app->ports[i].link_up)
-					continue;
-				if (app->ports[i].link_up)
-					nep_neigh_port_up(app->neigh,
-						app->ports[i].ifid,
-						nep_now_ms());
-				NEP_FOREACH_FEATURE(f)
-					if (f->link_change != NULL)
-						f->link_change(app, i,
-							app->ports[i].link_up);
-			}
+			nep_ports_link_update(app);
 			last_link = now_ns;
 		}
 		NEP_FOREACH_FEATURE(f)

@@ -107,6 +107,7 @@ struct nep_port {
 	int16_t parent;			/* index of the physical port, -1 */
 	uint16_t n_rxq, n_txq;
 	uint8_t role;			/* enum nep_port_role */
+	uint8_t admin_down;		/* `set port NAME link down` */
 	uint8_t ll[16];			/* our link-local address */
 	char name[NEP_NAME_MAX];
 };
@@ -243,6 +244,9 @@ void nep_iso_time(uint64_t wall_ms, char *buf, size_t len);
 int nep_ports_init(struct nep_app *app);
 void nep_ports_stop(struct nep_app *app);
 void nep_ports_poll_link(struct nep_app *app);
+/* The control lcore: read every port's link and tell the neighbour table
+ * and the features what changed (the loop does it every 1 ms). */
+void nep_ports_link_update(struct nep_app *app);
 int nep_port_find(const struct nep_app *app, const char *name);
 
 /* snapshot.c */

@@ -310,13 +310,36 @@ nep_ports_poll_link(struct nep_app *app)
 	for (i = 0; i < app->n_phys; i++) {
 		struct rte_eth_link link;
 		if (rte_eth_link_get_nowait(app->ports[i].id, &link) == 0)
-			app->ports[i].link_up = link.link_status != 0;
+			app->ports[i].link_up = link.link_status != 0 &&
+				!app->ports[i].admin_down;
 	}
 	/* A sub-interface is up with its parent. */
 	for (; i < app->n_ports; i++) {
 		struct nep_port *p = &app->ports[i];
 
 		p->link_up = app->ports[p->parent].link_up;
+	}
+}
+
+void
+nep_ports_link_update(struct nep_app *app)
+{
+	/* Carrier loss takes its uplinks out at once. */
+	bool was[NEP_MAX_PORTS];
+	struct nep_feature *f;
+
+	for (unsigned i = 0; i < app->n_ports; i++)
+		was[i] = app->ports[i].link_up;
+	nep_ports_poll_link(app);
+	for (unsigned i = 0; i < app->n_ports; i++) {
+		if (was[i] == app->ports[i].link_up)
+			continue;
+		if (app->ports[i].link_up)
+			nep_neigh_port_up(app->neigh, app->ports[i].ifid,
+				nep_now_ms());
+		NEP_FOREACH_FEATURE(f)
+			if (f->link_change != NULL)
+				f->link_change(app, i, app->ports[i].link_up);
 	}
 }
 

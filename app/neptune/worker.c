@@ -702,6 +702,13 @@ nep_worker_main(void *arg)
 			busy = true;
 			w->stats->rx_pkts += n;
 			w->stats->port_rx[port] += n;
+			if (unlikely(!app->ports[port].link_up)) {
+				/* what a port still delivers once down (set
+				 * down from the CLI, or a PMD that lags) */
+				w->stats->drops[NEP_DROP_PORT_DOWN] += n;
+				rte_pktmbuf_free_bulk(pkts, n);
+				continue;
+			}
 			b.port = port;
 			/* Decided per burst, after its rx: a traced packet
 			 * never meets the fast path. */

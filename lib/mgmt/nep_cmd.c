@@ -40,6 +40,8 @@ static const struct nep_cmd_def nep_cmd_core[] = {
 	  "Trace the next N packets (received on port NAME) through every stage" },
 	{ "show trace", "Show traced packets, stage by stage" },
 	{ "set log level LEVEL", "Set the log level (emerg..debug)" },
+	{ "set port NAME link up|down",
+	  "Bring a port's link up or down (rte_eth_dev_set_link_up/down)" },
 	{ "clear stats", "Reset port, drop, lcore and uplink counters" },
 	{ "clear neighbors", "Flush the dynamic neighbour table" },
 	{ "clear trace", "Stop tracing and discard the trace" },
