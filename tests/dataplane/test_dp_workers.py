@@ -26,22 +26,35 @@ ISP1 = {"name": "isp1", "port": "wan1", "next_hop": "2001:db8:10:1::1",
 DST = "2001:db8:99::1"
 
 
-def test_two_workers_own_their_flows(dataplane):
-    q = [[fast_udp6(HOST_MAC, LAN0_MAC, HOST6, DST, base + i, 80,
-                    b"%d" % n) for n in range(4) for i in range(50)]
-         for base in (10000, 20000)]
+def two_queues(dataplane, weight=None, flow_timeout_s=None, dataplane_cfg=None,
+               **kw):
+    """Two workers; lan0 with two rx queues (in0.pcap, in0b.pcap: the
+    second is the caller's to write) and a tx queue per worker on lan0
+    and wan1 (the second worker's: out0-q1.pcap, out1-q1.pcap)."""
     cfg = {"eal": {"lcores": "0@0,1@1,2@1"},
-           "uplinks": [ISP1],
+           "uplinks": [ISP1 if weight is None else dict(ISP1, weight=weight)],
            "steering": {"inside_prefixes": ["fd42:100:1::/64"],
                         "flow_table_size": 65536}}
-    dp = dataplane(inputs={"lan0": q[0]}, extra_cfg=cfg,
-                   port_cfg={"lan0": {"rx_queues": 2}})
+    if flow_timeout_s is not None:
+        cfg["steering"]["flow_timeout_s"] = flow_timeout_s
+    if dataplane_cfg is not None:
+        cfg["dataplane"] = dataplane_cfg
+    dp = dataplane(extra_cfg=cfg, port_cfg={"lan0": {"rx_queues": 2}}, **kw)
     tmp = dp.tmp
     dp.cfg["ports"][0]["devargs"] = (
         f"net_pcap0,rx_pcap={tmp}/in0.pcap,rx_pcap={tmp}/in0b.pcap,"
         f"tx_pcap={tmp}/out0.pcap,tx_pcap={tmp}/out0-q1.pcap")
     dp.cfg["ports"][1]["devargs"] += f",tx_pcap={tmp}/out1-q1.pcap"
     dp.write_config(dp.cfg)
+    return dp
+
+
+def test_two_workers_own_their_flows(dataplane):
+    q = [[fast_udp6(HOST_MAC, LAN0_MAC, HOST6, DST, base + i, 80,
+                    b"%d" % n) for n in range(4) for i in range(50)]
+         for base in (10000, 20000)]
+    dp = two_queues(dataplane, inputs={"lan0": q[0]})
+    tmp = dp.tmp
     write_pcap(tmp / "in0b.pcap", q[1])
     dp.start()
     dp.wait_idle(rx=400)     # in0.pcap (q[0]) and in0b.pcap (q[1])
@@ -96,19 +109,9 @@ def test_two_workers_reload_under_traffic_and_aging(dataplane):
         return [fast_udp6(HOST_MAC, LAN0_MAC, HOST6, DST, base + i, 80,
                           b"%d" % n) for i in range(50)]
 
-    cfg = {"eal": {"lcores": "0@0,1@1,2@1"},
-           "dataplane": {"burst": 1},
-           "uplinks": [dict(ISP1, weight=1)],
-           "steering": {"inside_prefixes": ["fd42:100:1::/64"],
-                        "flow_table_size": 65536, "flow_timeout_s": 1}}
-    dp = dataplane(inputs={}, extra_cfg=cfg, fifo_ports=["lan0"],
-                   port_cfg={"lan0": {"rx_queues": 2}})
+    dp = two_queues(dataplane, inputs={}, fifo_ports=["lan0"],
+                    dataplane_cfg={"burst": 1}, weight=1, flow_timeout_s=1)
     tmp = dp.tmp
-    dp.cfg["ports"][0]["devargs"] = (
-        f"net_pcap0,rx_pcap={tmp}/in0.pcap,rx_pcap={tmp}/in0b.pcap,"
-        f"tx_pcap={tmp}/out0.pcap,tx_pcap={tmp}/out0-q1.pcap")
-    dp.cfg["ports"][1]["devargs"] += f",tx_pcap={tmp}/out1-q1.pcap"
-    dp.write_config(dp.cfg)
     os.mkfifo(tmp / "in0b.pcap")
     fd_b = os.open(tmp / "in0b.pcap", os.O_RDWR)
     os.write(fd_b, PCAP_HDR)
