@@ -271,12 +271,15 @@ local_nd(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	}
 	if (icmp[0] == NEP_ICMP6_NA) {
 		/* Learn the target's address if we asked for it. */
-		if (rc == 0) {
-			nep_neigh_key_set(&k, app->ports[port].ifid, 6, target);
+		nep_neigh_key_set(&k, app->ports[port].ifid, 6, target);
+		if (rc == 0)
 			nep_neigh_learn(app->neigh, &k, mac,
 				(icmp[4] & 0x40) != 0, false, nep_now_ms(),
 				&app->neigh_ops);
-		}
+		else if ((icmp[4] & 0x40) != 0)
+			/* the answer to a unicast probe: no option, the
+			 * MAC we have is confirmed */
+			(void)nep_neigh_confirm(app->neigh, &k, nep_now_ms());
 		nep_local_consumed(app, m);
 		return;
 	}

@@ -245,6 +245,25 @@ nep_neigh_learn(struct nep_neigh_table *t, const struct nep_neigh_key *k,
 	flush_queue(t, pos, ops);
 }
 
+bool
+nep_neigh_confirm(struct nep_neigh_table *t, const struct nep_neigh_key *k,
+	uint64_t now_ms)
+{
+	int pos = rte_hash_lookup(t->h, k);
+	struct nep_neigh_ctl *c;
+
+	if (pos < 0)
+		return false;
+	c = &t->ctl[pos];
+	if (c->state != NEP_NEIGH_REACHABLE && c->state != NEP_NEIGH_PROBE)
+		return false;
+	c->state = NEP_NEIGH_REACHABLE;
+	c->probes = 0;
+	c->changed_ms = now_ms;
+	c->next_ms = now_ms + t->p.reachable_ms;
+	return true;
+}
+
 int
 nep_neigh_add_static(struct nep_neigh_table *t, const struct nep_neigh_key *k,
 	const uint8_t mac[6])

@@ -170,6 +170,15 @@ void nep_neigh_learn(struct nep_neigh_table *t, const struct nep_neigh_key *k,
 	const uint8_t mac[6], bool confirmed, bool create, uint64_t now_ms,
 	const struct nep_neigh_ops *ops);
 
+/*
+ * A solicited NA without a Target Link-Layer Address option (what Linux
+ * answers a unicast NS with, RFC 4861 7.2.4): an entry that has a MAC
+ * (REACHABLE, PROBE) is confirmed with it (7.2.5: REACHABLE); an entry
+ * still resolving, or none, learns nothing. True when it confirmed one.
+ */
+bool nep_neigh_confirm(struct nep_neigh_table *t,
+	const struct nep_neigh_key *k, uint64_t now_ms);
+
 int nep_neigh_add_static(struct nep_neigh_table *t,
 	const struct nep_neigh_key *k, const uint8_t mac[6]);
 

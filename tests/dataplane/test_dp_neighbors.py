@@ -119,3 +119,56 @@ def test_neighbor_queue_full(run_dataplane):
         except AssertionError as e:
             errors.append(str(e))
     assert not errors, "\n\n".join(errors)
+
+
+def test_probe_answered_without_option(dataplane):
+    """RFC 4861 7.2.4/7.2.5: Linux answers a unicast NS with a solicited NA
+    that carries no Target Link-Layer Address option; that confirms the
+    entry. The gateway is learnt (multicast NS, NA with option); with
+    reachable_ms 300 the entry goes to probe and neptune sends unicast
+    NSes to the gateway's MAC; each is answered with S=1, O=0 and no
+    option. For 2.5 s (several reachable periods; unanswered, the entry
+    would be deleted 3 x 200 ms into its first probe) the entry is never
+    gone, never incomplete, keeps the MAC, and neptune never multicasts a
+    solicitation again. Frames that neptune drops as l2_not_for_us keep
+    the worker (which sends the control lcore's NSes) awake."""
+    import time
+    cfg = {"neighbors": dict(NEIGH_CFG["neighbors"], reachable_ms=300,
+                             retrans_ms=200, max_probes=3),
+           "dataplane": {"burst": 1}}    # a FIFO frame is read at once
+    kick = Ether(src=GW_MAC, dst="02:00:00:00:ee:ee") / \
+        IPv6(src=GW6, dst=WAN6) / ICMPv6ND_NS(tgt=GW6)
+    na_bare = from_gw() / IPv6(src=GW6, dst=WAN6, hlim=255) / \
+        ICMPv6ND_NA(R=1, S=1, O=0, tgt=GW6)
+    dp = dataplane(inputs={"lan0": [from_host() / OUT6]}, extra_cfg=cfg,
+                   fifo_ports=["wan1"]).start()
+    kicks, answered, states = 0, 0, []
+    dp.feed("wan1", [kick])
+    kicks += 1
+    dp.wait_for("the gateway incomplete", lambda: _nb(dp, GW6))
+    dp.feed("wan1", [NA])
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        n = _nb(dp, GW6)
+        states.append(None if n is None else (n["state"], n["mac"].lower()))
+        if n is not None and n["state"] == "probe":
+            dp.feed("wan1", [na_bare])
+            answered += 1
+        dp.feed("wan1", [kick])
+        kicks += 1
+        time.sleep(0.05)
+    dp.close_feed("wan1")
+    dp.wait_idle()
+    r = dp.stop()
+    first = states.index(("reachable", GW_MAC))
+    assert set(states[first:]) <= {("reachable", GW_MAC), ("probe", GW_MAC)}, \
+        " ".join(str(x and x[0]) for x in states)
+    assert answered >= 3, (answered, states)
+    out = r.outputs["wan1"]
+    ns = [Ether(f) for f in out if ICMPv6ND_NS in Ether(f)]
+    multicast = [f for f in ns if f.dst.startswith("33:33:")]
+    unicast = [f for f in ns if f.dst == GW_MAC]
+    assert len(multicast) == 1 and len(unicast) >= 3, \
+        (len(multicast), len(unicast))
+    assert bytes(routed(Ether(src=WAN1_MAC, dst=GW_MAC), OUT6)) in out
+    assert r.nonzero_drops() == {"l2_not_for_us": kicks}, r.nonzero_drops()

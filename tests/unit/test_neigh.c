@@ -592,6 +592,54 @@ test_reachable_probe(void **state)
 	free_table(t);
 }
 
+/* RFC 4861 7.2.5: a solicited NA without TLLAO (Linux's answer to a
+ * unicast NS) confirms an entry that has a MAC; it teaches an entry that
+ * is still resolving nothing. */
+static void
+test_confirm_without_lladdr(void **state)
+{
+	struct nep_neigh_table *t;
+	struct nep_neigh_key k, k2;
+	uint64_t now = REACHABLE_MS;
+
+	(void)state;
+	t = mk_table(64);
+	key6(&k, 0, "fe80::1");
+	key6(&k2, 0, "fe80::2");
+	reset_calls();
+	nep_neigh_learn(t, &k, MAC1, true, false, 0, &ops);
+	assert_false(nep_neigh_confirm(t, &k2, 5));	/* no entry */
+	assert_int_equal(count_entries(t), 1);
+	/* REACHABLE -> PROBE, one unicast probe, answered without option */
+	nep_neigh_tick(t, now, &ops);
+	assert_int_equal(state_of(t, &k), NEP_NEIGH_PROBE);
+	assert_int_equal(n_solicit, 1);
+	assert_true(nep_neigh_confirm(t, &k, now + 2));
+	assert_int_equal(state_of(t, &k), NEP_NEIGH_REACHABLE);
+	assert_lookup_mac(t, &k, MAC1);
+	/* kept for a whole reachable time again: never deleted, no
+	 * multicast solicitation */
+	for (uint64_t ms = now + 2; ms < now + 2 + REACHABLE_MS; ms += 500)
+		nep_neigh_tick(t, ms, &ops);
+	assert_int_equal(n_solicit, 1);
+	assert_int_equal(state_of(t, &k), NEP_NEIGH_REACHABLE);
+	/* and again at the next probe: several cycles, never lost */
+	for (unsigned cycle = 0; cycle < 3; cycle++) {
+		now += 2 + REACHABLE_MS;
+		nep_neigh_tick(t, now, &ops);
+		assert_int_equal(state_of(t, &k), NEP_NEIGH_PROBE);
+		assert_true(calls[n_calls - 1].unicast);
+		assert_true(nep_neigh_confirm(t, &k, now + 2));
+	}
+	assert_int_equal(count_entries(t), 1);
+	/* an entry still resolving learns nothing from it */
+	nep_neigh_resolve(t, &k2, &mb[0], now, &ops);
+	assert_false(nep_neigh_confirm(t, &k2, now + 1));
+	assert_int_equal(state_of(t, &k2), NEP_NEIGH_INCOMPLETE);
+	assert_int_equal(n_xmit, 0);
+	free_table(t);
+}
+
 static void
 test_static_and_flush(void **state)
 {
@@ -815,6 +863,7 @@ main(void)
 		cmocka_unit_test(test_recycle_no_rcu),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_dcache_with_neighbours),
+		cmocka_unit_test(test_confirm_without_lladdr),
 	};
 
 	return cmocka_run_group_tests_name("neigh", tests, eal_setup,
