@@ -1321,7 +1321,9 @@ def test_endpoint_rotation():
     it sends a REKEY under key 2 naming key 1 (exact bytes); until the
     REKEY_ACK it keeps sending DATA under key 1; on the hub's REKEY_ACK
     (under key 2) it sends under key 2; the hub's DATA under key 1 is still
-    accepted (grace time), under key 2 too. Lock step as in the hub run."""
+    accepted (grace time), under key 2 too; a second `tunnel rekey` is
+    refused (key 1 is retired, no new key). Lock step as in the hub
+    run."""
     suite = tp.SUITE_CHACHA
     keys = {1: (suite, PSK1), 2: (suite, PSK2)}
     ep = tp.Session(SESS, "initiator", keys, 1)
@@ -1365,10 +1367,14 @@ def test_endpoint_rotation():
                from_gw_udp(HUB6, WAN6, hb.data(back[2], key_id=2)))
         dp.wait_idle()
         info = {"show tunnels": dp.json("show tunnels")}
+        # key 1 is retired (refused by the hub after its grace time): no
+        # rotation back to it, however the keys file still lists it
+        again = dp.cmd("tunnel rekey hub1")
         r = dp.stop()
     finally:
         dp.cleanup()
         shutil.rmtree(kdir, ignore_errors=True)
+    assert not again[0] and "no next key" in again[1], again
     out = r.outputs["wan1"]
     hdrs = [tun_hdr(f) for f in out]
     rk = [(f, h) for f, h in zip(out, hdrs) if h["type"] == tp.REKEY]

@@ -206,12 +206,17 @@ tun_control_link_change(struct nep_app *app, unsigned port, bool up)
 
 /* ---- key rotation ---- */
 
-/* The live key of s other than the current one, -1 if none. */
+/* A key of s to rotate to: neither the current one nor the one the last
+ * rotation retired (refused by the peer once its grace time is over, even
+ * while the keys file still lists it). -1 if none. */
 static int
-next_key(const struct tun_sess *s, uint8_t cur)
+next_key(const struct tun_sess *s, const struct tun_state *st)
 {
+	uint8_t cur = nep_tun_keys_tx(&st->keys);
+
 	for (unsigned k = 0; k < s->n_keys; k++)
-		if (s->keys[k].id != cur)
+		if (s->keys[k].id != cur && !(st->keys.has_retired &&
+			    s->keys[k].id == st->keys.retired))
 			return s->keys[k].id;
 	return -1;
 }
@@ -222,7 +227,7 @@ tun_rekey(struct nep_app *app, unsigned si, char *err, size_t errlen)
 	struct tun_snap *ts = TUN_SNAP(app->snap);
 	const struct tun_sess *s = &ts->sess[si];
 	struct tun_state *st = state_of(app, s);
-	int nk = next_key(s, nep_tun_keys_tx(&st->keys));
+	int nk = next_key(s, st);
 
 	if (ts->role != TUN_ROLE_ENDPOINT) {
 		snprintf(err, errlen, "only an endpoint starts a rotation (the "
@@ -230,9 +235,9 @@ tun_rekey(struct nep_app *app, unsigned si, char *err, size_t errlen)
 		return -1;
 	}
 	if (nk < 0) {
-		snprintf(err, errlen, "session %u: no next key: add a second "
-			"key for %s to the keys file and reload first",
-			s->session_id, s->peer_name);
+		snprintf(err, errlen, "session %u: no next key: add a new key "
+			"for %s to the keys file (not the current or the retired "
+			"one) and reload first", s->session_id, s->peer_name);
 		return -1;
 	}
 	nep_tun_keys_rekey_start(&st->keys, (uint8_t)nk);
@@ -277,7 +282,7 @@ lifetimes(struct nep_app *app, struct tun_snap *ts, uint64_t now_ns)
 		} else if (ts->role == TUN_ROLE_ENDPOINT && !st->keys.rekeying &&
 			   (age >= life_ns / 10 * 9 ||
 				   pk >= tc->key_lifetime_pkts / 10 * 9) &&
-			   next_key(s, nep_tun_keys_tx(&st->keys)) >= 0) {
+			   next_key(s, st) >= 0) {
 			char e[128];
 			if (tun_rekey(app, i, e, sizeof(e)) == 0)
 				NEP_LOG(NOTICE, "tunnel: session %u: key %u at "
