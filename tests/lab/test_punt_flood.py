@@ -10,8 +10,8 @@ down after 3 misses) go on and a 200 pps echo stream from the client
 crosses neptune to srv1 (strict on isp1: over the flooded port, both
 ways):
 
-  - at 40 kpps, what the lab's tap carries (70-90 kpps reach neptune at
-    trafgen's full rate here): the flood is policed in the worker
+  - at 25 kpps, well within what the lab's tap carries (70-90 kpps reach
+    neptune at trafgen's full rate here): the flood is policed in the worker
     (punt_policed_other gets most of it), neptune loses no control-plane
     frame, no uplink goes down (no uplink_down event, every uplink up
     throughout), the echo stream loses at most 1 %;
@@ -110,10 +110,11 @@ CONTROL_LOSSES = ("punt_ring_full", "punt_policed_nd", "punt_policed_probe")
 
 
 def test_flood_at_wan_address_keeps_uplinks_up(lab, tmp_path):
-    # a flood the port carries, 40 times the `other` class's rate: policed
-    # in the worker, no uplink down, the transit stream loses nothing of note
-    f = _flood(lab, tmp_path, 40000, 0x5f11)
-    assert f["flood"] > 150000, f"only {f['flood']} frames reached wan1"
+    # a flood the port carries with room to spare (a third of what reaches
+    # neptune at full rate here), 25 times the `other` class's rate:
+    # policed in the worker, no uplink down, the stream loses nothing of note
+    f = _flood(lab, tmp_path, 25000, 0x5f11)
+    assert f["flood"] > 100000, f"only {f['flood']} frames reached wan1"
     assert f["policed"] > f["flood"] * 0.8, f
     _up_throughout(f)
     assert not set(f["neptune_drops"]) & set(CONTROL_LOSSES), f
@@ -127,9 +128,9 @@ def test_flood_beyond_the_port(lab, tmp_path):
     control-plane frame (no punt ring full, no ND or probe frame policed)
     and polices the flood; the stream goes on between the tap's losses.
     Whether isp1 survives depends on the kernel dropping 3 probe replies
-    in a row: printed, not asserted (it went down once in 5 runs here)."""
+    in a row: printed, not asserted (it went down once in 7 runs here)."""
     f = _flood(lab, tmp_path, 0, 0x5f10)
-    assert f["flood"] > 150000, f"only {f['flood']} frames reached wan1"
+    assert f["flood"] > 100000, f"only {f['flood']} frames reached wan1"
     assert f["policed"] > f["flood"] * 0.8, f
     assert not set(f["neptune_drops"]) & set(CONTROL_LOSSES), f
     assert f["sent"] > 900 and f["sent"] - f["lost"] > f["sent"] // 4, f
