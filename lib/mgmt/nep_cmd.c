@@ -1198,33 +1198,34 @@ nep_dispatch_bind_prep(struct nep_dispatch *d, const char *pattern,
 	return 0;
 }
 
-int
+/* May a client with these flags run grammar entry i? (Read-only
+ * clients: show commands; help never reaches here.) */
+static bool
+allowed(unsigned i, unsigned flags)
+{
+	return !(flags & NEP_DISPATCH_READ_ONLY) ||
+		strncmp(nep_cmd_grammar_get(i)->pattern, "show ", 5) == 0;
+}
+
+void
 nep_dispatch_prepare(struct nep_dispatch *d, const char *line,
 	unsigned flags, void **prep, nep_cmd_prep_free_fn *prep_free)
 {
-	struct resolved *st;
+	struct resolved st = { 0 };
 	struct nep_buf scratch;
-	const char *pattern;
 
 	*prep = NULL;
 	*prep_free = NULL;
-	if (d == NULL || (st = calloc(1, sizeof(*st))) == NULL)
-		return 0;
+	if (d == NULL)
+		return;
 	nep_buf_init(&scratch);
-	st->ctx.out = &scratch;
-	if (resolve(st, line, &scratch) == RESOLVE_FOUND &&
-		d->preps[st->found] != NULL) {
-		pattern = nep_cmd_grammar_get((unsigned)st->found)->pattern;
-		/* what a read-only client may not run, it may not prepare */
-		if (!(flags & NEP_DISPATCH_READ_ONLY) ||
-			strncmp(pattern, "show ", 5) == 0) {
-			*prep = d->preps[st->found](d->app);
-			*prep_free = d->prep_frees[st->found];
-		}
+	st.ctx.out = &scratch;
+	if (resolve(&st, line, &scratch) == RESOLVE_FOUND &&
+		d->preps[st.found] != NULL && allowed((unsigned)st.found, flags)) {
+		*prep = d->preps[st.found](d->app);
+		*prep_free = d->prep_frees[st.found];
 	}
 	nep_buf_free(&scratch);
-	free(st);
-	return 0;
 }
 
 int
@@ -1262,9 +1263,7 @@ nep_dispatch_line_prep(struct nep_dispatch *d, const char *line,
 	}
 	found = st.found;
 
-	if ((flags & NEP_DISPATCH_READ_ONLY) &&
-		strncmp(nep_cmd_grammar_get((unsigned)found)->pattern, "show ",
-			5) != 0)
+	if (!allowed((unsigned)found, flags))
 		return reply_error(reply, "read-only access (management."
 			"read_group): only show commands and help");
 	if (d == NULL || d->handlers[found] == NULL)

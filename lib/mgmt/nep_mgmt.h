@@ -124,8 +124,8 @@ int nep_dispatch_bind_prep(struct nep_dispatch *d, const char *pattern,
 	nep_cmd_prep_fn prep, nep_cmd_prep_free_fn prep_free);
 
 /* In the submitting thread: run line's prep, if its command has one and
- * flags allow the command; *prep / *prep_free NULL otherwise. Returns 0. */
-int nep_dispatch_prepare(struct nep_dispatch *d, const char *line,
+ * flags allow the command; *prep / *prep_free NULL otherwise. */
+void nep_dispatch_prepare(struct nep_dispatch *d, const char *line,
 	unsigned flags, void **prep, nep_cmd_prep_free_fn *prep_free);
 
 /*

@@ -45,6 +45,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "dataplane"))
+from neptune_dp import Mgmt as MgmtConn  # noqa: E402  (the framed client)
 BUILD = Path(os.environ.get("NEPTUNE_BUILD_DIR", REPO / "build"))
 CLI = BUILD / "app" / "neptune-cli" / "neptune-cli"
 LAB = REPO / "lab"
@@ -136,27 +138,13 @@ class Mgmt(threading.Thread):
         self.errors = []
 
     def request(self, line):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
+        """One connection, one request: (status word, payload)."""
+        m = MgmtConn(self.sock)
         try:
-            s.connect(self.sock)
-            s.sendall(line.encode() + b"\n")
-            buf = b""
-            while b"\n" not in buf:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed before the reply")
-                buf += chunk
-            head, rest = buf.split(b"\n", 1)
-            status, length = head.decode().split()
-            while len(rest) < int(length):
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed inside the reply")
-                rest += chunk
-            return status, rest[:int(length)].decode()
+            ok, text = m.cmd(line)
         finally:
-            s.close()
+            m.close()
+        return ("OK" if ok else "ERR"), text
 
     def run(self):
         t = 0

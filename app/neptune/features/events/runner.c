@@ -51,15 +51,6 @@ struct ev_runner {
 	char socket[NEP_PATH_MAX];
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Log the complete lines of buf (len), keep the rest at the front. */
 static size_t
 log_lines(const char *hook, char *buf, size_t len, bool flush)
@@ -107,7 +98,7 @@ run_hook(struct ev_runner *r, const struct ev_job *j, int *status)
 	size_t olen = 0;
 	pid_t pid;
 	enum ev_result res = EV_RUN_OK;
-	uint64_t deadline = mono_ms() + j->hook.timeout_ms;
+	uint64_t deadline = nep_now_ms() + j->hook.timeout_ms;
 	bool exited = false, killed = false;
 
 	argv[na++] = (char *)(uintptr_t)j->hook.exec;
@@ -186,7 +177,7 @@ run_hook(struct ev_runner *r, const struct ev_job *j, int *status)
 			exited = true;
 		} else if (w < 0 && errno != EINTR) {
 			break;
-		} else if (!killed && mono_ms() >= deadline) {
+		} else if (!killed && nep_now_ms() >= deadline) {
 			NEP_LOG(WARNING, "hook %s: still running after %u ms, "
 				"killed", j->hook.name, j->hook.timeout_ms);
 			kill(-pid, SIGKILL);
@@ -241,7 +232,7 @@ runner_main(void *arg)
 		r->n--;
 		pthread_mutex_unlock(&r->lock);
 
-		t0 = mono_ms();
+		t0 = nep_now_ms();
 		res = run_hook(r, &j, &status);
 
 		pthread_mutex_lock(&r->lock);
@@ -253,7 +244,7 @@ runner_main(void *arg)
 		r->last.result = res;
 		r->last.status = status >= 0 && WIFEXITED(status) ?
 			WEXITSTATUS(status) : -1;
-		r->last.ms = mono_ms() - t0;
+		r->last.ms = nep_now_ms() - t0;
 		r->last.wall_ms = j.ev.wall_ms;
 	}
 	pthread_mutex_unlock(&r->lock);
