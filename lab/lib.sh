@@ -306,6 +306,7 @@ lab_present() {
 	for t in $LAB_TAPS $(lab_root_links); do link_exists "$t" && return 0; done
 	srv6_present && return 0
 	tunnel_present && return 0
+	prov_present && return 0
 	return 1
 }
 
@@ -323,6 +324,7 @@ ns_delete() {
 
 lab_teardown() {
 	local pid ns t sock
+	prov_teardown
 	srv6_teardown
 	tunnel_teardown
 	if pid=$(neptune_pid); then
@@ -504,6 +506,38 @@ tunnel_teardown() {
 	eal_prefix_remove nep-tun-hub1
 	eal_prefix_remove nep-tun-hub2
 	rm -f "$TUN_RUN"/*.config # which config each hub ran (lab/tunnel fail clear)
+	return 0
+}
+
+# ---------------------------------------------------------------- provisioning lab
+# What `lab/up prov` (lab/prov) adds to the standard lab: DHCPv6 (IA_PD,
+# IA_NA), DHCPv4 and radvd in each ISP namespace, and the check host
+# provchk (lab/prov chk). docs/lab.md, "The provisioning lab". lab/down
+# removes it whenever it is there; without it these find nothing.
+PROV_RUN=$LAB_RUN/prov
+PROV_NAMESPACES="provchk"
+PROV_ROOT_LINKS="nve-provchk"
+
+# True if PID is one of the provisioning lab's daemons (or check clients).
+is_prov_daemon_pid() {
+	[ -n "$1" ] && [ -r "/proc/$1/comm" ] || return 1
+	case "$(cat "/proc/$1/comm" 2>/dev/null)" in
+	kea-dhcp6 | kea-dhcp4 | radvd | dhclient) return 0 ;;
+	esac
+	return 1
+}
+
+prov_present() {
+	lab_extra_present "$PROV_RUN" "$PROV_NAMESPACES" "$PROV_ROOT_LINKS"
+}
+
+# Stop the ISPs' kea-dhcp6, kea-dhcp4, radvd and provchk's dhclients by the
+# PIDs in lab/run/prov/, delete provchk and its root veth end. Before the
+# standard teardown (the daemons run in isp1..3).
+prov_teardown() {
+	lab_extra_stop "$PROV_RUN" "$PROV_NAMESPACES" "$PROV_ROOT_LINKS" \
+		"provisioning" is_prov_daemon_pid
+	rm -f /run/neptune/lab-prov-duid # the prov config's DUID file
 	return 0
 }
 
