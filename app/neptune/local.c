@@ -117,6 +117,13 @@ nep_local_register(uint8_t family, uint8_t proto, int port_or_type,
 	return local_add(family, proto, port_or_type, false, name, fn);
 }
 
+int
+nep_local_register_any(uint8_t family, uint8_t proto, int port_or_type,
+	const char *name, nep_local_fn fn)
+{
+	return local_add(family, proto, port_or_type, true, name, fn);
+}
+
 void
 nep_local_consumed(struct nep_app *app, struct rte_mbuf *m)
 {
@@ -269,6 +276,16 @@ local_nd(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		nep_ctl_drop(app, m, NEP_DROP_ND_MALFORMED);
 		return;
 	}
+	if (icmp[0] == NEP_ICMP6_NA ||
+		(icmp[0] == NEP_ICMP6_NS &&
+			nep_ip6_is_unspecified(ip6->src_addr))) {
+		/* Who else claims an address (a feature's duplicate
+		 * address detection). */
+		struct nep_feature *ft;
+		NEP_FOREACH_FEATURE(ft)
+			if (ft->nd_seen != NULL)
+				ft->nd_seen(app, port, icmp[0], target);
+	}
 	if (icmp[0] == NEP_ICMP6_NA) {
 		/* Learn the target's address if we asked for it. */
 		nep_neigh_key_set(&k, app->ports[port].ifid, 6, target);
@@ -352,7 +369,10 @@ nep_local_init(struct nep_app *app)
 {
 	(void)app;
 	local_add(0, 0, -1, true, "arp", local_arp);
-	for (int t = NEP_ICMP6_RS; t <= NEP_ICMP6_REDIRECT; t++)
+	/* Router solicitations and advertisements are the provisioning
+	 * feature's (nep_local_register_any): a neighbour table has no use
+	 * for them. */
+	for (int t = NEP_ICMP6_NS; t <= NEP_ICMP6_REDIRECT; t++)
 		local_add(6, NEP_PROTO_ICMPV6, t, true, "nd", local_nd);
 	local_add(6, NEP_PROTO_ICMPV6, NEP_ICMP6_ECHO_REQUEST, false, "echo6",
 		local_echo6);
@@ -443,7 +463,11 @@ nep_local_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 					dst)) == NEP_NH_LOCAL) ||
 				feature_owns6(app, port, dst, false);
 		} else {
-			ours = true;	/* the FIB said local */
+			/* the FIB said local, or a limited broadcast (which
+			 * only a handler for any destination takes) */
+			const struct rte_ipv4_hdr *ip = (const void *)(f +
+				pi->l3_off);
+			ours = ip->dst_addr != 0xffffffff;
 		}
 		if (!ours) {
 			nep_ctl_drop(app, m, NEP_DROP_LOCAL_UNHANDLED);

@@ -77,6 +77,10 @@ struct nep_feature {
 	 * on-link there), else by local delivery (any port). */
 	bool (*owns_addr6)(const struct nep_app *app, unsigned port,
 		const uint8_t *a, bool nd);
+	/* A Neighbor Advertisement for target, or a Neighbor Solicitation
+	 * from the unspecified address (another node's DAD), on port. */
+	void (*nd_seen)(struct nep_app *app, unsigned port, uint8_t type,
+		const uint8_t *target);
 
 	/* ---- workers ---- */
 	nep_hook_fn ingress;		/* NEP_STAGE_INGRESS */
@@ -126,6 +130,10 @@ extern struct nep_action nep_actions[NEP_MAX_ACTIONS];
 typedef void (*nep_local_fn)(struct nep_app *app, struct rte_mbuf *m,
 	unsigned port, const struct nep_pkt_info *pi);
 int nep_local_register(uint8_t family, uint8_t proto, int port_or_type,
+	const char *name, nep_local_fn fn);
+/* The same for packets not addressed to one of our addresses: ND to
+ * multicast groups (RS, RA), a DHCPv4 server's limited broadcast. */
+int nep_local_register_any(uint8_t family, uint8_t proto, int port_or_type,
 	const char *name, nep_local_fn fn);
 
 /*

@@ -181,10 +181,11 @@ reload_refused(const struct nep_config *old, const struct nep_config *cfg,
 				k = "rx_desc";
 			else if (a->tx_desc != b->tx_desc)
 				k = "tx_desc";
-			else if (a->n_addrs != b->n_addrs ||
+			else if (a->n_static_addrs != b->n_static_addrs ||
 				memcmp(a->addrs, b->addrs,
-					sizeof(a->addrs[0]) * a->n_addrs) != 0)
-				k = "addresses";
+					sizeof(a->addrs[0]) *
+						a->n_static_addrs) != 0)
+				k = "addresses";	/* learnt ones may move */
 			if (k != NULL) {
 				snprintf(kbuf, sizeof(kbuf), "ports[%u].%s",
 					b->src_index, k);

@@ -152,8 +152,16 @@ input_l3(struct nep_pctx *c, struct rte_mbuf *m, bool decapsulated)
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(f + c->pi.l3_off);
 
-		if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr)))
+		if (unlikely(ip4_is_broadcast_or_mcast(ip->dst_addr))) {
+			/* A DHCPv4 server's broadcast answer to our client
+			 * (the local table decides whether one runs there). */
+			if (!decapsulated && ip->dst_addr == 0xffffffff &&
+				c->pi.l4_proto == NEP_PROTO_UDP && c->pi.has_l4 &&
+				f[c->pi.l4_off + 2] == 0 &&
+				f[c->pi.l4_off + 3] == NEP_DHCP4_CLIENT_PORT)
+				return NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
 			return NEP_VERDICT_DROP(NEP_DROP_MCAST_UNHANDLED);
+		}
 		memset(c->dst4, 0, sizeof(c->dst4));
 		memcpy(c->dst4, &ip->dst_addr, 4);
 		c->dst = c->dst4;

@@ -36,6 +36,9 @@
 #define MAX_PRESETS NEP_MAX_PORTS
 
 /* One YAML file: the main config or a driver preset. */
+/* nep_config_set_learnt(): what was learnt at run time, NULL if none. */
+static const struct nep_config_learnt *learnt_src;
+
 struct src {
 	struct ctx *ctx;
 	const char *file;
@@ -1638,6 +1641,46 @@ parse_route_list(struct src *s, yaml_node_t *v, const char *path, unsigned t)
 	}
 }
 
+/*
+ * The default routes learnt (the ISP's RA router, the DHCPv4 gateway),
+ * for each family the file gives none for in the main table.
+ */
+static void
+add_learnt_routes(struct nep_config *cfg)
+{
+	static const int fams[2] = { AF_INET6, AF_INET };
+
+	if (learnt_src == NULL || learnt_src->default_route == NULL)
+		return;
+	for (unsigned f = 0; f < 2; f++) {
+		struct nep_route_conf *r;
+		char port[NEP_NAME_MAX];
+		struct nep_addr via;
+		bool have = false;
+		int pi = -1;
+
+		for (unsigned i = 0; i < cfg->n_routes; i++)
+			have |= cfg->routes[i].table == 0 &&
+				cfg->routes[i].prefix.len == 0 &&
+				cfg->routes[i].prefix.addr.family == fams[f];
+		if (have || cfg->n_routes >= NEP_MAX_ROUTES ||
+			!learnt_src->default_route(learnt_src->arg, fams[f],
+				&via, port))
+			continue;
+		for (unsigned i = 0; i < cfg->n_ports; i++)
+			if (strcmp(cfg->ports[i].name, port) == 0)
+				pi = (int)i;
+		if (pi < 0 || cfg->ports[pi].vrf != 0)
+			continue;
+		r = &cfg->routes[cfg->n_routes++];
+		memset(r, 0, sizeof(*r));
+		r->prefix.addr.family = (uint8_t)fams[f];
+		r->via = via;
+		r->port = pi;
+		cfg->vrfs[0].n_routes++;
+	}
+}
+
 static void
 parse_routes(const struct map *top)
 {
@@ -1645,6 +1688,7 @@ parse_routes(const struct map *top)
 
 	if (v != NULL)
 		parse_route_list(top->s, v, "routes", 0);
+	add_learnt_routes(top->s->ctx->cfg);
 }
 
 static const char *const vrf_keys[] = {
@@ -2098,6 +2142,53 @@ set_defaults(struct nep_config *cfg)
 }
 
 /* Everything after the YAML text is in memory. */
+/* ---- values learnt at run time (nep_config_set_learnt) ---- */
+
+
+void
+nep_config_set_learnt(const struct nep_config_learnt *l)
+{
+	learnt_src = l;
+}
+
+const struct nep_config_learnt *
+nep_config_learnt(void)
+{
+	return learnt_src;
+}
+
+/*
+ * Each port keeps its configured addresses first (n_static_addrs, what a
+ * reload compares) and gets the learnt ones after them: everything that
+ * reads a port's addresses (local delivery, the connected routes, NAT44's
+ * default pool, probe sources) sees them alike.
+ */
+static void
+add_learnt_addrs(struct nep_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		struct nep_port_conf *pc = &cfg->ports[i];
+		struct nep_ifaddr got[NEP_MAX_ADDRS];
+		unsigned n = 0;
+
+		pc->n_static_addrs = pc->n_addrs;
+		if (learnt_src != NULL && learnt_src->port_addrs != NULL)
+			n = learnt_src->port_addrs(learnt_src->arg, pc->name, got,
+				NEP_MAX_ADDRS);
+		for (unsigned k = 0; k < n && pc->n_addrs < NEP_MAX_ADDRS; k++) {
+			bool dup = false;
+
+			for (unsigned j = 0; j < pc->n_addrs; j++)
+				dup |= pc->addrs[j].addr.family ==
+						got[k].addr.family &&
+					memcmp(pc->addrs[j].addr.a, got[k].addr.a,
+						16) == 0;
+			if (!dup)
+				pc->addrs[pc->n_addrs++] = got[k];
+		}
+	}
+}
+
 static void
 parse_config(struct ctx *c)
 {
@@ -2144,6 +2235,7 @@ parse_config(struct ctx *c)
 	}
 	parse_subifs(c);
 	c->cfg->vrfs[0].n_ports = c->cfg->n_ports;
+	add_learnt_addrs(c->cfg);
 
 	parse_neighbors(&top);
 	parse_vrfs(&top, false);
@@ -2181,6 +2273,7 @@ load_buf(const char *name, char *buf, size_t len, const char *drivers_dir,
 	c->preset.ctx = c;
 	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
 	set_defaults(cfg);
+	cfg->text = strdup(buf);	/* for nep_config_reparse() */
 
 	/* Only ctx members are used after setjmp: no clobbered locals. */
 	if (setjmp(c->jb) != 0) {
@@ -2279,7 +2372,20 @@ nep_config_free(struct nep_config *cfg)
 		if (cfg->section[i] != NULL && sections[i].free_fn != NULL)
 			sections[i].free_fn(cfg->section[i]);
 	keys_free(cfg->keys);
+	free(cfg->text);
 	free(cfg);
+}
+
+struct nep_config *
+nep_config_reparse(const struct nep_config *cfg, const char *drivers_dir,
+	struct nep_config_error *err)
+{
+	if (cfg->text == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory",
+			cfg->path);
+		return NULL;
+	}
+	return nep_config_load_string(cfg->path, cfg->text, drivers_dir, err);
 }
 
 const char *

@@ -74,6 +74,9 @@ struct nep_port_conf {
 	uint16_t tx_desc;		/* default 1024 (preset may override) */
 	unsigned n_addrs;
 	struct nep_ifaddr addrs[NEP_MAX_ADDRS];
+	/* addrs[0..n_static_addrs) are the file's; the rest were learnt
+	 * (DHCP, SLAAC: nep_config_set_learnt) */
+	unsigned n_static_addrs;
 };
 
 struct nep_route_conf {
@@ -174,7 +177,36 @@ struct nep_config {
 	void *section[NEP_CONFIG_MAX_SECTIONS];
 
 	struct nep_config_keys *keys;	/* private: nep_config_key_pos() */
+	char *text;			/* the YAML it was parsed from */
 };
+
+/*
+ * Values the appliance learns at run time (DHCPv6-PD, DHCPv4, SLAAC) that
+ * keys like `delegated_prefix: dhcpv6-pd` stand for. The loader and the
+ * sections' parsers ask through these callbacks, so a configuration
+ * parsed again after a lease changed carries the new values (NULL
+ * callbacks, or no source set: nothing learnt, e.g. --check-config). The
+ * source may be asked from any thread.
+ */
+struct nep_config_learnt {
+	/* Addresses learnt on the port named port: appended after its
+	 * configured ones. Returns how many were written (at most max). */
+	unsigned (*port_addrs)(void *arg, const char *port,
+		struct nep_ifaddr *out, unsigned max);
+	/* The delegated prefix of the uplink named uplink. */
+	bool (*prefix6)(void *arg, const char *uplink, struct nep_prefix *out);
+	/* The uplink's next hop of family AF_INET or AF_INET6 (the default
+	 * router of the RAs, the DHCPv4 router option). */
+	bool (*next_hop)(void *arg, const char *uplink, int family,
+		struct nep_addr *out);
+	/* A default route of family for the main table when the file has
+	 * none: the next hop and the name of its port. */
+	bool (*default_route)(void *arg, int family, struct nep_addr *via,
+		char port[NEP_NAME_MAX]);
+	void *arg;
+};
+void nep_config_set_learnt(const struct nep_config_learnt *l);
+const struct nep_config_learnt *nep_config_learnt(void);
 
 /*
  * Log level names, most severe first: nep_log_levels[i] is DPDK log level
@@ -202,6 +234,9 @@ struct nep_config *nep_config_load_string(const char *name, const char *yaml,
 	const char *drivers_dir, struct nep_config_error *err);
 
 void nep_config_free(struct nep_config *cfg);
+/* cfg's own text parsed again (with what has been learnt since). */
+struct nep_config *nep_config_reparse(const struct nep_config *cfg,
+	const char *drivers_dir, struct nep_config_error *err);
 
 /*
  * "file:line:column" of the value of a dotted key path as the parser names

@@ -46,6 +46,25 @@ unknown_uplink(struct nep_cmd_ctx *ctx, const char *name)
 	return -1;
 }
 
+/* A next hop or delegated prefix not learnt yet: "-". */
+static void
+addr_or_dash(const struct nep_addr *a, char *buf, size_t len)
+{
+	if (a->family == 0)
+		snprintf(buf, len, "-");
+	else
+		nep_addr_str(a, buf, len);
+}
+
+static void
+prefix_or_dash(const struct nep_prefix *p, char *buf, size_t len)
+{
+	if (p->len == 0)
+		snprintf(buf, len, "-");
+	else
+		nep_prefix_str(p, buf, len);
+}
+
 static json_t *
 num_or_null(bool has, double v)
 {
@@ -147,6 +166,8 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 		enum nep_health_state hs = uplink_health_state(app, u);
 		state = nep_health_state_name(u->admin_up ? hs :
 							    NEP_HEALTH_DOWN);
+		if (u->conf.pending != 0 && u->admin_up)
+			state = "unprovisioned";
 		/* The best target's RTT, and only while it answers: a down
 		 * uplink has no current RTT. */
 		bool has_rtt = false;
@@ -165,8 +186,8 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 		uint64_t txb = MH_STAT(app, up_tx_bytes[i]);
 		uint64_t rxp = MH_STAT(app, up_rx_pkts[i]);
 		uint64_t rxb = MH_STAT(app, up_rx_bytes[i]);
-		nep_addr_str(&u->conf.next_hop, nh, sizeof(nh));
-		nep_prefix_str(&u->conf.delegated, dp, sizeof(dp));
+		addr_or_dash(&u->conf.next_hop, nh, sizeof(nh));
+		prefix_or_dash(&u->conf.delegated, dp, sizeof(dp));
 		if (in_pool(&st->pool6, i))
 			json_array_append_new(pool, json_string(u->name));
 		if (ctx->json) {
@@ -549,8 +570,10 @@ cmd_uplink(struct nep_cmd_ctx *ctx)
 	enum nep_health_state hs = uplink_health_state(app, u);
 	const char *state = nep_health_state_name(u->admin_up ? hs :
 							       NEP_HEALTH_DOWN);
-	nep_addr_str(&u->conf.next_hop, nh, sizeof(nh));
-	nep_prefix_str(&u->conf.delegated, dp, sizeof(dp));
+	if (u->conf.pending != 0 && u->admin_up)
+		state = "unprovisioned";
+	addr_or_dash(&u->conf.next_hop, nh, sizeof(nh));
+	prefix_or_dash(&u->conf.delegated, dp, sizeof(dp));
 	if (!ctx->json)
 		nep_buf_printf(ctx->out, "uplink %s: port %s, role %s, state %s, "
 			"admin %s, weight %u\n  next hop %s, delegated %s\n"

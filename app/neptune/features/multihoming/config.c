@@ -30,9 +30,24 @@ static const char *const uplink_keys[] = {
 	"next_hop",
 	"next_hop_v4",
 	"delegated_prefix",
+	"prefix_hint",
+	"pd_subnet",
+	"address",
+	"ipv4",
 	"role",
 	"weight",
 	"health",
+	NULL,
+};
+static const char *const addr_modes[] = {
+	"static",
+	"slaac",
+	"dhcpv6",
+	NULL,
+};
+static const char *const ipv4_modes[] = {
+	"static",
+	"dhcp",
 	NULL,
 };
 static const char *const uplink_roles[] = {
@@ -64,6 +79,26 @@ mh_config_uplink_index(const struct mh_config *mc, const char *name)
 		if (strcmp(mc->uplinks[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+mh_pd_subnet(const struct nep_prefix *pd, uint32_t subnet,
+	struct nep_prefix *out)
+{
+	unsigned bits = 64 - pd->len;
+
+	if (pd->addr.family != AF_INET6 || pd->len > 64 ||
+		(bits < 32 && subnet >> bits != 0))
+		return -1;
+	*out = *pd;
+	out->len = 64;
+	/* subnet fills bits pd->len..63 (big-endian) */
+	for (unsigned b = 0; b < bits && b < 32; b++)
+		if ((subnet >> b) & 1) {
+			unsigned pos = 63 - b;
+			out->addr.a[pos / 8] |= (uint8_t)(0x80 >> (pos % 8));
+		}
+	return 0;
 }
 
 static bool
@@ -157,26 +192,100 @@ parse_uplink(struct nep_cfg *c, struct mh_config *mc,
 		nep_cfg_fail(c, v, vp, "port '%s' is not a wan port",
 			cfg->ports[u->port].name);
 
-	v = nep_cfg_req(m, "next_hop");
-	nep_cfg_addr(c, v, nep_cfg_path_key(vp, p, "next_hop"), &u->next_hop);
-	if (u->next_hop.family != AF_INET6)
-		nep_cfg_fail(c, v, vp, "expected an IPv6 address");
+	const struct nep_config_learnt *lv = nep_config_learnt();
+
+	v = nep_cfg_get(m, "address");
+	if (v != NULL)
+		u->addr_mode = (enum nep_uplink_addr_mode)nep_cfg_enum(c, v,
+			nep_cfg_path_key(vp, p, "address"), addr_modes,
+			"static, slaac or dhcpv6");
+	v = nep_cfg_get(m, "ipv4");
+	if (v != NULL)
+		u->ipv4_dhcp = nep_cfg_enum(c, v, nep_cfg_path_key(vp, p,
+					       "ipv4"), ipv4_modes,
+				       "static or dhcp") == 1;
+
+	/* The default router comes from the ISP's RAs when the address is
+	 * learnt and no next hop is written. */
+	v = u->addr_mode == NEP_ADDR_STATIC ? nep_cfg_req(m, "next_hop") :
+					      nep_cfg_get(m, "next_hop");
+	if (v != NULL) {
+		nep_cfg_addr(c, v, nep_cfg_path_key(vp, p, "next_hop"),
+			&u->next_hop);
+		if (u->next_hop.family != AF_INET6)
+			nep_cfg_fail(c, v, vp, "expected an IPv6 address");
+	} else {
+		u->next_hop_learnt = true;
+		if (lv == NULL || lv->next_hop == NULL ||
+			!lv->next_hop(lv->arg, u->name, AF_INET6, &u->next_hop))
+			u->pending |= NEP_PENDING_ROUTER;
+	}
 	v = nep_cfg_get(m, "next_hop_v4");
+	if (v != NULL && u->ipv4_dhcp)
+		nep_cfg_fail(c, v, nep_cfg_path_key(vp, p, "next_hop_v4"),
+			"not with ipv4: dhcp (the DHCPv4 router is the next "
+			"hop)");
 	if (v != NULL) {
 		nep_cfg_addr(c, v, nep_cfg_path_key(vp, p, "next_hop_v4"),
 			&u->next_hop4);
 		if (u->next_hop4.family != AF_INET)
 			nep_cfg_fail(c, v, vp, "expected an IPv4 address");
+	} else if (u->ipv4_dhcp && lv != NULL && lv->next_hop != NULL) {
+		(void)lv->next_hop(lv->arg, u->name, AF_INET, &u->next_hop4);
+	}
+	if (u->addr_mode != NEP_ADDR_STATIC) {
+		/* the learnt address is on the port once DAD passed */
+		const struct nep_port_conf *pc = &cfg->ports[u->port];
+		bool have = false;
+
+		for (j = pc->n_static_addrs; j < pc->n_addrs; j++)
+			have |= pc->addrs[j].addr.family == AF_INET6;
+		if (!have)
+			u->pending |= NEP_PENDING_ADDRESS;
 	}
 
 	v = nep_cfg_req(m, "delegated_prefix");
-	parse_prefix6_64(c, v, nep_cfg_path_key(vp, p, "delegated_prefix"),
-		&u->delegated);
-	for (j = 0; j < i; j++)
-		if (prefixes_overlap(&mc->uplinks[j].delegated, &u->delegated))
-			nep_cfg_fail(c, v, vp, "%s overlaps uplink '%s'",
-				nep_prefix_str(&u->delegated, buf, sizeof(buf)),
-				mc->uplinks[j].name);
+	nep_cfg_path_key(vp, p, "delegated_prefix");
+	if (nep_cfg_scalar(v) != NULL &&
+		strcmp(nep_cfg_scalar(v), "dhcpv6-pd") == 0) {
+		const struct nep_cfg_node *h;
+		char hp[NEP_CFG_PATH_MAX];
+
+		u->pd = true;
+		nep_cfg_get_u32(m, "pd_subnet", 0, UINT32_MAX, &u->pd_subnet);
+		if ((h = nep_cfg_get(m, "prefix_hint")) != NULL)
+			u->prefix_hint = (uint8_t)nep_cfg_uint(c, h,
+				nep_cfg_path_key(hp, p, "prefix_hint"), 1, 64);
+		u->delegated.addr.family = AF_INET6;
+		if (lv != NULL && lv->prefix6 != NULL &&
+			lv->prefix6(lv->arg, u->name, &u->pd_prefix) &&
+			mh_pd_subnet(&u->pd_prefix, u->pd_subnet,
+				&u->delegated) == 0) {
+			for (j = 0; j < i; j++)
+				if (mc->uplinks[j].delegated.len != 0 &&
+					prefixes_overlap(&mc->uplinks[j].delegated,
+						&u->delegated))
+					u->delegated.len = 0;
+		} else {
+			u->delegated.len = 0;
+		}
+		if (u->delegated.len == 0)
+			u->pending |= NEP_PENDING_PREFIX;
+	} else {
+		if (nep_cfg_get(m, "prefix_hint") != NULL ||
+			nep_cfg_get(m, "pd_subnet") != NULL)
+			nep_cfg_fail(c, v, vp, "prefix_hint and pd_subnet "
+				"need delegated_prefix: dhcpv6-pd");
+		parse_prefix6_64(c, v, vp, &u->delegated);
+		for (j = 0; j < i; j++)
+			if (mc->uplinks[j].delegated.len != 0 &&
+				prefixes_overlap(&mc->uplinks[j].delegated,
+					&u->delegated))
+				nep_cfg_fail(c, v, vp, "%s overlaps uplink '%s'",
+					nep_prefix_str(&u->delegated, buf,
+						sizeof(buf)),
+					mc->uplinks[j].name);
+	}
 
 	u->role = NEP_UPLINK_PRIMARY;
 	v = nep_cfg_get(m, "role");

@@ -97,6 +97,10 @@ struct nep_uplink_rt {
 	uint32_t seq;
 	uint64_t flows;			/* live flows, from the last scan */
 	uint8_t wan_src[16];		/* probe source address */
+	/* provisioning: times the delegated prefix changed, and the flows
+	 * pinned to the old one that had to re-select */
+	uint64_t prefix_changes;
+	uint64_t prefix_flows_moved;
 };
 
 /* Counters of one worker; summed when read. */
@@ -147,6 +151,8 @@ struct mh_state {
 	struct nep_flow_age age;	/* written by control, read by reapers */
 	struct mh_scan scan;
 	uint64_t acl_generation;	/* names of rte_acl contexts */
+	uint32_t prefix_moved_mask;	/* slots whose delegated prefix a
+					 * reload changed: flushed when done */
 	struct mh_worker workers[NEP_MAX_WORKERS];
 	struct mh_stats stats[NEP_MAX_WORKERS];
 	struct mh_stats stats_base[NEP_MAX_WORKERS];	/* at clear */
@@ -188,6 +194,8 @@ void nep_uplinks_run(struct nep_app *app, uint64_t now_ns);
 void nep_uplinks_link_change(struct nep_app *app, unsigned port, bool up);
 void nep_flows_scan(struct nep_app *app, uint64_t now_ns);
 uint64_t nep_flows_flush(struct nep_app *app, int slot);
+/* The same for every slot whose bit is in mask. */
+uint64_t nep_flows_flush_mask(struct nep_app *app, uint32_t mask);
 void mh_add_event(struct nep_app *app, unsigned slot, uint8_t from, uint8_t to,
 	const char *reason);
 void mh_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,

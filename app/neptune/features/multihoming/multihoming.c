@@ -4,6 +4,8 @@
  * path action, local-delivery handler (probe replies), drop reasons,
  * commands, counters and lifecycle.
  */
+#include <inttypes.h>
+
 #include <rte_malloc.h>
 
 #include "mh.h"
@@ -70,6 +72,20 @@ mh_reload_done(struct nep_app *app)
 	struct mh_state *mh = MH(app);
 
 	nep_uplinks_publish(app);
+	if (mh->prefix_moved_mask != 0) {
+		uint32_t mask = mh->prefix_moved_mask;
+		uint64_t n = nep_flows_flush_mask(app, mask);
+
+		mh->prefix_moved_mask = 0;
+		for (unsigned i = 0; i < NEP_MAX_UPLINKS; i++)
+			if ((mask >> i) & 1) {
+				/* the count is of all the masked slots */
+				mh->uplinks[i].prefix_flows_moved += n;
+				NEP_LOG(NOTICE, "uplink %s: delegated prefix "
+					"changed, %" PRIu64 " flows re-select",
+					mh->uplinks[i].name, n);
+			}
+	}
 	if (mc->has_steering) {
 		mh->age.idle_tsc = app->tsc_hz * mc->flow_timeout_s;
 		mh->age.fin_idle_tsc = app->tsc_hz * mc->flow_fin_timeout_s;

@@ -65,6 +65,16 @@ slot_configure(struct nep_app *app, unsigned slot,
 		memcmp(&u->conf.health, &uc->health, sizeof(uc->health)) != 0 ||
 		memcmp(&u->conf.next_hop, &uc->next_hop, sizeof(uc->next_hop));
 
+	if (!fresh && uc->pd &&
+		(u->conf.delegated.len != uc->delegated.len ||
+			memcmp(&u->conf.delegated.addr, &uc->delegated.addr,
+				sizeof(uc->delegated.addr)) != 0)) {
+		/* A new delegated prefix: flows translated to the old one
+		 * re-select (under NPTv6 they break either way). */
+		u->prefix_changes++;
+		if (u->conf.delegated.len != 0)
+			MH(app)->prefix_moved_mask |= 1u << slot;
+	}
 	u->in_use = true;
 	snprintf(u->name, sizeof(u->name), "%s", uc->name);
 	/* The file is the reference: a reload restores the configured
@@ -123,7 +133,8 @@ nep_uplinks_publish(struct nep_app *app)
 		f->has_v4 = u->conf.next_hop4.family == AF_INET;
 		memcpy(f->nh4, u->conf.next_hop4.a, 4);
 		/* Pinned, so workers read the MAC without a hash lookup. */
-		f->nh6_pos = nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6);
+		f->nh6_pos = u->conf.next_hop.family == AF_INET6 ?
+			nep_ctl_neigh_pin(app, f->port_id, 6, f->nh6) : -1;
 		f->nh4_pos = f->has_v4 ?
 			nep_ctl_neigh_pin(app, f->port_id, 4, f->nh4) : -1;
 		if (f->nh6_pos >= 0 && app->ports[u->port].vlan == 0)
@@ -131,6 +142,7 @@ nep_uplinks_publish(struct nep_app *app)
 		if (f->nh4_pos >= 0 && app->ports[u->port].vlan == 0)
 			st->fast4 |= 1u << i;
 		if (mc->has_steering && ms->first_inside6 >= 0 &&
+			u->conf.pending == 0 &&
 			nep_nptv6_init(&f->npt,
 				&mc->steering.inside[ms->first_inside6],
 				&u->conf.delegated) == 0)
@@ -143,7 +155,10 @@ nep_uplinks_publish(struct nep_app *app)
 			app->ports[u->port].link_up;
 		v.admin_up = u->admin_up;
 		if (v.healthy && v.admin_up) {
-			st->usable6 |= 1u << i;
+			/* provisioning: no prefix, address or router yet,
+			 * no IPv6 flow */
+			if (u->conf.pending == 0)
+				st->usable6 |= 1u << i;
 			if (f->has_v4)
 				st->usable4 |= 1u << i;
 		}
@@ -248,6 +263,8 @@ send_probe(struct nep_app *app, unsigned slot, unsigned target, uint32_t seq)
 
 	if (m == NULL)
 		return;
+	/* the source now: a learnt address comes and goes (provisioning) */
+	nep_port_addr(app, u->port, 6, u->conf.next_hop.a, u->wan_src);
 	f = rte_pktmbuf_mtod(m, uint8_t *);
 	len = nep_icmp6_build_echo(f + 14, 256, u->wan_src, dst,
 		(uint16_t)(PROBE_ID_BASE + slot), (uint16_t)seq, PROBE_PAYLOAD);
@@ -331,7 +348,9 @@ nep_uplinks_run(struct nep_app *app, uint64_t now_ns)
 		if (!u->in_use || u->removed || !u->conf.health.enabled)
 			continue;
 		if (now_ns >= nep_health_next_probe_ns(&u->health) &&
-			app->ports[u->port].link_up) {
+			app->ports[u->port].link_up &&
+			!(u->conf.pending & (NEP_PENDING_ROUTER |
+				NEP_PENDING_ADDRESS))) {
 			u->seq = (u->seq + 1) & 0xffff;
 			for (unsigned t = 0;
 				t < RTE_MAX(u->conf.health.n_targets, 1u); t++) {
@@ -402,9 +421,15 @@ nep_flows_scan(struct nep_app *app, uint64_t now_ns)
 uint64_t
 nep_flows_flush(struct nep_app *app, int slot)
 {
+	return nep_flows_flush_mask(app, slot < 0 ? 0xffffffffu : 1u << slot);
+}
+
+uint64_t
+nep_flows_flush_mask(struct nep_app *app, uint32_t mask)
+{
 	uint64_t n = 0;
 
-	MH(app)->age.flush_mask = slot < 0 ? 0xffffffffu : 1u << slot;
+	MH(app)->age.flush_mask = mask;
 	MH(app)->age.flush_tsc = rte_rdtsc();
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		const struct nep_flow_table *t = MH(app)->workers[w].flows;

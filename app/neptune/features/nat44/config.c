@@ -80,8 +80,9 @@ parse_uplinks(struct nep_cfg *c, const struct nep_cfg_node *v,
 
 			uc->n_addrs = port_addrs4(cfg,
 				(unsigned)mc->uplinks[u].port, uc->addrs);
-			if (uc->n_addrs == 0 ||
-				mc->uplinks[u].next_hop4.family != AF_INET)
+			uc->learnt = mc->uplinks[u].ipv4_dhcp;
+			if (!uc->learnt && (uc->n_addrs == 0 ||
+				mc->uplinks[u].next_hop4.family != AF_INET))
 				continue;
 			snprintf(uc->uplink, sizeof(uc->uplink), "%s",
 				mc->uplinks[u].name);
@@ -111,7 +112,8 @@ parse_uplinks(struct nep_cfg *c, const struct nep_cfg_node *v,
 			if (nc->uplinks[j].uplink_idx == u)
 				nep_cfg_fail(c, x, kp, "uplink '%s' listed twice",
 					uc->uplink);
-		if (mc->uplinks[u].next_hop4.family != AF_INET)
+		if (mc->uplinks[u].next_hop4.family != AF_INET &&
+			!mc->uplinks[u].ipv4_dhcp)
 			nep_cfg_fail(c, x, kp, "uplink '%s' has no next_hop_v4",
 				uc->uplink);
 		uc->uplink_idx = u;
@@ -132,8 +134,9 @@ parse_uplinks(struct nep_cfg *c, const struct nep_cfg_node *v,
 		} else {
 			uc->n_addrs = port_addrs4(cfg,
 				(unsigned)mc->uplinks[u].port, uc->addrs);
+			uc->learnt = mc->uplinks[u].ipv4_dhcp;
 		}
-		if (uc->n_addrs == 0)
+		if (uc->n_addrs == 0 && !uc->learnt)
 			nep_cfg_fail(c, it, p, "uplink '%s': no public IPv4 "
 				"address (its port has none; list addresses)",
 				uc->uplink);

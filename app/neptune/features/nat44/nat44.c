@@ -71,6 +71,27 @@ nat_fini(struct nep_app *app)
 
 /* What a reload cannot change: the pools (uplinks, addresses, block size,
  * port forwards, which reserve ports), the session table size, on/off. */
+/* The uplinks and their configured addresses (a lease's may move: its
+ * pools are made when it appears). */
+static bool
+nat_uplinks_same(const struct nat_config *a, const struct nat_config *b)
+{
+	if (a->n_uplinks != b->n_uplinks)
+		return false;
+	for (unsigned i = 0; i < a->n_uplinks; i++) {
+		const struct nat_uplink_conf *x = &a->uplinks[i];
+		const struct nat_uplink_conf *y = &b->uplinks[i];
+
+		if (strcmp(x->uplink, y->uplink) != 0 ||
+			x->uplink_idx != y->uplink_idx || x->learnt != y->learnt)
+			return false;
+		if (!x->learnt && (x->n_addrs != y->n_addrs ||
+			memcmp(x->addrs, y->addrs, sizeof(x->addrs)) != 0))
+			return false;
+	}
+	return true;
+}
+
 static int
 nat_reload_check(struct nep_app *app, const struct nep_config *cfg, char *err,
 	size_t errlen)
@@ -82,8 +103,7 @@ nat_reload_check(struct nep_app *app, const struct nep_config *cfg, char *err,
 		what = "turning NAT44 on or off";
 	else if (!a->enabled)
 		return 0;
-	else if (a->n_uplinks != b->n_uplinks ||
-		memcmp(a->uplinks, b->uplinks, sizeof(a->uplinks)) != 0)
+	else if (!nat_uplinks_same(a, b))
 		what = "nat44.uplinks";
 	else if (a->block_size != b->block_size)
 		what = "nat44.port_block";

@@ -48,6 +48,9 @@ struct nat_uplink_conf {
 	int uplink_idx;			/* multihoming's slot */
 	unsigned n_addrs;
 	uint32_t addrs[NAT_MAX_ADDRS];	/* host order */
+	/* ipv4: dhcp, default pool: addrs are the lease's (none before
+	 * one), and may change on reload */
+	bool learnt;
 };
 
 enum nat_fwd_kind { NAT_FWD_PORT, NAT_FWD_ONE_TO_ONE };
@@ -201,6 +204,7 @@ struct nat_ctl {
 	bool log_syslog;
 	uint64_t logged;
 	unsigned n_pools;
+	bool made;			/* the first snapshot's pools exist */
 	struct nep_nat44_pool *pools[NAT_MAX_POOLS];
 	uint32_t pool_addr[NAT_MAX_POOLS];
 	uint8_t pool_proto[NAT_MAX_POOLS];
@@ -257,6 +261,8 @@ nep_verdict_t nat_xlat4(struct nep_pctx *c, struct rte_mbuf *m,
 bool nat_fast_out(const struct nep_snapshot *s, struct nep_worker *w,
 	uint8_t *ip, unsigned uplink, uint32_t cookie, uint64_t now);
 void nat_worker_poll(struct nep_worker *w, uint64_t now_tsc);
+/* Every worker's share of pool p (made after the workers were). */
+int nat_worker_add_pool(struct nep_app *app, unsigned p);
 int nat_worker_init(struct nep_app *app, struct nep_worker *w,
 	const struct nat_config *nc);
 

@@ -40,19 +40,13 @@ pool_find(uint32_t addr, uint8_t proto)
 	return -1;
 }
 
-/* The pools of the first configuration, with its port forwards kept out
- * of dynamic allocation. */
+/* The pools of one public address of uplink uc. */
 static int
-make_pools(const struct nat_config *nc, char *err, size_t errlen)
+make_addr_pools(struct nep_app *app, const struct nat_config *nc,
+	const struct nat_uplink_conf *uc, unsigned a, char *err, size_t errlen)
 {
 	struct nat_ctl *ct = &nat_ctl_state;
 
-	for (unsigned u = 0; u < nc->n_uplinks; u++) {
-		const struct nat_uplink_conf *uc = &nc->uplinks[u];
-
-		for (unsigned a = 0; a < uc->n_addrs; a++) {
-			if (one_to_one_addr(nc, uc->addrs[a]))
-				continue;
 			for (unsigned p = 0; p < 3; p++) {
 				struct nep_nat44_pool *pool;
 
@@ -84,9 +78,32 @@ make_pools(const struct nat_config *nc, char *err, size_t errlen)
 				ct->pool_proto[ct->n_pools] = protos[p];
 				ct->pool_uplink[ct->n_pools] =
 					(uint8_t)uc->uplink_idx;
+				/* workers running: their share of it before
+				 * a snapshot names it */
+				if (ct->made && nat_worker_add_pool(app,
+						ct->n_pools) < 0) {
+					snprintf(err, errlen, "nat44: out of "
+						"memory for a new pool");
+					return -1;
+				}
 				ct->n_pools++;
 			}
-		}
+	return 0;
+}
+
+/* The pools of the first configuration, with its port forwards kept out
+ * of dynamic allocation. */
+static int
+make_pools(struct nep_app *app, const struct nat_config *nc, char *err,
+	size_t errlen)
+{
+	for (unsigned u = 0; u < nc->n_uplinks; u++) {
+		const struct nat_uplink_conf *uc = &nc->uplinks[u];
+
+		for (unsigned a = 0; a < uc->n_addrs; a++)
+			if (!one_to_one_addr(nc, uc->addrs[a]) &&
+				make_addr_pools(app, nc, uc, a, err, errlen) < 0)
+				return -1;
 	}
 	return 0;
 }
@@ -108,8 +125,9 @@ nat_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 	ns->enabled = nc->enabled;
 	if (!ns->enabled)
 		return 0;
-	if (nat_ctl_state.n_pools == 0 && make_pools(nc, err, errlen) < 0)
+	if (!nat_ctl_state.made && make_pools(app, nc, err, errlen) < 0)
 		return -1;
+	nat_ctl_state.made = true;
 	ns->filtering = (uint8_t)nc->filtering;
 	ns->max_per_host = nc->max_per_host;
 	ns->timeouts = nc->timeouts;
@@ -132,6 +150,12 @@ nat_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 			for (unsigned p = 0; p < 3; p++) {
 				int pi = pool_find(uc->addrs[a], protos[p]);
 
+				/* A new lease: its pools are made now and
+				 * kept (workers never see one go away). */
+				if (pi < 0 && uc->learnt && p == 0 &&
+					make_addr_pools(app, nc, uc, a, err,
+						errlen) == 0)
+					pi = pool_find(uc->addrs[a], protos[p]);
 				if (pi < 0) {
 					snprintf(err, errlen, "nat44: the pools "
 						"changed: needs a restart");

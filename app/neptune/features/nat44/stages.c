@@ -893,6 +893,25 @@ nat_worker_init(struct nep_app *app, struct nep_worker *w,
 	return 0;
 }
 
+int
+nat_worker_add_pool(struct nep_app *app, unsigned p)
+{
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		struct nat_worker *nw = NAT_W(&app->workers[w]);
+		int sock = (int)rte_lcore_to_socket_id(app->workers[w].lcore_id);
+
+		if (nw == NULL)
+			continue;
+		nw->ports[p] = rte_zmalloc_socket("nat44_ports",
+			sizeof(struct nep_nat44_ports), RTE_CACHE_LINE_SIZE, sock);
+		if (nw->ports[p] == NULL)
+			return -1;
+		nep_nat44_ports_init(nw->ports[p], nat_ctl_state.pools[p],
+			app->workers[w].index, 1, 8);
+	}
+	return 0;
+}
+
 static unsigned
 reg(const char *name, enum nep_stage st)
 {
