@@ -130,7 +130,8 @@ static void
 w_raw(struct wmsg *w, const void *v, size_t n)
 {
 	assert_true(w->n + n <= sizeof(w->b));
-	memcpy(w->b + w->n, v, n);
+	if (n != 0)
+		memcpy(w->b + w->n, v, n);
 	w->n += n;
 }
 

@@ -395,7 +395,8 @@ test_every_truncation(void **state)
 			const char *want;
 			int rc;
 
-			if (cut >= start + 8u * v->msg[start + 1])
+			if (start + 1 < v->len &&
+				cut >= start + 8u * v->msg[start + 1])
 				start += 8u * v->msg[start + 1];
 			if (cut < 16)
 				want = "ra_truncated";
