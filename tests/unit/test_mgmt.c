@@ -1328,6 +1328,7 @@ tel_derived(void)
 		"/neptune/nat44_sessions", "/neptune/nat44_summary", "/neptune/ilnp",
 		"/neptune/ilnp_peers",
 		"/neptune/metrics", "/neptune/hooks", "/neptune/port_xstats", "/neptune/controller",
+		"/neptune/dhcp", "/neptune/ra",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};
