@@ -7,9 +7,19 @@ import shutil
 import struct
 from pathlib import Path
 
+from scapy.layers.dhcp import BOOTP, DHCP
+from scapy.layers.dhcp6 import (DHCP6_Advertise, DHCP6_Reconf, DHCP6_Reply,
+                                DHCP6OptClientId, DHCP6OptDNSDomains,
+                                DHCP6OptDNSServers, DHCP6OptIA_NA,
+                                DHCP6OptIA_PD, DHCP6OptIAAddress,
+                                DHCP6OptIAPrefix, DHCP6OptPref,
+                                DHCP6OptReconfMsg, DHCP6OptServerId,
+                                DHCP6OptStatusCode, DUID_LLT)
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NS,
-                                ICMPv6NDOptSrcLLAddr, ICMPv6TimeExceeded,
+                                ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptDNSSL,
+                                ICMPv6NDOptMTU, ICMPv6NDOptPrefixInfo,
+                                ICMPv6NDOptRDNSS, ICMPv6NDOptSrcLLAddr, ICMPv6TimeExceeded,
                                 IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                                 IPv6ExtHdrSegmentRouting)
 from scapy.layers.l2 import ARP, Dot1Q, Ether
@@ -155,6 +165,55 @@ def seeds():
                 "ro": b"\4set uplink isp1 weight 3",
                 "prefix": b"\0" + b"2001:db8::1/64",
                 "help": b"\1help show"}
+    # dhcp6, dhcp4, ra: the server message itself (lib/prov)
+    sid = DHCP6OptServerId(duid=DUID_LLT(lladdr="02:00:00:00:53:01",
+                                         timeval=700000000))
+    cid = DHCP6OptClientId(duid=DUID_LLT(lladdr="02:00:00:00:aa:10",
+                                         timeval=800000000))
+    pd = DHCP6OptIA_PD(iaid=1, T1=1800, T2=2880, iapdopt=[
+        DHCP6OptIAPrefix(preflft=3600, validlft=7200, plen=56,
+                         prefix="2001:db8:1100::")])
+    s["dhcp6"] = {
+        "advertise": b(DHCP6_Advertise(trid=0x123456) / sid / cid /
+                       DHCP6OptPref(prefval=255) / pd /
+                       DHCP6OptDNSServers(dnsservers=["2001:db8::53"]) /
+                       DHCP6OptDNSDomains(dnsdomains=["example.com"])),
+        "reply": b(DHCP6_Reply(trid=0x123456) / sid / cid /
+                   DHCP6OptIA_NA(iaid=7, T1=3000, T2=4800, ianaopts=[
+                       DHCP6OptIAAddress(addr="2001:db8:10:1::100",
+                                         preflft=5400, validlft=9000)]) /
+                   pd / DHCP6OptStatusCode(statuscode=0)),
+        "noprefix": b(DHCP6_Reply(trid=1) / sid / cid / DHCP6OptIA_PD(
+            iaid=1, iapdopt=[DHCP6OptStatusCode(statuscode=6)])),
+        "reconfigure": b(DHCP6_Reconf() / sid / cid /
+                         DHCP6OptReconfMsg(msgtype=5))}
+    reply4 = lambda t, opts, **kw: b(BOOTP(
+        op=2, xid=0x01020304, yiaddr="198.51.100.23",
+        chaddr=bytes.fromhex("02000000aa10") + bytes(10), **kw) /
+        DHCP(options=[("message-type", t)] + opts + ["end"]))
+    opts4 = [("server_id", "198.51.100.1"), ("lease_time", 86400),
+             ("renewal_time", 43200), ("rebinding_time", 75600),
+             ("subnet_mask", "255.255.255.0"), ("router", "198.51.100.1"),
+             ("name_server", "192.0.2.53", "192.0.2.54"),
+             ("interface-mtu", 1492)]
+    s["dhcp4"] = {"offer": reply4("offer", opts4),
+                  "ack": reply4("ack", opts4),
+                  "nak": reply4("nak", [("server_id", "198.51.100.1")]),
+                  "overload": reply4("ack", [("dhcp-option-overload", 3)],
+                                     file=bytes([6, 4, 192, 0, 2, 1, 255]),
+                                     sname=bytes([3, 4, 192, 0, 2, 2, 255]))}
+    s["ra"] = {
+        "ra": b(ICMPv6ND_RA(cksum=0, chlim=64, O=1, routerlifetime=1800) /
+                ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:fe") /
+                ICMPv6NDOptMTU(mtu=1492) /
+                ICMPv6NDOptPrefixInfo(prefix="2001:db8:10:1::", prefixlen=64,
+                                      validlifetime=86400,
+                                      preferredlifetime=14400) /
+                ICMPv6NDOptRDNSS(lifetime=1200, dns=["2001:db8::53"]) /
+                ICMPv6NDOptDNSSL(lifetime=1200, searchlist=["example.com"])),
+        "bare": b(ICMPv6ND_RA(cksum=0)),
+        "rs": b(ICMPv6ND_RS(cksum=0) /
+                ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:aa:10"))}
     return s
 
 
