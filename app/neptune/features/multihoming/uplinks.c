@@ -162,9 +162,11 @@ nep_uplinks_publish(struct nep_app *app)
 			if (f->has_v4)
 				st->usable4 |= 1u << i;
 		}
-		v6[n6++] = v;
 		if (f->has_v4)
 			v4[n4++] = v;
+		/* no prefix, address or router yet: not in the IPv6 pool */
+		v.healthy = v.healthy && u->conf.pending == 0;
+		v6[n6++] = v;
 	}
 	st->flush_tsc = MH(app)->age.flush_tsc;
 	st->flush_mask = MH(app)->age.flush_mask;

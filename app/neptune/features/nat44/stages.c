@@ -734,6 +734,11 @@ nat_ingress(struct nep_pctx *c, struct rte_mbuf *m)
 		 * or UDP packet nobody asked for is dropped, unanswered. */
 		if (pk.t.proto == NEP_NAT44_PROTO_ICMP)
 			return NEP_V_NEXT;
+		/* The DHCPv4 server answering the appliance's client on a
+		 * leased address (ports below 1024 are never mapped). */
+		if (pk.t.proto == NEP_NAT44_PROTO_UDP && pk.t.sport == 67 &&
+			pk.t.dport == 68)
+			return NEP_V_NEXT;
 		return drop_rc(NEP_NAT44_ERR_NO_MAPPING);
 	case NEP_NAT44_ICMP_ERROR: {
 		/* about a packet we translated on its way out */

@@ -56,6 +56,13 @@ static const uint8_t all_routers[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0,
 
 /* ---- helpers ---- */
 
+/* Time since then (the loop's clock may lag a handler's by a little). */
+static inline uint64_t
+elapsed(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 static uint64_t
 jitter(uint64_t ns)
 {
@@ -334,9 +341,9 @@ send_nd(struct nep_app *app, unsigned port, struct rte_mbuf *m,
 	memcpy(ip6->src_addr, src, 16);
 	memcpy(ip6->dst_addr, dst, 16);
 	icmp[2] = icmp[3] = 0;
+	/* the sum as the bytes lie in memory (rte_raw_cksum) */
 	uint16_t c = nep_icmp6_cksum(ip6, icmp, icmp_len);
-	icmp[2] = (uint8_t)(c >> 8);
-	icmp[3] = (uint8_t)c;
+	memcpy(icmp + 2, &c, 2);
 	m->data_len = m->pkt_len = (uint16_t)(14 + 40 + icmp_len);
 	nep_ip6_mcast_mac(dst, mac);
 	nep_ctl_set_eth(app, m, port, mac, RTE_ETHER_TYPE_IPV6);
@@ -351,7 +358,7 @@ d6_send(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 	struct prov_d6 *d = &u->d6;
 	struct nep_dhcp6_req r = { 0 };
 	uint8_t buf[512];
-	uint64_t el = (now - d->start_ns) / 10000000ull; /* 1/100 s */
+	uint64_t el = elapsed(now, d->start_ns) / 10000000ull; /* 1/100 s */
 
 	switch (d->state) {
 	case D6_SOLICIT: r.type = NEP_DHCP6_SOLICIT; break;
@@ -596,7 +603,7 @@ d6_run(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 		return;
 	if (d->state == D6_BOUND || d->state == D6_RENEW ||
 		d->state == D6_REBIND) {
-		uint64_t since = now - d->bound_ns;
+		uint64_t since = elapsed(now, d->bound_ns);
 		uint32_t valid = UINT32_MAX;
 
 		if (d->have_pd)
@@ -640,7 +647,7 @@ d4_send(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 	struct prov_d4 *d = &u->d4;
 	struct nep_dhcp4_req r = { 0 };
 	uint8_t buf[600], cid[7];
-	uint64_t secs = (now - d->start_ns) / PROV_NS_S;
+	uint64_t secs = elapsed(now, d->start_ns) / PROV_NS_S;
 	uint32_t dst = 0xffffffffu, src = 0;
 
 	r.xid = d->xid;
@@ -793,7 +800,7 @@ d4_run(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 	if (d->state == D4_OFF)
 		return;
 	if (d->state >= D4_BOUND) {
-		uint64_t since = now - d->bound_ns;
+		uint64_t since = elapsed(now, d->bound_ns);
 
 		if (since >= d->lease_s * PROV_NS_S) {
 			d4_lose(u, now, "lease over");
@@ -1260,7 +1267,7 @@ local_rs(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	rt->solicited++;
 	/* RFC 4861 6.2.6: answered multicast, at most one per 3 s; a
 	 * rate-limited one makes the next periodic one come sooner */
-	if (now - rt->last_ns >= 3 * PROV_NS_S)
+	if (elapsed(now, rt->last_ns) >= 3 * PROV_NS_S)
 		rt->next_ns = now + rte_rand() % (500 * NS_PER_MS);
 	else
 		rt->next_ns = RTE_MIN(rt->next_ns, rt->last_ns + 3 * PROV_NS_S);
@@ -1508,8 +1515,12 @@ prov_fini(struct nep_app *app)
 }
 
 static void
-prov_run(struct nep_app *app, uint64_t now)
+prov_run(struct nep_app *app, uint64_t loop_ns)
 {
+	/* the clock the handlers stamp with */
+	uint64_t now = nep_now_ns();
+
+	(void)loop_ns;
 	for (unsigned i = 0; i < PROV_MAX_UPLINKS; i++) {
 		struct prov_uplink *u = &PS->up[i];
 
@@ -1520,7 +1531,7 @@ prov_run(struct nep_app *app, uint64_t now)
 		nd_run(app, u, now);
 	}
 	ra_run(app, now);
-	if (PS->dirty && now - PS->dirty_ns >= REPUBLISH_HOLD_MS * NS_PER_MS)
+	if (PS->dirty && elapsed(now, PS->dirty_ns) >= REPUBLISH_HOLD_MS * NS_PER_MS)
 		republish(app);
 }
 
@@ -1543,7 +1554,7 @@ d6_json(const struct prov_uplink *u, uint64_t now)
 		"received", (json_int_t)d->received, "rejected",
 		(json_int_t)d->rejected);
 	bool bound = d->state >= D6_BOUND;
-	uint64_t since = bound ? (now - d->bound_ns) / PROV_NS_S : 0;
+	uint64_t since = bound ? elapsed(now, d->bound_ns) / PROV_NS_S : 0;
 	if (d->have_pd && bound) {
 		struct nep_prefix pd = { .addr.family = AF_INET6,
 			.len = d->pd.len }, used;
@@ -1609,7 +1620,7 @@ d4_json(const struct prov_uplink *u, uint64_t now)
 		(json_int_t)d->sent, "received", (json_int_t)d->received,
 		"rejected", (json_int_t)d->rejected);
 	bool bound = d->state >= D4_BOUND && d->addr != 0;
-	uint64_t since = bound ? (now - d->bound_ns) / PROV_NS_S : 0;
+	uint64_t since = bound ? elapsed(now, d->bound_ns) / PROV_NS_S : 0;
 	char ab[40];
 
 	snprintf(ab, sizeof(ab), "%s/%u", a4(d->addr, t, sizeof(t)),
