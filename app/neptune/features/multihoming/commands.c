@@ -210,6 +210,12 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)rxb));
 			json_object_set_new(o, "next_hop", json_string(nh));
 			json_object_set_new(o, "delegated_prefix", json_string(dp));
+			/* provisioning: a learnt prefix or IPv4 address
+			 * changed, and the flows that had to re-select */
+			json_object_set_new(o, "address_changes", json_integer(
+				(json_int_t)u->prefix_changes));
+			json_object_set_new(o, "address_change_flows",
+				json_integer((json_int_t)u->prefix_flows_moved));
 			json_array_append_new(arr, o);
 		} else {
 			char rtt[16] = "-", jit[16] = "-";

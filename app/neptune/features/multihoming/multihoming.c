@@ -81,9 +81,9 @@ mh_reload_done(struct nep_app *app)
 			if ((mask >> i) & 1) {
 				/* the count is of all the masked slots */
 				mh->uplinks[i].prefix_flows_moved += n;
-				NEP_LOG(NOTICE, "uplink %s: delegated prefix "
-					"changed, %" PRIu64 " flows re-select",
-					mh->uplinks[i].name, n);
+				NEP_LOG(NOTICE, "uplink %s: learnt prefix or "
+					"address changed, %" PRIu64 " flows "
+					"re-select", mh->uplinks[i].name, n);
 			}
 	}
 	if (mc->has_steering) {

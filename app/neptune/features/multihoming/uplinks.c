@@ -180,6 +180,20 @@ nep_uplinks_publish(struct nep_app *app)
 	}
 }
 
+/* The learnt IPv4 address of a port (after its configured ones). */
+static bool
+nep_learnt_v4(const struct nep_config *cfg, unsigned port, uint8_t out[4])
+{
+	const struct nep_port_conf *pc = &cfg->ports[port];
+
+	for (unsigned j = pc->n_static_addrs; j < pc->n_addrs; j++)
+		if (pc->addrs[j].addr.family == AF_INET) {
+			memcpy(out, pc->addrs[j].addr.a, 4);
+			return true;
+		}
+	return false;
+}
+
 void
 nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 {
@@ -191,7 +205,21 @@ nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 	for (i = 0; i < mc->n_uplinks; i++) {
 		unsigned slot = ms->slot_of_cfg[i];
 		bool fresh = !MH(app)->uplinks[slot].in_use;
-		slot_configure(app, slot, &mc->uplinks[i], fresh);
+		const struct nep_uplink_conf *uc = &mc->uplinks[i];
+
+		/* A leased IPv4 address that changed (app->cfg is still the
+		 * old configuration): its flows re-select, as for a prefix */
+		if (!fresh && uc->ipv4_dhcp) {
+			uint8_t a[4] = { 0 }, b[4] = { 0 };
+			bool ha = nep_learnt_v4(app->cfg, (unsigned)uc->port, a);
+			bool hb = nep_learnt_v4(s->cfg, (unsigned)uc->port, b);
+
+			if (ha && (!hb || memcmp(a, b, 4) != 0)) {
+				MH(app)->uplinks[slot].prefix_changes++;
+				MH(app)->prefix_moved_mask |= 1u << slot;
+			}
+		}
+		slot_configure(app, slot, uc, fresh);
 		keep[slot] = true;
 	}
 	for (i = 0; i < NEP_MAX_UPLINKS; i++)
