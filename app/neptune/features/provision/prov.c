@@ -21,6 +21,7 @@
 
 #include "mh.h"
 #include "nep_control.h"
+#include "nep_lease.h"
 #include "prov.h"
 
 struct prov_state prov_state = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -513,14 +514,7 @@ d6_bind(struct nep_app *app, struct prov_uplink *u,
 	}
 	pthread_mutex_unlock(&PS->lock);
 	/* RFC 8415 14.2: T1/T2 of 0 leave the choice to the client */
-	if (pref == UINT32_MAX || pref == 0)
-		pref = 3600;
-	if (t1 == 0 || t1 > pref)
-		t1 = pref / 2;
-	if (t2 == 0 || t2 < t1)
-		t2 = pref * 4 / 5 > t1 ? pref * 4 / 5 : t1 + 1;
-	d->t1 = t1;
-	d->t2 = t2;
+	nep_lease6_times(pref, t1, t2, &d->t1, &d->t2);
 	d->bound_ns = now;
 	memcpy(d->server, m->server_id, m->server_id_len);
 	d->server_len = m->server_id_len;
@@ -603,21 +597,27 @@ d6_run(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 		return;
 	if (d->state == D6_BOUND || d->state == D6_RENEW ||
 		d->state == D6_REBIND) {
-		uint64_t since = elapsed(now, d->bound_ns);
+		uint64_t since = elapsed(now, d->bound_ns) / PROV_NS_S;
 		uint32_t valid = UINT32_MAX;
 
 		if (d->have_pd)
 			valid = d->pd.valid;
 		if (d->have_na)
 			valid = RTE_MIN(valid, d->na.valid);
-		if (valid != UINT32_MAX && since >= valid * PROV_NS_S) {
+		switch (nep_lease_phase(since, d->t1, d->t2, valid)) {
+		case NEP_LEASE_EXPIRED:
 			d6_lose(app, u, now, "valid lifetime over");
 			return;
-		}
-		if (d->state == D6_BOUND && since >= d->t1 * PROV_NS_S) {
-			d6_begin(u, D6_RENEW, now, REN_TIMEOUT_MS);
-		} else if (d->state == D6_RENEW && since >= d->t2 * PROV_NS_S) {
-			d6_begin(u, D6_REBIND, now, REN_TIMEOUT_MS);
+		case NEP_LEASE_REBIND:
+			if (d->state != D6_REBIND)
+				d6_begin(u, D6_REBIND, now, REN_TIMEOUT_MS);
+			break;
+		case NEP_LEASE_RENEW:
+			if (d->state == D6_BOUND)
+				d6_begin(u, D6_RENEW, now, REN_TIMEOUT_MS);
+			break;
+		default:
+			break;
 		}
 		if (d->state == D6_BOUND)
 			return;
@@ -634,7 +634,8 @@ d6_run(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 			d->state == D6_REQUEST ? REQ_MAX_RT_MS : REN_MAX_RT_MS) *
 			NS_PER_MS;
 
-		d->rt_ns = jitter(RTE_MIN(2 * d->rt_ns, mrt));
+		d->rt_ns = nep_lease_next_rt(d->rt_ns, mrt,
+			(uint32_t)rte_rand());
 	}
 	d->next_ns = now + d->rt_ns;
 }
@@ -784,9 +785,8 @@ d4_input(struct nep_app *app, struct prov_uplink *u, const uint8_t *p,
 	d->router = router;
 	if (m.has_server_id)
 		d->server = m.server_id;
-	d->lease_s = m.lease_s ? m.lease_s : 3600;
-	d->t1_s = m.t1_s ? m.t1_s : d->lease_s / 2;
-	d->t2_s = m.t2_s ? m.t2_s : d->lease_s * 7 / 8;
+	nep_lease4_times(m.lease_s, m.t1_s, m.t2_s, &d->lease_s, &d->t1_s,
+		&d->t2_s);
 	d->bound_ns = now;
 	d->state = D4_BOUND;
 	pthread_mutex_unlock(&PS->lock);
@@ -800,18 +800,22 @@ d4_run(struct nep_app *app, struct prov_uplink *u, uint64_t now)
 	if (d->state == D4_OFF)
 		return;
 	if (d->state >= D4_BOUND) {
-		uint64_t since = elapsed(now, d->bound_ns);
+		uint64_t since = elapsed(now, d->bound_ns) / PROV_NS_S;
 
-		if (since >= d->lease_s * PROV_NS_S) {
+		switch (nep_lease_phase(since, d->t1_s, d->t2_s, d->lease_s)) {
+		case NEP_LEASE_EXPIRED:
 			d4_lose(u, now, "lease over");
 			return;
-		}
-		if (d->state == D4_BOUND && since >= d->t1_s * PROV_NS_S) {
-			d4_begin(u, D4_RENEWING, now);
-			d->state = D4_RENEWING;
-		} else if (d->state == D4_RENEWING &&
-			since >= d->t2_s * PROV_NS_S) {
-			d4_begin(u, D4_REBINDING, now);
+		case NEP_LEASE_REBIND:
+			if (d->state != D4_REBINDING)
+				d4_begin(u, D4_REBINDING, now);
+			break;
+		case NEP_LEASE_RENEW:
+			if (d->state == D4_BOUND)
+				d4_begin(u, D4_RENEWING, now);
+			break;
+		default:
+			break;
 		}
 		if (d->state == D4_BOUND)
 			return;
