@@ -1379,6 +1379,7 @@ sync_uplinks(struct nep_app *app, uint64_t now)
 		u->slaac = uc->addr_mode == NEP_ADDR_SLAAC;
 		u->router_learnt = uc->next_hop_learnt;
 		u->hint = uc->prefix_hint;
+		u->pd_subnet = uc->pd_subnet;
 		if ((u->pd || u->na) && u->d6.state == D6_OFF)
 			d6_begin(u, D6_SOLICIT, now, SOL_TIMEOUT_MS);
 		if (!(u->pd || u->na))
@@ -1465,7 +1466,7 @@ prov_init(struct nep_app *app)
 }
 
 static void
-prov_fini(struct nep_app *app)
+prov_stop(struct nep_app *app)
 {
 	const struct prov_config *pc = prov_conf(app->cfg);
 	uint64_t now = nep_now_ns();
@@ -1515,6 +1516,12 @@ prov_fini(struct nep_app *app)
 	for (unsigned i = 0; pc != NULL && i < pc->n_ra; i++)
 		ra_send(app, (unsigned)pc->ra[i].port, true);
 	(void)now;
+}
+
+static void
+prov_fini(struct nep_app *app)
+{
+	(void)app;
 	nep_config_set_learnt(NULL);
 }
 
@@ -1562,15 +1569,15 @@ d6_json(const struct prov_uplink *u, uint64_t now)
 	if (d->have_pd && bound) {
 		struct nep_prefix pd = { .addr.family = AF_INET6,
 			.len = d->pd.len }, used;
-		const struct mh_config *mc = NULL;
 
-		(void)mc;
 		memcpy(pd.addr.a, d->pd.prefix, 16);
 		json_object_set_new(o, "prefix", json_string(p6(d->pd.prefix,
 			d->pd.len, t, sizeof(t))));
-		if (mh_pd_subnet(&pd, 0, &used) == 0)
-			json_object_set_new(o, "prefix_used", json_string(p6(
-				used.addr.a, 64, t, sizeof(t))));
+		/* the /64 the uplink translates to: its pd_subnet */
+		json_object_set_new(o, "prefix_used",
+			mh_pd_subnet(&pd, u->pd_subnet, &used) == 0 ?
+			json_string(p6(used.addr.a, 64, t, sizeof(t))) :
+			json_null());
 		json_object_set_new(o, "preferred_s", json_integer(
 			d->pd.preferred > since ? d->pd.preferred - since : 0));
 		json_object_set_new(o, "valid_s", json_integer(
@@ -1779,6 +1786,7 @@ static const struct nep_feature prov_feature = {
 	.order = 60,
 	.init = prov_init,
 	.fini = prov_fini,
+	.stop = prov_stop,
 	.reload_prepare = prov_reload_prepare,
 	.reload_done = prov_reload_done,
 	.run = prov_run,

@@ -137,6 +137,7 @@ struct prov_uplink {
 	unsigned port;			/* index into app->ports */
 	bool pd, na, slaac, dhcp4, router_learnt;
 	uint8_t hint;
+	uint32_t pd_subnet;		/* which /64 is translated to */
 	uint32_t iaid;
 	struct prov_d6 d6;
 	struct prov_d4 d4;
