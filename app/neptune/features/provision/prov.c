@@ -1466,7 +1466,7 @@ prov_init(struct nep_app *app)
 }
 
 static void
-prov_stop(struct nep_app *app)
+prov_fini(struct nep_app *app)
 {
 	const struct prov_config *pc = prov_conf(app->cfg);
 	uint64_t now = nep_now_ns();
@@ -1516,12 +1516,6 @@ prov_stop(struct nep_app *app)
 	for (unsigned i = 0; pc != NULL && i < pc->n_ra; i++)
 		ra_send(app, (unsigned)pc->ra[i].port, true);
 	(void)now;
-}
-
-static void
-prov_fini(struct nep_app *app)
-{
-	(void)app;
 	nep_config_set_learnt(NULL);
 }
 
@@ -1786,7 +1780,6 @@ static const struct nep_feature prov_feature = {
 	.order = 60,
 	.init = prov_init,
 	.fini = prov_fini,
-	.stop = prov_stop,
 	.reload_prepare = prov_reload_prepare,
 	.reload_done = prov_reload_done,
 	.run = prov_run,
