@@ -324,13 +324,14 @@ ns_delete() {
 
 lab_teardown() {
 	local pid ns t sock
-	prov_teardown
 	srv6_teardown
 	tunnel_teardown
 	if pid=$(neptune_pid); then
 		log "stopping neptune (PID $pid)"
 		kill_pid "$pid" 5
 	fi
+	# after neptune: its DHCP Releases reach the servers still running
+	prov_teardown
 	rm -f "$LAB_RUN/neptune.pid"
 	for ns in $LAB_NAMESPACES; do ns_delete "$ns"; done
 	# root ends of the veth pairs (their peers went with the namespaces),

@@ -179,6 +179,23 @@ nep_control_loop(struct nep_app *app)
 }
 
 void
+nep_control_stop(struct nep_app *app)
+{
+	struct nep_feature *f;
+	bool any = false;
+
+	NEP_FOREACH_FEATURE(f)
+		if (f->stop != NULL) {
+			f->stop(app);
+			any = true;
+		}
+	/* Worker 0 sends what they queued; 100 ms at most. */
+	for (unsigned i = 0; any && i < 100 && app->n_workers > 0 &&
+		rte_ring_count(app->workers[0].inject) > 0; i++)
+		rte_delay_ms(1);
+}
+
+void
 nep_control_fini(struct nep_app *app)
 {
 	struct nep_feature *f;

@@ -297,6 +297,7 @@ main(int argc, char **argv)
 	if (launch_workers(app) < 0) {
 		NEP_LOG(ERR, "cannot launch the workers");
 		app->quit = 1;
+		app->workers_quit = 1;
 	}
 	NEP_LOG(INFO, "running: %u ports, %u workers, management on %s",
 		app->n_ports, app->n_workers, app->cfg->mgmt_socket);
@@ -305,6 +306,8 @@ main(int argc, char **argv)
 
 	NEP_LOG(INFO, "shutting down");
 	app->quit = 1;
+	nep_control_stop(app);
+	__atomic_store_n(&app->workers_quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	nep_control_fini(app);
 	nep_snapshot_free(app->snap); /* owns app->cfg */

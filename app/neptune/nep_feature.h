@@ -49,6 +49,9 @@ struct nep_feature {
 	/* After ports, snapshot and neighbour table exist. */
 	int (*init)(struct nep_app *app);
 	void (*fini)(struct nep_app *app);
+	/* Shutting down, workers still running: last messages (a DHCP
+	 * Release, a final RA), sent before they stop. */
+	void (*stop)(struct nep_app *app);
 	/* Feature part of a new snapshot (s->feat[id]); err on failure. */
 	int (*snapshot_build)(struct nep_app *app, struct nep_snapshot *s,
 		char *err, size_t errlen);

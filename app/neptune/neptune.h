@@ -231,7 +231,9 @@ struct nep_app {
 	uint64_t icmp_sent;
 	uint64_t held;			/* received packets in neighbour queues */
 
-	volatile int quit;
+	volatile int quit;		/* the control loop ends */
+	volatile int workers_quit;	/* then, after the features' stop
+					 * hooks, the workers */
 };
 
 /* Monotonic milliseconds and nanoseconds (control plane clocks). */
@@ -271,6 +273,8 @@ int nep_worker_main(void *arg);
 int nep_control_init(struct nep_app *app);	/* before the snapshot */
 int nep_control_start(struct nep_app *app);	/* features, commands, mgmt */
 void nep_control_loop(struct nep_app *app);
+/* Before the workers stop: the features' last messages (stop hooks). */
+void nep_control_stop(struct nep_app *app);
 void nep_control_fini(struct nep_app *app);
 
 /* commands.c */

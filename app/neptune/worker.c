@@ -682,7 +682,7 @@ nep_worker_main(void *arg)
 	NEP_LOG(INFO, "worker %u on lcore %u polls %u queues (idle %s)",
 		w->index, w->lcore_id, w->n_rxq, adaptive ? "adaptive" : "poll");
 
-	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
+	while (!__atomic_load_n(&app->workers_quit, __ATOMIC_RELAXED)) {
 		const struct nep_snapshot *s =
 			__atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
 		uint64_t now = rte_rdtsc();

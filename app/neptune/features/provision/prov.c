@@ -1466,7 +1466,7 @@ prov_init(struct nep_app *app)
 }
 
 static void
-prov_fini(struct nep_app *app)
+prov_stop(struct nep_app *app)
 {
 	const struct prov_config *pc = prov_conf(app->cfg);
 	uint64_t now = nep_now_ns();
@@ -1503,9 +1503,14 @@ prov_fini(struct nep_app *app)
 			struct nep_dhcp4_req r = { 0 };
 			uint8_t buf[600];
 
+			uint8_t cid[7] = { 1 };	/* as in its requests */
+
 			r.type = NEP_DHCP4_RELEASE;
 			r.xid = (uint32_t)rte_rand();
 			memcpy(r.chaddr, app->ports[u->port].mac.addr_bytes, 6);
+			memcpy(cid + 1, r.chaddr, 6);
+			r.client_id = cid;
+			r.client_id_len = 7;
 			r.ciaddr = u->d4.addr;
 			r.server_id = u->d4.server;
 			u->d4.state = D4_RENEWING;	/* unicast */
@@ -1516,6 +1521,12 @@ prov_fini(struct nep_app *app)
 	for (unsigned i = 0; pc != NULL && i < pc->n_ra; i++)
 		ra_send(app, (unsigned)pc->ra[i].port, true);
 	(void)now;
+}
+
+static void
+prov_fini(struct nep_app *app)
+{
+	(void)app;
 	nep_config_set_learnt(NULL);
 }
 
@@ -1780,6 +1791,7 @@ static const struct nep_feature prov_feature = {
 	.order = 60,
 	.init = prov_init,
 	.fini = prov_fini,
+	.stop = prov_stop,
 	.reload_prepare = prov_reload_prepare,
 	.reload_done = prov_reload_done,
 	.run = prov_run,
