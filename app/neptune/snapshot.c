@@ -246,7 +246,12 @@ nep_reload_apply(struct nep_app *app, struct nep_config *cfg, char *err,
 	NEP_FOREACH_FEATURE(f)
 		if (f->reload_done != NULL)
 			f->reload_done(app);
-	NEP_LOG(NOTICE, "configuration reloaded from %s", app->config_path);
+	if (app->cfg->reparsed)
+		NEP_LOG(NOTICE, "configuration applied again with what was "
+			"learnt (the text loaded from %s)", app->config_path);
+	else
+		NEP_LOG(NOTICE, "configuration reloaded from %s",
+			app->config_path);
 	return 0;
 refuse:
 	nep_config_free(cfg);

@@ -2385,7 +2385,12 @@ nep_config_reparse(const struct nep_config *cfg, const char *drivers_dir,
 			cfg->path);
 		return NULL;
 	}
-	return nep_config_load_string(cfg->path, cfg->text, drivers_dir, err);
+	struct nep_config *n = nep_config_load_string(cfg->path, cfg->text,
+		drivers_dir, err);
+
+	if (n != NULL)
+		n->reparsed = true;
+	return n;
 }
 
 const char *

@@ -178,6 +178,7 @@ struct nep_config {
 
 	struct nep_config_keys *keys;	/* private: nep_config_key_pos() */
 	char *text;			/* the YAML it was parsed from */
+	bool reparsed;			/* by nep_config_reparse() */
 };
 
 /*
