@@ -544,6 +544,21 @@ def test_pd_subnet_is_the_translated_64(dataplane):
     check_accounting(r.stats)
 
 
+def test_duid_kept_across_restarts(dataplane):
+    """RFC 8415 11: the DUID a restarted neptune finds in duid_file is
+    the one it sends (here a DUID-EN neptune would never make itself),
+    and the file is left as it was."""
+    kept = bytes.fromhex("0002000009bf") + b"kept-by-a-restart"
+    live = Live(dataplane, dict(PD_CFG), extra_ports=WAN2_PORT)
+    (live.dp.tmp / "duid").write_bytes(kept)
+    live.start()
+    sol = live.wait_frame("wan1", lambda p: dhcp6(p, DHCP6_Solicit),
+                          "Solicit", timeout=4)
+    assert bytes(sol[DHCP6OptClientId].duid) == kept
+    live.stop()
+    assert (live.dp.tmp / "duid").read_bytes() == kept
+
+
 def test_shutdown_releases_lease_and_retires_router(dataplane):
     """docs/provisioning.md: on shutdown a Release for every lease
     (RFC 8415 18.2.7) and a last RA with router lifetime 0 (RFC 4861
