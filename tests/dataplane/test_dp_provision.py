@@ -544,6 +544,25 @@ def test_pd_subnet_is_the_translated_64(dataplane):
     check_accounting(r.stats)
 
 
+def test_lease_events(dataplane):
+    """The events feature reports provisioning (docs/operations.md):
+    delegated_prefix none -> the prefix ("obtained") once bound, and the
+    republish as a reload whose reason says learnt values."""
+    live = Live(dataplane, dict(PD_CFG), extra_ports=WAN2_PORT).start()
+    bind_pd(live)
+
+    def ev(kind):
+        return [e for e in live.json("show hooks")["recent"]
+                if e["kind"] == kind]
+    live.poll("a delegated_prefix event", lambda: ev("delegated_prefix"))
+    e = ev("delegated_prefix")[-1]
+    assert (e["subject"], e["from"], e["to"], e["reason"]) == \
+        ("isp1", "none", PD1 + "/56", "obtained"), e
+    live.poll("a reload event", lambda: ev("reload"))
+    assert ev("reload")[-1]["reason"] == "learnt values applied", ev("reload")
+    live.stop()
+
+
 def test_duid_kept_across_restarts(dataplane):
     """RFC 8415 11: the DUID a restarted neptune finds in duid_file is
     the one it sends (here a DUID-EN neptune would never make itself),

@@ -39,7 +39,10 @@
 	X(PATH_UP, "srv6_path_up")                                            \
 	X(PATH_DOWN, "srv6_path_down")                                        \
 	X(TUNNEL_UP, "tunnel_up")                                             \
-	X(TUNNEL_DOWN, "tunnel_down")
+	X(TUNNEL_DOWN, "tunnel_down")                                         \
+	X(PREFIX_CHANGED, "delegated_prefix")                                 \
+	X(WAN_ADDRESS, "wan_address")                                         \
+	X(IPV4_ADDRESS, "ipv4_address")
 
 enum ev_kind {
 #define EV_ENUM(n, s) EV_##n,
@@ -77,7 +80,7 @@ struct ev_event {
 	uint64_t wall_ms;
 	uint64_t seq;
 	char subject[EV_SUBJECT_MAX];	/* uplink, port, peer, path */
-	char from[16], to[16];
+	char from[48], to[48];		/* states, or prefixes/addresses */
 	char reason[EV_REASON_MAX];
 };
 

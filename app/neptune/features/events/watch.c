@@ -216,6 +216,47 @@ watch_tunnels(struct nep_app *app)
 	json_decref(j);
 }
 
+/* Provisioning: a learnt prefix or address obtained, changed or lost
+ * ("none" is the state without one). */
+static void
+watch_leases(struct nep_app *app)
+{
+	static const struct {
+		const char *obj, *field, *key;
+		enum ev_kind kind;
+	} what[] = {
+		{ "dhcp6", "prefix", "pd", EV_PREFIX_CHANGED },
+		{ "dhcp6", "address", "na", EV_WAN_ADDRESS },
+		{ "slaac", "address", "slaac", EV_WAN_ADDRESS },
+		{ "dhcp4", "address", "v4", EV_IPV4_ADDRESS },
+	};
+	json_t *j = run_json(app, "show dhcp --json"), *u;
+	char key[160], prev[64];
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "uplinks"), i, u) {
+		const char *name = json_string_value(json_object_get(u,
+			"uplink"));
+
+		for (unsigned k = 0; name != NULL && k < RTE_DIM(what); k++) {
+			json_t *o = json_object_get(u, what[k].obj);
+			const char *now;
+
+			if (!json_is_object(o))
+				continue;
+			now = json_string_value(json_object_get(o,
+				what[k].field)) ?: "none";
+			snprintf(key, sizeof(key), "%s/%s", what[k].key, name);
+			if (changed(key, now, prev, sizeof(prev)))
+				ev_emit(app, what[k].kind, name, prev, now,
+					strcmp(now, "none") == 0 ? "lost" :
+					strcmp(prev, "none") == 0 ? "obtained" :
+					"changed");
+		}
+	}
+	json_decref(j);
+}
+
 void
 ev_watch(struct nep_app *app)
 {
@@ -225,10 +266,12 @@ ev_watch(struct nep_app *app)
 		snprintf(g, sizeof(g), "%" PRIu64, app->snap->generation);
 		if (ev_state.generation != 0)
 			ev_emit(app, EV_RELOAD, "config", "", g,
+				app->cfg->reparsed ? "learnt values applied" :
 				"configuration reloaded");
 		ev_state.generation = app->snap->generation;
 	}
 	watch_uplinks(app);
 	watch_paths(app);
 	watch_tunnels(app);
+	watch_leases(app);
 }
