@@ -1018,8 +1018,9 @@ struct reload_prep {
 };
 
 static void *
-reload_prep(void *arg)
+reload_prep(void *arg, const struct nep_cmd_ctx *ctx)
 {
+	(void)ctx;
 	struct reload_prep *p = calloc(1, sizeof(*p));
 
 	if (p != NULL)

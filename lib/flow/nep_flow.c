@@ -90,6 +90,7 @@ nep_flow_reap(struct nep_flow_table *t, uint64_t now_tsc,
 			continue;
 		if (rte_hash_del_key(t->h, &e->key) >= 0)
 			t->deletes++;
+		t->by_uplink[e->uplink]--;
 		e->last_tsc = 0;
 	}
 }

@@ -102,6 +102,10 @@ struct nep_flow_table {
 	struct nep_flow_emc_slot *emc;	/* NEP_FLOW_EMC_SIZE slots */
 	uint32_t size;
 	uint64_t inserts, deletes, full;
+	/* Live entries (last_tsc != 0) by their uplink byte, kept by the
+	 * owner at each insert, move and delete: a count per uplink without
+	 * walking the table (show uplinks). */
+	uint64_t by_uplink[256];
 };
 
 /* Does the stored key a equal the words w (w[5], the padding, is 0)? */

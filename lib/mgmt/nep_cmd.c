@@ -1222,7 +1222,8 @@ nep_dispatch_prepare(struct nep_dispatch *d, const char *line,
 	st.ctx.out = &scratch;
 	if (resolve(&st, line, &scratch) == RESOLVE_FOUND &&
 		d->preps[st.found] != NULL && allowed((unsigned)st.found, flags)) {
-		*prep = d->preps[st.found](d->app);
+		st.ctx.app = d->app;
+		*prep = d->preps[st.found](d->app, &st.ctx);
 		*prep_free = d->prep_frees[st.found];
 	}
 	nep_buf_free(&scratch);

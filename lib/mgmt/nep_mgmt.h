@@ -105,7 +105,9 @@ const struct nep_cmd_def *nep_cmd_grammar_get(unsigned i);
  * what the handler finds in ctx->prep (NULL: nothing); prep_free frees it
  * after the handler ran, or when the request is dropped.
  */
-typedef void *(*nep_cmd_prep_fn)(void *app);
+struct nep_cmd_ctx;
+/* ctx: the parsed command (argc, argv, json); its out is scratch. */
+typedef void *(*nep_cmd_prep_fn)(void *app, const struct nep_cmd_ctx *ctx);
 typedef void (*nep_cmd_prep_free_fn)(void *prep);
 
 struct nep_dispatch {

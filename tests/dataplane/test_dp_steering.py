@@ -430,6 +430,11 @@ def test_balanced_cli_counters(split):
     st = split.stats
     assert (st["flows_new"], st["flows_moved"], st["flows_stateless"]) == \
         (N_FLOWS, 0, 0), st
+    # show flows walked the table in the management thread (its prep),
+    # never on the control lcore; show uplinks walks nothing (the
+    # workers' counts): 1 + 3 show flows before the flush, 2 after
+    assert st["flow_walks_control_lcore"] == 0, st
+    assert st["flow_walks_offloaded"] >= 6, st
     assert split.info["per_uplink"] == flows, split.info["per_uplink"]
     up = split.info["uplinks"]
     assert {u: up[u]["flows"] for u in UPLINKS} == flows

@@ -104,6 +104,11 @@ static void
 mh_flows_foreach(struct nep_app *app,
 	void (*fn)(void *arg, const struct nep_flow_entry *e), void *arg)
 {
+	/* where the walks ran (show stats): the control lcore should
+	 * see none from the CLI (flows_prep) */
+	__atomic_fetch_add(rte_lcore_id() == rte_get_main_lcore() ?
+			&MH(app)->walks_control : &MH(app)->walks_offloaded, 1,
+		__ATOMIC_RELAXED);
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		const struct nep_flow_table *t = MH(app)->workers[w].flows;
 		uint32_t max;
@@ -120,22 +125,28 @@ mh_flows_foreach(struct nep_app *app,
 	}
 }
 
-static void
-count_flow(void *arg, const struct nep_flow_entry *e)
-{
-	uint64_t *counts = arg;
-
-	if (e->uplink < NEP_MAX_UPLINKS)
-		counts[e->uplink]++;
-}
-
-/* Live flows per uplink slot, as show flows lists them. */
+/* Live flows per uplink slot, as show flows lists them: the owners'
+ * counts (struct nep_flow_table by_uplink), no walk. */
 static void
 mh_count_flows(struct nep_app *app, uint64_t counts[NEP_MAX_UPLINKS])
 {
 	memset(counts, 0, sizeof(uint64_t) * NEP_MAX_UPLINKS);
-	mh_flows_foreach(app, count_flow, counts);
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		const struct nep_flow_table *t = MH(app)->workers[w].flows;
+
+		for (unsigned u = 0; t != NULL && u < NEP_MAX_UPLINKS; u++)
+			counts[u] += __atomic_load_n(&t->by_uplink[u],
+				__ATOMIC_RELAXED);
+	}
 }
+
+/* What a command's walk over the flow slots kept (flows_prep below). */
+struct flows_prep {
+	bool ok;			/* filter parsed, uplink found */
+	uint64_t total;			/* matching entries */
+	uint64_t n;			/* kept (at most the limit) */
+	struct nep_flow_entry *e;
+};
 
 static int
 cmd_uplinks(struct nep_cmd_ctx *ctx)
@@ -145,8 +156,8 @@ cmd_uplinks(struct nep_cmd_ctx *ctx)
 	json_t *arr = json_array(), *pool = json_array();
 	uint64_t flows[NEP_MAX_UPLINKS];
 
-	/* Counted now, as show flows counts them (not the aging scan's
-	 * last total): the two agree right after a failover. */
+	/* The entries show flows lists (not the aging scan's last total):
+	 * the two agree right after a failover. */
 	mh_count_flows(app, flows);
 
 	if (!ctx->json)
@@ -286,32 +297,52 @@ struct flows_visit {
 	json_t *arr;
 };
 
+static bool
+flow_matches(const struct nep_flow_filter *f, int want_up,
+	const struct nep_flow_entry *e)
+{
+	const struct nep_flow_key *k = &e->key;
+
+	if (want_up >= 0 && e->uplink != want_up)
+		return false;
+	if (f->proto >= 0 && k->proto != f->proto)
+		return false;
+	if (f->port >= 0 && rte_be_to_cpu_16(k->sport) != f->port &&
+		rte_be_to_cpu_16(k->dport) != f->port)
+		return false;
+	if (f->has_src && !prefix_match(&f->src, k->family, k->src))
+		return false;
+	if (f->has_dst && !prefix_match(&f->dst, k->family, k->dst))
+		return false;
+	return true;
+}
+
+static void emit_flow(struct flows_visit *v, const struct nep_flow_entry *e);
+
 static void
 show_flow(void *arg, const struct nep_flow_entry *e)
 {
 	struct flows_visit *v = arg;
+
+	if (!flow_matches(&v->f, v->want_up, e))
+		return;
+	v->total++;
+	if (v->f.limit != 0 && v->shown >= v->f.limit)
+		return;
+	v->shown++;
+	emit_flow(v, e);
+}
+
+static void
+emit_flow(struct flows_visit *v, const struct nep_flow_entry *e)
+{
 	struct nep_app *app = APP(v->ctx);
-	const struct nep_flow_filter *f = &v->f;
+	const struct mh_config *mc = mh_conf(app->cfg);
 	const struct nep_flow_key *k = &e->key;
 	struct nep_addr sa = { 0 }, da = { 0 };
 	char ss[64], ds[64], ps[8];
 	const char *up;
 
-	if (v->want_up >= 0 && e->uplink != v->want_up)
-		return;
-	if (f->proto >= 0 && k->proto != f->proto)
-		return;
-	if (f->port >= 0 && rte_be_to_cpu_16(k->sport) != f->port &&
-		rte_be_to_cpu_16(k->dport) != f->port)
-		return;
-	if (f->has_src && !prefix_match(&f->src, k->family, k->src))
-		return;
-	if (f->has_dst && !prefix_match(&f->dst, k->family, k->dst))
-		return;
-	v->total++;
-	if (f->limit != 0 && v->shown >= f->limit)
-		return;
-	v->shown++;
 	sa.family = da.family = k->family == 6 ? AF_INET6 : AF_INET;
 	memcpy(sa.a, k->src, 16);
 	memcpy(da.a, k->dst, 16);
@@ -323,8 +354,11 @@ show_flow(void *arg, const struct nep_flow_entry *e)
 	uint64_t age = (v->now - e->created_tsc) / app->tsc_hz;
 	uint64_t idle = v->now > e->last_tsc ?
 		(v->now - e->last_tsc) / app->tsc_hz : 0;
-	const char *pol = e->policy ?
-		mh_conf(app->cfg)->steering.policies[e->policy - 1].name : "";
+	/* an entry read off the control lcore may predate a reload */
+	bool has_pol = e->policy != 0 &&
+		e->policy <= mc->steering.n_policies;
+	const char *pol = has_pol ?
+		mc->steering.policies[e->policy - 1].name : "";
 	if (v->ctx->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:I, s:I, "
 			"s:I, s:I}", "src", ss, "dst", ds, "proto", ps,
@@ -333,8 +367,8 @@ show_flow(void *arg, const struct nep_flow_entry *e)
 			"age_s", (json_int_t)age, "idle_s", (json_int_t)idle,
 			"packets", (json_int_t)e->packets, "bytes",
 			(json_int_t)e->bytes);
-		json_object_set_new(o, "policy", e->policy ? json_string(pol) :
-							       json_null());
+		json_object_set_new(o, "policy", has_pol ? json_string(pol) :
+							     json_null());
 		json_array_append_new(v->arr, o);
 	} else {
 		char as[24], is[24];
@@ -350,12 +384,88 @@ show_flow(void *arg, const struct nep_flow_entry *e)
 	}
 }
 
+/*
+ * The walk over every flow slot for `show flows` and `show uplinks` is
+ * done by the thread that submits the command (the management server's,
+ * the telemetry bridge's, the metrics server's), not by the control
+ * lcore: on a large table it takes hundreds of milliseconds, which ND,
+ * ARP and the health probes must not wait for. Entries are read as the
+ * control lcore's scans read them (a copy, the owner may be writing);
+ * the handler formats what the walk kept. A command the control lcore
+ * runs itself (no submitting thread) walks there, as before.
+ */
+
+struct flows_walk {
+	struct flows_prep *p;
+	const struct nep_flow_filter *f;
+	int want_up;
+	uint64_t cap;
+};
+
+static void
+walk_flow(void *arg, const struct nep_flow_entry *e)
+{
+	struct flows_walk *w = arg;
+	struct flows_prep *p = w->p;
+
+	if (!flow_matches(w->f, w->want_up, e))
+		return;
+	p->total++;
+	if (w->f->limit != 0 && p->n >= w->f->limit)
+		return;
+	if (p->n == w->cap) {
+		uint64_t cap = w->cap ? 2 * w->cap : 64;
+		struct nep_flow_entry *ne = realloc(p->e, cap * sizeof(*ne));
+
+		if (ne == NULL)
+			return;		/* listed fewer; total stays right */
+		p->e = ne;
+		w->cap = cap;
+	}
+	p->e[p->n++] = *e;
+}
+
+static void *
+flows_prep(void *arg, const struct nep_cmd_ctx *ctx)
+{
+	struct nep_app *app = arg;
+	struct flows_prep *p = calloc(1, sizeof(*p));
+	struct flows_walk w = { .p = p, .want_up = -1 };
+	struct nep_flow_filter f;
+	struct nep_buf scratch;
+
+	if (p == NULL || ctx->argc < 2)
+		return p;
+	nep_buf_init(&scratch);
+	if (nep_cmd_flow_filter(ctx->argc - 2, (char **)ctx->argv + 2, &f,
+		    &scratch) == 0 &&
+		(f.uplink == NULL || (w.want_up = find_uplink(app,
+					      f.uplink)) >= 0)) {
+		w.f = &f;
+		mh_flows_foreach(app, walk_flow, &w);
+		p->ok = true;
+	}
+	nep_buf_free(&scratch);
+	return p;
+}
+
+static void
+flows_prep_free(void *arg)
+{
+	struct flows_prep *p = arg;
+
+	if (p != NULL)
+		free(p->e);
+	free(p);
+}
+
 static int
 cmd_flows(struct nep_cmd_ctx *ctx)
 {
 	struct nep_app *app = APP(ctx);
 	struct flows_visit v = { .ctx = ctx, .want_up = -1,
 		.now = rte_rdtsc() };
+	const struct flows_prep *p = ctx->prep;
 
 	if (nep_cmd_flow_filter(ctx->argc - 2, ctx->argv + 2, &v.f,
 		    ctx->out) < 0)
@@ -368,7 +478,14 @@ cmd_flows(struct nep_cmd_ctx *ctx)
 		nep_buf_printf(ctx->out, "%-26s %-6s %-26s %-6s %-6s %-8s %-6s "
 			"%-6s %-8s %s\n", "SRC", "SPORT", "DST", "DPORT",
 			"PROTO", "UPLINK", "AGE", "IDLE", "PKTS", "BYTES");
-	mh_flows_foreach(app, show_flow, &v);
+	if (p != NULL && p->ok) {
+		for (uint64_t i = 0; i < p->n; i++)
+			emit_flow(&v, &p->e[i]);
+		v.shown = p->n;
+		v.total = p->total;
+	} else {
+		mh_flows_foreach(app, show_flow, &v);
+	}
 	if (ctx->json) {
 		ctx->json_out = json_pack("{s:o, s:I}", "flows", v.arr, "total",
 			(json_int_t)v.total);
@@ -651,6 +768,12 @@ mh_stats_json(struct nep_app *app, json_t *obj)
 		json_integer((json_int_t)MH_STAT(app, flows_moved4)));
 	json_object_set_new(obj, "flows_stateless",
 		json_integer((json_int_t)MH_STAT(app, flows_stateless)));
+	json_object_set_new(obj, "flow_walks_control_lcore", json_integer(
+		(json_int_t)__atomic_load_n(&MH(app)->walks_control,
+			__ATOMIC_RELAXED)));
+	json_object_set_new(obj, "flow_walks_offloaded", json_integer(
+		(json_int_t)__atomic_load_n(&MH(app)->walks_offloaded,
+			__ATOMIC_RELAXED)));
 }
 
 void
@@ -737,6 +860,8 @@ mh_commands(struct nep_app *app, struct nep_dispatch *d)
 	(void)app;
 	nep_dispatch_bind(d, "show uplinks", cmd_uplinks);
 	nep_dispatch_bind(d, "show flows [FILTER...]", cmd_flows);
+	nep_dispatch_bind_prep(d, "show flows [FILTER...]", flows_prep,
+		flows_prep_free);
 	nep_dispatch_bind(d, "show policies", cmd_policies);
 	nep_dispatch_bind(d, "show events", cmd_events);
 	nep_dispatch_bind(d, "set uplink NAME weight N", cmd_set_weight);

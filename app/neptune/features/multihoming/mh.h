@@ -151,6 +151,9 @@ struct mh_state {
 	struct nep_flow_age age;	/* written by control, read by reapers */
 	struct mh_scan scan;
 	uint64_t acl_generation;	/* names of rte_acl contexts */
+	/* show flows / show uplinks walks over every flow slot, by where
+	 * they ran (commands.c) */
+	uint64_t walks_control, walks_offloaded;
 	uint32_t prefix_moved_mask;	/* slots whose delegated prefix a
 					 * reload changed: flushed when done */
 	struct mh_worker workers[NEP_MAX_WORKERS];

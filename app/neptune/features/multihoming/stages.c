@@ -259,6 +259,7 @@ nep_mh_pin_reply(struct nep_pctx *c, unsigned uplink, uint16_t inside_port,
 	e->xlat = cookie;
 	MH_W(c->w)->stats->flows_new++;
 	t->inserts++;
+	t->by_uplink[(uint8_t)uplink]++;
 }
 
 void

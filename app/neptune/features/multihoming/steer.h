@@ -127,6 +127,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 		((st->flush_mask >> (t->e[pos].uplink & 31)) & 1)) {
 		/* Flushed by the operator: start this flow afresh. */
 		rte_hash_del_key_with_hash(t->h, &key, sig);
+		t->by_uplink[t->e[pos].uplink]--;
 		t->e[pos].last_tsc = 0;
 		t->deletes++;
 		pos = -ENOENT;
@@ -148,6 +149,8 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 
 			if (pol == NEP_POLICY_EXCLUDED) {
 				/* Excluded now: routed plainly from here on. */
+				t->by_uplink[e->uplink]--;
+				t->by_uplink[NEP_FLOW_UPLINK_BYPASS]++;
 				e->uplink = NEP_FLOW_UPLINK_BYPASS;
 				e->policy = NEP_POLICY_NONE;
 				*polp = NEP_POLICY_NONE;
@@ -161,6 +164,8 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 					*how = STEER_FAILED;
 					return NEP_STEER_DONE;
 				}
+				t->by_uplink[e->uplink]--;
+				t->by_uplink[(uint8_t)nu]++;
 				e->uplink = (uint8_t)nu;
 				e->xlat = NEP_FLOW_XLAT_NONE;
 				w->stats->flows_moved++;
@@ -211,6 +216,7 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 		e->xlat = NEP_FLOW_XLAT_NONE;
 		w->stats->flows_new++;
 		t->inserts++;
+		t->by_uplink[(uint8_t)u]++;
 		*how = STEER_NEW;
 	}
 	e->last_tsc = now_tsc;

@@ -41,7 +41,6 @@ struct prov_state prov_state = { .lock = PTHREAD_MUTEX_INITIALIZER };
 #define DAD_MS 1000			/* RetransTimer, DupAddrDetectTransmits 1 */
 #define RS_INTERVAL_MS 4000		/* RFC 4861 10 */
 #define RS_MAX 3
-#define REPUBLISH_HOLD_MS 50		/* changes of one exchange together */
 
 static const char *const d6_names[] = { "off", "soliciting", "requesting",
 	"bound", "renewing", "rebinding" };
@@ -1547,7 +1546,10 @@ prov_run(struct nep_app *app, uint64_t loop_ns)
 		nd_run(app, u, now);
 	}
 	ra_run(app, now);
-	if (PS->dirty && elapsed(now, PS->dirty_ns) >= REPUBLISH_HOLD_MS * NS_PER_MS)
+	/* In the loop iteration that learnt it, before the management
+	 * commands: `show dhcp` never says bound before it is applied.
+	 * Changes seen together are applied together. */
+	if (PS->dirty)
 		republish(app);
 }
 
