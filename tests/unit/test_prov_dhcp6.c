@@ -17,42 +17,11 @@
 #include <cmocka.h>
 
 #include "nep_dhcp6.h"
+#include "prov_test.h"
 #include "prov_vectors.h"
 
-#define DIM(a) (sizeof(a) / sizeof((a)[0]))
-
-static void
-assert_err(int rc, const char *want, const char *what)
-{
-	if (strcmp(nep_dhcp6_err_name(rc), want) != 0)
-		fail_msg("%s: got %s (%d), want %s", what,
-			nep_dhcp6_err_name(rc), rc, want);
-}
-
-static void
-assert_bytes(
-	const uint8_t *got, const uint8_t *want, size_t n, const char *what)
-{
-	for (size_t i = 0; i < n; i++)
-		if (got[i] != want[i])
-			fail_msg("%s: byte %zu is 0x%02x, want 0x%02x", what, i,
-				got[i], want[i]);
-}
-
-/* Parse from a heap block of exactly len bytes: ASan sees any overread. */
-static int
-parse_exact(const uint8_t *p, size_t len, struct nep_dhcp6_msg *m)
-{
-	uint8_t *q = malloc(len ? len : 1);
-	int rc;
-
-	assert_non_null(q);
-	if (len)
-		memcpy(q, p, len);
-	rc = nep_dhcp6_parse(q, len, m);
-	free(q);
-	return rc;
-}
+PROV_ASSERT_ERR(nep_dhcp6_err_name)
+PROV_PARSE_EXACT(nep_dhcp6_parse, struct nep_dhcp6_msg)
 
 #define EQ(f)                                                                  \
 	do {                                                                   \
