@@ -5,10 +5,12 @@
 neptune (built with ASan+UBSan, halt_on_error) runs on net_pcap vdevs with
 the dataplane harness (tests/dataplane/neptune_dp.py) in four feature
 configurations taken from the dataplane tests: multihoming with NPTv6 on
-three uplinks, SRv6 (local SIDs, overlays), NAT44, ILNP (aware mode).
+three uplinks, SRv6 (local SIDs, overlays), NAT44, ILNP (aware mode),
+provisioning (DHCPv6-PD, SLAAC, DHCPv4, RAs on the LAN).
 Each round writes mutated frames, built from scapy seeds of every protocol
 neptune speaks (ND, ARP, ICMPv6/ICMP, TCP/UDP both families, SRv6 SRH,
-the UDP tunnel, NAT44 inbound, ILNP), into every port's input and checks
+the UDP tunnel, NAT44 inbound, ILNP, DHCPv6, DHCPv4, RAs), into every
+port's input and checks
 at idle:
   - every frame received: worker rx_packets = the frames injected;
   - worker rx_packets = forwarded + punted + drops, control punted =
@@ -49,11 +51,19 @@ from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6, IPv6ExtHdrDestOpt,
     IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrSegmentRouting,
     HBHOptUnknown)
+from scapy.layers.dhcp import BOOTP, DHCP  # noqa: E402
+from scapy.layers.dhcp6 import (  # noqa: E402
+    DHCP6_Advertise, DHCP6_Reply, DHCP6OptClientId, DHCP6OptIA_NA,
+    DHCP6OptIA_PD, DHCP6OptIAAddress, DHCP6OptIAPrefix, DHCP6OptServerId,
+    DUID_LL)
+from scapy.layers.inet6 import (  # noqa: E402
+    ICMPv6ND_RA, ICMPv6NDOptDNSSL, ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS)
 from scapy.layers.l2 import ARP, Dot1Q, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
 import test_dp_ilnp  # noqa: E402
 import test_dp_nat44  # noqa: E402
+import test_dp_provision  # noqa: E402
 import test_dp_srv6  # noqa: E402
 import test_dp_steering  # noqa: E402
 
@@ -167,6 +177,33 @@ def seeds():
         ("lan0", lan(IPv6(src=H6, dst=R6) / IPv6ExtHdrDestOpt(options=[]) /
                      Raw(bytes([156, 0, 0, 0, 1, 1, 0, 0]) +
                          bytes.fromhex("20010db811000001") + b"\0\x01\0\x3c"))),
+        # provisioning: a DHCPv6 server, a DHCPv4 server, the ISP's router
+        ("wan1", test_dp_provision.from_server(
+            DHCP6_Reply(trid=1) /
+            DHCP6OptClientId(duid=DUID_LL(lladdr=nd.WAN1_MAC)) /
+            DHCP6OptServerId(duid=test_dp_provision.SRV_DUID) /
+            DHCP6OptIA_PD(iaid=1, T1=5, T2=8, iapdopt=[DHCP6OptIAPrefix(
+                preflft=30, validlft=60, plen=56,
+                prefix=test_dp_provision.PD1)]))),
+        ("wan1", test_dp_provision.from_server(
+            DHCP6_Advertise(trid=1) /
+            DHCP6OptClientId(duid=DUID_LL(lladdr=nd.WAN1_MAC)) /
+            DHCP6OptServerId(duid=test_dp_provision.SRV_DUID) /
+            DHCP6OptIA_NA(iaid=1, ianaopts=[DHCP6OptIAAddress(
+                addr="2001:db8:10:1::100", preflft=30, validlft=60)]))),
+        ("wan1", Ether(src=nd.GW_MAC, dst="ff:ff:ff:ff:ff:ff") /
+         IP(src=G4, dst="255.255.255.255") / UDP(sport=67, dport=68) /
+         BOOTP(op=2, xid=1, yiaddr="198.51.100.18", chaddr=bytes.fromhex(
+             nd.WAN1_MAC.replace(":", "")) + b"\0" * 10) /
+         DHCP(options=[("message-type", "ack"), ("server_id", G4),
+                       ("subnet_mask", "255.255.255.240"), ("router", G4),
+                       ("lease_time", 60), "end"])),
+        ("wan1", Ether(src=nd.GW_MAC, dst="33:33:00:00:00:01") /
+         IPv6(src="fe80::1", dst="ff02::1", hlim=255) /
+         ICMPv6ND_RA(routerlifetime=1800) /
+         ICMPv6NDOptPrefixInfo(prefix="2001:db8:10:1::", prefixlen=64) /
+         ICMPv6NDOptRDNSS(dns=["2001:db8:999:1::53"]) /
+         ICMPv6NDOptDNSSL(searchlist=["lab.example"])),
         # unknown ethertype, unknown protocol, multicast
         ("lan0", Ether(src=nd.HOST_MAC, dst=nd.LAN0_MAC, type=0x88b5) /
          Raw(b"z" * 46)),
@@ -247,6 +284,24 @@ def avoid_known(f):
     return f
 
 
+PROV_DUID = "/tmp/nep-fuzz-duid"
+
+
+def prov_cfg():
+    """isp1 learns its prefix (DHCPv6-PD), WAN address (SLAAC) and IPv4
+    (DHCPv4); RAs on lan0: the mutated server messages reach every
+    client, and what they teach is applied (the configuration parsed and
+    published again) under the sanitizers."""
+    import copy
+    cfg = copy.deepcopy(test_dp_provision.PD_CFG)
+    up = cfg["uplinks"][0]
+    up.update({"address": "slaac", "ipv4": "dhcp"})
+    cfg["provisioning"] = {"duid_file": PROV_DUID,
+                           "router_advertisements": [
+                               dict(test_dp_provision.RA_CONF)]}
+    return cfg
+
+
 def scenarios():
     """name -> (extra_cfg, extra_ports): the dataplane tests' configs.
     Neighbour resolution gives up fast so held packets end within a
@@ -260,6 +315,7 @@ def scenarios():
         "nat44": (test_dp_nat44.nat_cfg({"max_sessions": 4096}), ()),
         "ilnp": (test_dp_ilnp.one_uplink_cfg(
             "fd42:100:1::/64", "2001:db8:1100:1::/64", "aware"), ()),
+        "provision": (prov_cfg(), test_dp_provision.WAN2_PORT),
     }
     for cfg, _ in sc.values():
         nd.merge(cfg, fast)
@@ -408,4 +464,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        rc = main()
+    finally:
+        Path(PROV_DUID).unlink(missing_ok=True)   # prov_cfg()'s
+    sys.exit(rc)
