@@ -3,6 +3,8 @@
 """Write the committed seed corpus, tests/fuzz/corpus/<target>/, a few
 inputs per target built with scapy (the layout each target's comment
 gives). Run again after changing a target's input layout."""
+import hashlib
+import hmac
 import shutil
 import struct
 from pathlib import Path
@@ -22,6 +24,9 @@ from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NS,
                                 ICMPv6NDOptRDNSS, ICMPv6NDOptSrcLLAddr, ICMPv6TimeExceeded,
                                 IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                                 IPv6ExtHdrSegmentRouting)
+from scapy.contrib.stamp import (ErrorEstimate,
+                                 STAMPSessionSenderTestUnauthenticated,
+                                 STAMPTestTLV)
 from scapy.layers.l2 import ARP, Dot1Q, Ether
 from scapy.packet import Raw
 
@@ -214,6 +219,34 @@ def seeds():
         "bare": b(ICMPv6ND_RA(cksum=0)),
         "rs": b(ICMPv6ND_RS(cksum=0) /
                 ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:aa:10"))}
+    # stamp: [flags][TTL][TOS][request length][request][samples]
+    # (fuzz_stamp.c); the authenticated seed's HMAC under its key.
+    tl = [STAMPTestTLV(type=1, len=8, value=bytes(8)),
+          STAMPTestTLV(type=3, len=4, value=bytes(4)),
+          STAMPTestTLV(type=4, len=4, value=struct.pack(">HH", 46 << 10, 0)),
+          STAMPTestTLV(type=5, len=12, value=bytes(12)),
+          STAMPTestTLV(type=99, len=2, value=b"zz")]
+    snd = STAMPSessionSenderTestUnauthenticated(
+        seq=7, err_estimate=ErrorEstimate(S=1, scale=3, multiplier=7),
+        ssid=0x1234, tlv_objects=tl)
+    snd.ts = 3908988800.5
+    req = b(UDP(sport=50000, dport=862) / snd)[8:]
+    smp = b"".join(struct.pack(">IIHHHH", q, q, 100, 10, 120, 1000)
+                   for q in (0, 1, 3, 2, 2, 5))
+    areq = bytearray(112)
+    struct.pack_into(">I", areq, 0, 9)
+    struct.pack_into(">QHH", areq, 16, 3908988800 << 32, 0x8307, 1)
+    akey = bytes(range(1, 9)) + bytes(24)
+    areq[96:] = hmac.new(akey, bytes(areq[:96]), hashlib.sha256).digest()[:16]
+
+    def st(flags, r, tail=b""):
+        return bytes([flags, 60, 0xb8]) + struct.pack(">H", len(r)) + r + \
+            tail
+
+    s["stamp"] = {"tlvs": st(0x1c, req, smp), "plain": st(0x22, req[:44]),
+                  "padding": st(0x04, req),
+                  "auth": st(0x0d, bytes(areq) + bytes(tl[2]), smp),
+                  "past_end": st(0x08, req[:44] + bytes([0, 1, 0, 200, 1]))}
     return s
 
 
