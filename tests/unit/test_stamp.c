@@ -368,8 +368,6 @@ test_every_truncation(void **state)
 			int rc;
 
 			assert_non_null(out);
-			rc = nep_stamp_parse_sender(
-				p, n, NEP_STAMP_UNAUTH, NULL, &s);
 			rc = nep_stamp_reflect(p, n, out, n, &c->params, &info);
 			if (n < NEP_STAMP_BASE_UNAUTH) {
 				assert_err(rc, "stamp_truncated", c->name);
@@ -378,6 +376,11 @@ test_every_truncation(void **state)
 					"stamp_truncated", c->name);
 			} else {
 				assert_int_equal(rc, n);
+				assert_err(nep_stamp_parse_sender(p, n,
+						   NEP_STAMP_UNAUTH, NULL, &s),
+					"ok", c->name);
+				assert_int_equal(
+					s.tlv_len, n - NEP_STAMP_BASE_UNAUTH);
 				/* The unwalked reply agrees with scapy's up to
 				 * the TLVs (they depend on the cut). */
 				assert_bytes(out, c->reply,
@@ -839,7 +842,7 @@ test_metrics_window(void **state)
 {
 	struct nep_stamp_summary sum;
 	struct nep_stamp_sample s;
-	int64_t v[7] = {5, 1, 4, 1, 5, 9, 2};
+	int64_t sorted[7] = {1, 1, 2, 4, 5, 5, 9};
 
 	(void)state;
 	/* RTTs 1..100 (shuffled by a stride): nearest rank. */
@@ -886,8 +889,6 @@ test_metrics_window(void **state)
 	nep_stamp_stats_init(&st, NEP_STAMP_WIN_MAX + 5, 0, false, false);
 	assert_int_equal(st.win_n, NEP_STAMP_WIN_MAX);
 	/* Percentiles by nearest rank of a small sorted set. */
-	int64_t sorted[7] = {1, 1, 2, 4, 5, 5, 9};
-	(void)v;
 	assert_int_equal(nep_stamp_percentile(sorted, 7, 50), 4);
 	assert_int_equal(nep_stamp_percentile(sorted, 7, 99), 9);
 	assert_int_equal(nep_stamp_percentile(sorted, 7, 1), 1);
