@@ -282,6 +282,15 @@ icmp6_finish(uint8_t *out, uint32_t l4_len)
 }
 
 uint32_t
+nep_icmp6_wrap(uint8_t *out, const uint8_t src[16], const uint8_t dst[16],
+	uint32_t l4_len, uint8_t hlim)
+{
+	ip6_header(out, src, dst, (uint16_t)l4_len, hlim);
+	icmp6_finish(out, l4_len);
+	return NEP_IP6_HLEN + l4_len;
+}
+
+uint32_t
 nep_icmp6_build_error(uint8_t *out, uint32_t cap, const uint8_t *orig,
 	uint32_t orig_len, uint8_t type, uint8_t code, uint32_t param,
 	const uint8_t src[16])

@@ -355,6 +355,12 @@ uint32_t nep_icmp4_build_error(uint8_t *out, uint32_t cap, const uint8_t *orig,
 void nep_icmp6_echo_to_reply(uint8_t *l3, uint32_t l3_len);
 void nep_icmp4_echo_to_reply(uint8_t *l3, uint32_t l3_len);
 
+/* The IPv6 header before an ICMPv6 message already at out + 40 (l4_len
+ * bytes, built elsewhere: RAs, RSes, DAD probes), and its checksum.
+ * Returns the packet length. */
+uint32_t nep_icmp6_wrap(uint8_t *out, const uint8_t src[16],
+	const uint8_t dst[16], uint32_t l4_len, uint8_t hlim);
+
 /* Neighbour Solicitation for target; dst is solicited-node or unicast. */
 uint32_t nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
 	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6]);

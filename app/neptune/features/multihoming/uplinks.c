@@ -182,7 +182,7 @@ nep_uplinks_publish(struct nep_app *app)
 
 /* The learnt IPv4 address of a port (after its configured ones). */
 static bool
-nep_learnt_v4(const struct nep_config *cfg, unsigned port, uint8_t out[4])
+learnt_v4(const struct nep_config *cfg, unsigned port, uint8_t out[4])
 {
 	const struct nep_port_conf *pc = &cfg->ports[port];
 
@@ -211,8 +211,8 @@ nep_uplinks_apply_config(struct nep_app *app, struct nep_snapshot *s)
 		 * old configuration): its flows re-select, as for a prefix */
 		if (!fresh && uc->ipv4_dhcp) {
 			uint8_t a[4] = { 0 }, b[4] = { 0 };
-			bool ha = nep_learnt_v4(app->cfg, (unsigned)uc->port, a);
-			bool hb = nep_learnt_v4(s->cfg, (unsigned)uc->port, b);
+			bool ha = learnt_v4(app->cfg, (unsigned)uc->port, a);
+			bool hb = learnt_v4(s->cfg, (unsigned)uc->port, b);
 
 			if (ha && (!hb || memcmp(a, b, 4) != 0)) {
 				MH(app)->uplinks[slot].prefix_changes++;

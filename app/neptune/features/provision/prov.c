@@ -108,8 +108,6 @@ mask_len(uint32_t mask)
 static void
 mark_dirty(void)
 {
-	if (!PS->dirty)
-		PS->dirty_ns = nep_now_ns();
 	PS->dirty = true;
 }
 
@@ -331,20 +329,10 @@ send_nd(struct nep_app *app, unsigned port, struct rte_mbuf *m,
 	const uint8_t *src, const uint8_t *dst, uint32_t icmp_len)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *), mac[6];
-	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + 14);
-	uint8_t *icmp = (uint8_t *)(ip6 + 1);
 
-	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
-	ip6->payload_len = rte_cpu_to_be_16((uint16_t)icmp_len);
-	ip6->proto = NEP_PROTO_ICMPV6;
-	ip6->hop_limits = 255;
-	memcpy(ip6->src_addr, src, 16);
-	memcpy(ip6->dst_addr, dst, 16);
-	icmp[2] = icmp[3] = 0;
-	/* the sum as the bytes lie in memory (rte_raw_cksum) */
-	uint16_t c = nep_icmp6_cksum(ip6, icmp, icmp_len);
-	memcpy(icmp + 2, &c, 2);
-	m->data_len = m->pkt_len = (uint16_t)(14 + 40 + icmp_len);
+	/* RFC 4861: ND messages carry hop limit 255 */
+	m->data_len = m->pkt_len = (uint16_t)(14 + nep_icmp6_wrap(f + 14, src,
+		dst, icmp_len, 255));
 	nep_ip6_mcast_mac(dst, mac);
 	nep_ctl_set_eth(app, m, port, mac, RTE_ETHER_TYPE_IPV6);
 	nep_ctl_tx(app, port, m);

@@ -161,7 +161,6 @@ struct prov_state {
 	uint8_t duid[NEP_DUID_MAX];
 	uint16_t duid_len;
 	bool dirty;			/* something learnt changed */
-	uint64_t dirty_ns;
 	uint64_t republished, republish_failed;
 	uint64_t reconfigure_ignored;
 	uint64_t bad_dhcp6, bad_dhcp4, bad_ra;
