@@ -72,6 +72,8 @@ nep_control_init(struct nep_app *app)
 	nep_ctl_output_init(app);
 	nep_local_init(app);
 	app->tsc_hz = rte_get_tsc_hz();
+	nep_wallclock_sync(app);
+	nep_wallclock_sync(app);
 	sz = rte_rcu_qsbr_get_memsize(app->n_workers);
 	app->qsv = rte_zmalloc("nep_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (app->qsv == NULL || rte_rcu_qsbr_init(app->qsv, app->n_workers)) {
@@ -128,7 +130,7 @@ void
 nep_control_loop(struct nep_app *app)
 {
 	struct rte_mbuf *pkts[CTL_BURST];
-	uint64_t last_tick = 0, last_link = 0;
+	uint64_t last_tick = 0, last_link = 0, last_wall = 0;
 	struct timespec idle = { 0, CTL_IDLE_SLEEP_NS };
 	struct nep_feature *f;
 
@@ -160,6 +162,10 @@ nep_control_loop(struct nep_app *app)
 		if (now_ns - last_link >= 1000000) {
 			nep_ports_link_update(app);
 			last_link = now_ns;
+		}
+		if (now_ns - last_wall >= 1000000000) {
+			nep_wallclock_sync(app);
+			last_wall = now_ns;
 		}
 		NEP_FOREACH_FEATURE(f)
 			if (f->run != NULL)

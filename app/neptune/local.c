@@ -54,6 +54,18 @@ local_add(uint8_t family, uint8_t proto, int port_or_type, bool any_dst,
 	return 0;
 }
 
+bool
+nep_local_serves(uint8_t family, uint8_t proto, uint16_t port)
+{
+	for (unsigned i = 0; i < n_local; i++)
+		if (local_table[i].family == family &&
+			local_table[i].proto == proto &&
+			local_table[i].port_or_type == (int)port &&
+			!local_table[i].any_dst)
+			return true;
+	return false;
+}
+
 /* Echo replies by identifier (probes of the features). */
 #define NEP_MAX_ECHO 8
 struct echo_entry {

@@ -139,6 +139,11 @@ int nep_local_register(uint8_t family, uint8_t proto, int port_or_type,
 int nep_local_register_any(uint8_t family, uint8_t proto, int port_or_type,
 	const char *name, nep_local_fn fn);
 
+/* Is there a handler for (family, proto, port) to our addresses? Any
+ * lcore: the table is complete before the workers start. (SRv6 gives an
+ * upper-layer packet to its SID itself to local delivery only then.) */
+bool nep_local_serves(uint8_t family, uint8_t proto, uint16_t port);
+
 /*
  * ICMP echo replies whose identifier is in [id_base, id_base + id_count)
  * go to fn before the table above (probes of several features share the

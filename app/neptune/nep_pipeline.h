@@ -85,6 +85,11 @@ enum nep_icmp_err {
 				 * outer packet's */
 #define NEP_META_F_HANDOFF 0x20	/* came from another worker's handoff
 				 * ring: never handed off again */
+#define NEP_META_F_TXSTAMP 0x40	/* originated: worker 0 writes the wall
+				 * clock into it as it sends it (STAMP t1):
+				 * icmp_param = timestamp offset << 16 |
+				 * UDP checksum offset (from the frame
+				 * start), reason = 1 for PTP, 0 for NTP */
 #define NEP_META_F_AGED 0x08	/* hop limit already done (SRv6 End,
 				 * encapsulation): output leaves it */
 

@@ -234,7 +234,38 @@ struct nep_app {
 	volatile int quit;		/* the control loop ends */
 	volatile int workers_quit;	/* then, after the features' stop
 					 * hooks, the workers */
+
+	/* CLOCK_REALTIME anchored to the TSC (nep_wall_ns_at): STAMP
+	 * timestamps taken on workers without a system call. The control
+	 * lcore re-anchors it every second into the slot not in use, then
+	 * publishes the slot index (readers never wait). */
+	struct {
+		uint64_t tsc, ns;
+	} wall[2];
+	uint32_t wall_idx;
 };
+
+/* Re-anchor the TSC wall clock (control lcore; once a second). */
+void nep_wallclock_sync(struct nep_app *app);
+
+/* Unix-epoch nanoseconds at TSC value tsc (any lcore). */
+static inline uint64_t
+nep_wall_ns_at(const struct nep_app *app, uint64_t tsc)
+{
+	uint32_t i = __atomic_load_n(&app->wall_idx, __ATOMIC_ACQUIRE) & 1;
+	int64_t d = (int64_t)(tsc - app->wall[i].tsc);
+
+	return app->wall[i].ns +
+	       (uint64_t)((__int128)d * 1000000000 / (int64_t)app->tsc_hz);
+}
+
+/* The full TSC of a punted packet's arrival (meta arrival_tsc keeps its
+ * low 32 bits; a packet waits far less than 2^32 cycles). */
+static inline uint64_t
+nep_arrival_tsc(uint64_t now_tsc, uint32_t arrival_low)
+{
+	return now_tsc - (uint32_t)((uint32_t)now_tsc - arrival_low);
+}
 
 /* Monotonic milliseconds and nanoseconds (control plane clocks). */
 uint64_t nep_now_ms(void);

@@ -41,10 +41,14 @@ nep_ctl_tx(struct nep_app *app, unsigned port, struct rte_mbuf *m)
 		return;
 	}
 	/* A sub-interface's frames carry its tag on the wire. */
-	if (app->ports[port].vlan != 0 &&
-		nep_vlan_push(m, app->ports[port].vlan) < 0) {
-		nep_ctl_drop(app, m, NEP_DROP_NO_HEADROOM);
-		return;
+	if (app->ports[port].vlan != 0) {
+		if (nep_vlan_push(m, app->ports[port].vlan) < 0) {
+			nep_ctl_drop(app, m, NEP_DROP_NO_HEADROOM);
+			return;
+		}
+		/* the offsets of a frame the worker stamps move with it */
+		if (nep_meta(m)->flags & NEP_META_F_TXSTAMP)
+			nep_meta(m)->icmp_param += 4u << 16 | 4u;
 	}
 	nep_meta(m)->out_port = (uint8_t)port;
 	if (rte_ring_sp_enqueue(app->workers[0].inject, m) != 0) {

@@ -2,6 +2,8 @@
 /* Clocks, the log type and counter sums every part of the core uses. */
 #include <time.h>
 
+#include <rte_cycles.h>
+
 #include "neptune.h"
 
 int nep_logtype;
@@ -13,6 +15,21 @@ nep_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+nep_wallclock_sync(struct nep_app *app)
+{
+	uint32_t next = (app->wall_idx + 1) & 1;
+	struct timespec ts;
+	uint64_t t0 = rte_rdtsc();
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* the midpoint of the TSC readings around the clock read */
+	app->wall[next].tsc = t0 + (rte_rdtsc() - t0) / 2;
+	app->wall[next].ns = (uint64_t)ts.tv_sec * 1000000000ull +
+			     (uint64_t)ts.tv_nsec;
+	__atomic_store_n(&app->wall_idx, app->wall_idx + 1, __ATOMIC_RELEASE);
 }
 
 uint64_t

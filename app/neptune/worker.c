@@ -646,6 +646,56 @@ nep_fast_for_port(const struct nep_app *app, const struct nep_snapshot *s,
 #define IDLE_POLLS_BEFORE_SLEEP 256
 #define IDLE_SLEEP_MIN_US 1
 
+/*
+ * A STAMP test packet leaves now: its timestamp (t1) is the wall clock at
+ * this tx, not when the control lcore built it. The field was zero when
+ * the UDP checksum was computed, so adding its words fixes the checksum.
+ */
+static void
+tx_stamp(const struct nep_app *app, struct rte_mbuf *m)
+{
+	struct nep_meta *meta = nep_meta(m);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned ts_off = meta->icmp_param >> 16;
+	unsigned ck_off = meta->icmp_param & 0xffff;
+	uint64_t ns = nep_wall_ns_at(app, rte_rdtsc());
+	uint64_t sec = ns / 1000000000ull, sub = ns % 1000000000ull;
+	uint32_t hi, lo, sum;
+	uint16_t ck;
+
+	meta->flags &= (uint8_t)~NEP_META_F_TXSTAMP;
+	if (ts_off + 8 > rte_pktmbuf_data_len(m) ||
+		ck_off + 2 > rte_pktmbuf_data_len(m))
+		return;
+	if (meta->reason) {		/* PTPv2 truncated */
+		hi = (uint32_t)sec;
+		lo = (uint32_t)sub;
+	} else {			/* NTP: 2^-32 s fraction, rounded */
+		uint64_t fr = ((sub << 32) + 500000000ull) / 1000000000ull;
+
+		hi = (uint32_t)(sec + 2208988800ull + (fr >> 32));
+		lo = (uint32_t)fr;
+	}
+	f[ts_off] = (uint8_t)(hi >> 24);
+	f[ts_off + 1] = (uint8_t)(hi >> 16);
+	f[ts_off + 2] = (uint8_t)(hi >> 8);
+	f[ts_off + 3] = (uint8_t)hi;
+	f[ts_off + 4] = (uint8_t)(lo >> 24);
+	f[ts_off + 5] = (uint8_t)(lo >> 16);
+	f[ts_off + 6] = (uint8_t)(lo >> 8);
+	f[ts_off + 7] = (uint8_t)lo;
+	ck = (uint16_t)(f[ck_off] << 8 | f[ck_off + 1]);
+	sum = (uint16_t)~ck;
+	sum += (hi >> 16) + (hi & 0xffff) + (lo >> 16) + (lo & 0xffff);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ck = (uint16_t)~sum;
+	if (ck == 0)
+		ck = 0xffff;	/* UDP: 0 would mean "no checksum" */
+	f[ck_off] = (uint8_t)(ck >> 8);
+	f[ck_off + 1] = (uint8_t)ck;
+}
+
 int
 nep_worker_main(void *arg)
 {
@@ -741,6 +791,10 @@ nep_worker_main(void *arg)
 				w->inject, (void **)pkts, burst, NULL);
 			for (j = 0; j < n; j++) {
 				unsigned port = nep_meta(pkts[j])->out_port;
+
+				if (unlikely(nep_meta(pkts[j])->flags &
+					     NEP_META_F_TXSTAMP))
+					tx_stamp(app, pkts[j]);
 
 				/* Sent now, not buffered: a refusal is the
 				 * control plane's frame lost, not one of the

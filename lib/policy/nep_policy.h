@@ -36,7 +36,18 @@ struct nep_policy_conf {
 	int dscp;			/* -1 any, else 0..63 */
 	enum nep_policy_mode mode;
 	int uplink;			/* index of the uplink; -1 for balanced */
+	/* SLA (docs/stamp.md, "SLA policies"): thresholds, 0 = not
+	 * checked; new flows take only uplinks / overlay paths meeting
+	 * it; sla_slot is its index among the policies with an SLA */
+	bool has_sla;
+	int sla_slot;			/* -1: none */
+	uint32_t sla_max_rtt_ms, sla_max_loss_pct, sla_max_jitter_ms;
+	uint32_t sla_violate_after;	/* windows over a threshold */
+	uint32_t sla_restore_after;	/* windows under all of them */
+	bool sla_move;			/* move_on_violation */
 };
+
+#define NEP_MAX_SLA 16			/* policies with an SLA */
 
 /* What is steered and how: the classifier's input. */
 struct nep_steering_conf {

@@ -352,8 +352,12 @@ static const char *const policy_keys[] = {
 	"dscp",
 	"mode",
 	"uplink",
+	"sla",
 	NULL,
 };
+static const char *const sla_keys[] = { "max_rtt_ms", "max_loss_pct",
+	"max_jitter_ms", "violate_after", "restore_after",
+	"move_on_violation", NULL };
 static const char *const policy_modes[] = {
 	"balanced",
 	"strict",
@@ -514,6 +518,40 @@ parse_policy(struct nep_cfg *c, struct mh_config *mc,
 		pol->uplink = mh_config_uplink_index(mc, str);
 		if (pol->uplink < 0)
 			nep_cfg_fail(c, v, vp, "unknown uplink '%s'", str);
+	}
+	pol->sla_slot = -1;
+	if ((v = nep_cfg_get(m, "sla")) != NULL) {
+		const struct nep_cfg_map *sm;
+		unsigned used = 0;
+
+		nep_cfg_path_key(vp, path, "sla");
+		if (pol->mode == NEP_MODE_STRICT)
+			nep_cfg_fail(c, v, vp, "a strict policy has one uplink: "
+				"an SLA cannot steer it");
+		for (unsigned j = 0; j < idx; j++)
+			used += mc->steering.policies[j].has_sla;
+		if (used >= NEP_MAX_SLA)
+			nep_cfg_fail(c, v, vp, "too many policies with an SLA "
+				"(max %u)", NEP_MAX_SLA);
+		sm = nep_cfg_map_open(c, v, vp, sla_keys);
+		pol->has_sla = true;
+		pol->sla_slot = (int)used;
+		pol->sla_violate_after = 3;
+		pol->sla_restore_after = 5;
+		nep_cfg_get_u32(sm, "max_rtt_ms", 1, 60000, &pol->sla_max_rtt_ms);
+		nep_cfg_get_u32(sm, "max_loss_pct", 1, 100,
+			&pol->sla_max_loss_pct);
+		nep_cfg_get_u32(sm, "max_jitter_ms", 1, 60000,
+			&pol->sla_max_jitter_ms);
+		nep_cfg_get_u32(sm, "violate_after", 1, 1000,
+			&pol->sla_violate_after);
+		nep_cfg_get_u32(sm, "restore_after", 1, 1000,
+			&pol->sla_restore_after);
+		nep_cfg_get_bool(sm, "move_on_violation", &pol->sla_move);
+		if (pol->sla_max_rtt_ms == 0 && pol->sla_max_loss_pct == 0 &&
+			pol->sla_max_jitter_ms == 0)
+			nep_cfg_fail(c, v, vp, "an SLA needs max_rtt_ms, "
+				"max_loss_pct or max_jitter_ms");
 	}
 }
 

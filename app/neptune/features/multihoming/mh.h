@@ -27,7 +27,10 @@ extern struct nep_feature nep_mh_feature;
 struct nep_policy_rt {
 	uint8_t mode;		/* enum nep_policy_mode */
 	uint8_t uplink;		/* slot; unused for balanced */
+	uint8_t sla;		/* SLA slot, NEP_SLA_NONE */
+	uint8_t sla_move;	/* move_on_violation */
 };
+#define NEP_SLA_NONE 0xff
 
 /* The feature's part of a snapshot (s->feat[id]); NULL: steering off. */
 struct mh_snap {
@@ -74,6 +77,16 @@ struct nep_steer_state {
 	 * (bit 31 for routed flows) is in flush_mask are gone. */
 	uint64_t flush_tsc;
 	uint32_t flush_mask;
+	/* SLA verdicts (STAMP's judge): per SLA slot the slots meeting it
+	 * and the pools built of them; sla_moving when any policy moves
+	 * its flows on a violation */
+	bool sla_moving;
+	uint32_t sla_fast_ok;		/* slots meeting every moving SLA:
+					 * the fused path's hits elsewhere go
+					 * to the general path, which decides */
+	uint32_t sla_ok[NEP_MAX_SLA];
+	struct nep_uplink_set sla_pool6[NEP_MAX_SLA];
+	struct nep_uplink_set sla_pool4[NEP_MAX_SLA];
 };
 
 #define NEP_MAX_EVENTS 256
@@ -156,6 +169,7 @@ struct mh_state {
 	uint64_t walks_control, walks_offloaded;
 	uint32_t prefix_moved_mask;	/* slots whose delegated prefix a
 					 * reload changed: flushed when done */
+	uint32_t sla_ok[NEP_MAX_SLA];	/* nep_mh_set_sla_ok; all ones */
 	struct mh_worker workers[NEP_MAX_WORKERS];
 	struct mh_stats stats[NEP_MAX_WORKERS];
 	struct mh_stats stats_base[NEP_MAX_WORKERS];	/* at clear */

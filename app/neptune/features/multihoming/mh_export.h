@@ -100,4 +100,38 @@ const struct nep_nptv6 *nep_mh_uplink_npt(const struct nep_app *app,
 int nep_mh_uplink_out6(const struct nep_app *app, unsigned uplink,
 	unsigned *port, int32_t *neigh_pos);
 
+/*
+ * One uplink as the control lcore knows it (STAMP's sessions and SLA
+ * judge): where its packets leave, our address on it, its first health
+ * target, and what its health probes measure. By slot or by name; -1
+ * when there is no such uplink (or it was removed by a reload).
+ */
+struct nep_mh_uplink_info {
+	unsigned slot;
+	char name[NEP_NAME_MAX];
+	unsigned port;			/* index into app->ports */
+	bool has_nh6;
+	uint8_t nh6[16];
+	bool has_src6;			/* our address on-link with nh6 */
+	uint8_t src6[16];
+	bool has_target;		/* health.targets[0], else the next hop */
+	uint8_t target[16];
+	bool probed;			/* health probes run */
+	bool up;			/* in the pool now */
+	bool has_rtt;
+	double rtt_ms, jitter_ms, loss_pct;
+};
+int nep_mh_uplink_info(const struct nep_app *app, unsigned slot,
+	struct nep_mh_uplink_info *out);
+int nep_mh_uplink_by_name(const struct nep_app *app, const char *name);
+
+/*
+ * SLA verdicts (STAMP's judge): bit u of ok is set when uplink slot u
+ * meets the SLA of SLA slot k (nep_policy_conf.sla_slot). New flows of
+ * a policy with an SLA only take uplinks in its mask (all when none is
+ * in it); with move_on_violation established flows leave an uplink that
+ * drops out. Control lcore; republishes the steering state on a change.
+ */
+void nep_mh_set_sla_ok(struct nep_app *app, unsigned k, uint32_t ok);
+
 #endif /* NEP_MH_EXPORT_H */

@@ -90,6 +90,9 @@ build_steering(struct mh_state *mh, struct mh_snap *ms,
 		ms->policy[i].mode = (uint8_t)st->policies[i].mode;
 		ms->policy[i].uplink = st->policies[i].uplink >= 0 ?
 			ms->slot_of_cfg[st->policies[i].uplink] : 0;
+		ms->policy[i].sla = st->policies[i].has_sla ?
+			(uint8_t)st->policies[i].sla_slot : NEP_SLA_NONE;
+		ms->policy[i].sla_move = st->policies[i].sla_move;
 	}
 	return nep_classifier_build(&ms->cls, st,
 		(unsigned)++mh->acl_generation, err, errlen);

@@ -500,9 +500,13 @@ mh_fast_burst(struct nep_worker *w, const struct nep_rx_burst *b,
 	x.fe = mw->flows != NULL ? mw->flows->e : NULL;
 	x.st = st;
 	x.usable6 = st->usable6 & st->fast6;
+	x.usable4 = st->usable4 & st->fast4;
+	if (unlikely(st->sla_moving)) {
+		x.usable6 &= st->sla_fast_ok;
+		x.usable4 &= st->sla_fast_ok;
+	}
 	x.no_flush6 = x.usable6 & ~st->flush_mask;
 	x.flush_tsc = st->flush_tsc;
-	x.usable4 = st->usable4 & st->fast4;
 	x.no_flush4 = x.usable4 & ~st->flush_mask;
 	x.xlat4 = nep_mh_fast_xlat4;
 	x.s = b->s;

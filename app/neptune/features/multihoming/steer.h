@@ -52,6 +52,19 @@ steer_select(const struct mh_snap *s, const struct nep_steer_state *st,
 		if (p->mode == NEP_MODE_STRICT)
 			return (usable >> p->uplink) & 1 ? p->uplink :
 							   -(int)mh_drop_strict_down;
+		if (unlikely(p->sla != NEP_SLA_NONE)) {
+			/* only what meets the SLA; none does: best effort */
+			uint32_t ok = usable & st->sla_ok[p->sla];
+
+			if (p->mode == NEP_MODE_PREFERRED &&
+				((ok >> p->uplink) & 1))
+				return p->uplink;
+			u = nep_uplink_pick(family == 6 ? &st->sla_pool6[p->sla] :
+							  &st->sla_pool4[p->sla],
+				h);
+			if (u >= 0)
+				return u;
+		}
 		if (p->mode == NEP_MODE_PREFERRED && ((usable >> p->uplink) & 1))
 			return p->uplink;
 	}
@@ -73,6 +86,24 @@ steer_acl_input(const struct nep_flow_key *k, const uint8_t *l3,
 	memcpy(in->dst, k->dst, 16);
 	in->sport = k->sport;
 	in->dport = k->dport;
+}
+
+/* An established flow of a policy that moves on an SLA violation, on an
+ * uplink that violates it while another one meets it. */
+static inline bool
+steer_sla_evict(const struct mh_snap *s, const struct nep_steer_state *st,
+	uint32_t policy, unsigned uplink, uint32_t usable)
+{
+	const struct nep_policy_rt *p;
+	uint32_t ok;
+
+	if (policy == NEP_POLICY_NONE || policy > s->n_policies)
+		return false;
+	p = &s->policy[policy - 1];
+	if (p->sla == NEP_SLA_NONE || !p->sla_move)
+		return false;
+	ok = usable & st->sla_ok[p->sla];
+	return !((ok >> uplink) & 1) && ok != 0;
 }
 
 /* What steer_flow did, for the trace. */
@@ -138,8 +169,12 @@ steer_flow(struct mh_worker *w, const struct mh_snap *s,
 		*how = STEER_HIT;
 		*polp = e->policy;
 		if (u != NEP_FLOW_UPLINK_BYPASS &&
-			unlikely(!(((pi->family == 6 ? st->usable6 :
-							st->usable4) >> u) & 1))) {
+			(unlikely(!(((pi->family == 6 ? st->usable6 :
+							 st->usable4) >> u) & 1)) ||
+				unlikely(st->sla_moving &&
+					 steer_sla_evict(s, st, e->policy, u,
+						 pi->family == 6 ? st->usable6 :
+								   st->usable4)))) {
 			/* Its uplink failed: only this flow's choice changes,
 			 * by the policies of now (a reload may have changed
 			 * them since the flow began). */

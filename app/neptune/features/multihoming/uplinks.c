@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 
 #include "mh.h"
+#include "mh_export.h"
 #include "nep_control.h"
 #include "nep_pkt.h"
 
@@ -104,6 +105,52 @@ slot_configure(struct nep_app *app, unsigned slot,
 	}
 }
 
+/* The SLA slots' pools: the views of the uplinks meeting each SLA. */
+static void
+sla_pools(struct nep_app *app, const struct nep_snapshot *s,
+	struct nep_steer_state *st, const struct nep_uplink_view *v6,
+	unsigned n6, const struct nep_uplink_view *v4, unsigned n4)
+{
+	const struct mh_config *mc = mh_conf(s->cfg);
+	struct nep_uplink_view w[NEP_MAX_UPLINKS];
+
+	st->sla_fast_ok = UINT32_MAX;
+	for (unsigned i = 0; mc->has_steering && i < mc->steering.n_policies;
+	     i++) {
+		const struct nep_policy_conf *pc = &mc->steering.policies[i];
+		unsigned k = (unsigned)pc->sla_slot, n;
+		uint32_t ok;
+
+		if (!pc->has_sla)
+			continue;
+		ok = MH(app)->sla_ok[k];
+		st->sla_ok[k] = ok;
+		if (pc->sla_move) {
+			st->sla_moving = true;
+			st->sla_fast_ok &= ok;
+		}
+		n = 0;
+		for (unsigned j = 0; j < n6; j++)
+			if ((ok >> v6[j].id) & 1)
+				w[n++] = v6[j];
+		nep_uplink_pool_build(w, n, &st->sla_pool6[k]);
+		n = 0;
+		for (unsigned j = 0; j < n4; j++)
+			if ((ok >> v4[j].id) & 1)
+				w[n++] = v4[j];
+		nep_uplink_pool_build(w, n, &st->sla_pool4[k]);
+	}
+}
+
+void
+nep_mh_set_sla_ok(struct nep_app *app, unsigned slot, uint32_t ok)
+{
+	if (slot >= NEP_MAX_SLA || MH(app)->sla_ok[slot] == ok)
+		return;
+	MH(app)->sla_ok[slot] = ok;
+	nep_uplinks_publish(app);
+}
+
 void
 nep_uplinks_publish(struct nep_app *app)
 {
@@ -172,6 +219,7 @@ nep_uplinks_publish(struct nep_app *app)
 	st->flush_mask = MH(app)->age.flush_mask;
 	nep_uplink_pool_build(v6, n6, &st->pool6);
 	nep_uplink_pool_build(v4, n4, &st->pool4);
+	sla_pools(app, s, st, v6, n6, v4, n4);
 	old = MH(app)->steer;
 	__atomic_store_n(&MH(app)->steer, st, __ATOMIC_RELEASE);
 	if (old != NULL) {
@@ -245,6 +293,8 @@ nep_uplinks_init(struct nep_app *app)
 	struct mh_state *mh = MH(app);
 	char name[RTE_HASH_NAMESIZE];
 
+	for (unsigned k = 0; k < NEP_MAX_SLA; k++)
+		mh->sla_ok[k] = UINT32_MAX;	/* until judged */
 	if (mc->has_steering) {
 		mh->age.idle_tsc = app->tsc_hz * mc->flow_timeout_s;
 		mh->age.fin_idle_tsc = app->tsc_hz * mc->flow_fin_timeout_s;
@@ -473,4 +523,56 @@ nep_flows_flush_mask(struct nep_app *app, uint32_t mask)
 	}
 	nep_uplinks_publish(app);
 	return n;
+}
+
+int
+nep_mh_uplink_by_name(const struct nep_app *app, const char *name)
+{
+	const struct mh_state *mh = MH(app);
+
+	for (unsigned i = 0; mh != NULL && i < NEP_MAX_UPLINKS; i++)
+		if (mh->uplinks[i].in_use && !mh->uplinks[i].removed &&
+			strcmp(mh->uplinks[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+nep_mh_uplink_info(const struct nep_app *app, unsigned slot,
+	struct nep_mh_uplink_info *out)
+{
+	const struct mh_state *mh = MH(app);
+	const struct nep_uplink_rt *u;
+	const struct nep_steer_state *st;
+	struct nep_health_metrics hm;
+
+	memset(out, 0, sizeof(*out));
+	if (mh == NULL || slot >= NEP_MAX_UPLINKS)
+		return -1;
+	u = &mh->uplinks[slot];
+	if (!u->in_use || u->removed)
+		return -1;
+	st = __atomic_load_n(&mh->steer, __ATOMIC_ACQUIRE);
+	out->slot = slot;
+	snprintf(out->name, sizeof(out->name), "%s", u->name);
+	out->port = u->port;
+	out->has_nh6 = u->conf.next_hop.family == AF_INET6;
+	memcpy(out->nh6, u->conf.next_hop.a, 16);
+	out->has_src6 = out->has_nh6 &&
+		nep_port_addr(app, u->port, 6, u->conf.next_hop.a, out->src6);
+	out->has_target = u->conf.health.n_targets > 0 &&
+		u->conf.health.targets[0].family == AF_INET6;
+	memcpy(out->target, out->has_target ? u->conf.health.targets[0].a :
+					      u->conf.next_hop.a, 16);
+	out->has_target |= out->has_nh6;
+	out->probed = u->conf.health.enabled;
+	out->up = st != NULL && ((st->usable6 | st->usable4) >> slot) & 1;
+	if (u->conf.health.enabled) {
+		nep_health_get_metrics(&u->health, &hm);
+		out->has_rtt = hm.n_targets > 0 && hm.target[0].has_rtt;
+		out->rtt_ms = hm.rtt_ms;
+		out->jitter_ms = hm.jitter_ms;
+		out->loss_pct = hm.loss_pct;
+	}
+	return 0;
 }

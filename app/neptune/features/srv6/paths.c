@@ -16,6 +16,7 @@
 #include "nep_control.h"
 #include "nep_pkt.h"
 #include "srv6.h"
+#include "srv6_export.h"
 
 #define PROBE_PAYLOAD 16
 
@@ -25,14 +26,15 @@ srv6_paths_mask(const struct srv6_snap *ss)
 	uint64_t mask = 0;
 
 	for (unsigned i = 0; i < ss->n_paths; i++)
-		if (ss->health ? nep_health_is_up(&ss->paths[i].health) :
-				 !ss->paths[i].health.link_down)
+		if ((ss->health ? nep_health_is_up(&ss->paths[i].health) :
+				  !ss->paths[i].health.link_down) &&
+			ss->paths[i].tclass != NEP_SRV6_T_OP)
 			mask |= 1ull << i;
 	return mask;
 }
 
-static void
-publish_mask(struct nep_app *app, struct srv6_snap *ss)
+void
+srv6_publish_mask(struct nep_app *app, struct srv6_snap *ss)
 {
 	uint64_t old = ss->up_mask, mask = srv6_paths_mask(ss);
 
@@ -69,6 +71,8 @@ srv6_paths_carry(struct nep_app *app, struct nep_snapshot *s)
 				memcmp(p->probe, q->probe, 16) == 0) {
 				nep_health_carry(&p->health, &q->health);
 				p->seq = q->seq;
+				p->mode = q->mode;
+				p->tclass = q->tclass;
 				break;
 			}
 		}
@@ -154,7 +158,7 @@ srv6_paths_link_change(struct nep_app *app, unsigned port, bool up)
 		else
 			nep_health_link_up(&p->health, nep_now_ns());
 	}
-	publish_mask(app, ss);
+	srv6_publish_mask(app, ss);
 }
 
 void
@@ -177,7 +181,7 @@ srv6_paths_run(struct nep_app *app, uint64_t now_ns)
 		while (nep_health_tick(&p->health, now_ns, &ev))
 			;
 	}
-	publish_mask(app, ss);
+	srv6_publish_mask(app, ss);
 }
 
 /* Every second: the flows each path carried in the second before last. */

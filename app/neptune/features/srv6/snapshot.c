@@ -277,6 +277,13 @@ build_policies(const struct nep_config *cfg, struct nep_snapshot *s,
 							o->name);
 						return -1;
 					}
+					pp->alt_ok[k] = sc->sites[mb->site_idx]
+						.ep[p->ep].is_locator &&
+						nep_srv6_policy_init(&pp->alt[k],
+							p->src,
+							(const uint8_t(*)[16])
+							sids[n - 1], 1,
+							sc->hop_limit, true) == 0;
 				}
 			}
 			for (unsigned k = 0; k < mb->n_prefixes; k++) {
@@ -386,6 +393,7 @@ srv6_snapshot_build(struct nep_app *app, struct nep_snapshot *s, char *err,
 	}
 	s->feat[nep_srv6_feature.id] = ss;
 	memset(ss->slot_idx, 0xff, sizeof(ss->slot_idx));	/* all empty */
+	memset(ss->sla_ok, 0xff, sizeof(ss->sla_ok));	/* until judged */
 	ss->enabled = sc->enabled;
 	ss->hop_limit = sc->hop_limit;
 	ss->mss_clamp = sc->mss_clamp;

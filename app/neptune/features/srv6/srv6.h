@@ -24,6 +24,7 @@
 #include "nep_config.h"
 #include "nep_config_section.h"
 #include "nep_health.h"
+#include "nep_policy.h"
 #include "nep_srv6.h"
 
 #define SRV6_MAX_LOCATORS 8
@@ -176,6 +177,11 @@ struct srv6_path {
 	uint8_t next_hop[16];
 	uint8_t probe[16];
 	char uplink[NEP_NAME_MAX];
+	/* Transparency (STAMP's prober, srv6_export.h): the encapsulation
+	 * workers use (enum nep_srv6_encap_mode) and the class; written by
+	 * the control lcore (atomic), carried over reloads. */
+	uint8_t mode;
+	uint8_t tclass;
 	/* control lcore only */
 	struct nep_health health;
 	uint32_t seq;
@@ -188,7 +194,22 @@ struct srv6_policy {
 	uint8_t n_paths;
 	uint8_t path[SRV6_SITE_PATHS];	/* global path index */
 	struct nep_srv6_policy encap[SRV6_SITE_PATHS];
+	/* IPv6-in-IPv6 straight to the decapsulation SID (UCSS case 3):
+	 * only for an endpoint whose SID is routable (a locator) */
+	uint8_t alt_ok[SRV6_SITE_PATHS];
+	struct nep_srv6_policy alt[SRV6_SITE_PATHS];
 };
+
+/* The template a path's packets are encapsulated with now. */
+static inline const struct nep_srv6_policy *
+srv6_path_encap(const struct srv6_policy *pol, const struct srv6_path *p,
+	unsigned k)
+{
+	if (unlikely(__atomic_load_n(&p->mode, __ATOMIC_RELAXED) != 0) &&
+		pol->alt_ok[k])
+		return &pol->alt[k];
+	return &pol->encap[k];
+}
 
 /* A remote site's path choice: for every flow bucket, the site's paths
  * by decreasing weighted rendezvous score (primaries first). */
@@ -228,6 +249,9 @@ struct srv6_snap {
 	/* Paths up (bit = path): written by the control lcore (atomic),
 	 * read by the workers. */
 	uint64_t up_mask;
+	/* per SLA slot, the paths meeting it (STAMP's judge; all ones
+	 * until judged), written like up_mask */
+	uint64_t sla_ok[NEP_MAX_SLA];
 };
 
 /* ---- per-worker counters ---- */
@@ -360,6 +384,7 @@ void srv6_flows_tick(struct nep_app *app, uint64_t now_ns);
 void srv6_paths_link_change(struct nep_app *app, unsigned port, bool up);
 void srv6_paths_carry(struct nep_app *app, struct nep_snapshot *s);
 uint64_t srv6_paths_mask(const struct srv6_snap *ss);
+void srv6_publish_mask(struct nep_app *app, struct srv6_snap *ss);
 void srv6_probe_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi);
 

@@ -123,6 +123,19 @@ srh_error(struct nep_pctx *c, enum nep_srv6_rc rc,
 	}
 }
 
+/* UDP to the SID itself, for a local service (STAMP to a SID, with or
+ * without an SRH, RFC 9503 style): ours (RFC 8986 4.1.1 lets local
+ * configuration allow an upper layer). */
+static inline bool
+udp_served(const struct nep_pctx *c)
+{
+	const uint8_t *l4 = c->frame + c->pi.l4_off;
+
+	return c->pi.l4_proto == NEP_PROTO_UDP && c->pi.has_l4 &&
+	       nep_local_serves(6, NEP_PROTO_UDP,
+		       (uint16_t)(l4[2] << 8 | l4[3]));
+}
+
 /* Strip the outer header and its extension headers: the inner packet of
  * End.DT* takes the frame's place, on to the lookup in table. */
 
@@ -212,7 +225,8 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 			/* Upper layer for the SID itself: ICMPv6 (echo, the
 			 * probes of other sites) is ours, the rest is not
 			 * served (RFC 8986 4.1.1). */
-			if (c->pi.l4_proto == NEP_PROTO_ICMPV6 && !c->pi.frag)
+			if ((c->pi.l4_proto == NEP_PROTO_ICMPV6 ||
+				    udp_served(c)) && !c->pi.frag)
 				verdict = NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
 			else if (c->pi.has_l4)
 				verdict = nep_icmp_error_verdict(c->meta,
@@ -264,7 +278,8 @@ sid_process(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 	default: /* End.DT4 / DT6 / DT46 */
 		if ((rc == NEP_SRV6_ERR_NO_SRH ||
 			    (rc == NEP_SRV6_OK && v.segments_left == 0)) &&
-			c->pi.l4_proto == NEP_PROTO_ICMPV6 && !c->pi.frag) {
+			(c->pi.l4_proto == NEP_PROTO_ICMPV6 || udp_served(c)) &&
+			!c->pi.frag) {
 			/* To the SID itself (neighbour discovery of a proxied
 			 * SID, an echo): ours, as for End. */
 			verdict = NEP_VERDICT_PUNT(NEP_PUNT_LOCAL);
@@ -356,6 +371,14 @@ srv6_egress(struct nep_pctx *c, struct rte_mbuf *m)
 	/* A steering policy naming an uplink (multihoming's): strict keeps
 	 * the flow on that uplink's paths, preferred tries them first. */
 	pc = nep_mh_policy_of(c->s, c->frame, &c->pi);
+	if (unlikely(pc != NULL && pc->has_sla)) {
+		/* only paths meeting the SLA, when one is up */
+		uint64_t ok = up & __atomic_load_n(&ss->sla_ok[pc->sla_slot],
+					   __ATOMIC_ACQUIRE);
+
+		if (ok != 0)
+			up = ok;
+	}
 	k = nep_rdv_pick(sr->rank[b], sr->n_paths, sr->path, up,
 		ss->path_uplink, pc != NULL && pc->mode != NEP_MODE_BALANCED ?
 			pc->uplink : -1, pc != NULL && pc->mode == NEP_MODE_STRICT);
@@ -371,9 +394,11 @@ srv6_egress(struct nep_pctx *c, struct rte_mbuf *m)
 		c->meta->neigh_pos = p->neigh_pos;
 		c->meta->action = srv6_action_encap;
 		c->meta->path = (uint8_t)(gp + 1);
-		c->path_ctx = &pol->encap[lk];
+		const struct nep_srv6_policy *ep = srv6_path_encap(pol, p, lk);
+
+		c->path_ctx = ep;
 		c->path_arg = label;
-		c->overhead = pol->encap[lk].hdr_len;
+		c->overhead = ep->hdr_len;
 		srv6_flow_seen(SRV6_W(c->w)->flows, __atomic_load_n(
 			&SRV6_CTL(c->w->app)->flow_epoch, __ATOMIC_RELAXED), gp,
 			label);
@@ -558,7 +583,7 @@ fast_encap(const struct nep_fast_ctx *x, const struct nep_snapshot *s,
 		return false;
 	gp = sr->path[sr->rank[b][k]];
 	p = &ss->paths[gp];
-	ep = &pol->encap[sr->rank[b][k]];
+	ep = srv6_path_encap(pol, p, sr->rank[b][k]);
 	if (unlikely(p->neigh_pos < 0))
 		return false;
 	mac = __atomic_load_n(&x->neigh_mac[p->neigh_pos], __ATOMIC_ACQUIRE);

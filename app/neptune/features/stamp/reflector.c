@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Session-Reflector (RFC 8762 4.3, RFC 8972): a local-delivery
+ * handler for UDP to the reflector port on any of our addresses (WAN and
+ * LAN addresses, SIDs, overlay addresses). t2 is the time the worker
+ * received the request (its arrival TSC), t3 the time the reply is built
+ * here; the reply is exactly as long as the request. A request is
+ * answered back the way it came: to the previous hop on its port, over
+ * the overlay it was decapsulated from, or along the return segment list
+ * its SSID selects (stamp.reflector.return_paths, the UCSS model).
+ */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <openssl/hmac.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "mh_export.h"
+#include "nep_control.h"
+#include "nep_pkt.h"
+#include "nep_srv6.h"
+#include "srv6_export.h"
+#include "stamp.h"
+
+int
+stamp_hmac(void *ctx, const uint8_t *msg, size_t len, uint8_t out[32])
+{
+	const struct stamp_key *k = ctx;
+	unsigned int olen = 32;
+
+	if (k == NULL || k->len == 0)
+		return -1;
+	return HMAC(EVP_sha256(), k->key, (int)k->len, msg, len, out, &olen) ==
+			       NULL
+		       ? -1
+		       : 0;
+}
+
+/* GCRA per source address (hashed; a collision shares a budget). */
+static bool
+rate_ok(struct stamp_state *ss, const struct stamp_reflector_conf *r,
+	const uint8_t *src, uint64_t now_ns)
+{
+	uint32_t h = 2166136261u;
+	struct stamp_rl *e;
+	uint64_t T, tau, t;
+
+	if (r->rate_pps == 0)
+		return true;
+	for (unsigned i = 0; i < 16; i++)
+		h = (h ^ src[i]) * 16777619u;
+	e = &ss->rl[h % STAMP_RL_SLOTS];
+	T = 1000000000ull / r->rate_pps;
+	tau = T * (r->burst > 0 ? r->burst - 1 : 0);
+	if (memcmp(e->src, src, 16) != 0) {
+		memcpy(e->src, src, 16);
+		e->tat = 0;
+	}
+	t = e->tat > now_ns ? e->tat : now_ns;
+	if (t - now_ns > tau)
+		return false;
+	e->tat = t + T;
+	return true;
+}
+
+static void
+drop(struct nep_app *app, struct rte_mbuf *m, int err)
+{
+	unsigned i = err < 0 && -err <= NEP_STAMP_E_COUNT ? (unsigned)-err : 0;
+
+	STAMP(app)->refl_drops[i]++;
+	nep_ctl_drop(app, m, stamp_drop_err[i]);
+}
+
+/* The reply as H.Encaps along a configured return segment list, out of
+ * the return path's uplink. */
+static bool
+send_return_path(struct nep_app *app, struct rte_mbuf *m, uint32_t l3_len,
+	const struct stamp_return_conf *rc)
+{
+	struct nep_mh_uplink_info ui;
+	struct nep_srv6_policy pol;
+	uint32_t off, len;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned hdr;
+
+	if (nep_mh_uplink_info(app, (unsigned)rc->uplink, &ui) != 0 ||
+		!ui.has_nh6 || !ui.has_src6)
+		return false;
+	if (nep_srv6_policy_init(&pol, ui.src6, (const uint8_t(*)[16])rc->sids,
+		    rc->n_sids, 64, false) != 0)
+		return false;
+	hdr = pol.hdr_len;
+	if (rte_pktmbuf_headroom(m) < hdr)
+		return false;
+	if (rte_pktmbuf_prepend(m, (uint16_t)hdr) == NULL)
+		return false;
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	/* the Ethernet header goes in front of the outer packet */
+	memmove(f, f + hdr, 14);
+	if (nep_srv6_encap(&pol, f, 14 + hdr, l3_len, &off, &len) !=
+		NEP_SRV6_OK) {
+		rte_pktmbuf_adj(m, (uint16_t)hdr);
+		return false;
+	}
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	m->data_len = m->pkt_len = 14 + len;
+	STAMP(app)->refl_return_path++;
+	nep_ctl_send_via(app, m, app->ports[ui.port].ifid, 6, ui.nh6);
+	return true;
+}
+
+void
+stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
+	const struct nep_pkt_info *pi)
+{
+	static uint8_t req[NEP_STAMP_MAX_LEN];
+	const struct stamp_config *sc = stamp_conf(app->cfg);
+	const struct stamp_reflector_conf *r = &sc->refl;
+	struct stamp_state *ss = STAMP(app);
+	struct nep_meta *meta = nep_meta(m);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *l3 = f + pi->l3_off, *udp = f + pi->l4_off;
+	uint64_t now_tsc = rte_rdtsc();
+	uint64_t t2 = nep_wall_ns_at(app,
+		nep_arrival_tsc(now_tsc, meta->arrival_tsc));
+	struct nep_stamp_reflect_params rp;
+	struct nep_stamp_reflect_info info;
+	uint8_t src[16] = { 0 }, dst[16] = { 0 };
+	uint8_t ttl, tos;
+	uint32_t ulen, plen, hl;
+	int n;
+
+	ss->refl_rx++;
+	if (!sc->present || !r->enabled) {
+		nep_ctl_drop(app, m, stamp_drop_disabled);
+		return;
+	}
+	if (!pi->has_l4 || pi->fragmented) {
+		drop(app, m, NEP_STAMP_E_TRUNCATED);
+		return;
+	}
+	ulen = (uint32_t)(udp[4] << 8 | udp[5]);
+	if (ulen < 8 || pi->l4_off + ulen > rte_pktmbuf_data_len(m)) {
+		drop(app, m, NEP_STAMP_E_TRUNCATED);
+		return;
+	}
+	plen = ulen - 8;
+	if (pi->family == 6) {
+		memcpy(src, l3 + 8, 16);
+		memcpy(dst, l3 + 24, 16);
+		ttl = l3[7];
+		tos = (uint8_t)((l3[0] & 0x0f) << 4 | l3[1] >> 4);
+	} else {
+		memcpy(src, l3 + 12, 4);
+		memcpy(dst, l3 + 16, 4);
+		ttl = l3[8];
+		tos = l3[1];
+	}
+	if (!rate_ok(ss, r, src, nep_now_ns())) {
+		ss->refl_rate_limited++;
+		nep_ctl_drop(app, m, stamp_drop_rate);
+		return;
+	}
+	memcpy(req, udp + 8, plen);
+	memset(&rp, 0, sizeof(rp));
+	rp.mode = r->auth ? NEP_STAMP_AUTH : NEP_STAMP_UNAUTH;
+	rp.tsfmt = r->tsfmt;
+	rp.t2_ns = t2;
+	rp.rx_ttl = ttl;
+	rp.rx_tos = tos;
+	rp.stateful = r->stateful;
+	rp.seq = ss->refl_seq;
+	rp.err.s = false;
+	rp.err.mult = 1;
+	rp.tlvs = r->tlvs;
+	rp.cos_allowed = r->cos;
+	rp.ts_info.sync_in = NEP_STAMP_SYNC_NTP;
+	rp.ts_info.method_in = NEP_STAMP_TSM_SW;
+	rp.ts_info.sync_out = NEP_STAMP_SYNC_NTP;
+	rp.ts_info.method_out = NEP_STAMP_TSM_SW;
+	rp.r_rxc = (uint32_t)ss->refl_rx;
+	rp.r_txc = (uint32_t)ss->refl_tx;
+	struct nep_stamp_auth auth = { stamp_hmac, (void *)&r->key };
+	rp.auth = r->auth ? &auth : NULL;
+
+	/* The reply: a fresh IP header (no extension headers), the UDP
+	 * ports swapped, the same payload size. */
+	hl = pi->family == 6 ? 40 : 20;
+	if (pi->l3_off + hl + 8 + plen > rte_pktmbuf_data_len(m) + 0u &&
+		hl + 8 + plen > pi->l3_len) {
+		drop(app, m, NEP_STAMP_E_TRUNCATED);
+		return;
+	}
+	uint16_t sport = (uint16_t)(udp[0] << 8 | udp[1]);
+	uint16_t dport = (uint16_t)(udp[2] << 8 | udp[3]);
+	uint8_t *nl3 = f + 14, *nudp = nl3 + hl;
+
+	rp.t3_ns = nep_wall_ns_at(app, rte_rdtsc());
+	if (rp.t3_ns <= rp.t2_ns)
+		rp.t3_ns = rp.t2_ns + 1;
+	n = nep_stamp_reflect(req, plen, nudp + 8, NEP_STAMP_MAX_LEN, &rp,
+		&info);
+	if (n < 0) {
+		drop(app, m, n);
+		return;
+	}
+	if (r->stateful)
+		ss->refl_seq++;
+	ss->refl_unknown_tlv += info.n_unknown;
+	ss->refl_malformed_tlv += info.n_malformed;
+	ss->refl_cos += info.cos;
+	/* the DSCP of the reply: the one asked for (CoS TLV), else the
+	 * request's */
+	uint8_t dscp = info.cos ? info.reply_dscp : (uint8_t)(tos >> 2);
+	if (pi->l3_off != 14)	/* a tagged frame: the L2 header is 14 now */
+		memmove(f + pi->l3_off - 14, f, 12);
+	if (pi->family == 6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)nl3;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)dscp << 22);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + plen));
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = NEP_STAMP_REPLY_TTL;
+		memcpy(ip6->src_addr, dst, 16);
+		memcpy(ip6->dst_addr, src, 16);
+		f[12] = 0x86;
+		f[13] = 0xdd;
+	} else {
+		struct rte_ipv4_hdr *ip4 = (struct rte_ipv4_hdr *)nl3;
+
+		memset(ip4, 0, 20);
+		ip4->version_ihl = 0x45;
+		ip4->type_of_service = (uint8_t)(dscp << 2);
+		ip4->total_length = rte_cpu_to_be_16((uint16_t)(28 + plen));
+		ip4->time_to_live = NEP_STAMP_REPLY_TTL;
+		ip4->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip4->src_addr, dst, 4);
+		memcpy(&ip4->dst_addr, src, 4);
+		ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+		f[12] = 0x08;
+		f[13] = 0x00;
+	}
+	nudp[0] = (uint8_t)(dport >> 8);
+	nudp[1] = (uint8_t)dport;
+	nudp[2] = (uint8_t)(sport >> 8);
+	nudp[3] = (uint8_t)sport;
+	nudp[4] = (uint8_t)((8 + plen) >> 8);
+	nudp[5] = (uint8_t)(8 + plen);
+	nudp[6] = nudp[7] = 0;
+	{
+		uint16_t ck = pi->family == 6 ?
+			rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)nl3, nudp) :
+			rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)nl3, nudp);
+		memcpy(nudp + 6, &ck, 2);
+	}
+	m->data_len = m->pkt_len = 14 + hl + 8 + plen;
+	meta->family = pi->family;
+	ss->refl_tx++;
+	/* SSID-selected return path (IPv6 only: an SRv6 encapsulation) */
+	for (unsigned i = 0; pi->family == 6 && i < r->n_returns; i++)
+		if (r->returns[i].ssid == info.ssid) {
+			nep_ctl_stats(app)->local++;
+			meta->flags = NEP_META_F_ORIG;
+			meta->neigh_pos = -1;
+			if (!send_return_path(app, m, hl + 8 + plen,
+				    &r->returns[i])) {
+				ss->refl_no_route++;
+				nep_ctl_drop(app, m, NEP_DROP_NO_ROUTE);
+			}
+			return;
+		}
+	if ((meta->flags & NEP_META_F_DECAP) && pi->family == 6) {
+		/* came over an overlay: goes back over it */
+		nep_ctl_stats(app)->local++;
+		meta->flags = NEP_META_F_ORIG;
+		meta->neigh_pos = -1;
+		if (nep_srv6_route_inner(app, m, meta->table) != 0)
+			nep_ctl_route_out(app, m, 6);
+		return;
+	}
+	nep_local_reply_back(app, m, port);
+}
