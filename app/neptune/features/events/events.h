@@ -42,7 +42,10 @@
 	X(TUNNEL_DOWN, "tunnel_down")                                         \
 	X(PREFIX_CHANGED, "delegated_prefix")                                 \
 	X(WAN_ADDRESS, "wan_address")                                         \
-	X(IPV4_ADDRESS, "ipv4_address")
+	X(IPV4_ADDRESS, "ipv4_address")                                       \
+	X(PATH_CLASS, "srv6_path_class")                                      \
+	X(SLA_VIOLATED, "sla_violated")                                       \
+	X(SLA_RESTORED, "sla_restored")
 
 enum ev_kind {
 #define EV_ENUM(n, s) EV_##n,

@@ -188,6 +188,50 @@ watch_paths(struct nep_app *app)
 		if (changed(key, state, prev, sizeof(prev)))
 			ev_emit(app, strcmp(state, "up") == 0 ? EV_PATH_UP :
 				EV_PATH_DOWN, subj, prev, state, "");
+		/* the transparency class STAMP's prober found (T0/T1/OP) */
+		const char *cls = json_string_value(json_object_get(p, "class"));
+		if (cls == NULL)
+			continue;
+		char why[EV_REASON_MAX];
+		snprintf(key, sizeof(key), "class/%s/%" JSON_INTEGER_FORMAT,
+			subj, json_integer_value(json_object_get(p, "path")));
+		snprintf(why, sizeof(why), "encapsulation %s",
+			json_string_value(json_object_get(p,
+				"encapsulation")) ?: "?");
+		if (changed(key, cls, prev, sizeof(prev)))
+			ev_emit(app, EV_PATH_CLASS, subj, prev, cls, why);
+	}
+	json_decref(j);
+}
+
+/* SLA verdicts (STAMP's judge): each policy's target violated or ok. */
+static void
+watch_sla(struct nep_app *app)
+{
+	json_t *j = run_json(app, "show stamp sla --json"), *p, *t;
+	char key[200], subj[EV_SUBJECT_MAX], prev[16], why[EV_REASON_MAX];
+	size_t i, k;
+
+	json_array_foreach(json_object_get(j, "policies"), i, p)
+	json_array_foreach(json_object_get(p, "targets"), k, t) {
+		const char *state = json_string_value(json_object_get(t,
+			"state"));
+
+		if (state == NULL)
+			continue;
+		snprintf(subj, sizeof(subj), "%s/%s",
+			json_string_value(json_object_get(p, "policy")) ?: "",
+			json_string_value(json_object_get(t, "target")) ?: "");
+		snprintf(key, sizeof(key), "sla/%s", subj);
+		snprintf(why, sizeof(why), "rtt %.2f ms loss %.1f %% jitter "
+			"%.2f ms (%s)", json_real_value(json_object_get(t,
+			"rtt_ms")), json_real_value(json_object_get(t,
+			"loss_pct")), json_real_value(json_object_get(t,
+			"jitter_ms")), json_string_value(json_object_get(t,
+			"measured_by")) ?: "");
+		if (changed(key, state, prev, sizeof(prev)))
+			ev_emit(app, strcmp(state, "ok") == 0 ? EV_SLA_RESTORED :
+				EV_SLA_VIOLATED, subj, prev, state, why);
 	}
 	json_decref(j);
 }
@@ -274,4 +318,5 @@ ev_watch(struct nep_app *app)
 	watch_paths(app);
 	watch_tunnels(app);
 	watch_leases(app);
+	watch_sla(app);
 }

@@ -10,6 +10,7 @@
 
 #include "mh_config.h"
 #include "srv6.h"
+#include "srv6_export.h"
 
 #define APP(ctx) ((struct nep_app *)(ctx)->app)
 
@@ -242,10 +243,11 @@ cmd_overlays(struct nep_cmd_ctx *ctx)
 			sr = &ss->sites[mb->site_idx];
 			if (!ctx->json)
 				nep_buf_printf(ctx->out, "  site %s\n    %-4s "
-					"%-6s %-40s %-5s %-9s %-7s %6s %10s %12s\n",
+					"%-6s %-40s %-5s %-9s %-7s %6s %10s %12s "
+					"%-7s %s\n",
 					mb->site, "PATH", "UPLINK", "REMOTE",
 					"STATE", "RTT", "BUCKETS", "FLOWS",
-					"TX-PKTS", "TX-BYTES");
+					"TX-PKTS", "TX-BYTES", "CLASS", "ENCAP");
 			for (unsigned k = 0; k < sr->n_paths; k++) {
 				unsigned gp = sr->path[k];
 				const struct srv6_path *p = &ss->paths[gp];
@@ -288,14 +290,22 @@ cmd_overlays(struct nep_cmd_ctx *ctx)
 						json_null());
 					json_object_set_new(po, "loss_pct",
 						json_real(hm.loss_pct));
+					json_object_set_new(po, "class",
+						json_string(nep_srv6_tclass_names[
+							p->tclass]));
+					json_object_set_new(po, "encapsulation",
+						json_string(nep_srv6_encap_names[
+							p->mode]));
 					json_array_append_new(paths, po);
 				} else {
 					nep_buf_printf(ctx->out, "    %-4u %-6s "
 						"%-40s %-5s %-9s %-7u %6u %10" PRIu64
-						" %12" PRIu64 "\n", gp, p->uplink,
-						r, is_up ? "up" : "down", rtt,
-						buckets, SRV6_CTL(app)->flows[gp],
-						tp, tb);
+						" %12" PRIu64 " %-7s %s\n", gp,
+						p->uplink, r, is_up ? "up" : "down",
+						rtt, buckets,
+						SRV6_CTL(app)->flows[gp], tp, tb,
+						nep_srv6_tclass_names[p->tclass],
+						nep_srv6_encap_names[p->mode]);
 				}
 			}
 			if (ctx->json)

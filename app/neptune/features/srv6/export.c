@@ -46,6 +46,7 @@ fill_info(const struct nep_app *app, const struct srv6_snap *ss,
 	snprintf(o->uplink, sizeof(o->uplink), "%s", p->uplink);
 	o->uplink_slot = nep_mh_uplink_by_name(app, p->uplink);
 	memcpy(o->endpoint, p->probe, 16);
+	memcpy(o->src, p->src, 16);
 	o->up = (__atomic_load_n(&ss->up_mask, __ATOMIC_ACQUIRE) >> gp) & 1;
 	o->health_up = ss->health ? nep_health_is_up(&p->health) :
 				    !p->health.link_down;
@@ -160,6 +161,21 @@ nep_srv6_send_on_path(struct nep_app *app, struct rte_mbuf *m,
 	return encap_send(app, m, mode == NEP_SRV6_ENC_IP6IP6 ? &pol->alt[k] :
 								&pol->encap[k],
 		&ss->paths[pol->path[k]]);
+}
+
+int
+nep_srv6_send_plain(struct nep_app *app, struct rte_mbuf *m, unsigned index)
+{
+	const struct srv6_snap *ss = SRV6_SNAP(app->snap);
+	const struct srv6_path *p;
+
+	if (ss == NULL || !ss->enabled || index >= ss->n_paths) {
+		nep_ctl_drop(app, m, srv6_drop_no_path);
+		return -1;
+	}
+	p = &ss->paths[index];
+	nep_ctl_send_via(app, m, p->port_id, 6, p->next_hop);
+	return 0;
 }
 
 int

@@ -40,6 +40,7 @@ struct nep_srv6_path_info {
 	char uplink[NEP_NAME_MAX];
 	int uplink_slot;		/* multihoming's, -1 */
 	uint8_t endpoint[16];		/* its probe target */
+	uint8_t src[16];		/* its outer source */
 	bool up;			/* in the workers' mask */
 	bool health_up;
 	bool modes[NEP_SRV6_ENC_MAX];	/* possible on this path */
@@ -70,6 +71,11 @@ unsigned nep_srv6_n_paths(const struct nep_app *app);
 int nep_srv6_send_on_path(struct nep_app *app, struct rte_mbuf *m,
 	const char *overlay, const char *site, unsigned k,
 	enum nep_srv6_encap_mode mode);
+
+/* Send m (an IPv6 packet at offset 14) unencapsulated out of the path's
+ * uplink, to its next hop (a probe of plain IPv6 to the endpoint). */
+int nep_srv6_send_plain(struct nep_app *app, struct rte_mbuf *m,
+	unsigned index);
 
 /*
  * Route m (an IPv6 packet at offset 14 the control lcore originates, in

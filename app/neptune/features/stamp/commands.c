@@ -120,10 +120,11 @@ sess_json(struct nep_app *app, struct stamp_sess *s, bool detail)
 	json_object_set_new(o, "histogram", h);
 	if (s->kind == STAMP_OVERLAY && c->transparency) {
 		json_t *pr = json_array();
-		for (unsigned m = 0; m < NEP_SRV6_ENC_MAX; m++)
+		for (unsigned m = 0; m < STAMP_N_PROBES; m++)
 			json_array_append_new(pr, json_pack("{s:s, s:b, s:b, "
 				"s:I, s:I}", "encapsulation",
-				nep_srv6_encap_names[m], "possible",
+				m == STAMP_PROBE_PLAIN ? "plain" :
+					nep_srv6_encap_names[m], "possible",
 				s->probe[m].possible, "works",
 				s->probe[m].works, "ssid",
 				(json_int_t)s->probe[m].ssid, "answered",

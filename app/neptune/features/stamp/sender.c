@@ -238,6 +238,16 @@ send_one(struct nep_app *app, struct stamp_sess *s, int probe)
 	}
 	if (s->path < 0)
 		return false;
+	if (probe == STAMP_PROBE_PLAIN) {
+		struct nep_srv6_path_info pi;
+
+		if (!nep_srv6_path(app, (unsigned)s->path, &pi))
+			return false;
+		m = build_test(app, c, pi.src, s->endpoint, sc->sender_port,
+			ssid, seq);
+		return m != NULL &&
+		       nep_srv6_send_plain(app, m, (unsigned)s->path) == 0;
+	}
 	m = build_test(app, c, s->src, s->dst, sc->sender_port, ssid, seq);
 	if (m == NULL)
 		return false;
@@ -418,6 +428,8 @@ stamp_sessions_build(struct nep_app *app)
 						name);
 				for (unsigned m = 0; m < NEP_SRV6_ENC_MAX; m++)
 					s->probe[m].possible = pi[k].modes[m];
+				s->probe[STAMP_PROBE_PLAIN].possible = true;
+				memcpy(s->endpoint, pi[k].endpoint, 16);
 			}
 			/* SSIDs: the configured one, the one it had, or new */
 			if (c->ssid != 0)
@@ -426,7 +438,7 @@ stamp_sessions_build(struct nep_app *app)
 				s->ssid = (uint16_t)alloc_ssid(st, &next_ssid);
 			st->by_ssid[s->ssid] = (int16_t)n;
 			for (unsigned m = 0; c->kind == STAMP_OVERLAY &&
-			     c->transparency && m < NEP_SRV6_ENC_MAX;
+			     c->transparency && m < STAMP_N_PROBES;
 			     m++) {
 				if (s->probe[m].ssid == 0 ||
 					st->by_ssid[s->probe[m].ssid] != -1)
@@ -465,7 +477,7 @@ round_start(struct nep_app *app, struct stamp_sess *s, uint64_t now,
 {
 	s->round_ns = now;
 	s->round_triggered = triggered;
-	for (unsigned m = 0; m < NEP_SRV6_ENC_MAX; m++) {
+	for (unsigned m = 0; m < STAMP_N_PROBES; m++) {
 		struct stamp_probe *p = &s->probe[m];
 
 		p->sent = p->answered = 0;
@@ -487,6 +499,7 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 	struct nep_srv6_path_info pi;
 	bool srh = s->probe[NEP_SRV6_ENC_SRH].answered > 0;
 	bool alt = s->probe[NEP_SRV6_ENC_IP6IP6].answered > 0;
+	bool plain = s->probe[STAMP_PROBE_PLAIN].answered > 0;
 	enum nep_srv6_tclass cls;
 	enum nep_srv6_encap_mode mode;
 
@@ -499,6 +512,7 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 	s->next_round_ns = now + (uint64_t)sc->reprobe_s * 1000000000ull;
 	s->probe[NEP_SRV6_ENC_SRH].works = srh;
 	s->probe[NEP_SRV6_ENC_IP6IP6].works = alt;
+	s->probe[STAMP_PROBE_PLAIN].works = plain;
 	if (s->path < 0 || !nep_srv6_path(app, (unsigned)s->path, &pi))
 		return;
 	if (srh) {
@@ -507,12 +521,14 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 	} else if (alt) {
 		cls = NEP_SRV6_T1;
 		mode = NEP_SRV6_ENC_IP6IP6;
-	} else if (pi.health_up) {
-		/* plain IPv6 passes, no tunnel does */
+	} else if (plain) {
+		/* the endpoint answers plain IPv6, through no tunnel */
 		cls = NEP_SRV6_T_OP;
 		mode = (enum nep_srv6_encap_mode)pi.mode;
 	} else {
-		return;	/* the path is down anyway: nothing learnt */
+		/* nobody answers at all (the path is down, or the far end
+		 * runs no reflector): nothing learnt */
+		return;
 	}
 	if (cls == pi.tclass && mode == pi.mode)
 		return;
@@ -525,11 +541,12 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 		s->outage_start_ns = 0;
 	}
 	stamp_event(app, "overlay path %s: %s -> %s, encapsulation %s "
-		"(srh %s, ip6ip6 %s)%s", s->name,
+		"(srh %s, ip6ip6 %s, plain %s)%s", s->name,
 		nep_srv6_tclass_names[pi.tclass], nep_srv6_tclass_names[cls],
 		nep_srv6_encap_names[mode], srh ? "answered" : "lost",
 		s->probe[NEP_SRV6_ENC_IP6IP6].possible ?
 			(alt ? "answered" : "lost") : "impossible",
+		plain ? "answered" : "lost",
 		cls == NEP_SRV6_T_OP ? ": not used" : "");
 }
 
@@ -641,7 +658,8 @@ stamp_reply_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		if (v < 0)
 			pr = &s->probe[(unsigned)(-16 - v) % 4];
 	}
-	if (s == NULL || memcmp(l3 + 8, s->dst, 16) != 0) {
+	if (s == NULL || memcmp(l3 + 8, pr == &s->probe[STAMP_PROBE_PLAIN] ?
+					s->endpoint : s->dst, 16) != 0) {
 		st->replies_unmatched++;
 		nep_ctl_drop(app, m, stamp_drop_unmatched);
 		return;

@@ -127,6 +127,10 @@ struct stamp_probe {
 };
 
 #define STAMP_PROBE_PER_ROUND 3
+/* probes: the encapsulations (enum nep_srv6_encap_mode), then plain
+ * IPv6 to the path's endpoint (is anyone there to answer?) */
+#define STAMP_PROBE_PLAIN 2
+#define STAMP_N_PROBES 3
 
 /* Requests sent and answered per 100 ms of send time (loss windows). */
 #define STAMP_LB 1024
@@ -168,7 +172,8 @@ struct stamp_sess {
 	/* transparency (overlay) */
 	uint8_t tclass;			/* enum nep_srv6_tclass */
 	uint8_t mode;			/* encapsulation in use */
-	struct stamp_probe probe[2];
+	struct stamp_probe probe[STAMP_N_PROBES];
+	uint8_t endpoint[16];		/* the plain probe's destination */
 	uint64_t round_ns;		/* current round's start, 0: none */
 	bool round_triggered;		/* by lost requests, not the timer */
 	uint64_t rounds;
