@@ -1328,7 +1328,9 @@ tel_derived(void)
 		"/neptune/nat44_sessions", "/neptune/nat44_summary", "/neptune/ilnp",
 		"/neptune/ilnp_peers",
 		"/neptune/metrics", "/neptune/hooks", "/neptune/port_xstats", "/neptune/controller",
-		"/neptune/dhcp", "/neptune/ra",
+		"/neptune/dhcp", "/neptune/ra", "/neptune/stamp_sessions",
+		"/neptune/stamp_session", "/neptune/stamp_reflector",
+		"/neptune/stamp_sla", "/neptune/stamp_events",
 		/* registered by this suite: a constructor, test_register */
 		"/neptune/gadgets", "/neptune/widgets",
 	};

@@ -25,20 +25,6 @@
 #include "srv6_export.h"
 #include "stamp.h"
 
-int
-stamp_hmac(void *ctx, const uint8_t *msg, size_t len, uint8_t out[32])
-{
-	const struct stamp_key *k = ctx;
-	unsigned int olen = 32;
-
-	if (k == NULL || k->len == 0)
-		return -1;
-	return HMAC(EVP_sha256(), k->key, (int)k->len, msg, len, out, &olen) ==
-			       NULL
-		       ? -1
-		       : 0;
-}
-
 /* GCRA per source address (hashed; a collision shares a budget). */
 static bool
 rate_ok(struct stamp_state *ss, const struct stamp_reflector_conf *r,

@@ -39,13 +39,6 @@
 #define TRIGGER_GAP_NS (1000 * 1000000ull)
 #define LOSS_GRACE_NS (500 * 1000000ull)	/* replies still in flight */
 
-const char *
-stamp_a6(const uint8_t *a, char *buf, size_t len)
-{
-	inet_ntop(AF_INET6, a, buf, (socklen_t)len);
-	return buf;
-}
-
 /* ---- loss per 100 ms of send time ---- */
 
 static void

@@ -42,25 +42,6 @@ struct sla_state {
 };
 
 void
-stamp_event(struct nep_app *app, const char *fmt, ...)
-{
-	struct stamp_state *st = STAMP(app);
-	struct stamp_event *e = &st->events[st->event_head];
-	struct timespec ts;
-	va_list ap;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	e->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	va_start(ap, fmt);
-	vsnprintf(e->what, sizeof(e->what), fmt, ap);
-	va_end(ap);
-	st->event_head = (st->event_head + 1) % STAMP_MAX_EVENTS;
-	if (st->n_events < STAMP_MAX_EVENTS)
-		st->n_events++;
-	NEP_LOG(NOTICE, "stamp: %s", e->what);
-}
-
-void
 stamp_sla_free(struct nep_app *app)
 {
 	free(STAMP(app)->sla);

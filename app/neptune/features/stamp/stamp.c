@@ -8,8 +8,6 @@
 #include "nep_pkt.h"
 #include "stamp.h"
 
-unsigned stamp_drop_err[NEP_STAMP_E_COUNT + 1];
-unsigned stamp_drop_rate, stamp_drop_disabled, stamp_drop_unmatched;
 
 /* The ports the handlers were registered on (fixed until a restart). */
 static uint16_t refl_port, sender_port;
@@ -136,8 +134,6 @@ static const struct nep_feature stamp_feature = {
 	.commands = stamp_commands,
 	.stats_json = stamp_stats_json,
 };
-
-struct nep_feature nep_stamp_feature;
 
 static unsigned
 reg(const char *name)
