@@ -514,59 +514,345 @@ nep_stamp_direct_encode(const struct nep_stamp_direct *in, uint8_t *v)
 	wr32(v + 8, in->r_txc);
 }
 
+/* ---- the HMAC TLV (RFC 8972 4.8) ---- */
+
+/*
+ * HMAC of seq[0..3] || tlv[0..n), truncated to 16 bytes into out, with
+ * the four bytes before tlv (writable) lent for the call and restored.
+ */
+static int
+tlv_hmac(const struct nep_stamp_auth *a, const uint8_t *seq, uint8_t *tlv,
+	size_t n, uint8_t *out)
+{
+	uint8_t full[32], sq[4], save[4];
+	int rc;
+
+	memcpy(sq, seq, 4);
+	memcpy(save, tlv - 4, 4);
+	memcpy(tlv - 4, sq, 4);
+	rc = a->hmac(a->ctx, tlv - 4, n + 4, full);
+	memcpy(tlv - 4, save, 4);
+	if (rc != 0)
+		return NEP_STAMP_E_HMAC_FAILED;
+	memcpy(out, full, NEP_STAMP_HMAC_LEN);
+	return 0;
+}
+
+static bool
+same16(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t diff = 0;
+
+	for (unsigned int i = 0; i < NEP_STAMP_HMAC_LEN; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
+/*
+ * Find the HMAC TLV among tlv[0..len). 1: found in its place, of length
+ * 16, at *hoff; 0: none; NEP_STAMP_E_BAD_AUTH: one of another length, or
+ * followed by anything but whole Extra Padding TLVs (*hoff its offset).
+ * *hoff is SIZE_MAX when there is none. *required: RFC 8972 4.8's rule.
+ */
+static int
+hmac_tlv_find(const uint8_t *tlv, size_t len, size_t *hoff, bool *required)
+{
+	struct nep_stamp_tlv_iter it;
+	struct nep_stamp_tlv t;
+	unsigned int n = 0;
+	bool only_pad = true, bad = false;
+	int rc;
+
+	*hoff = SIZE_MAX;
+	nep_stamp_tlv_iter_init(&it, tlv, len);
+	while ((rc = nep_stamp_tlv_next(&it, &t)) == 1) {
+		n++;
+		if (t.type != NEP_STAMP_TLV_PADDING)
+			only_pad = false;
+		if (*hoff == SIZE_MAX) {
+			if (t.type == NEP_STAMP_TLV_HMAC) {
+				*hoff = t.off;
+				bad = t.len != NEP_STAMP_HMAC_TLV_LEN;
+			}
+		} else if (t.type != NEP_STAMP_TLV_PADDING) {
+			bad = true; /* out of its place */
+		}
+	}
+	if (rc == NEP_STAMP_E_BAD_TLV) {
+		n++;
+		only_pad = false;
+	}
+	*required = n > 1 || (n == 1 && !only_pad);
+	if (*hoff == SIZE_MAX)
+		return 0;
+	/* After it: only whole Extra Padding TLVs. */
+	return bad || rc != 0 ? NEP_STAMP_E_BAD_AUTH : 1;
+}
+
+bool
+nep_stamp_hmac_tlv_required(const uint8_t *tlv, size_t len)
+{
+	size_t hoff;
+	bool req;
+
+	hmac_tlv_find(tlv, len, &hoff, &req);
+	return req;
+}
+
+int
+nep_stamp_hmac_tlv_append(uint8_t *pkt, size_t cap, size_t *len,
+	enum nep_stamp_mode mode, uint8_t flags,
+	const struct nep_stamp_auth *auth)
+{
+	size_t base, n;
+	int rc;
+
+	if (pkt == NULL || len == NULL || !mode_ok(mode) || *len > cap)
+		return NEP_STAMP_E_BAD_ARG;
+	base = nep_stamp_base_len(mode);
+	if (*len < base)
+		return NEP_STAMP_E_TRUNCATED;
+	if (auth == NULL || auth->hmac == NULL)
+		return NEP_STAMP_E_NO_KEY;
+	n = *len;
+	if (cap - n < NEP_STAMP_TLV_HDR + NEP_STAMP_HMAC_TLV_LEN ||
+		n + NEP_STAMP_TLV_HDR + NEP_STAMP_HMAC_TLV_LEN >
+			NEP_STAMP_MAX_LEN)
+		return NEP_STAMP_E_NO_SPACE;
+	rc = tlv_hmac(
+		auth, pkt, pkt + base, n - base, pkt + n + NEP_STAMP_TLV_HDR);
+	if (rc != 0)
+		return rc;
+	pkt[n] = flags;
+	pkt[n + 1] = NEP_STAMP_TLV_HMAC;
+	wr16(pkt + n + 2, NEP_STAMP_HMAC_TLV_LEN);
+	*len = n + NEP_STAMP_TLV_HDR + NEP_STAMP_HMAC_TLV_LEN;
+	return 0;
+}
+
+int
+nep_stamp_hmac_tlv_verify(const uint8_t *pkt, size_t len,
+	enum nep_stamp_mode mode, const struct nep_stamp_auth *auth)
+{
+	uint8_t want[NEP_STAMP_HMAC_LEN];
+	size_t base, hoff;
+	bool req;
+	int rc;
+
+	if (pkt == NULL || !mode_ok(mode))
+		return NEP_STAMP_E_BAD_ARG;
+	base = nep_stamp_base_len(mode);
+	if (len < base)
+		return NEP_STAMP_E_TRUNCATED;
+	if (auth == NULL || auth->hmac == NULL)
+		return NEP_STAMP_E_NO_KEY;
+	rc = hmac_tlv_find(pkt + base, len - base, &hoff, &req);
+	if (rc != 1)
+		return rc;
+	{
+		/* A const packet: seq and TLVs copied together. */
+		uint8_t msg[NEP_STAMP_HMAC_TLV_COPY], full[32];
+
+		if (hoff > sizeof(msg) - 4)
+			return NEP_STAMP_E_NO_SPACE;
+		memcpy(msg, pkt, 4);
+		if (hoff != 0)
+			memcpy(msg + 4, pkt + base, hoff);
+		if (auth->hmac(auth->ctx, msg, hoff + 4, full) != 0)
+			return NEP_STAMP_E_HMAC_FAILED;
+		memcpy(want, full, NEP_STAMP_HMAC_LEN);
+	}
+	return same16(want, pkt + base + hoff + NEP_STAMP_TLV_HDR)
+		       ? 1
+		       : NEP_STAMP_E_BAD_AUTH;
+}
+
+/* ---- the Return Path TLV (RFC 9503 4) ---- */
+
+int
+nep_stamp_tlv_return_path(
+	const struct nep_stamp_tlv *t, struct nep_stamp_return_path *out)
+{
+	struct nep_stamp_tlv_iter it;
+	struct nep_stamp_tlv s;
+	bool too_long = false;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (t->type != NEP_STAMP_TLV_RETURN_PATH ||
+		(t->len != 0 && t->value == NULL))
+		return NEP_STAMP_E_BAD_TLV;
+	/* Every sub-TLV is checked: a malformed one anywhere is BAD_TLV,
+	 * before a list too long to hold is NO_SPACE. */
+	nep_stamp_tlv_iter_init(&it, t->value, t->len);
+	while ((rc = nep_stamp_tlv_next(&it, &s)) == 1) {
+		switch (s.type) {
+		case NEP_STAMP_RP_SUB_CC:
+			if (s.len != 4)
+				goto bad;
+			if (!out->has_cc) {
+				out->has_cc = true;
+				out->cc = rd32(s.value);
+			}
+			break;
+		case NEP_STAMP_RP_SUB_ADDR:
+			if (s.len != 4 && s.len != 16)
+				goto bad;
+			if (!out->has_addr) {
+				out->has_addr = true;
+				out->af = s.len == 4 ? 4 : 6;
+				memcpy(out->addr, s.value, s.len);
+			}
+			break;
+		case NEP_STAMP_RP_SUB_MPLS:
+			if (s.len == 0 || s.len % 4 != 0)
+				goto bad;
+			if (out->has_mpls || too_long)
+				break;
+			if (s.len / 4 > NEP_STAMP_RP_MAX_LABELS) {
+				too_long = true;
+				break;
+			}
+			out->has_mpls = true;
+			out->n_labels = (uint8_t)(s.len / 4);
+			for (unsigned int i = 0; i < out->n_labels; i++)
+				out->labels[i] = rd32(s.value + 4 * i);
+			break;
+		case NEP_STAMP_RP_SUB_SRV6:
+			if (s.len == 0 || s.len % 16 != 0)
+				goto bad;
+			if (out->has_srv6 || too_long)
+				break;
+			if (s.len / 16 > NEP_STAMP_RP_MAX_SIDS) {
+				too_long = true;
+				break;
+			}
+			out->has_srv6 = true;
+			out->n_sids = (uint8_t)(s.len / 16);
+			memcpy(out->sids, s.value, s.len);
+			break;
+		default:
+			out->n_unknown++;
+			break;
+		}
+	}
+	if (rc != 0)
+		goto bad;
+	if (too_long) {
+		memset(out, 0, sizeof(*out));
+		return NEP_STAMP_E_NO_SPACE;
+	}
+	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
+	return NEP_STAMP_E_BAD_TLV;
+}
+
+int
+nep_stamp_return_path_encode(
+	const struct nep_stamp_return_path *in, uint8_t *v, size_t cap)
+{
+	uint8_t tmp[NEP_STAMP_RETURN_PATH_MAX];
+	size_t off = 0;
+
+	if (in == NULL || v == NULL)
+		return NEP_STAMP_E_BAD_ARG;
+	if (in->has_cc && (in->has_addr || in->has_mpls || in->has_srv6))
+		return NEP_STAMP_E_BAD_ARG;
+	if ((in->has_addr && in->af != 4 && in->af != 6) ||
+		(in->has_mpls &&
+			(in->n_labels == 0 ||
+				in->n_labels > NEP_STAMP_RP_MAX_LABELS)) ||
+		(in->has_srv6 && (in->n_sids == 0 ||
+					 in->n_sids > NEP_STAMP_RP_MAX_SIDS)))
+		return NEP_STAMP_E_BAD_ARG;
+	if (in->has_cc) {
+		uint8_t c[4];
+
+		wr32(c, in->cc);
+		nep_stamp_tlv_put(
+			tmp, sizeof(tmp), &off, 0, NEP_STAMP_RP_SUB_CC, c, 4);
+	}
+	if (in->has_addr)
+		nep_stamp_tlv_put(tmp, sizeof(tmp), &off, 0,
+			NEP_STAMP_RP_SUB_ADDR, in->addr, in->af == 4 ? 4 : 16);
+	if (in->has_mpls) {
+		uint8_t l[4 * NEP_STAMP_RP_MAX_LABELS];
+
+		for (unsigned int i = 0; i < in->n_labels; i++)
+			wr32(l + 4 * i, in->labels[i]);
+		nep_stamp_tlv_put(tmp, sizeof(tmp), &off, 0,
+			NEP_STAMP_RP_SUB_MPLS, l, (uint16_t)(4 * in->n_labels));
+	}
+	if (in->has_srv6)
+		nep_stamp_tlv_put(tmp, sizeof(tmp), &off, 0,
+			NEP_STAMP_RP_SUB_SRV6, in->sids[0],
+			(uint16_t)(16 * in->n_sids));
+	if (off > cap)
+		return NEP_STAMP_E_NO_SPACE;
+	if (off != 0)
+		memcpy(v, tmp, off);
+	return (int)off;
+}
+
 /* ---- the Session-Reflector ---- */
 
-/* Answer the TLVs already copied into out[0..len) (the request's). */
+/* Whether the caller can reply as rp asks (RFC 9503 4, 4.1.1). */
+static bool
+rp_usable(const struct nep_stamp_return_path *rp, uint8_t caps, bool *no_reply)
+{
+	*no_reply = false;
+	if (rp->has_cc) {
+		/* The other sub-TLVs are ignored then (4.1.1). */
+		if (!(rp->cc & NEP_STAMP_RP_CC_REPLY)) {
+			*no_reply = true;
+			return true;
+		}
+		return (caps & NEP_STAMP_RP_CAN_SAME_LINK) != 0;
+	}
+	if (!rp->has_addr && !rp->has_mpls && !rp->has_srv6)
+		return false;
+	return (!rp->has_addr || (caps & NEP_STAMP_RP_CAN_ADDR)) &&
+	       (!rp->has_mpls || (caps & NEP_STAMP_RP_CAN_MPLS)) &&
+	       (!rp->has_srv6 || (caps & NEP_STAMP_RP_CAN_SRV6));
+}
+
+/*
+ * Answer the TLVs already copied into tlv[0..len) (the request's), up to
+ * the first malformed one (RFC 8972 4). verify: the HMAC TLV was checked.
+ */
 static void
-reflect_tlvs(uint8_t *out, size_t len,
+reflect_tlvs(uint8_t *tlv, size_t len, bool verify,
 	const struct nep_stamp_reflect_params *pr,
 	struct nep_stamp_reflect_info *info)
 {
 	struct nep_stamp_tlv_iter it;
 	struct nep_stamp_tlv t;
+	bool seen_rp = false;
 	int rc;
 
-	nep_stamp_tlv_iter_init(&it, out, len);
+	nep_stamp_tlv_iter_init(&it, tlv, len);
 	while ((rc = nep_stamp_tlv_next(&it, &t)) == 1) {
-		uint8_t *h = out + t.off, *v = h + NEP_STAMP_TLV_HDR;
-		size_t want = 0;
+		uint8_t *h = tlv + t.off, *v = h + NEP_STAMP_TLV_HDR;
 		struct nep_stamp_cos cos;
 		struct nep_stamp_direct d;
 
 		info->n_tlv++;
 		switch (t.type) {
 		case NEP_STAMP_TLV_PADDING:
+			h[0] = 0;
 			break;
 		case NEP_STAMP_TLV_TS_INFO:
-			want = NEP_STAMP_TS_INFO_LEN;
-			break;
-		case NEP_STAMP_TLV_COS:
-			want = NEP_STAMP_COS_LEN;
-			break;
-		case NEP_STAMP_TLV_DIRECT:
-			want = NEP_STAMP_DIRECT_LEN;
-			break;
-		default:
-			/* Not ours to answer: copied, flagged Unrecognized. */
-			h[0] = NEP_STAMP_TLV_F_U;
-			info->n_unknown++;
-			continue;
-		}
-		/* Timestamp Information may carry sub-TLVs after its four
-		 * bytes (left as they came); the others are fixed. */
-		if (want != 0 &&
-			(t.type == NEP_STAMP_TLV_TS_INFO ? t.len < want
-							 : t.len != want)) {
-			h[0] = NEP_STAMP_TLV_F_M;
-			info->n_malformed++;
-			continue;
-		}
-		h[0] = 0;
-		switch (t.type) {
-		case NEP_STAMP_TLV_TS_INFO:
+			/* Sub-TLVs after the four bytes: left as they came. */
+			if (t.len < NEP_STAMP_TS_INFO_LEN)
+				goto malformed;
+			h[0] = 0;
 			nep_stamp_ts_info_encode(&pr->ts_info, v);
 			break;
 		case NEP_STAMP_TLV_COS:
+			if (t.len != NEP_STAMP_COS_LEN)
+				goto malformed;
+			h[0] = 0;
 			nep_stamp_tlv_cos(&t, &cos);
 			cos.dscp2 = pr->rx_tos >> 2;
 			cos.ecn = pr->rx_tos & 3;
@@ -577,24 +863,81 @@ reflect_tlvs(uint8_t *out, size_t len,
 				pr->cos_allowed ? cos.dscp1 : cos.dscp2;
 			break;
 		case NEP_STAMP_TLV_DIRECT:
+			if (t.len != NEP_STAMP_DIRECT_LEN)
+				goto malformed;
+			h[0] = 0;
 			nep_stamp_tlv_direct(&t, &d);
 			d.r_rxc = pr->r_rxc;
 			d.r_txc = pr->r_txc;
 			nep_stamp_direct_encode(&d, v);
 			break;
+		case NEP_STAMP_TLV_HMAC:
+			if (!verify)
+				goto unknown;
+			/* Checked already: in place, of length 16. */
+			h[0] = 0;
+			break;
+		case NEP_STAMP_TLV_RETURN_PATH:
+			if (seen_rp) {
+				/* Only the first one counts (RFC 9503 4): the
+				 * others are left unused, U. */
+				h[0] = NEP_STAMP_TLV_F_U;
+				break;
+			}
+			seen_rp = true;
+			rc = nep_stamp_tlv_return_path(&t, &info->rp);
+			if (rc == NEP_STAMP_E_BAD_TLV)
+				goto malformed;
+			info->has_return_path = true;
+			info->rp_used =
+				rc == 0 && rp_usable(&info->rp, pr->rp_caps,
+						   &info->no_reply);
+			h[0] = info->rp_used ? 0 : NEP_STAMP_TLV_F_U;
+			break;
 		default:
+		unknown:
+			/* Not ours to answer: copied, flagged Unrecognized. */
+			h[0] = NEP_STAMP_TLV_F_U;
+			info->n_unknown++;
 			break;
 		}
+		continue;
+	malformed:
+		/* Flag it, leave it and the rest as they came (RFC 8972 4). */
+		h[0] = NEP_STAMP_TLV_F_M;
+		info->n_malformed++;
+		return;
 	}
 	if (rc == NEP_STAMP_E_BAD_TLV) {
 		/* Length past the end: flag it, leave the rest as it came. */
-		out[t.off] = NEP_STAMP_TLV_F_M;
+		tlv[t.off] = NEP_STAMP_TLV_F_M;
 		info->n_tlv++;
 		info->n_malformed++;
 	} else if (rc == NEP_STAMP_E_TRUNCATED) {
 		/* 1..3 stray bytes: no header to flag; mirrored as padding. */
 		info->n_malformed++;
 	}
+}
+
+/* RFC 8972 4.8 failure: every TLV copied with I, none answered. */
+static void
+flag_integrity(uint8_t *tlv, size_t len, struct nep_stamp_reflect_info *info)
+{
+	struct nep_stamp_tlv_iter it;
+	struct nep_stamp_tlv t;
+	int rc;
+
+	info->tlv_integrity_failed = true;
+	nep_stamp_tlv_iter_init(&it, tlv, len);
+	while ((rc = nep_stamp_tlv_next(&it, &t)) == 1 ||
+		rc == NEP_STAMP_E_BAD_TLV) {
+		tlv[t.off] = NEP_STAMP_TLV_F_I;
+		info->n_tlv++;
+		if (rc != 1)
+			break;
+	}
+	if (rc == NEP_STAMP_E_BAD_TLV || rc == NEP_STAMP_E_TRUNCATED)
+		info->n_malformed++;
 }
 
 int
@@ -605,6 +948,9 @@ nep_stamp_reflect(const uint8_t *req, size_t len, uint8_t *out, size_t cap,
 	struct nep_stamp_sender s;
 	struct nep_stamp_reflector r;
 	const struct layout *l;
+	uint8_t *tlv;
+	size_t tlen, hoff = SIZE_MAX;
+	bool verify, failed = false;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -612,7 +958,8 @@ nep_stamp_reflect(const uint8_t *req, size_t len, uint8_t *out, size_t cap,
 		(pr->tsfmt != NEP_STAMP_TS_NTP &&
 			pr->tsfmt != NEP_STAMP_TS_PTP))
 		return NEP_STAMP_E_BAD_ARG;
-	if (pr->mode == NEP_STAMP_AUTH &&
+	verify = pr->tlvs && (pr->mode == NEP_STAMP_AUTH || pr->hmac_tlv);
+	if ((pr->mode == NEP_STAMP_AUTH || verify) &&
 		(pr->auth == NULL || pr->auth->hmac == NULL))
 		return NEP_STAMP_E_NO_KEY;
 	l = &ref_lay[pr->mode];
@@ -622,7 +969,8 @@ nep_stamp_reflect(const uint8_t *req, size_t len, uint8_t *out, size_t cap,
 		return NEP_STAMP_E_BAD_ARG;
 	if (cap < len)
 		return NEP_STAMP_E_NO_SPACE;
-	rc = nep_stamp_parse_sender(req, len, pr->mode, pr->auth, &s);
+	rc = nep_stamp_parse_sender(req, len, pr->mode,
+		pr->mode == NEP_STAMP_AUTH ? pr->auth : NULL, &s);
 	if (rc != 0)
 		return rc;
 
@@ -645,9 +993,40 @@ nep_stamp_reflect(const uint8_t *req, size_t len, uint8_t *out, size_t cap,
 	rc = build_prep(out, cap, pr->mode, s.tlv, s.tlv_len, pr->auth);
 	if (rc != 0)
 		return rc;
+	tlv = out + l->base;
+	tlen = len - l->base;
+	if (verify) {
+		/* RFC 8972 4.8: verified before any TLV is used. */
+		uint8_t want[NEP_STAMP_HMAC_LEN];
+		bool required;
+
+		rc = hmac_tlv_find(tlv, tlen, &hoff, &required);
+		if (rc == 1) {
+			rc = tlv_hmac(pr->auth, req, tlv, hoff, want);
+			if (rc != 0)
+				return rc;
+			failed = !same16(want, tlv + hoff + NEP_STAMP_TLV_HDR);
+		} else {
+			failed = rc != 0 ||
+				 (pr->mode == NEP_STAMP_AUTH && required);
+		}
+	}
 	put_reflector(out, l, &r);
-	if (pr->tlvs)
-		reflect_tlvs(out + l->base, len - l->base, pr, info);
+	if (pr->tlvs) {
+		if (failed)
+			flag_integrity(tlv, tlen, info);
+		else
+			reflect_tlvs(tlv, tlen, verify, pr, info);
+	}
+	/* The reply's HMAC TLV, over the reply's Sequence Number and TLVs. */
+	if (verify && hoff != SIZE_MAX &&
+		rd16(tlv + hoff + 2) == NEP_STAMP_HMAC_TLV_LEN) {
+		rc = tlv_hmac(pr->auth, out, tlv, hoff,
+			tlv + hoff + NEP_STAMP_TLV_HDR);
+		if (rc != 0)
+			return rc;
+		info->tlv_hmac = !failed;
+	}
 	/* The base HMAC covers bytes 0..95 only, so it can come last. */
 	if (pr->mode == NEP_STAMP_AUTH) {
 		rc = hmac16(pr->auth, out, out + NEP_STAMP_HMAC_COVER);

@@ -2,8 +2,12 @@
 /*
  * lib/stamp (nep_stamp.h, nep_stamp_metrics.h): scapy's Session-Sender
  * packets parsed field by field, neptune's reflector replies compared
- * byte for byte with scapy's (stamp_vectors.h), authenticated mode with
- * OpenSSL's HMAC-SHA-256 against Python's, NTP / PTP timestamps (scapy's
+ * byte for byte with scapy's and Python's (stamp_vectors.h) in both modes,
+ * with RFC 8972 4's flags (U from the sender, M on the first malformed
+ * TLV and nothing after it touched), the HMAC TLV (RFC 8972 4.8) checked
+ * and written with OpenSSL's HMAC-SHA-256 against Python's (I flags on a
+ * failure), the Return Path TLV (RFC 9503 4) decoded, encoded and
+ * answered per the caller's capabilities, NTP / PTP timestamps (scapy's
  * NTP encoding, rounding edges, the 2036 era wrap), every truncation of
  * every vector from exact heap copies, hostile TLVs, and the metrics on
  * synthetic sequences (loss, reordering, duplicates, wrap at 2^32, RTT,
@@ -50,7 +54,7 @@ failing_hmac(void *ctx, const uint8_t *msg, size_t len, uint8_t out[32])
 	return -1;
 }
 
-static const struct nep_stamp_auth auth = {ossl_hmac, NULL};
+static const struct nep_stamp_auth auth = {.hmac = ossl_hmac};
 
 static uint8_t *
 dup_exact(const uint8_t *p, size_t len)
@@ -212,6 +216,22 @@ test_errest(void **state)
 
 /* ---- scapy's sender packets ---- */
 
+static size_t
+base_of(const struct stamp_case *c)
+{
+	return nep_stamp_base_len(c->params.mode);
+}
+
+static const struct stamp_case *
+find_case(const char *name)
+{
+	for (size_t i = 0; i < DIM(stamp_cases); i++)
+		if (strcmp(stamp_cases[i].name, name) == 0)
+			return &stamp_cases[i];
+	fail_msg("no case %s", name);
+	return NULL;
+}
+
 static void
 walk_request(const struct stamp_case *c, const uint8_t *tlv, size_t len)
 {
@@ -246,11 +266,12 @@ test_parse_sender(void **state)
 	(void)state;
 	for (size_t i = 0; i < DIM(stamp_cases); i++) {
 		const struct stamp_case *c = &stamp_cases[i];
+		enum nep_stamp_mode m = c->params.mode;
 		uint8_t *p = dup_exact(c->req, c->len);
 		struct nep_stamp_sender s;
 
-		assert_err(nep_stamp_parse_sender(
-				   p, c->len, NEP_STAMP_UNAUTH, NULL, &s),
+		assert_err(nep_stamp_parse_sender(p, c->len, m,
+				   m == NEP_STAMP_AUTH ? &auth : NULL, &s),
 			"ok", c->name);
 		assert_int_equal(s.seq, c->seq);
 		assert_int_equal(s.ts, c->ts);
@@ -260,65 +281,110 @@ test_parse_sender(void **state)
 		assert_int_equal(s.err.mult, c->err.mult);
 		assert_int_equal(s.ssid, c->ssid);
 		assert_true(s.mbz_zero);
-		assert_null(s.hmac);
-		assert_ptr_equal(s.tlv, p + NEP_STAMP_BASE_UNAUTH);
-		assert_int_equal(s.tlv_len, c->len - NEP_STAMP_BASE_UNAUTH);
+		if (m == NEP_STAMP_AUTH)
+			assert_ptr_equal(s.hmac, p + NEP_STAMP_HMAC_COVER);
+		else
+			assert_null(s.hmac);
+		assert_ptr_equal(s.tlv, p + base_of(c));
+		assert_int_equal(s.tlv_len, c->len - base_of(c));
 		if (c->params.tlvs)
 			walk_request(c, s.tlv, s.tlv_len);
 		free(p);
 	}
 }
 
-/* ---- the reflector against scapy's replies ---- */
+/* ---- the reflector against scapy's (and Python's) replies ---- */
+
+static void
+assert_rp(const struct nep_stamp_return_path *got,
+	const struct nep_stamp_return_path *want, const char *what)
+{
+	if (got->has_cc != want->has_cc || got->cc != want->cc ||
+		got->has_addr != want->has_addr || got->af != want->af ||
+		memcmp(got->addr, want->addr, 16) != 0 ||
+		got->has_mpls != want->has_mpls ||
+		got->n_labels != want->n_labels ||
+		memcmp(got->labels, want->labels, sizeof(got->labels)) != 0 ||
+		got->has_srv6 != want->has_srv6 ||
+		got->n_sids != want->n_sids ||
+		memcmp(got->sids, want->sids, sizeof(got->sids)) != 0 ||
+		got->n_unknown != want->n_unknown)
+		fail_msg("%s: return path differs", what);
+}
+
+static void
+check_golden(const struct stamp_case *c)
+{
+	const struct nep_stamp_auth *a = &auth;
+	struct nep_stamp_reflect_params pr = c->params;
+	enum nep_stamp_mode m = pr.mode;
+	uint8_t *p = dup_exact(c->req, c->len);
+	uint8_t *out = malloc(c->len);
+	struct nep_stamp_reflect_info info;
+	struct nep_stamp_reflector r;
+	uint64_t ns;
+	int rc;
+
+	assert_non_null(out);
+	pr.auth = a;
+	rc = nep_stamp_reflect(p, c->len, out, c->len, &pr, &info);
+	if (rc < 0)
+		fail_msg("%s: %s", c->name, nep_stamp_err_name(rc));
+	assert_int_equal(rc, c->len);
+	assert_bytes(out, c->reply, c->len, c->name);
+	/* The request is left as it came (the reflector only reads it). */
+	assert_memory_equal(p, c->req, c->len);
+	assert_int_equal(info.s_seq, c->seq);
+	assert_int_equal(info.ssid, c->ssid);
+	assert_int_equal(info.cos, c->cos);
+	assert_int_equal(info.reply_dscp, c->reply_dscp);
+	assert_int_equal(info.n_tlv, c->n_tlv);
+	assert_int_equal(info.n_unknown, c->n_unknown);
+	assert_int_equal(info.n_malformed, c->n_malformed);
+	assert_int_equal(info.tlv_hmac, c->tlv_hmac);
+	assert_int_equal(info.tlv_integrity_failed, c->tlv_integrity_failed);
+	assert_int_equal(info.has_return_path, c->has_return_path);
+	assert_int_equal(info.rp_used, c->rp_used);
+	assert_int_equal(info.no_reply, c->no_reply);
+	if (c->rp != NULL)
+		assert_rp(&info.rp, c->rp, c->name);
+	else
+		assert_rp(
+			&info.rp, &(struct nep_stamp_return_path){0}, c->name);
+	/* The reply's HMAC TLV checks out with the sender's helper. */
+	if (c->tlv_hmac) {
+		assert_int_equal(
+			nep_stamp_hmac_tlv_verify(out, c->len, m, a), 1);
+		assert_int_equal(
+			nep_stamp_hmac_tlv_verify(c->req, c->len, m, a), 1);
+	}
+
+	/* And our parser reads the reply back. */
+	assert_err(nep_stamp_parse_reflector(
+			   out, c->len, m, m == NEP_STAMP_AUTH ? a : NULL, &r),
+		"ok", c->name);
+	assert_int_equal(r.s_seq, c->seq);
+	assert_int_equal(r.s_ts, c->ts);
+	assert_int_equal(r.s_ttl, c->params.rx_ttl);
+	assert_int_equal(r.seq, c->params.stateful ? c->params.seq : c->seq);
+	assert_int_equal(r.err.z, c->params.tsfmt);
+	assert_err(nep_stamp_ts_to_ns(c->params.tsfmt, r.rx_ts, &ns), "ok",
+		c->name);
+	assert_int_equal(ns, STAMP_T2_NS);
+	assert_err(
+		nep_stamp_ts_to_ns(c->params.tsfmt, r.ts, &ns), "ok", c->name);
+	assert_int_equal(ns, STAMP_T3_NS);
+	assert_true(r.mbz_zero);
+	free(out);
+	free(p);
+}
 
 static void
 test_reflect_golden(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < DIM(stamp_cases); i++) {
-		const struct stamp_case *c = &stamp_cases[i];
-		uint8_t *p = dup_exact(c->req, c->len);
-		uint8_t *out = malloc(c->len);
-		struct nep_stamp_reflect_info info;
-		struct nep_stamp_reflector r;
-		uint64_t ns;
-		int rc;
-
-		assert_non_null(out);
-		rc = nep_stamp_reflect(
-			p, c->len, out, c->len, &c->params, &info);
-		if (rc < 0)
-			fail_msg("%s: %s", c->name, nep_stamp_err_name(rc));
-		assert_int_equal(rc, c->len);
-		assert_bytes(out, c->reply, c->len, c->name);
-		assert_int_equal(info.s_seq, c->seq);
-		assert_int_equal(info.ssid, c->ssid);
-		assert_int_equal(info.cos, c->cos);
-		assert_int_equal(info.reply_dscp, c->reply_dscp);
-		assert_int_equal(info.n_tlv, c->n_tlv);
-		assert_int_equal(info.n_unknown, c->n_unknown);
-		assert_int_equal(info.n_malformed, c->n_malformed);
-
-		/* And our parser reads the reply back. */
-		assert_err(nep_stamp_parse_reflector(
-				   out, c->len, NEP_STAMP_UNAUTH, NULL, &r),
-			"ok", c->name);
-		assert_int_equal(r.s_seq, c->seq);
-		assert_int_equal(r.s_ts, c->ts);
-		assert_int_equal(r.s_ttl, c->params.rx_ttl);
-		assert_int_equal(
-			r.seq, c->params.stateful ? c->params.seq : c->seq);
-		assert_int_equal(r.err.z, c->params.tsfmt);
-		assert_err(nep_stamp_ts_to_ns(c->params.tsfmt, r.rx_ts, &ns),
-			"ok", c->name);
-		assert_int_equal(ns, STAMP_T2_NS);
-		assert_err(nep_stamp_ts_to_ns(c->params.tsfmt, r.ts, &ns), "ok",
-			c->name);
-		assert_int_equal(ns, STAMP_T3_NS);
-		assert_true(r.mbz_zero);
-		free(out);
-		free(p);
-	}
+	for (size_t i = 0; i < DIM(stamp_cases); i++)
+		check_golden(&stamp_cases[i]);
 }
 
 /* The builder gives scapy's bytes back from the same fields. */
@@ -330,21 +396,23 @@ test_build_sender(void **state)
 	(void)state;
 	for (size_t i = 0; i < DIM(stamp_cases); i++) {
 		const struct stamp_case *c = &stamp_cases[i];
+		enum nep_stamp_mode m = c->params.mode;
 		struct nep_stamp_sender s = {
 			.seq = c->seq,
 			.ts = c->ts,
 			.err = c->err,
 			.ssid = c->ssid,
-			.tlv = c->req + NEP_STAMP_BASE_UNAUTH,
-			.tlv_len = c->len - NEP_STAMP_BASE_UNAUTH,
+			.tlv = c->req + base_of(c),
+			.tlv_len = c->len - base_of(c),
 		};
 
-		assert_int_equal(nep_stamp_build_sender(buf, c->len,
-					 NEP_STAMP_UNAUTH, &s, NULL),
+		assert_true(c->len <= sizeof(buf));
+		assert_int_equal(
+			nep_stamp_build_sender(buf, c->len, m, &s, &auth),
 			c->len);
 		assert_bytes(buf, c->req, c->len, c->name);
-		assert_err(nep_stamp_build_sender(
-				   buf, c->len - 1, NEP_STAMP_UNAUTH, &s, NULL),
+		assert_err(
+			nep_stamp_build_sender(buf, c->len - 1, m, &s, &auth),
 			"stamp_no_space", c->name);
 	}
 }
@@ -357,7 +425,10 @@ test_every_truncation(void **state)
 	(void)state;
 	for (size_t i = 0; i < DIM(stamp_cases); i++) {
 		const struct stamp_case *c = &stamp_cases[i];
+		struct nep_stamp_reflect_params pr = c->params;
+		size_t base = base_of(c);
 
+		pr.auth = &auth;
 		for (size_t n = 0; n <= c->len; n++) {
 			uint8_t *p = dup_exact(c->req, n);
 			uint8_t *out = malloc(n ? n : 1);
@@ -368,32 +439,33 @@ test_every_truncation(void **state)
 			int rc;
 
 			assert_non_null(out);
-			rc = nep_stamp_reflect(p, n, out, n, &c->params, &info);
-			if (n < NEP_STAMP_BASE_UNAUTH) {
+			rc = nep_stamp_reflect(p, n, out, n, &pr, &info);
+			if (n < base) {
 				assert_err(rc, "stamp_truncated", c->name);
-				assert_err(nep_stamp_parse_sender(p, n,
-						   NEP_STAMP_UNAUTH, NULL, &s),
+				assert_err(nep_stamp_parse_sender(
+						   p, n, pr.mode, &auth, &s),
 					"stamp_truncated", c->name);
 			} else {
 				assert_int_equal(rc, n);
-				assert_err(nep_stamp_parse_sender(p, n,
-						   NEP_STAMP_UNAUTH, NULL, &s),
+				assert_err(nep_stamp_parse_sender(
+						   p, n, pr.mode, &auth, &s),
 					"ok", c->name);
-				assert_int_equal(
-					s.tlv_len, n - NEP_STAMP_BASE_UNAUTH);
-				/* The unwalked reply agrees with scapy's up to
-				 * the TLVs (they depend on the cut). */
-				assert_bytes(out, c->reply,
-					NEP_STAMP_BASE_UNAUTH, c->name);
-				nep_stamp_tlv_iter_init(&it,
-					p + NEP_STAMP_BASE_UNAUTH,
-					n - NEP_STAMP_BASE_UNAUTH);
+				assert_int_equal(s.tlv_len, n - base);
+				/* The unwalked reply agrees with the vector's
+				 * up to the TLVs (they depend on the cut). */
+				assert_bytes(out, c->reply, base, c->name);
+				nep_stamp_tlv_iter_init(
+					&it, p + base, n - base);
 				while ((rc = nep_stamp_tlv_next(&it, &t)) == 1)
-					assert_true(t.off + 4 + t.len <=
-						    n - NEP_STAMP_BASE_UNAUTH);
+					assert_true(
+						t.off + 4 + t.len <= n - base);
 				assert_true(rc == 0 ||
 					    rc == NEP_STAMP_E_BAD_TLV ||
 					    rc == NEP_STAMP_E_TRUNCATED);
+				rc = nep_stamp_hmac_tlv_verify(
+					p, n, pr.mode, &auth);
+				assert_true(rc == 0 || rc == 1 ||
+					    rc == NEP_STAMP_E_BAD_AUTH);
 			}
 			free(out);
 			free(p);
@@ -404,7 +476,8 @@ test_every_truncation(void **state)
 static void
 test_reflect_errors(void **state)
 {
-	const struct stamp_case *c = &stamp_cases[3]; /* all_tlvs */
+	const struct stamp_case *c = find_case("all_tlvs");
+	const struct stamp_case *ca = find_case("auth_cos");
 	struct nep_stamp_reflect_params pr = c->params;
 	struct nep_stamp_reflect_info info;
 	uint8_t out[512];
@@ -430,11 +503,21 @@ test_reflect_errors(void **state)
 	assert_err(nep_stamp_reflect(
 			   c->req, c->len, out, sizeof(out), NULL, &info),
 		"stamp_bad_arg", "no params");
-	pr = c->params;
-	pr.mode = NEP_STAMP_AUTH;
-	assert_err(nep_stamp_reflect(stamp_auth_req, sizeof(stamp_auth_req),
-			   out, sizeof(out), &pr, &info),
+	pr = ca->params;
+	assert_err(nep_stamp_reflect(
+			   ca->req, ca->len, out, sizeof(out), &pr, &info),
 		"stamp_no_key", "no key");
+	/* Checking HMAC TLVs in unauthenticated mode needs the key too. */
+	pr = c->params;
+	pr.hmac_tlv = true;
+	assert_err(
+		nep_stamp_reflect(c->req, c->len, out, sizeof(out), &pr, &info),
+		"stamp_no_key", "hmac_tlv no key");
+	/* Unless the TLVs are not walked at all. */
+	pr.tlvs = false;
+	assert_int_equal(
+		nep_stamp_reflect(c->req, c->len, out, sizeof(out), &pr, &info),
+		c->len);
 	/* A plain RFC 8762 reflector mirrors TLVs as padding. */
 	pr = c->params;
 	pr.tlvs = false;
@@ -443,78 +526,73 @@ test_reflect_errors(void **state)
 		c->len);
 	assert_memory_equal(out + 44, c->req + 44, c->len - 44);
 	assert_int_equal(info.n_tlv, 0);
+	/* In authenticated mode too: the TLVs are neither walked nor
+	 * checked, only the base HMAC. */
+	pr = ca->params;
+	pr.auth = &auth;
+	pr.tlvs = false;
+	assert_int_equal(nep_stamp_reflect(ca->req, ca->len, out, sizeof(out),
+				 &pr, &info),
+		ca->len);
+	assert_memory_equal(out + 112, ca->req + 112, ca->len - 112);
+	assert_false(info.tlv_hmac || info.tlv_integrity_failed);
 }
 
 /* ---- authenticated mode ---- */
 
-static struct nep_stamp_reflect_params
-auth_params(void)
-{
-	return (struct nep_stamp_reflect_params){
-		.mode = NEP_STAMP_AUTH,
-		.tsfmt = NEP_STAMP_TS_NTP,
-		.t2_ns = STAMP_T2_NS,
-		.t3_ns = STAMP_T3_NS,
-		.rx_ttl = 60,
-		.rx_tos = STAMP_AUTH_RX_TOS,
-		.stateful = true,
-		.seq = 555,
-		.err = {true, 0, 2, 9},
-		.auth = &auth,
-		.tlvs = true,
-		.cos_allowed = true,
-	};
-}
-
 static void
 test_auth(void **state)
 {
-	struct nep_stamp_reflect_params pr = auth_params();
-	const size_t len = sizeof(stamp_auth_req);
-	struct nep_stamp_auth bad = {failing_hmac, NULL};
+	const struct stamp_case *c = find_case("auth_cos");
+	struct nep_stamp_reflect_params pr = c->params;
+	const size_t len = c->len;
+	const size_t hmac_flags = 112 + 8; /* the HMAC TLV's flags byte */
+	struct nep_stamp_auth bad = {.hmac = failing_hmac};
 	struct nep_stamp_reflect_info info;
 	struct nep_stamp_reflector r;
 	struct nep_stamp_sender s;
-	uint8_t out[sizeof(stamp_auth_req)], buf[sizeof(stamp_auth_req)];
+	uint8_t out[256], buf[256];
 
 	(void)state;
-	assert_err(nep_stamp_parse_sender(
-			   stamp_auth_req, len, NEP_STAMP_AUTH, &auth, &s),
+	assert_true(len <= sizeof(buf));
+	pr.auth = &auth;
+	assert_err(
+		nep_stamp_parse_sender(c->req, len, NEP_STAMP_AUTH, &auth, &s),
 		"ok", "auth parse");
-	assert_int_equal(s.seq, STAMP_AUTH_SEQ);
-	assert_int_equal(s.ts, STAMP_AUTH_TS);
-	assert_int_equal(s.ssid, STAMP_AUTH_SSID);
-	assert_ptr_equal(s.hmac, stamp_auth_req + 96);
-	assert_int_equal(s.tlv_len, 8);
-	assert_true(s.mbz_zero);
+	assert_int_equal(s.seq, 0x01020304u);
+	assert_int_equal(s.ssid, 0x4242);
+	assert_ptr_equal(s.hmac, c->req + 96);
+	assert_int_equal(s.tlv_len, 8 + 20);
 
 	/* Our builder with OpenSSL's HMAC gives Python's bytes. */
-	s.tlv = stamp_auth_req + 112;
 	assert_int_equal(nep_stamp_build_sender(
 				 buf, sizeof(buf), NEP_STAMP_AUTH, &s, &auth),
 		len);
-	assert_bytes(buf, stamp_auth_req, len, "auth build");
+	assert_bytes(buf, c->req, len, "auth build");
 	assert_err(nep_stamp_build_sender(
 			   buf, sizeof(buf), NEP_STAMP_AUTH, &s, NULL),
 		"stamp_no_key", "build no key");
 
-	assert_int_equal(nep_stamp_reflect(stamp_auth_req, len, out,
-				 sizeof(out), &pr, &info),
+	assert_int_equal(
+		nep_stamp_reflect(c->req, len, out, sizeof(out), &pr, &info),
 		len);
-	assert_bytes(out, stamp_auth_rep, len, "auth reply");
-	assert_true(info.cos);
+	assert_bytes(out, c->reply, len, "auth reply");
+	assert_true(info.cos && info.tlv_hmac);
 	assert_int_equal(info.reply_dscp, 10);
 	assert_err(
 		nep_stamp_parse_reflector(out, len, NEP_STAMP_AUTH, &auth, &r),
 		"ok", "auth reply parse");
 	assert_int_equal(r.seq, 555);
-	assert_int_equal(r.s_seq, STAMP_AUTH_SEQ);
 	assert_int_equal(r.s_ttl, 60);
-	assert_int_equal(r.ssid, STAMP_AUTH_SSID);
 
-	/* Any bit flipped in bytes 0..111 fails; TLVs are outside it. */
+	/*
+	 * Any bit flipped in bytes 0..111 fails the base HMAC: dropped. Any
+	 * in the TLVs fails the HMAC TLV (RFC 8972 4.8): answered with I
+	 * everywhere -- but for the HMAC TLV's own flags, which no HMAC
+	 * covers.
+	 */
 	for (size_t i = 0; i < len; i++) {
-		memcpy(buf, stamp_auth_req, len);
+		memcpy(buf, c->req, len);
 		buf[i] ^= 0x01;
 		if (i < NEP_STAMP_BASE_AUTH) {
 			assert_err(nep_stamp_reflect(buf, len, out, sizeof(out),
@@ -523,46 +601,382 @@ test_auth(void **state)
 			assert_err(nep_stamp_parse_sender(
 					   buf, len, NEP_STAMP_AUTH, &auth, &s),
 				"stamp_bad_auth", "flip parse");
-		} else {
-			assert_int_equal(nep_stamp_reflect(buf, len, out,
-						 sizeof(out), &pr, &info),
-				len);
+			continue;
+		}
+		assert_int_equal(nep_stamp_reflect(buf, len, out, sizeof(out),
+					 &pr, &info),
+			len);
+		assert_int_equal(info.tlv_integrity_failed, i != hmac_flags);
+		assert_int_equal(info.tlv_hmac, i == hmac_flags);
+		assert_int_equal(info.cos, i == hmac_flags);
+		if (i != hmac_flags) {
+			assert_int_equal(out[112], NEP_STAMP_TLV_F_I);
+			/* CoS left as it came, not answered. */
+			assert_memory_equal(out + 116, buf + 116, 4);
 		}
 	}
 	/* Without the key the HMAC is only located. */
-	memcpy(buf, stamp_auth_req, len);
+	memcpy(buf, c->req, len);
 	buf[100] ^= 0xff;
 	assert_err(nep_stamp_parse_sender(buf, len, NEP_STAMP_AUTH, NULL, &s),
 		"ok", "no verify");
 	/* A failing HMAC function is named. */
 	pr.auth = &bad;
-	assert_err(nep_stamp_reflect(
-			   stamp_auth_req, len, out, sizeof(out), &pr, &info),
+	assert_err(nep_stamp_reflect(c->req, len, out, sizeof(out), &pr, &info),
 		"stamp_hmac_failed", "hmac fails");
-	pr = auth_params();
-	/* Every truncation: below 112 bytes, truncated; above, answered. */
+	pr.auth = &auth;
+	/* Every truncation: below 112 bytes, truncated; above, answered,
+	 * the HMAC TLV lost with the cut: I flags once a TLV header is
+	 * there (1..3 stray bytes are no TLV to authenticate). */
 	for (size_t n = 0; n <= len; n++) {
-		uint8_t *p = dup_exact(stamp_auth_req, n);
+		uint8_t *p = dup_exact(c->req, n);
 		uint8_t *o = malloc(n ? n : 1);
 		int rc;
 
 		assert_non_null(o);
 		rc = nep_stamp_reflect(p, n, o, n, &pr, &info);
-		if (n < NEP_STAMP_BASE_AUTH)
+		if (n < NEP_STAMP_BASE_AUTH) {
 			assert_err(rc, "stamp_truncated", "auth cut");
-		else
+		} else {
 			assert_int_equal(rc, n);
+			assert_int_equal(info.tlv_integrity_failed,
+				n >= NEP_STAMP_BASE_AUTH + 4 && n < len);
+		}
 		free(o);
 		free(p);
 	}
 	/* The unauthenticated vectors are too short for authenticated mode,
 	 * or fail its HMAC. */
 	for (size_t i = 0; i < DIM(stamp_cases); i++) {
-		int rc = nep_stamp_reflect(stamp_cases[i].req,
-			stamp_cases[i].len, buf, sizeof(buf), &pr, &info);
+		int rc;
 
+		if (stamp_cases[i].params.mode == NEP_STAMP_AUTH)
+			continue;
+		rc = nep_stamp_reflect(stamp_cases[i].req, stamp_cases[i].len,
+			buf, sizeof(buf), &pr, &info);
 		assert_true(rc == NEP_STAMP_E_TRUNCATED ||
 			    rc == NEP_STAMP_E_BAD_AUTH);
+	}
+}
+
+/* ---- the HMAC TLV helpers (RFC 8972 4.8) ---- */
+
+static void
+test_hmac_tlv(void **state)
+{
+	const struct stamp_case *c = find_case("auth_cos");
+	const struct stamp_case *cu = find_case("hmac_unauth_ok");
+	const struct nep_stamp_auth *a = &auth;
+	struct nep_stamp_auth bad = {.hmac = failing_hmac};
+	static uint8_t big[NEP_STAMP_HMAC_TLV_COPY + 200];
+	static uint8_t bigout[sizeof(big)];
+	struct nep_stamp_reflect_params pr = stamp_cases[0].params;
+	struct nep_stamp_reflect_info info;
+	uint8_t buf[256], copy[256];
+	size_t n;
+
+	(void)state;
+	{
+
+		/* The sender: base + CoS, then the HMAC TLV appended gives
+		 * Python's request; the bytes before it stay as they were. */
+		n = c->len - 20;
+		memcpy(buf, c->req, n);
+		memcpy(copy, buf, n);
+		assert_err(nep_stamp_hmac_tlv_append(buf, sizeof(buf), &n,
+				   NEP_STAMP_AUTH, NEP_STAMP_TLV_F_U, a),
+			"ok", "append");
+		assert_int_equal(n, c->len);
+		assert_bytes(buf, c->req, c->len, "append auth");
+		assert_memory_equal(buf, copy, c->len - 20);
+		/* Unauthenticated, then Extra Padding after it. */
+		n = 44 + 8;
+		memcpy(buf, cu->req, n);
+		assert_err(nep_stamp_hmac_tlv_append(buf, sizeof(buf), &n,
+				   NEP_STAMP_UNAUTH, NEP_STAMP_TLV_F_U, a),
+			"ok", "append unauth");
+		assert_err(nep_stamp_tlv_put(buf, sizeof(buf), &n,
+				   NEP_STAMP_TLV_F_U, NEP_STAMP_TLV_PADDING,
+				   (uint8_t[8]){0}, 8),
+			"ok", "pad");
+		assert_int_equal(n, cu->len);
+		assert_bytes(buf, cu->req, cu->len, "append unauth");
+
+		/* Verify: the sender's request and the reflector's reply. */
+		assert_int_equal(nep_stamp_hmac_tlv_verify(
+					 c->req, c->len, NEP_STAMP_AUTH, a),
+			1);
+		assert_int_equal(nep_stamp_hmac_tlv_verify(
+					 c->reply, c->len, NEP_STAMP_AUTH, a),
+			1);
+		assert_int_equal(nep_stamp_hmac_tlv_verify(cu->reply, cu->len,
+					 NEP_STAMP_UNAUTH, a),
+			1);
+		/* None: 0. */
+		assert_int_equal(nep_stamp_hmac_tlv_verify(
+					 c->req, 112 + 8, NEP_STAMP_AUTH, a),
+			0);
+		/* A flipped bit anywhere it covers, or in its value. */
+		for (size_t i = 0; i < c->len; i++) {
+			if (i >= 4 && i < 112)
+				continue; /* the base: not the TLV HMAC's */
+			memcpy(buf, c->req, c->len);
+			buf[i] ^= 0x80;
+			if (i == 120)
+				assert_int_equal(
+					nep_stamp_hmac_tlv_verify(
+						buf, c->len, NEP_STAMP_AUTH, a),
+					1);
+			else
+				assert_true(
+					nep_stamp_hmac_tlv_verify(buf, c->len,
+						NEP_STAMP_AUTH, a) <= 0);
+		}
+		/* Misplaced, or not of length 16. */
+		{
+			const struct stamp_case *m =
+				find_case("auth_misplaced");
+			const struct stamp_case *l =
+				find_case("auth_hmac_len12");
+
+			assert_err(nep_stamp_hmac_tlv_verify(
+					   m->req, m->len, NEP_STAMP_AUTH, a),
+				"stamp_bad_auth", "misplaced");
+			assert_err(nep_stamp_hmac_tlv_verify(
+					   l->req, l->len, NEP_STAMP_AUTH, a),
+				"stamp_bad_auth", "len 12");
+		}
+	}
+	/* Errors. */
+	n = 100;
+	assert_err(nep_stamp_hmac_tlv_append(
+			   buf, sizeof(buf), &n, NEP_STAMP_AUTH, 0, &auth),
+		"stamp_truncated", "append short");
+	n = 112;
+	assert_err(nep_stamp_hmac_tlv_append(
+			   buf, 131, &n, NEP_STAMP_AUTH, 0, &auth),
+		"stamp_no_space", "append cap");
+	assert_int_equal(n, 112);
+	assert_err(nep_stamp_hmac_tlv_append(
+			   buf, 132, &n, NEP_STAMP_AUTH, 0, NULL),
+		"stamp_no_key", "append key");
+	assert_err(nep_stamp_hmac_tlv_append(
+			   buf, 100, &n, NEP_STAMP_AUTH, 0, &auth),
+		"stamp_bad_arg", "append len > cap");
+	assert_err(nep_stamp_hmac_tlv_append(
+			   buf, 132, &n, NEP_STAMP_AUTH, 0, &bad),
+		"stamp_hmac_failed", "append hmac");
+	assert_err(
+		nep_stamp_hmac_tlv_verify(c->req, 111, NEP_STAMP_AUTH, &auth),
+		"stamp_truncated", "verify short");
+	assert_err(
+		nep_stamp_hmac_tlv_verify(c->req, c->len, NEP_STAMP_AUTH, NULL),
+		"stamp_no_key", "verify key");
+	assert_err(
+		nep_stamp_hmac_tlv_verify(c->req, c->len, NEP_STAMP_AUTH, &bad),
+		"stamp_hmac_failed", "verify hmac");
+	assert_err(nep_stamp_hmac_tlv_verify(c->req, c->len, 9, &auth),
+		"stamp_bad_arg", "verify mode");
+	/*
+	 * More to cover than the stack copy of a const packet holds: the
+	 * verifier says so (NO_SPACE); appending and reflecting, which
+	 * borrow the packet's own bytes, have no such limit.
+	 */
+	for (size_t pad = NEP_STAMP_HMAC_TLV_COPY - 8;
+		pad <= NEP_STAMP_HMAC_TLV_COPY - 3; pad++) {
+		memset(big, 0, sizeof(big));
+		n = 44;
+		assert_err(nep_stamp_tlv_put(big, sizeof(big), &n,
+				   NEP_STAMP_TLV_F_U, NEP_STAMP_TLV_PADDING,
+				   NULL, 0),
+			"ok", "big pad");
+		big[44 + 2] = (uint8_t)(pad >> 8); /* padding of zeros */
+		big[44 + 3] = (uint8_t)pad;
+		n += pad;
+		assert_err(nep_stamp_hmac_tlv_append(big, sizeof(big), &n,
+				   NEP_STAMP_UNAUTH, NEP_STAMP_TLV_F_U, &auth),
+			"ok", "big append");
+		/* 4 + 4 + pad bytes to cover */
+		if (8 + pad <= NEP_STAMP_HMAC_TLV_COPY)
+			assert_int_equal(nep_stamp_hmac_tlv_verify(big, n,
+						 NEP_STAMP_UNAUTH, &auth),
+				1);
+		else
+			assert_err(nep_stamp_hmac_tlv_verify(
+					   big, n, NEP_STAMP_UNAUTH, &auth),
+				"stamp_no_space", "big verify");
+		pr.auth = &auth;
+		pr.hmac_tlv = true;
+		assert_int_equal(
+			nep_stamp_reflect(big, n, bigout, n, &pr, &info), n);
+		assert_true(info.tlv_hmac);
+		assert_false(info.tlv_integrity_failed);
+	}
+
+	/* When RFC 8972 4.8 wants one. */
+	assert_false(nep_stamp_hmac_tlv_required(NULL, 0));
+	assert_false(nep_stamp_hmac_tlv_required((uint8_t[3]){0}, 3));
+	assert_false(nep_stamp_hmac_tlv_required(
+		(uint8_t[6]){0x80, 1, 0, 2, 0, 0}, 6));
+	assert_true(nep_stamp_hmac_tlv_required(
+		(uint8_t[8]){0x80, 1, 0, 0, 0x80, 1, 0, 0}, 8));
+	assert_true(
+		nep_stamp_hmac_tlv_required((uint8_t[4]){0x80, 4, 0, 0}, 4));
+	assert_true(nep_stamp_hmac_tlv_required(
+		(uint8_t[4]){0x80, 1, 0, 9}, 4)); /* padding past the end */
+}
+
+/* ---- the Return Path TLV (RFC 9503 4) ---- */
+
+static int
+rp_decode(const uint8_t *v, uint16_t len, struct nep_stamp_return_path *rp)
+{
+	uint8_t *q = dup_exact(v, len);
+	struct nep_stamp_tlv t = {0, NEP_STAMP_TLV_RETURN_PATH, len, q, 0};
+	int rc = nep_stamp_tlv_return_path(&t, rp);
+
+	free(q);
+	return rc;
+}
+
+static void
+test_return_path(void **state)
+{
+	struct nep_stamp_return_path in, out;
+	uint8_t v[NEP_STAMP_RETURN_PATH_MAX + 16];
+	int n;
+
+	(void)state;
+	/* Hand-computed: Control Code Reply Request, sub-TLV flags 0. */
+	memset(&in, 0, sizeof(in));
+	in.has_cc = true;
+	in.cc = NEP_STAMP_RP_CC_REPLY;
+	n = nep_stamp_return_path_encode(&in, v, sizeof(v));
+	assert_int_equal(n, 8);
+	assert_memory_equal(v, ((uint8_t[]){0, 1, 0, 4, 0, 0, 0, 1}), 8);
+	assert_err(rp_decode(v, 8, &out), "ok", "cc");
+	assert_rp(&out, &in, "cc");
+	/* IPv4 Return Address, then a 2-SID segment list. */
+	memset(&in, 0, sizeof(in));
+	in.has_addr = true;
+	in.af = 4;
+	memcpy(in.addr, ((uint8_t[]){198, 51, 100, 9}), 4);
+	in.has_srv6 = true;
+	in.n_sids = 2;
+	memset(in.sids[0], 0x11, 16);
+	memset(in.sids[1], 0x22, 16);
+	n = nep_stamp_return_path_encode(&in, v, sizeof(v));
+	assert_int_equal(n, 8 + 4 + 32);
+	assert_memory_equal(
+		v, ((uint8_t[]){0, 2, 0, 4, 198, 51, 100, 9, 0, 4, 0, 32}), 12);
+	assert_int_equal(v[12], 0x11);
+	assert_int_equal(v[12 + 16], 0x22);
+	assert_err(rp_decode(v, (uint16_t)n, &out), "ok", "addr srv6");
+	assert_rp(&out, &in, "addr srv6");
+	assert_err(nep_stamp_return_path_encode(&in, v, (size_t)n - 1),
+		"stamp_no_space", "encode cap");
+	/* Everything at its longest. */
+	memset(&in, 0, sizeof(in));
+	in.has_addr = true;
+	in.af = 6;
+	memset(in.addr, 0xab, 16);
+	in.has_mpls = true;
+	in.n_labels = NEP_STAMP_RP_MAX_LABELS;
+	for (int i = 0; i < NEP_STAMP_RP_MAX_LABELS; i++)
+		in.labels[i] = (uint32_t)(16000 + i) << 12 | 255;
+	in.has_srv6 = true;
+	in.n_sids = NEP_STAMP_RP_MAX_SIDS;
+	for (int i = 0; i < NEP_STAMP_RP_MAX_SIDS; i++)
+		memset(in.sids[i], i + 1, 16);
+	n = nep_stamp_return_path_encode(&in, v, sizeof(v));
+	assert_int_equal(n, NEP_STAMP_RETURN_PATH_MAX - 8);
+	assert_err(rp_decode(v, (uint16_t)n, &out), "ok", "longest");
+	assert_rp(&out, &in, "longest");
+	/* What a sender must not send. */
+	in.has_cc = true;
+	assert_err(nep_stamp_return_path_encode(&in, v, sizeof(v)),
+		"stamp_bad_arg", "cc and more");
+	memset(&in, 0, sizeof(in));
+	in.has_addr = true;
+	in.af = 5;
+	assert_err(nep_stamp_return_path_encode(&in, v, sizeof(v)),
+		"stamp_bad_arg", "af");
+	memset(&in, 0, sizeof(in));
+	in.has_srv6 = true;
+	assert_err(nep_stamp_return_path_encode(&in, v, sizeof(v)),
+		"stamp_bad_arg", "no sid");
+	in.n_sids = NEP_STAMP_RP_MAX_SIDS + 1;
+	assert_err(nep_stamp_return_path_encode(&in, v, sizeof(v)),
+		"stamp_bad_arg", "too many sids");
+	memset(&in, 0, sizeof(in));
+	in.has_mpls = true;
+	in.n_labels = NEP_STAMP_RP_MAX_LABELS + 1;
+	assert_err(nep_stamp_return_path_encode(&in, v, sizeof(v)),
+		"stamp_bad_arg", "too many labels");
+	memset(&in, 0, sizeof(in));
+	assert_int_equal(nep_stamp_return_path_encode(&in, v, sizeof(v)), 0);
+	assert_err(rp_decode(v, 0, &out), "ok", "empty");
+
+	/* Hostile values: malformed is BAD_TLV, too long to hold NO_SPACE,
+	 * and out is zeroed either way. */
+	{
+		static const struct {
+			const char *what;
+			uint8_t v[40];
+			uint16_t len;
+			const char *rc;
+		} h[] = {
+			{"cc len 3", {0, 1, 0, 3, 0, 0, 1}, 7, "stamp_bad_tlv"},
+			{"addr len 5", {0, 2, 0, 5, 1, 2, 3, 4, 5}, 9,
+				"stamp_bad_tlv"},
+			{"srv6 len 0", {0, 4, 0, 0}, 4, "stamp_bad_tlv"},
+			{"srv6 len 17", {0, 4, 0, 17}, 21, "stamp_bad_tlv"},
+			{"mpls len 6", {0, 3, 0, 6}, 10, "stamp_bad_tlv"},
+			{"past end", {0, 2, 0, 16, 1, 2, 3, 4}, 8,
+				"stamp_bad_tlv"},
+			{"stray", {0, 9, 0, 0, 7, 7}, 6, "stamp_bad_tlv"},
+			{"unknown", {0x80, 9, 0, 2, 7, 7}, 6, "ok"},
+			/* 9 labels (well-formed), then a malformed CC */
+			{"mpls 9 then bad", {0, 3, 0, 36}, 40, "stamp_bad_tlv"},
+		};
+
+		for (size_t i = 0; i < DIM(h); i++) {
+			uint8_t w[64] = {0};
+
+			memcpy(w, h[i].v, sizeof(h[i].v));
+			if (strcmp(h[i].what, "mpls 9 then bad") == 0) {
+				memset(w + 4, 0, 36);
+				memcpy(w + 40, ((uint8_t[]){0, 1, 0, 2, 0, 0}),
+					6);
+				assert_err(rp_decode(w, 40, &out),
+					"stamp_no_space", "mpls 9");
+				assert_err(rp_decode(w, 46, &out), h[i].rc,
+					h[i].what);
+			} else {
+				assert_err(rp_decode(w, h[i].len, &out),
+					h[i].rc, h[i].what);
+			}
+			if (strcmp(h[i].rc, "ok") != 0)
+				assert_rp(&out,
+					&(struct nep_stamp_return_path){0},
+					h[i].what);
+		}
+	}
+	/* Duplicates: the first of each kind wins (RFC 9503 4.1.3). */
+	{
+		uint8_t w[] = {0, 2, 0, 4, 10, 0, 0, 1, 0, 2, 0, 4, 10, 0, 0, 2,
+			0, 1, 0, 4, 0, 0, 0, 1, 0, 1, 0, 4, 0, 0, 0, 0};
+
+		assert_err(rp_decode(w, sizeof(w), &out), "ok", "dups");
+		assert_true(out.has_addr && out.addr[3] == 1);
+		assert_true(out.has_cc && out.cc == 1);
+	}
+	/* The wrong type. */
+	{
+		struct nep_stamp_tlv t = {0, NEP_STAMP_TLV_COS, 0, v, 0};
+
+		assert_err(nep_stamp_tlv_return_path(&t, &out), "stamp_bad_tlv",
+			"type");
 	}
 }
 
@@ -616,10 +1030,13 @@ test_tlv_hostile(void **state)
 	assert_err(nep_stamp_tlv_ts_info(&t, &ti), "ok", "ti sub-TLVs");
 	t.len = 3;
 	assert_err(nep_stamp_tlv_ts_info(&t, &ti), "stamp_bad_tlv", "ti len");
-	/* CoS bit layout: DSCP1 6 | DSCP2 6 | ECN 2 | RP 2. */
+	/* CoS bit layout (RFC 8972 4.4): DSCP1 6 | DSCP2 6 | ECN 2 | RP 2. */
 	cos = (struct nep_stamp_cos){46, 10, 1, 1};
 	nep_stamp_cos_encode(&cos, v);
 	assert_int_equal(v[0] << 8 | v[1], 46 << 10 | 10 << 4 | 1 << 2 | 1);
+	assert_int_equal(v[0], 0xb8); /* 101110 10 */
+	assert_int_equal(v[1], 0xa5); /* 1010 01 01 */
+	assert_int_equal(v[2] | v[3], 0);
 	t = (struct nep_stamp_tlv){0, NEP_STAMP_TLV_COS, 4, v, 0};
 	memset(&cos, 0, sizeof(cos));
 	assert_err(nep_stamp_tlv_cos(&t, &cos), "ok", "cos");
@@ -627,6 +1044,16 @@ test_tlv_hostile(void **state)
 	assert_int_equal(cos.dscp2, 10);
 	assert_int_equal(cos.ecn, 1);
 	assert_int_equal(cos.rp, 1);
+	/* Direct Measurement (RFC 8972 4.5): three big-endian counters. */
+	d = (struct nep_stamp_direct){0x01020304, 0x05060708, 0x090a0b0c};
+	nep_stamp_direct_encode(&d, v);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(v[i], i + 1);
+	/* Timestamp Information (RFC 8972 4.3): four one-byte fields. */
+	ti = (struct nep_stamp_ts_info){NEP_STAMP_SYNC_PTP, NEP_STAMP_TSM_HW,
+		NEP_STAMP_SYNC_FREE_RUNNING, NEP_STAMP_TSM_CONTROL};
+	nep_stamp_ts_info_encode(&ti, v);
+	assert_memory_equal(v, ((uint8_t[]){2, 1, 5, 3}), 4);
 	/* put refuses what does not fit. */
 	off = 30;
 	assert_err(nep_stamp_tlv_put(buf, sizeof(buf), &off, 0, 1, v, 0),
@@ -658,9 +1085,9 @@ test_reflect_many_tlvs(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; off + 16 <= sizeof(req) - 8; i++)
-		assert_int_equal(
-			nep_stamp_tlv_put(req, sizeof(req), &off, 0, 1 + i % 8,
-				v, (uint16_t)(i % 8 == 4 ? 12 : 4)),
+		assert_int_equal(nep_stamp_tlv_put(req, sizeof(req), &off,
+					 NEP_STAMP_TLV_F_U, 1 + i % 8, v,
+					 (uint16_t)(i % 8 == 4 ? 12 : 4)),
 			0);
 	/* TLV header claiming more than what is left. */
 	assert_int_equal(
@@ -956,6 +1383,8 @@ main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_reflect_errors),
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_hmac_tlv),
+		cmocka_unit_test(test_return_path),
 		cmocka_unit_test(test_tlv_hostile),
 		cmocka_unit_test(test_reflect_many_tlvs),
 		cmocka_unit_test(test_metrics_rtt),
