@@ -207,6 +207,21 @@ nep_srv6_route_inner(struct nep_app *app, struct rte_mbuf *m, unsigned table)
 		if ((up >> sr->path[sr->rank[b][k]]) & 1)
 			break;
 	if (k == sr->n_paths) {
+		/* No path in use (an OP class, say, judged from our side):
+		 * a reply still goes out over one whose health probes pass.
+		 * Transparency differs by direction, and without this two
+		 * sites that each judged their paths OP would never answer
+		 * each other's probes again. */
+		for (k = 0; k < sr->n_paths; k++) {
+			const struct srv6_path *q =
+				&ss->paths[sr->path[sr->rank[b][k]]];
+
+			if (ss->health ? nep_health_is_up(&q->health) :
+					 !q->health.link_down)
+				break;
+		}
+	}
+	if (k == sr->n_paths) {
 		nep_ctl_drop(app, m, srv6_drop_no_path);
 		return 0;
 	}

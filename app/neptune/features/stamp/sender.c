@@ -150,7 +150,7 @@ build_test(struct nep_app *app, const struct stamp_session_conf *c,
 
 		tl = c->size - base;
 		memset(tlv, 0, tl);
-		nep_stamp_tlv_put(tlv, sizeof(tlv), &off, 0,
+		nep_stamp_tlv_put(tlv, sizeof(tlv), &off, NEP_STAMP_TLV_F_U,
 			NEP_STAMP_TLV_PADDING, tlv + 4,
 			(uint16_t)(tl - NEP_STAMP_TLV_HDR));
 		snd.tlv = tlv;
@@ -508,6 +508,8 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 	s->probe[STAMP_PROBE_PLAIN].works = plain;
 	if (s->path < 0 || !nep_srv6_path(app, (unsigned)s->path, &pi))
 		return;
+	if (srh || alt || !plain)
+		s->op_rounds = 0;
 	if (srh) {
 		cls = NEP_SRV6_T0;
 		mode = NEP_SRV6_ENC_SRH;
@@ -515,7 +517,11 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 		cls = NEP_SRV6_T1;
 		mode = NEP_SRV6_ENC_IP6IP6;
 	} else if (plain) {
-		/* the endpoint answers plain IPv6, through no tunnel */
+		/* the endpoint answers plain IPv6, through no tunnel; the far
+		 * end may just not be ready to answer over the overlay (its
+		 * paths not up yet): OP takes STAMP_OP_ROUNDS rounds */
+		if (++s->op_rounds < STAMP_OP_ROUNDS)
+			return;
 		cls = NEP_SRV6_T_OP;
 		mode = (enum nep_srv6_encap_mode)pi.mode;
 	} else {

@@ -131,6 +131,7 @@ struct stamp_probe {
  * IPv6 to the path's endpoint (is anyone there to answer?) */
 #define STAMP_PROBE_PLAIN 2
 #define STAMP_N_PROBES 3
+#define STAMP_OP_ROUNDS 3	/* rounds in a row before a path is OP */
 
 /* Requests sent and answered per 100 ms of send time (loss windows). */
 #define STAMP_LB 1024
@@ -177,6 +178,7 @@ struct stamp_sess {
 	uint64_t round_ns;		/* current round's start, 0: none */
 	bool round_triggered;		/* by lost requests, not the timer */
 	uint64_t rounds;
+	uint32_t op_rounds;		/* in a row that said OP */
 	uint64_t last_trigger_ns;
 	uint64_t next_round_ns;
 	uint64_t reclassified;
