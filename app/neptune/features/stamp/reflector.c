@@ -92,6 +92,10 @@ send_return_path(struct nep_app *app, struct rte_mbuf *m, uint32_t l3_len,
 		rte_pktmbuf_adj(m, (uint16_t)hdr);
 		return false;
 	}
+	/* The reply is ours, not forwarded: nep_srv6_encap() aged the inner
+	 * packet as a router's H.Encaps would; it leaves with hop limit
+	 * NEP_STAMP_REPLY_TTL (not in the UDP checksum). */
+	f[14 + hdr + 7] = NEP_STAMP_REPLY_TTL;
 	f[12] = 0x86;
 	f[13] = 0xdd;
 	m->data_len = m->pkt_len = 14 + len;
