@@ -25,7 +25,9 @@
 #include "srv6_export.h"
 #include "stamp.h"
 
-/* GCRA per source address (hashed; a collision shares a budget). */
+/* GCRA per source address (hashed; a collision shares a budget: a new
+ * source in a slot keeps its TAT, so two colliding sources taking turns
+ * cannot reset each other's). */
 static bool
 rate_ok(struct stamp_state *ss, const struct stamp_reflector_conf *r,
 	const uint8_t *src, uint64_t now_ns)
@@ -41,10 +43,7 @@ rate_ok(struct stamp_state *ss, const struct stamp_reflector_conf *r,
 	e = &ss->rl[h % STAMP_RL_SLOTS];
 	T = 1000000000ull / r->rate_pps;
 	tau = T * (r->burst > 0 ? r->burst - 1 : 0);
-	if (memcmp(e->src, src, 16) != 0) {
-		memcpy(e->src, src, 16);
-		e->tat = 0;
-	}
+	memcpy(e->src, src, 16);	/* the last source seen */
 	t = e->tat > now_ns ? e->tat : now_ns;
 	if (t - now_ns > tau)
 		return false;
