@@ -51,6 +51,49 @@ rate_ok(struct stamp_state *ss, const struct stamp_reflector_conf *r,
 	return true;
 }
 
+/*
+ * Per-session state: the stateful mode's count of replies (RFC 8762
+ * 4.3.1) and the Direct Measurement counters (RFC 8972 4.5) are the
+ * session's, not the reflector's. A session is the request's addresses,
+ * UDP ports and SSID (RFC 8972 3), hashed into a fixed table; a colliding
+ * session takes the slot over and starts again from zero. Control lcore
+ * only.
+ */
+#define REFL_SESS_SLOTS 1024
+#define REFL_SESS_KEY (1 + 16 + 16 + 4 + 2)
+
+struct refl_sess {
+	uint8_t key[REFL_SESS_KEY];
+	uint32_t rx;	/* requests received (answered or rate-limited) */
+	uint32_t tx;	/* replies sent */
+};
+
+static struct refl_sess refl_sess[REFL_SESS_SLOTS];
+
+static struct refl_sess *
+sess_of(uint8_t family, const uint8_t *src, const uint8_t *dst,
+	const uint8_t *udp, uint16_t ssid)
+{
+	uint8_t key[REFL_SESS_KEY];
+	uint32_t h = 2166136261u;
+	struct refl_sess *e;
+
+	key[0] = family;
+	memcpy(key + 1, src, 16);
+	memcpy(key + 17, dst, 16);
+	memcpy(key + 33, udp, 4);	/* source and destination ports */
+	key[37] = (uint8_t)(ssid >> 8);
+	key[38] = (uint8_t)ssid;
+	for (unsigned i = 0; i < REFL_SESS_KEY; i++)
+		h = (h ^ key[i]) * 16777619u;
+	e = &refl_sess[h % REFL_SESS_SLOTS];
+	if (memcmp(e->key, key, REFL_SESS_KEY) != 0) {
+		memcpy(e->key, key, REFL_SESS_KEY);
+		e->rx = e->tx = 0;
+	}
+	return e;
+}
+
 static void
 drop(struct nep_app *app, struct rte_mbuf *m, int err)
 {
@@ -150,7 +193,18 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		ttl = l3[8];
 		tos = l3[1];
 	}
+	/* the session, once the request has its base (else it is dropped
+	 * as truncated below) */
+	size_t base = nep_stamp_base_len(r->auth ? NEP_STAMP_AUTH :
+						    NEP_STAMP_UNAUTH);
+	struct refl_sess *sess = plen < base ? NULL :
+		sess_of(pi->family, src, dst, udp, (uint16_t)(udp[8 +
+			(r->auth ? 26 : 14)] << 8 | udp[8 + (r->auth ? 27 :
+			15)]));
+
 	if (!rate_ok(ss, r, src, nep_now_ns())) {
+		if (sess != NULL)
+			sess->rx++;
 		ss->refl_rate_limited++;
 		nep_ctl_drop(app, m, stamp_drop_rate);
 		return;
@@ -163,7 +217,7 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	rp.rx_ttl = ttl;
 	rp.rx_tos = tos;
 	rp.stateful = r->stateful;
-	rp.seq = ss->refl_seq;
+	rp.seq = sess != NULL ? sess->tx : 0;
 	rp.err.s = false;
 	rp.err.mult = 1;
 	rp.tlvs = r->tlvs;
@@ -172,8 +226,9 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	rp.ts_info.method_in = NEP_STAMP_TSM_SW;
 	rp.ts_info.sync_out = NEP_STAMP_SYNC_NTP;
 	rp.ts_info.method_out = NEP_STAMP_TSM_SW;
-	rp.r_rxc = (uint32_t)ss->refl_rx;
-	rp.r_txc = (uint32_t)ss->refl_tx;
+	/* this request counted, this reply not yet */
+	rp.r_rxc = sess != NULL ? sess->rx + 1 : 0;
+	rp.r_txc = sess != NULL ? sess->tx : 0;
 	struct nep_stamp_auth auth = { stamp_hmac, (void *)&r->key };
 	rp.auth = r->auth ? &auth : NULL;
 
@@ -198,8 +253,10 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		drop(app, m, n);
 		return;
 	}
-	if (r->stateful)
-		ss->refl_seq++;
+	if (sess != NULL) {
+		sess->rx++;
+		sess->tx++;
+	}
 	ss->refl_unknown_tlv += info.n_unknown;
 	ss->refl_malformed_tlv += info.n_malformed;
 	ss->refl_cos += info.cos;
