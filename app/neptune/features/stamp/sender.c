@@ -42,7 +42,7 @@
 /* ---- loss per 100 ms of send time ---- */
 
 static void
-loss_sent(struct stamp_sess *s, uint64_t wall_ns)
+loss_sent(struct stamp_sess *s, uint64_t wall_ns, uint32_t seq)
 {
 	uint64_t b = wall_ns / STAMP_LB_NS;
 	unsigned i = (unsigned)(b % STAMP_LB);
@@ -52,15 +52,20 @@ loss_sent(struct stamp_sess *s, uint64_t wall_ns)
 		s->lb->sent[i] = s->lb->rcvd[i] = 0;
 	}
 	s->lb->sent[i]++;
+	s->lb->seq_bucket[seq % STAMP_LB_SEQ] = b;
+	s->lb->seq_of[seq % STAMP_LB_SEQ] = seq;
 }
 
+/* A reply counts in the bucket its request was sent in. */
 static void
-loss_rcvd(struct stamp_sess *s, uint64_t t1_ns)
+loss_rcvd(struct stamp_sess *s, uint32_t seq)
 {
-	uint64_t b = t1_ns / STAMP_LB_NS;
+	unsigned k = seq % STAMP_LB_SEQ;
+	uint64_t b = s->lb->seq_bucket[k];
 	unsigned i = (unsigned)(b % STAMP_LB);
 
-	if (s->lb->id[i] == b && s->lb->rcvd[i] < s->lb->sent[i])
+	if (s->lb->seq_of[k] == seq && s->lb->id[i] == b &&
+		s->lb->rcvd[i] < s->lb->sent[i])
 		s->lb->rcvd[i]++;
 }
 
@@ -576,7 +581,7 @@ stamp_sessions_run(struct nep_app *app, uint64_t now_ns)
 			s->seq++;
 			if (send_one(app, s, -1)) {
 				s->sent++;
-				loss_sent(s, wall);
+				loss_sent(s, wall, s->seq);
 			} else {
 				s->tx_failed++;
 			}
@@ -693,7 +698,7 @@ stamp_reply_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	smp.r_seq = r.seq;
 	enum nep_stamp_add added = nep_stamp_stats_add(s->st, &smp);
 	if (added == NEP_STAMP_ADD_OK || added == NEP_STAMP_ADD_REORDERED)
-		loss_rcvd(s, smp.t1);
+		loss_rcvd(s, r.s_seq);
 	s->last_reply_ns = nep_now_ns();
 	s->last_ttl = r.s_ttl;
 	s->replies++;

@@ -136,9 +136,12 @@ struct stamp_probe {
 /* Requests sent and answered per 100 ms of send time (loss windows). */
 #define STAMP_LB 1024
 #define STAMP_LB_NS 100000000ull
+#define STAMP_LB_SEQ 4096	/* the bucket each recent request went in */
 struct stamp_lossbuckets {
 	uint64_t id[STAMP_LB];
 	uint32_t sent[STAMP_LB], rcvd[STAMP_LB];
+	uint64_t seq_bucket[STAMP_LB_SEQ];
+	uint32_t seq_of[STAMP_LB_SEQ];
 };
 
 struct stamp_sess {
@@ -193,7 +196,7 @@ struct stamp_rl {
 
 struct stamp_event {
 	uint64_t wall_ms;
-	char what[96];
+	char what[192];
 };
 
 struct stamp_state {
