@@ -38,7 +38,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NEP_STAMP_WIN_MAX 1024
+#define NEP_STAMP_WIN_MAX 8192
 #define NEP_STAMP_DUP_WINDOW 1024 /* sender numbers remembered, bits */
 #define NEP_STAMP_HIST_BUCKETS 19
 
