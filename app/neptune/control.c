@@ -72,7 +72,9 @@ nep_control_init(struct nep_app *app)
 	nep_ctl_output_init(app);
 	nep_local_init(app);
 	app->tsc_hz = rte_get_tsc_hz();
+	/* two anchors 100 ms apart: the TSC's rate against the clock */
 	nep_wallclock_sync(app);
+	nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 	nep_wallclock_sync(app);
 	sz = rte_rcu_qsbr_get_memsize(app->n_workers);
 	app->qsv = rte_zmalloc("nep_qsbr", sz, RTE_CACHE_LINE_SIZE);

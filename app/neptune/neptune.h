@@ -241,6 +241,7 @@ struct nep_app {
 	 * publishes the slot index (readers never wait). */
 	struct {
 		uint64_t tsc, ns;
+		double ns_per_tsc;	/* measured between anchors */
 	} wall[2];
 	uint32_t wall_idx;
 };
@@ -255,8 +256,8 @@ nep_wall_ns_at(const struct nep_app *app, uint64_t tsc)
 	uint32_t i = __atomic_load_n(&app->wall_idx, __ATOMIC_ACQUIRE) & 1;
 	int64_t d = (int64_t)(tsc - app->wall[i].tsc);
 
-	return app->wall[i].ns +
-	       (uint64_t)((__int128)d * 1000000000 / (int64_t)app->tsc_hz);
+	return app->wall[i].ns + (uint64_t)(int64_t)((double)d *
+						      app->wall[i].ns_per_tsc);
 }
 
 /* The full TSC of a punted packet's arrival (meta arrival_tsc keeps its

@@ -48,7 +48,7 @@ def reflect(port, log, stateful):
     s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
     s.bind(("::", port))
-    seq = 0
+    seqs = {}      # stateful: a count per session (sender address, port, SSID)
     with open(log, "a", buffering=1) as out:
         while True:
             data, anc, _, peer = s.recvmsg(65535, 256)
@@ -64,11 +64,13 @@ def reflect(port, log, stateful):
                 out.write(json.dumps({"short": len(data)}) + "\n")
                 continue
             req = decode(STAMPSessionSenderTestUnauthenticated, data)
+            key = (peer[0], peer[1], req.ssid)
+            seq = seqs.get(key, 0)
+            seqs[key] = seq + 1
             rep = STAMPSessionReflectorTestUnauthenticated(
                 seq=seq if stateful else req.seq, ssid=req.ssid,
                 ts_rx=ntp(t2), seq_sender=req.seq, ts_sender=req.ts,
                 err_estimate_sender=req.err_estimate, ttl_sender=hlim or 0)
-            seq += 1
             rep.ts = ntp(time.time())
             raw = bytearray(bytes(rep))
             # the sender's timestamp and error estimate exactly as sent
@@ -110,7 +112,7 @@ def send(dst, port, count, interval_ms, size, hlim, out, src=None):
                 "rt2": data[16:24].hex(), "rt3": data[4:12].hex(),
                 "seq_sender": r.seq_sender, "ts_sender_raw": data[28:36].hex(),
                 "err_sender_raw": data[36:38].hex(), "ttl_sender": r.ttl_sender,
-                "tail_zero": data[44:] == bytes(len(data) - 44)})
+                "tail": data[44:].hex()})
         except socket.timeout:
             pass
         res.append(rec)

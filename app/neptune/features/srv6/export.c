@@ -234,6 +234,62 @@ nep_srv6_route_inner(struct nep_app *app, struct rte_mbuf *m, unsigned table)
 	return 0;
 }
 
+static unsigned
+common_bits(const uint8_t *a, const uint8_t *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 16; i++) {
+		uint8_t x = a[i] ^ b[i];
+
+		if (x == 0) {
+			n += 8;
+			continue;
+		}
+		return n + (unsigned)__builtin_clz((unsigned)x) - 24;
+	}
+	return n;
+}
+
+int
+nep_srv6_reply_reverse(struct nep_app *app, struct rte_mbuf *m,
+	unsigned table, unsigned in_port, const uint8_t outer_src[16],
+	bool srh)
+{
+	const struct nep_snapshot *s = app->snap;
+	const struct srv6_snap *ss = SRV6_SNAP(s);
+	const struct nep_rib *rib = nep_snap_rib(s, table);
+	uint8_t *ip6 = rte_pktmbuf_mtod(m, uint8_t *) + 14;
+	const struct srv6_policy *pol;
+	unsigned best = 0, best_k = 0;
+	uint32_t idx;
+	uint64_t nh;
+
+	if (ss == NULL || !ss->enabled || rib == NULL)
+		return -1;
+	nh = nep_rib_lookup6(rib, ip6 + 24);
+	idx = nep_nh_index(nh);
+	if (nep_nh_kind(nh) != NEP_NH_FEATURE ||
+		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id)
+		return -1;
+	pol = &ss->policies[ss->routes[NEP_NH_FEATURE_ROUTE(idx)].policy];
+	for (unsigned k = 0; k < pol->n_paths; k++) {
+		const struct srv6_path *p = &ss->paths[pol->path[k]];
+		unsigned c = common_bits(p->probe, outer_src);
+
+		if (p->port == in_port && c >= 64 && c > best) {
+			best = c;
+			best_k = k;
+		}
+	}
+	if (best == 0)
+		return -1;
+	encap_send(app, m, !srh && pol->alt_ok[best_k] ? &pol->alt[best_k] :
+							 &pol->encap[best_k],
+		&ss->paths[pol->path[best_k]]);
+	return 0;
+}
+
 void
 nep_srv6_set_sla_ok(struct nep_app *app, unsigned k, uint64_t ok)
 {

@@ -86,6 +86,21 @@ int nep_srv6_send_plain(struct nep_app *app, struct rte_mbuf *m,
 int nep_srv6_route_inner(struct nep_app *app, struct rte_mbuf *m,
 	unsigned table);
 
+/*
+ * Answer a request that came decapsulated from an overlay the way it
+ * came: m (the reply, an IPv6 packet at offset 14, in VRF table) leaves
+ * over the path out of in_port (the port the request came in by) whose
+ * remote endpoint is nearest outer_src (the request's outer source, at
+ * least the same /64), encapsulated as the request was (srh: it had an
+ * SRH; else IPv6-in-IPv6 where the path can). Transparency differs by
+ * direction and by encapsulation: a probe answered this way tests one
+ * path, one encapsulation, both ways. -1 when no path matches (m
+ * untouched).
+ */
+int nep_srv6_reply_reverse(struct nep_app *app, struct rte_mbuf *m,
+	unsigned table, unsigned in_port, const uint8_t outer_src[16],
+	bool srh);
+
 /* The prober's verdict for a path: encapsulation and class (OP takes
  * the path out of use, other classes put it back). */
 void nep_srv6_set_path_mode(struct nep_app *app, unsigned index,

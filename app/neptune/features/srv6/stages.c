@@ -170,6 +170,9 @@ decap(struct nep_pctx *c, struct rte_mbuf *m, const struct srv6_snap *ss,
 	c->meta->flags = (uint8_t)((c->meta->flags & ~NEP_META_F_AGED) |
 		NEP_META_F_DECAP);
 	c->meta->table = sid->table;
+	/* where the outer header was, for a local service that answers
+	 * the way the packet came (STAMP: srv6_export.h) */
+	c->meta->icmp_param = inner_off;
 	SRV6_W(c->w)->stats->decap_pkts++;
 	v = nep_reinput(c, m);
 	/* The SYNs coming out of an overlay are clamped too (the far end

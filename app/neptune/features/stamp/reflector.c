@@ -146,6 +146,28 @@ send_return_path(struct nep_app *app, struct rte_mbuf *m, uint32_t l3_len,
 	return true;
 }
 
+/*
+ * A request decapsulated from an overlay: its outer header is still in
+ * the headroom, inner_off (meta icmp_param) bytes before the frame (its
+ * source survives the Ethernet header's move; an SRH made inner_off
+ * longer than 14 + 40). The reply goes back over the reverse path.
+ */
+static bool
+reply_reverse(struct nep_app *app, struct rte_mbuf *m)
+{
+	struct nep_meta *meta = nep_meta(m);
+	uint32_t inner_off = meta->icmp_param;
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint8_t outer_src[16];
+
+	if (inner_off < 40 || inner_off > rte_pktmbuf_headroom(m))
+		return false;
+	/* the outer IPv6 header began 14 bytes into the old frame */
+	memcpy(outer_src, f - inner_off + 14 + 8, 16);
+	return nep_srv6_reply_reverse(app, m, meta->table, meta->in_port,
+		       outer_src, inner_off > 40) == 0;
+}
+
 void
 stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	const struct nep_pkt_info *pi)
@@ -325,7 +347,8 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		nep_ctl_stats(app)->local++;
 		meta->flags = NEP_META_F_ORIG;
 		meta->neigh_pos = -1;
-		if (nep_srv6_route_inner(app, m, meta->table) != 0)
+		if (!reply_reverse(app, m) &&
+			nep_srv6_route_inner(app, m, meta->table) != 0)
 			nep_ctl_route_out(app, m, 6);
 		return;
 	}
