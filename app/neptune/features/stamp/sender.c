@@ -697,11 +697,12 @@ stamp_reply_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	smp.s_seq = r.s_seq;
 	smp.r_seq = r.seq;
 	enum nep_stamp_add added = nep_stamp_stats_add(s->st, &smp);
-	if (added == NEP_STAMP_ADD_OK || added == NEP_STAMP_ADD_REORDERED)
+	if (added == NEP_STAMP_ADD_OK || added == NEP_STAMP_ADD_REORDERED) {
 		loss_rcvd(s, r.s_seq);
+		s->replies++;	/* unique ones; duplicates are counted apart */
+	}
 	s->last_reply_ns = nep_now_ns();
 	s->last_ttl = r.s_ttl;
-	s->replies++;
 	if (s->outage_start_ns != 0 && s->round_ns == 0)
 		s->outage_start_ns = 0;	/* it came back by itself */
 	nep_local_consumed(app, m);

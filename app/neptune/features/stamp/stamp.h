@@ -204,7 +204,6 @@ struct stamp_state {
 	struct stamp_sess sess[STAMP_MAX_RT];
 	int16_t by_ssid[65536];		/* -1: none; probes: -2 - index */
 	/* reflector */
-	uint32_t refl_seq;		/* stateful: replies sent */
 	uint64_t refl_rx, refl_tx, refl_rate_limited;
 	uint64_t refl_drops[NEP_STAMP_E_COUNT + 1];
 	uint64_t refl_unknown_tlv, refl_malformed_tlv, refl_return_path;
