@@ -4,8 +4,10 @@
 8762/8972 codec (scapy.contrib.stamp, by the EveryWAN authors), run inside
 a lab namespace with a plain UDP socket:
 
-  stamp_peer.py reflect PORT LOG [stateful]
-      Session-Reflector on [::]:PORT: t2 is the kernel's receive timestamp
+  stamp_peer.py reflect PORT LOG [stateful|stateless] [ADDR]
+      Session-Reflector on [ADDR or ::]:PORT (one process per session
+      measured: a second session's requests queued behind the first's
+      would move its t3 relative to t2, and with it the one-way delays): t2 is the kernel's receive timestamp
       (SO_TIMESTAMPNS), t3 the time just before the reply is sent; every
       request's decoded fields are appended to LOG as a JSON line.
   stamp_peer.py send DST PORT COUNT INTERVAL_MS SIZE HLIM OUT [SRC]
@@ -42,12 +44,12 @@ def decode(cls, data):
     return cls(data, _parent=UDP(sport=1, dport=862, len=8 + len(data)))
 
 
-def reflect(port, log, stateful):
+def reflect(port, log, stateful, addr="::"):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
-    s.bind(("::", port))
+    s.bind((addr, port))
     seqs = {}      # stateful: a count per session (sender address, port, SSID)
     with open(log, "a", buffering=1) as out:
         while True:
@@ -128,7 +130,8 @@ def send(dst, port, count, interval_ms, size, hlim, out, src=None):
 if __name__ == "__main__":
     if sys.argv[1] == "reflect":
         reflect(int(sys.argv[2]), sys.argv[3],
-                len(sys.argv) > 4 and sys.argv[4] == "stateful")
+                len(sys.argv) > 4 and sys.argv[4] == "stateful",
+                sys.argv[5] if len(sys.argv) > 5 else "::")
     else:
         a = sys.argv[2:]
         send(a[0], int(a[1]), int(a[2]), float(a[3]), int(a[4]), int(a[5]),
