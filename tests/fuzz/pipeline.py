@@ -6,7 +6,8 @@ neptune (built with ASan+UBSan, halt_on_error) runs on net_pcap vdevs with
 the dataplane harness (tests/dataplane/neptune_dp.py) in four feature
 configurations taken from the dataplane tests: multihoming with NPTv6 on
 three uplinks, SRv6 (local SIDs, overlays), NAT44, ILNP (aware mode),
-provisioning (DHCPv6-PD, SLAAC, DHCPv4, RAs on the LAN).
+provisioning (DHCPv6-PD, SLAAC, DHCPv4, RAs on the LAN), STAMP (reflector,
+an uplink and an overlay session with transparency probing).
 Each round writes mutated frames, built from scapy seeds of every protocol
 neptune speaks (ND, ARP, ICMPv6/ICMP, TCP/UDP both families, SRv6 SRH,
 the UDP tunnel, NAT44 inbound, ILNP, DHCPv6, DHCPv4, RAs), into every
@@ -60,6 +61,9 @@ from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6ND_RA, ICMPv6NDOptDNSSL, ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS)
 from scapy.layers.l2 import ARP, Dot1Q, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
+from scapy.contrib.stamp import (  # noqa: E402
+    STAMPSessionReflectorTestUnauthenticated,
+    STAMPSessionSenderTestUnauthenticated)
 
 import test_dp_ilnp  # noqa: E402
 import test_dp_nat44  # noqa: E402
@@ -204,6 +208,20 @@ def seeds():
          ICMPv6NDOptPrefixInfo(prefix="2001:db8:10:1::", prefixlen=64) /
          ICMPv6NDOptRDNSS(dns=["2001:db8:999:1::53"]) /
          ICMPv6NDOptDNSSL(searchlist=["lab.example"])),
+        # STAMP: requests to the reflector (WAN, LAN, an End SID with an
+        # SRH at segments left 0, TLVs), replies to our sessions
+        ("wan1", wan(IPv6(src=G6, dst=W6) / UDP(sport=40000, dport=862) /
+                     STAMP_REQ)),
+        ("lan0", lan(IPv6(src=H6, dst=N6) / UDP(sport=40001, dport=862) /
+                     STAMP_REQ / STAMP_TLVS)),
+        ("lan0", lan(IP(src=H4, dst=N4) / UDP(sport=40002, dport=862) /
+                     STAMP_REQ)),
+        ("wan1", wan(IPv6(src=G6, dst=test_dp_srv6.A_LOC + "1") /
+                     IPv6ExtHdrSegmentRouting(addresses=[
+                         test_dp_srv6.A_LOC + "1"], segleft=0, nh=17) /
+                     UDP(sport=40003, dport=862) / STAMP_REQ)),
+        ("wan1", wan(IPv6(src=G6, dst=W6) / UDP(sport=862, dport=8620) /
+                     STAMP_REPLY)),
         # unknown ethertype, unknown protocol, multicast
         ("lan0", Ether(src=nd.HOST_MAC, dst=nd.LAN0_MAC, type=0x88b5) /
          Raw(b"z" * 46)),
@@ -286,6 +304,33 @@ def avoid_known(f):
 
 PROV_DUID = "/tmp/nep-fuzz-duid"
 
+# STAMP seeds: scapy's codec (tests/lab/stamp_peer.py uses the same)
+STAMP_REQ = Raw(bytes(STAMPSessionSenderTestUnauthenticated(seq=7, ssid=1)))
+STAMP_REPLY = Raw(bytes(STAMPSessionReflectorTestUnauthenticated(
+    seq=3, ssid=1, seq_sender=3)))
+# Extra Padding (1), Timestamp Information (3), Class of Service (4),
+# Direct Measurement (5), each flagged U as a sender sends them
+STAMP_TLVS = Raw(bytes.fromhex("80010004" "00000000" "80030004" "00000000"
+                               "80040004" "b8000000" "8005000c" + "00" * 12))
+
+
+def stamp_cfg():
+    """SRv6's configuration plus STAMP: the reflector (stateful, TLVs,
+    a return path), an uplink session and an overlay session with
+    transparency probing to site c: mutated requests reach the
+    reflector, mutated replies the sessions."""
+    cfg = test_dp_srv6.srv6_cfg()
+    cfg["stamp"] = {
+        "reflector": {"enabled": True, "mode": "stateful", "rate_limit_pps": 0,
+                      "return_paths": [{"ssid": 9, "uplink": "isp1",
+                                        "segments": [test_dp_srv6.C_PROBE]}]},
+        "sessions": [
+            {"name": "up", "uplink": "isp1", "reflector": G6, "ssid": 1,
+             "interval_ms": 10},
+            {"name": "c", "overlay": "vpn1", "site": "c",
+             "reflector": "fd42:300:1::1", "interval_ms": 10}]}
+    return cfg
+
 
 def prov_cfg():
     """isp1 learns its prefix (DHCPv6-PD), WAN address (SLAAC) and IPv4
@@ -316,6 +361,7 @@ def scenarios():
         "ilnp": (test_dp_ilnp.one_uplink_cfg(
             "fd42:100:1::/64", "2001:db8:1100:1::/64", "aware"), ()),
         "provision": (prov_cfg(), test_dp_provision.WAN2_PORT),
+        "stamp": (stamp_cfg(), ()),
     }
     for cfg, _ in sc.values():
         nd.merge(cfg, fast)

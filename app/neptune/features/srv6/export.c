@@ -178,27 +178,41 @@ nep_srv6_send_plain(struct nep_app *app, struct rte_mbuf *m, unsigned index)
 	return 0;
 }
 
+/* The SR policy of the overlay route for ip6's destination in VRF
+ * table, NULL when it is not an overlay destination. */
+static const struct srv6_policy *
+overlay_policy(const struct nep_snapshot *s, unsigned table,
+	const uint8_t *ip6)
+{
+	const struct srv6_snap *ss = SRV6_SNAP(s);
+	const struct nep_rib *rib = nep_snap_rib(s, table);
+	uint64_t nh;
+	uint32_t idx;
+
+	if (ss == NULL || !ss->enabled || rib == NULL)
+		return NULL;
+	nh = nep_rib_lookup6(rib, ip6 + 24);
+	idx = nep_nh_index(nh);
+	if (nep_nh_kind(nh) != NEP_NH_FEATURE ||
+		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id)
+		return NULL;
+	return &ss->policies[ss->routes[NEP_NH_FEATURE_ROUTE(idx)].policy];
+}
+
 int
 nep_srv6_route_inner(struct nep_app *app, struct rte_mbuf *m, unsigned table)
 {
 	const struct nep_snapshot *s = app->snap;
 	const struct srv6_snap *ss = SRV6_SNAP(s);
-	const struct nep_rib *rib = nep_snap_rib(s, table);
 	uint8_t *ip6 = rte_pktmbuf_mtod(m, uint8_t *) + 14;
-	const struct srv6_policy *pol;
+	const struct srv6_policy *pol = overlay_policy(s, table, ip6);
 	const struct srv6_site_rt *sr;
-	uint32_t idx, label;
-	uint64_t nh, up;
+	uint32_t label;
+	uint64_t up;
 	unsigned b, k;
 
-	if (ss == NULL || !ss->enabled || rib == NULL)
+	if (pol == NULL)
 		return -1;
-	nh = nep_rib_lookup6(rib, ip6 + 24);
-	idx = nep_nh_index(nh);
-	if (nep_nh_kind(nh) != NEP_NH_FEATURE ||
-		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id)
-		return -1;
-	pol = &ss->policies[ss->routes[NEP_NH_FEATURE_ROUTE(idx)].policy];
 	sr = &ss->sites[pol->site];
 	label = nep_srv6_flow_label(ip6, rte_pktmbuf_data_len(m) - 14);
 	b = label & (SRV6_BUCKETS - 1);
@@ -258,21 +272,12 @@ nep_srv6_reply_reverse(struct nep_app *app, struct rte_mbuf *m,
 {
 	const struct nep_snapshot *s = app->snap;
 	const struct srv6_snap *ss = SRV6_SNAP(s);
-	const struct nep_rib *rib = nep_snap_rib(s, table);
 	uint8_t *ip6 = rte_pktmbuf_mtod(m, uint8_t *) + 14;
-	const struct srv6_policy *pol;
+	const struct srv6_policy *pol = overlay_policy(s, table, ip6);
 	unsigned best = 0, best_k = 0;
-	uint32_t idx;
-	uint64_t nh;
 
-	if (ss == NULL || !ss->enabled || rib == NULL)
+	if (pol == NULL)
 		return -1;
-	nh = nep_rib_lookup6(rib, ip6 + 24);
-	idx = nep_nh_index(nh);
-	if (nep_nh_kind(nh) != NEP_NH_FEATURE ||
-		NEP_NH_FEATURE_OWNER(idx) != nep_srv6_feature.id)
-		return -1;
-	pol = &ss->policies[ss->routes[NEP_NH_FEATURE_ROUTE(idx)].policy];
 	for (unsigned k = 0; k < pol->n_paths; k++) {
 		const struct srv6_path *p = &ss->paths[pol->path[k]];
 		unsigned c = common_bits(p->probe, outer_src);
