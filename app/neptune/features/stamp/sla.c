@@ -236,10 +236,11 @@ stamp_sla_json(struct nep_app *app, json_t *obj)
 	for (unsigned i = 0; mc->has_steering && i < mc->steering.n_policies;
 	     i++) {
 		const struct nep_policy_conf *pc = &mc->steering.policies[i];
-		json_t *tl = json_array();
+		json_t *tl;
 
 		if (!pc->has_sla)
 			continue;
+		tl = json_array();
 		for (unsigned j = 0; sl != NULL && j < SLA_TARGETS; j++) {
 			const struct sla_target *t = &sl->t[pc->sla_slot][j];
 
