@@ -324,11 +324,14 @@ def stamp_cfg():
         "reflector": {"enabled": True, "mode": "stateful", "rate_limit_pps": 0,
                       "return_paths": [{"ssid": 9, "uplink": "isp1",
                                         "segments": [test_dp_srv6.C_PROBE]}]},
+        # two seconds of sending (the rounds wait for neptune to be idle);
+        # replies are taken (and mutated ones parsed) after that too
         "sessions": [
             {"name": "up", "uplink": "isp1", "reflector": G6, "ssid": 1,
-             "interval_ms": 10},
+             "interval_ms": 10, "duration_s": 2},
             {"name": "c", "overlay": "vpn1", "site": "c",
-             "reflector": "fd42:300:1::1", "interval_ms": 10}]}
+             "reflector": "fd42:300:1::1", "interval_ms": 10,
+             "duration_s": 2}]}
     return cfg
 
 
