@@ -18,6 +18,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "mh_config.h"
 #include "mh_export.h"
 #include "nep_control.h"
 #include "nep_pkt.h"
@@ -101,6 +102,18 @@ drop(struct nep_app *app, struct rte_mbuf *m, int err)
 
 	STAMP(app)->refl_drops[i]++;
 	nep_ctl_drop(app, m, stamp_drop_err[i]);
+}
+
+/* The uplink (slot) on port, -1 if none. */
+static int
+uplink_of_port(const struct nep_app *app, unsigned port)
+{
+	struct nep_mh_uplink_info ui;
+
+	for (unsigned u = 0; u < NEP_MAX_UPLINKS; u++)
+		if (nep_mh_uplink_info(app, u, &ui) == 0 && ui.port == port)
+			return (int)u;
+	return -1;
 }
 
 /* The reply as H.Encaps along a configured return segment list, out of
@@ -244,6 +257,10 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	rp.err.mult = 1;
 	rp.tlvs = r->tlvs;
 	rp.cos_allowed = r->cos;
+	/* RFC 9503 Return Path: back out of the link it came in on, to a
+	 * return address, or (IPv6) along an SRv6 segment list */
+	rp.rp_caps = NEP_STAMP_RP_CAN_SAME_LINK | NEP_STAMP_RP_CAN_ADDR |
+		     (pi->family == 6 ? NEP_STAMP_RP_CAN_SRV6 : 0);
 	rp.ts_info.sync_in = NEP_STAMP_SYNC_NTP;
 	rp.ts_info.method_in = NEP_STAMP_TSM_SW;
 	rp.ts_info.sync_out = NEP_STAMP_SYNC_NTP;
@@ -275,6 +292,16 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		drop(app, m, n);
 		return;
 	}
+	if (info.rp_used && info.no_reply) {
+		/* the sender asked for no reply (RFC 9503 4.1.1) */
+		if (sess != NULL)
+			sess->rx++;
+		ss->refl_no_reply++;
+		nep_local_consumed(app, m);
+		return;
+	}
+	if (info.rp_used && info.rp.has_addr && info.rp.af == pi->family)
+		memcpy(src, info.rp.addr, pi->family == 6 ? 16 : 4);
 	if (sess != NULL) {
 		sess->rx++;
 		sess->tx++;
@@ -329,6 +356,24 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	m->data_len = m->pkt_len = 14 + hl + 8 + plen;
 	meta->family = pi->family;
 	ss->refl_tx++;
+	/* A Return Path TLV's segment list, out of the uplink of the port
+	 * the request came in by */
+	if (info.rp_used && info.rp.has_srv6 && pi->family == 6) {
+		struct stamp_return_conf rc = { .ssid = info.ssid,
+			.uplink = uplink_of_port(app, port),
+			.n_sids = info.rp.n_sids };
+
+		memcpy(rc.sids, info.rp.sids, 16u * info.rp.n_sids);
+		nep_ctl_stats(app)->local++;
+		meta->flags = NEP_META_F_ORIG;
+		meta->neigh_pos = -1;
+		if (rc.uplink < 0 ||
+			!send_return_path(app, m, hl + 8 + plen, &rc)) {
+			ss->refl_no_route++;
+			nep_ctl_drop(app, m, NEP_DROP_NO_ROUTE);
+		}
+		return;
+	}
 	/* SSID-selected return path (IPv6 only: an SRv6 encapsulation) */
 	for (unsigned i = 0; pi->family == 6 && i < r->n_returns; i++)
 		if (r->returns[i].ssid == info.ssid) {

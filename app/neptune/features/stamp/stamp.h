@@ -209,6 +209,7 @@ struct stamp_state {
 	uint64_t refl_unknown_tlv, refl_malformed_tlv, refl_return_path;
 	uint64_t refl_cos;
 	uint64_t refl_no_route;
+	uint64_t refl_no_reply;		/* Return Path TLV: no reply wanted */
 	struct stamp_rl rl[STAMP_RL_SLOTS];
 	/* sender */
 	uint64_t replies_unmatched;
