@@ -288,6 +288,23 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		rp.t3_ns = rp.t2_ns + 1;
 	n = nep_stamp_reflect(req, plen, nudp + 8, NEP_STAMP_MAX_LEN, &rp,
 		&info);
+	/* The Return Path TLV asks for what this request cannot have (a
+	 * Return Address of the other family, a segment list in by a port
+	 * that is no uplink's): answered again without it, so the TLV comes
+	 * back with U and the reply goes the usual way (RFC 9503 4). */
+	if (n >= 0 && info.rp_used && !info.rp.has_cc) {
+		uint8_t cant = 0;
+
+		if (info.rp.has_addr && info.rp.af != pi->family)
+			cant |= NEP_STAMP_RP_CAN_ADDR;
+		if (info.rp.has_srv6 && uplink_of_port(app, port) < 0)
+			cant |= NEP_STAMP_RP_CAN_SRV6;
+		if (cant != 0) {
+			rp.rp_caps &= (uint8_t)~cant;
+			n = nep_stamp_reflect(req, plen, nudp + 8,
+				NEP_STAMP_MAX_LEN, &rp, &info);
+		}
+	}
 	if (n < 0) {
 		drop(app, m, n);
 		return;
@@ -300,7 +317,10 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 		nep_local_consumed(app, m);
 		return;
 	}
-	if (info.rp_used && info.rp.has_addr && info.rp.af == pi->family)
+	/* with a Control Code the other sub-TLVs are ignored (RFC 9503
+	 * 4.1.1): the reply goes back on the link the request came in on */
+	if (info.rp_used && !info.rp.has_cc && info.rp.has_addr &&
+		info.rp.af == pi->family)
 		memcpy(src, info.rp.addr, pi->family == 6 ? 16 : 4);
 	if (sess != NULL) {
 		sess->rx++;
@@ -358,7 +378,8 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	ss->refl_tx++;
 	/* A Return Path TLV's segment list, out of the uplink of the port
 	 * the request came in by */
-	if (info.rp_used && info.rp.has_srv6 && pi->family == 6) {
+	if (info.rp_used && !info.rp.has_cc && info.rp.has_srv6 &&
+		pi->family == 6) {
 		struct stamp_return_conf rc = { .ssid = info.ssid,
 			.uplink = uplink_of_port(app, port),
 			.n_sids = info.rp.n_sids };
