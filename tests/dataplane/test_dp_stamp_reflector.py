@@ -32,7 +32,12 @@ Runs (one neptune each, module-scoped):
   auth       hmac-sha256 with a key file: 112-byte requests, HMAC TLVs,
              wrong HMACs (`stamp_bad_auth`, never answered);
   srv6       STAMP to an End SID with and without an SRH, return_paths
-             (H.Encaps'd out of the uplink).
+             (H.Encaps'd out of the uplink);
+  rpath      RFC 9503 Return Path TLVs (laid out here with struct): a
+             Control Code (no reply / reply on the same link), a Return
+             Address, an SRv6 Segment List (H.Encaps'd out of the uplink
+             of the port the request came in by), an SR-MPLS label stack
+             (not supported: U).
 Key file errors (mode, owner, content) are checked with `neptune
 --check-config` and a start: file:line:column of key_file. About 10 s.
 """
@@ -1149,3 +1154,275 @@ def test_srv6_return_path_ipv4_and_other_ssid(srv6):
     assert_drops(srv6, {})
     j = srv6.info["show stamp reflector"]
     assert j["received"] == j["replied"] == 6, j
+
+
+# -- RFC 9503 Return Path TLV -------------------------------------------------
+
+# RFC 9503 4 (IANA: STAMP TLV type 10) and 4.1: the value is sub-TLVs with
+# the RFC 8972 TLV header (flags, type, 16-bit length): Control Code (1,
+# four bytes of flags, Reply Request the lowest bit: 0 no reply, 1 reply
+# on the link the request came in on), Return Address (2, an IPv4 or IPv6
+# address: 4 or 16 bytes), SR-MPLS Label Stack (3, 32-bit label stack
+# entries), SRv6 Segment List (4, 16-byte segments, Segment(1), the first
+# visited, first). Sub-TLV flags 0, as lib/stamp's encoder sends them.
+T_RP = 10
+SUB_CC, SUB_ADDR, SUB_MPLS, SUB_SRV6 = 1, 2, 3, 4
+
+
+def rp_sub(t, value, flags=0):
+    return struct.pack("!BBH", flags, t, len(value)) + value
+
+
+def rp_cc(reply):
+    return rp_sub(SUB_CC, struct.pack("!I", 1 if reply else 0))
+
+
+def rp_addr(a):
+    return rp_sub(SUB_ADDR, ipaddress.ip_address(a).packed)
+
+
+def rp_mpls(*labels, ttl=255):
+    """Label stack entries (RFC 3032): label 20 | TC 3 | S 1 | TTL 8."""
+    return rp_sub(SUB_MPLS, b"".join(
+        struct.pack("!I", lb << 12 | (i == len(labels) - 1) << 8 | ttl)
+        for i, lb in enumerate(labels)))
+
+
+def rp_srv6(*segs):
+    return rp_sub(SUB_SRV6, b"".join(ipaddress.IPv6Address(s).packed
+                                    for s in segs))
+
+
+def rp_value(*subs):
+    return b"".join(subs)
+
+
+def rp_tlv(*subs):
+    """The Return Path TLV as a Session-Sender sends it (U set)."""
+    return tlv(T_RP, rp_value(*subs))
+
+
+def with_src(frame, src):
+    """The request frame with another source address: what a reply to a
+    Return Address is checked against (the reply goes to src)."""
+    e = Ether(bytes(frame))
+    if IPv6 in e:
+        e[IPv6].src = src
+    else:
+        e[IP].src = src
+        del e[IP].chksum
+    del e[UDP].chksum
+    return bytes(e)
+
+
+RA6, RA4 = "fd42:100:1::77", "192.0.2.77"   # Return Addresses on the LAN
+RA_W6 = "2001:db8:99::7"                    # one beyond the gateway
+SEG3 = "2001:db8:77::3"
+
+# a Control Code asking for no reply: none sent, the other sub-TLVs (a
+# sender's error) ignored
+RP_NOREPLY = [
+    v6(sender(1, 801, tlvs=[rp_tlv(rp_cc(False))]), sport=48001),
+    v4(sender(2, 802, tlvs=[rp_tlv(rp_cc(False))]), sport=48002),
+    from_wan(sender(3, 803, tlvs=[rp_tlv(rp_cc(False),
+                                         rp_srv6(SEG1, SEG2))]),
+             WAN6, sport=48003),
+]
+# a Control Code asking for a reply on the same link: the Return Address
+# and the segment list beside it ignored (RFC 9503 4.1.1)
+RP_CC_LAN = v6(sender(4, 804, tlvs=[rp_tlv(rp_cc(True), rp_addr(RA6))]),
+               hlim=20, sport=48004)
+RP_CC_WAN = from_wan(sender(5, 805, tlvs=[rp_tlv(rp_cc(True),
+                                                 rp_srv6(SEG1, SEG2))]),
+                     WAN6, sport=48005)
+# a Return Address of the request's family (after a CoS TLV: the walk
+# goes on), and of the other family (cannot be used: U)
+RP_ADDR6 = v6(sender(6, 806, tlvs=[tlv(T_COS, cos_value(46)),
+                                   rp_tlv(rp_addr(RA6))]),
+              hlim=30, tc=10 << 2 | 1, sport=48006)
+RP_ADDR4 = v4(sender(7, 807, tlvs=[rp_tlv(rp_addr(RA4))]), ttl=40,
+              sport=48007)
+RP_ADDR_X6 = v6(sender(8, 808, tlvs=[rp_tlv(rp_addr(RA4))]), sport=48008)
+RP_ADDR_X4 = v4(sender(9, 809, tlvs=[rp_tlv(rp_addr(RA6))]), sport=48009)
+# SRv6 Segment Lists, in from wan1 (isp1's port); one with a Return
+# Address too; one with an SSID of return_paths (the TLV's list wins)
+RP_SRV6 = from_wan(sender(10, 810, tlvs=[rp_tlv(rp_srv6(SEG1, SEG2))]),
+                   WAN6, sport=48010, hlim=44)
+RP_ADDR_SRV6 = from_wan(sender(11, 811, tlvs=[rp_tlv(
+    rp_addr(RA_W6), rp_srv6(SEG3, SEG1, SEG2))]), WAN6, sport=48011)
+RP_SRV6_SSID = from_wan(sender(12, RP_SSID, tlvs=[rp_tlv(
+    rp_srv6(SEG3, SEG2))]), WAN6, sport=48012)
+# a segment list the reflector cannot follow: in on lan0 (no uplink
+# there), over IPv4
+RP_SRV6_LAN = v6(sender(13, 813, tlvs=[rp_tlv(rp_srv6(SEG1, SEG2))]),
+                 sport=48013)
+RP_SRV6_V4 = v4(sender(14, 814, tlvs=[rp_tlv(rp_srv6(SEG1, SEG2))]),
+                sport=48014)
+# SR-MPLS: not supported: the whole TLV back with U, the reply the usual
+# way (not to the Return Address, not along the segment list beside it)
+RP_MPLS = v6(sender(15, 815, tlvs=[rp_tlv(rp_mpls(16001, 16002))]),
+             sport=48015)
+RP_MPLS_ADDR = from_wan(sender(16, 816, tlvs=[rp_tlv(
+    rp_addr(RA_W6), rp_mpls(16001))]), WAN6, sport=48016)
+RP_MPLS_SRV6 = from_wan(sender(17, 817, tlvs=[rp_tlv(
+    rp_mpls(16001), rp_srv6(SEG1, SEG2))]), WAN6, sport=48017)
+
+RP_LAN = [RP_NOREPLY[0], RP_NOREPLY[1], RP_CC_LAN, RP_ADDR6, RP_ADDR4,
+          RP_ADDR_X6, RP_ADDR_X4, RP_SRV6_LAN, RP_SRV6_V4, RP_MPLS]
+RP_WAN = [RP_NOREPLY[2], RP_CC_WAN, RP_SRV6, RP_ADDR_SRV6, RP_SRV6_SSID,
+          RP_MPLS_ADDR, RP_MPLS_SRV6]
+
+
+@pytest.fixture(scope="module")
+def rpath():
+    return run({"lan0": RP_LAN, "wan1": RP_WAN}, SRV6_CFG)
+
+
+def rp_back(req, flags):
+    """The request's TLVs as the reply carries them: each Return Path TLV
+    with the flags given, the others as they came."""
+    t = udp_payload(req)[44:]
+    out, off = b"", 0
+    while off < len(t):
+        ty, ln = t[off + 1], struct.unpack_from("!H", t, off + 2)[0]
+        h = bytes([flags]) if ty == T_RP else t[off:off + 1]
+        out += h + t[off + 1:off + 4 + ln]
+        off += 4 + ln
+    return out
+
+
+def plain_reply(r, port, req):
+    """The reply on port for req, not encapsulated."""
+    rep = find_reply(r, port, req)
+    assert IPv6ExtHdrSegmentRouting not in rep.e, "encapsulated"
+    return rep
+
+
+def encap_replies(r):
+    """{request's UDP source port: frame} of the H.Encaps'd replies."""
+    by = {}
+    for f in r.outputs["wan1"]:
+        if IPv6ExtHdrSegmentRouting in Ether(f):
+            by[IPv6(_decap(f)[3])[UDP].dport] = f
+    return by
+
+
+def check_encap(r, req, segs, to=None, tlvs=None):
+    """The reply H.Encaps'd out of isp1 along segs (Segment(1) first):
+    outer IPv6 from the uplink's address to segs[0], an SRH holding them
+    reversed, Segments Left n - 1; the inner reply to `to` (default the
+    request's source), checked byte for byte."""
+    f = encap_replies(r).get(Ether(bytes(req))[UDP].sport)
+    assert f is not None, f"no encapsulated reply for {req!r}"
+    e, o, srh, inner = _decap(f)
+    assert (e.src, e.dst) == (WAN1_MAC, GW_MAC)
+    assert o.src == WAN6 and o.dst == segs[0] and o.nh == 43
+    assert o.hlim == 64, o.hlim
+    assert o.tc == IPv6(inner).tc and o.fl == flow_label(inner), \
+        (o.tc, o.fl, flow_label(inner))
+    assert o.plen == 8 + 16 * len(segs) + len(inner)
+    assert srh.type == 4 and srh.segleft == len(segs) - 1 and \
+        srh.lastentry == len(segs) - 1
+    assert [str(a) for a in srh.addresses] == list(reversed(segs))
+    assert srh.nh == 41
+    fake = bytes(Ether(src=WAN1_MAC, dst=Ether(bytes(req)).src,
+                       type=0x86dd)) + inner
+    Reply(fake, req if to is None else with_src(req, to)).check(
+        eth_src=WAN1_MAC, tlvs=tlvs, t_end=r.t_end)
+
+
+def test_return_path_no_reply(rpath):
+    """A Control Code with Reply Request 0 (RFC 9503 4.1.1): no reply at
+    all, over IPv6 and IPv4, and with a segment list beside it; nothing
+    dropped (the request is consumed)."""
+    sent = {Ether(bytes(q))[UDP].sport for q in RP_NOREPLY}
+    for port in ("lan0", "wan1"):
+        for f in rpath.outputs[port]:
+            e = Ether(f)
+            if IPv6ExtHdrSegmentRouting in e:
+                e = IPv6(_decap(f)[3])
+            assert e[UDP].dport not in sent, f"a reply on {port}: {e!r}"
+    assert_drops(rpath, {})
+
+
+def test_return_path_control_code_same_link(rpath):
+    """Reply Request 1: the reply on the link the request came in on, to
+    its source; the Return Address and the segment list beside it are
+    ignored (RFC 9503 4.1.1); the TLV back without U."""
+    plain_reply(rpath, "lan0", RP_CC_LAN).check(
+        tlvs=rp_back(RP_CC_LAN, 0), t_end=rpath.t_end)
+    plain_reply(rpath, "wan1", RP_CC_WAN).check(
+        eth_src=WAN1_MAC, tlvs=rp_back(RP_CC_WAN, 0), t_end=rpath.t_end)
+
+
+def test_return_path_return_address(rpath):
+    """A Return Address of the request's family: the reply goes to it
+    instead of the source (on the request's link, to its previous hop),
+    the TLV back without U; the CoS TLV before it answered as well."""
+    rep = plain_reply(rpath, "lan0", RP_ADDR6)
+    assert rep.l3.dst == RA6
+    Reply(rep.frame, with_src(RP_ADDR6, RA6)).check(
+        dscp=46, tlvs=tlvb(T_COS, cos_value(46, 10, 1, 0), 0) +
+        tlvb(T_RP, rp_value(rp_addr(RA6)), 0), t_end=rpath.t_end)
+    rep = plain_reply(rpath, "lan0", RP_ADDR4)
+    assert rep.l3.dst == RA4
+    Reply(rep.frame, with_src(RP_ADDR4, RA4)).check(
+        tlvs=tlvb(T_RP, rp_value(rp_addr(RA4)), 0), t_end=rpath.t_end)
+
+
+def test_return_path_return_address_other_family(rpath):
+    """A Return Address of the other family cannot be used: the TLV back
+    with U, the reply to the request's source."""
+    for req in (RP_ADDR_X6, RP_ADDR_X4):
+        plain_reply(rpath, "lan0", req).check(tlvs=rp_back(req, F_U),
+                                               t_end=rpath.t_end)
+
+
+def test_return_path_srv6(rpath):
+    """An SRv6 Segment List (RFC 9503 4.1.3): the reply H.Encaps'd along
+    it out of isp1, the uplink of wan1 the request came in by, the TLV
+    back without U; with a Return Address beside it the inner reply goes
+    there; the TLV's list before the SSID's return_paths."""
+    check_encap(rpath, RP_SRV6, [SEG1, SEG2], tlvs=rp_back(RP_SRV6, 0))
+    check_encap(rpath, RP_ADDR_SRV6, [SEG3, SEG1, SEG2], to=RA_W6,
+                tlvs=rp_back(RP_ADDR_SRV6, 0))
+    check_encap(rpath, RP_SRV6_SSID, [SEG3, SEG2],
+                tlvs=rp_back(RP_SRV6_SSID, 0))
+
+
+def test_return_path_srv6_not_possible(rpath):
+    """A segment list the reflector cannot follow -- a request in on lan0,
+    which is no uplink's port, or over IPv4 -- is not used: the TLV back
+    with U, the reply the usual way (RFC 9503 4: used 'if possible')."""
+    for req in (RP_SRV6_LAN, RP_SRV6_V4):
+        plain_reply(rpath, "lan0", req).check(tlvs=rp_back(req, F_U),
+                                               t_end=rpath.t_end)
+
+
+def test_return_path_mpls_not_supported(rpath):
+    """An SR-MPLS Label Stack: not supported, the whole TLV back with U and
+    the reply the usual way: to the source, not to the Return Address
+    beside it, not along the segment list beside it."""
+    plain_reply(rpath, "lan0", RP_MPLS).check(tlvs=rp_back(RP_MPLS, F_U),
+                                              t_end=rpath.t_end)
+    for req in (RP_MPLS_ADDR, RP_MPLS_SRV6):
+        rep = plain_reply(rpath, "wan1", req)
+        assert rep.l3.dst == PEER6
+        rep.check(eth_src=WAN1_MAC, tlvs=rp_back(req, F_U),
+                  t_end=rpath.t_end)
+
+
+def test_return_path_counters(rpath):
+    """Every request received, all but the three no-reply ones answered,
+    three over a return path, nothing dropped, no TLV counted unknown (a
+    Return Path TLV flagged U is not an unknown type)."""
+    assert len(rpath.outputs["lan0"]) == len(RP_LAN) - 2
+    assert len(rpath.outputs["wan1"]) == len(RP_WAN) - 1
+    assert len(encap_replies(rpath)) == 3
+    j = rpath.info["show stamp reflector"]
+    n = len(RP_LAN) + len(RP_WAN)
+    assert j["received"] == n and j["replied"] == n - len(RP_NOREPLY), j
+    assert j["return_path"] == 3 and j["no_route"] == 0, j
+    assert j["unknown_tlvs"] == 0 and j["malformed_tlvs"] == 0, j
+    assert j["cos_answered"] == 1, j
+    assert_drops(rpath, {})
