@@ -232,6 +232,8 @@ cmd_reflector(struct nep_cmd_ctx *ctx)
 		"cos_answered", (json_int_t)st->refl_cos, "return_path",
 		(json_int_t)st->refl_return_path, "no_route",
 		(json_int_t)st->refl_no_route, "drops", drops);
+	json_object_set_new(o, "no_reply_asked",
+		json_integer((json_int_t)st->refl_no_reply));
 	if (ctx->json) {
 		ctx->json_out = o;
 		return 0;
