@@ -557,12 +557,20 @@ round_check(struct nep_app *app, struct stamp_sess *s, uint64_t now)
 /* ---- running ---- */
 
 void
-stamp_sessions_run(struct nep_app *app, uint64_t now_ns)
+stamp_sessions_run(struct nep_app *app, uint64_t loop_ns)
 {
 	const struct stamp_config *sc = stamp_conf(app->cfg);
 	struct stamp_state *st = STAMP(app);
 	uint64_t wall = nep_wall_ns_at(app, rte_rdtsc());
+	/*
+	 * Now, not the control loop's start: the replies this iteration
+	 * took (last_reply_ns) came after that, and `now - last_reply`
+	 * would wrap around to "unanswered for ages" (a triggered round
+	 * every second, and a real failure then waiting out the gap).
+	 */
+	uint64_t now_ns = nep_now_ns();
 
+	(void)loop_ns;
 	for (unsigned i = 0; i < st->n_sess; i++) {
 		struct stamp_sess *s = &st->sess[i];
 		const struct stamp_session_conf *c = &sc->sessions[s->conf];
@@ -597,7 +605,7 @@ stamp_sessions_run(struct nep_app *app, uint64_t now_ns)
 		/* unanswered for fail_count intervals: what gets through? */
 		uint64_t since = s->last_reply_ns > s->start_ns ?
 			s->last_reply_ns : s->start_ns;
-		if (s->sent >= sc->fail_count &&
+		if (s->sent >= sc->fail_count && now_ns > since &&
 			now_ns - since > (uint64_t)sc->fail_count * iv &&
 			now_ns - s->last_trigger_ns >= TRIGGER_GAP_NS) {
 			if (s->outage_start_ns == 0)
