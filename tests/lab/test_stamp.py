@@ -508,7 +508,7 @@ def test_transparency_fallback(slab, tmp_path):
         if ping is not None:
             ping.stop()
         slab.ns("isp1", "nft", "delete", "table", "inet", "nep_srh_block")
-    wait_for("paths back to T0", lambda: all(
+    wait_for("paths back to T0", lambda: all(  # C re-probes every 10 s
         p["class"] == "T0" and p["encapsulation"] == "srh"
         for s in (slab.a, slab.c) for p in paths_through(s, "isp1").values()), 20)
     ev = slab.a.cli_json("show", "stamp", "events")["events"]
