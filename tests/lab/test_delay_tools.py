@@ -69,12 +69,18 @@ def test_loss_to_isp(lab):
     try:
         _run(LAB_DIR / "fail", "isp1", "loss", 10, "to")
         r = lab.ping("client", SRV1_6, count=1000, wait=1, interval=0.005)
-        m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+        m = re.search(r"(\d+) packets transmitted, (\d+) received(?:, \+(\d+) errors)?",
+                      r.stdout)
         assert m, r.stdout + r.stderr
-        sent, got = int(m.group(1)), int(m.group(2))
-        loss = 100.0 * (sent - got) / sent
-        print(f"loss {loss:.1f} % of {sent}")
-        assert sent == 1000 and 6 <= loss <= 14, f"loss {loss:.1f} %:\n{r.stdout[-400:]}"
+        sent, got, errors = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        # isp1's health probes lose 10 % too: now and then three in a row,
+        # and for the half second isp1 is down neptune answers srv1 (strict
+        # isp1) with Destination Unreachable: those requests never met the
+        # loss rule; the injected loss is over the others
+        loss = 100.0 * (sent - got - errors) / (sent - errors)
+        print(f"loss {loss:.1f} % of {sent - errors} ({errors} unreachable)")
+        assert sent == 1000 and errors < 200 and 6 <= loss <= 14, \
+            f"loss {loss:.1f} %:\n{r.stdout[-400:]}"
     finally:
         _run(LAB_DIR / "fail", "isp1", "clear")
     r = lab.ping("client", SRV1_6, count=50, wait=1, interval=0.005)
