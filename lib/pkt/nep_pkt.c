@@ -290,6 +290,52 @@ nep_icmp6_wrap(uint8_t *out, const uint8_t src[16], const uint8_t dst[16],
 	return NEP_IP6_HLEN + l4_len;
 }
 
+static void
+udp_header(struct rte_udp_hdr *udp, uint16_t sport, uint16_t dport,
+	uint32_t len)
+{
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
+	udp->dgram_cksum = 0;
+}
+
+uint32_t
+nep_udp6_wrap(uint8_t *out, const uint8_t src[16], const uint8_t dst[16],
+	uint16_t sport, uint16_t dport, uint32_t len, uint8_t tc, uint8_t hlim)
+{
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)out;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(out + NEP_IP6_HLEN);
+
+	ip6_header(out, src, dst, (uint16_t)(8 + len), hlim);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tc << 20);
+	ip6->proto = NEP_PROTO_UDP;
+	udp_header(udp, sport, dport, len);
+	udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	return NEP_IP6_HLEN + 8 + len;
+}
+
+uint32_t
+nep_udp4_wrap(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport,
+	uint16_t dport, uint32_t len, uint8_t tos, uint8_t ttl)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)out;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(out + 20);
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->type_of_service = tos;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + len));
+	ip->time_to_live = ttl;
+	ip->next_proto_id = NEP_PROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp_header(udp, sport, dport, len);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return 20 + 8 + len;
+}
+
 uint32_t
 nep_icmp6_build_error(uint8_t *out, uint32_t cap, const uint8_t *orig,
 	uint32_t orig_len, uint8_t type, uint8_t code, uint32_t param,

@@ -361,6 +361,18 @@ void nep_icmp4_echo_to_reply(uint8_t *l3, uint32_t l3_len);
 uint32_t nep_icmp6_wrap(uint8_t *out, const uint8_t src[16],
 	const uint8_t dst[16], uint32_t l4_len, uint8_t hlim);
 
+/* The IPv6 and UDP headers before a UDP payload already at out + 48
+ * (len bytes, built elsewhere: DHCPv6, STAMP), the checksum computed;
+ * tc is the traffic class byte (DSCP << 2 | ECN). Returns the packet
+ * length. */
+uint32_t nep_udp6_wrap(uint8_t *out, const uint8_t src[16],
+	const uint8_t dst[16], uint16_t sport, uint16_t dport, uint32_t len,
+	uint8_t tc, uint8_t hlim);
+/* The same for IPv4 at out + 28 (addresses in network order; ID 0, no
+ * options, DF clear). */
+uint32_t nep_udp4_wrap(uint8_t *out, uint32_t src, uint32_t dst,
+	uint16_t sport, uint16_t dport, uint32_t len, uint8_t tos, uint8_t ttl);
+
 /* Neighbour Solicitation for target; dst is solicited-node or unicast. */
 uint32_t nep_nd_build_ns(uint8_t *out, uint32_t cap, const uint8_t src[16],
 	const uint8_t dst[16], const uint8_t target[16], const uint8_t mac[6]);

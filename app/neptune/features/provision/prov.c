@@ -251,27 +251,14 @@ send_udp6(struct nep_app *app, struct prov_uplink *u, const uint8_t *dst,
 {
 	struct rte_mbuf *m;
 	uint8_t *f, mac[6];
-	struct rte_ipv6_hdr *ip6;
-	struct rte_udp_hdr *udp;
 
 	if (len <= 0 || (m = nep_ctl_alloc(app)) == NULL)
 		return;
 	f = rte_pktmbuf_mtod(m, uint8_t *);
-	ip6 = (struct rte_ipv6_hdr *)(f + 14);
-	udp = (struct rte_udp_hdr *)(ip6 + 1);
-	memcpy(udp + 1, payload, (size_t)len);
-	udp->src_port = rte_cpu_to_be_16(NEP_DHCP6_CLIENT_PORT);
-	udp->dst_port = rte_cpu_to_be_16(NEP_DHCP6_SERVER_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
-	udp->dgram_cksum = 0;
-	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
-	ip6->payload_len = udp->dgram_len;
-	ip6->proto = NEP_PROTO_UDP;
-	ip6->hop_limits = 1;
-	memcpy(ip6->src_addr, app->ports[u->port].ll, 16);
-	memcpy(ip6->dst_addr, dst, 16);
-	udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
-	m->data_len = m->pkt_len = (uint16_t)(14 + 40 + 8 + len);
+	memcpy(f + 14 + 40 + 8, payload, (size_t)len);
+	m->data_len = m->pkt_len = (uint16_t)(14 + nep_udp6_wrap(f + 14,
+		app->ports[u->port].ll, dst, NEP_DHCP6_CLIENT_PORT,
+		NEP_DHCP6_SERVER_PORT, (uint32_t)len, 0, 1));
 	nep_ip6_mcast_mac(dst, mac);
 	nep_ctl_set_eth(app, m, u->port, mac, RTE_ETHER_TYPE_IPV6);
 	nep_ctl_tx(app, u->port, m);
@@ -285,29 +272,14 @@ send_udp4(struct nep_app *app, struct prov_uplink *u, uint32_t src,
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct rte_mbuf *m;
 	uint8_t *f;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
 
 	if (len <= 0 || (m = nep_ctl_alloc(app)) == NULL)
 		return;
 	f = rte_pktmbuf_mtod(m, uint8_t *);
-	ip = (struct rte_ipv4_hdr *)(f + 14);
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	memcpy(udp + 1, payload, (size_t)len);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + len));
-	ip->time_to_live = 64;
-	ip->next_proto_id = NEP_PROTO_UDP;
-	ip->src_addr = htonl(src);
-	ip->dst_addr = htonl(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(NEP_DHCP4_CLIENT_PORT);
-	udp->dst_port = rte_cpu_to_be_16(NEP_DHCP4_SERVER_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
-	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-	m->data_len = m->pkt_len = (uint16_t)(14 + 20 + 8 + len);
+	memcpy(f + 14 + 20 + 8, payload, (size_t)len);
+	m->data_len = m->pkt_len = (uint16_t)(14 + nep_udp4_wrap(f + 14,
+		htonl(src), htonl(dst), NEP_DHCP4_CLIENT_PORT,
+		NEP_DHCP4_SERVER_PORT, (uint32_t)len, 0, 64));
 	u->d4.sent++;
 	if (dst == 0xffffffffu) {
 		nep_ctl_set_eth(app, m, u->port, bcast, RTE_ETHER_TYPE_IPV4);

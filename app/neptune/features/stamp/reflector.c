@@ -335,43 +335,19 @@ stamp_reflector_input(struct nep_app *app, struct rte_mbuf *m, unsigned port,
 	if (pi->l3_off != 14)	/* a tagged frame: the L2 header is 14 now */
 		memmove(f + pi->l3_off - 14, f, 12);
 	if (pi->family == 6) {
-		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)nl3;
-
-		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)dscp << 22);
-		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + plen));
-		ip6->proto = IPPROTO_UDP;
-		ip6->hop_limits = NEP_STAMP_REPLY_TTL;
-		memcpy(ip6->src_addr, dst, 16);
-		memcpy(ip6->dst_addr, src, 16);
+		nep_udp6_wrap(nl3, dst, src, dport, sport, plen,
+			(uint8_t)(dscp << 2), NEP_STAMP_REPLY_TTL);
 		f[12] = 0x86;
 		f[13] = 0xdd;
 	} else {
-		struct rte_ipv4_hdr *ip4 = (struct rte_ipv4_hdr *)nl3;
+		uint32_t s4, d4;
 
-		memset(ip4, 0, 20);
-		ip4->version_ihl = 0x45;
-		ip4->type_of_service = (uint8_t)(dscp << 2);
-		ip4->total_length = rte_cpu_to_be_16((uint16_t)(28 + plen));
-		ip4->time_to_live = NEP_STAMP_REPLY_TTL;
-		ip4->next_proto_id = IPPROTO_UDP;
-		memcpy(&ip4->src_addr, dst, 4);
-		memcpy(&ip4->dst_addr, src, 4);
-		ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+		memcpy(&s4, dst, 4);
+		memcpy(&d4, src, 4);
+		nep_udp4_wrap(nl3, s4, d4, dport, sport, plen,
+			(uint8_t)(dscp << 2), NEP_STAMP_REPLY_TTL);
 		f[12] = 0x08;
 		f[13] = 0x00;
-	}
-	nudp[0] = (uint8_t)(dport >> 8);
-	nudp[1] = (uint8_t)dport;
-	nudp[2] = (uint8_t)(sport >> 8);
-	nudp[3] = (uint8_t)sport;
-	nudp[4] = (uint8_t)((8 + plen) >> 8);
-	nudp[5] = (uint8_t)(8 + plen);
-	nudp[6] = nudp[7] = 0;
-	{
-		uint16_t ck = pi->family == 6 ?
-			rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)nl3, nudp) :
-			rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)nl3, nudp);
-		memcpy(nudp + 6, &ck, 2);
 	}
 	m->data_len = m->pkt_len = 14 + hl + 8 + plen;
 	meta->family = pi->family;

@@ -134,8 +134,7 @@ build_test(struct nep_app *app, const struct stamp_session_conf *c,
 	static uint8_t tlv[1500];
 	struct nep_stamp_sender snd;
 	struct nep_meta *meta;
-	struct rte_ipv6_hdr *ip6;
-	uint8_t *f, *udp;
+	uint8_t *f;
 	enum nep_stamp_mode mode = c->auth ? NEP_STAMP_AUTH : NEP_STAMP_UNAUTH;
 	size_t base = nep_stamp_base_len(mode), tl = 0;
 	int n;
@@ -166,35 +165,17 @@ build_test(struct nep_app *app, const struct stamp_session_conf *c,
 		snd.ts = nep_stamp_ts_from_ns(c->tsfmt,
 			nep_wall_ns_at(app, rte_rdtsc()));
 	f = rte_pktmbuf_mtod(m, uint8_t *);
-	ip6 = (struct rte_ipv6_hdr *)(f + 14);
-	udp = f + 14 + 40;
-	n = nep_stamp_build_sender(udp + 8, 1400, mode, &snd,
+	n = nep_stamp_build_sender(f + 14 + 40 + 8, 1400, mode, &snd,
 		c->auth ? &auth : NULL);
 	if (n < 0) {
 		nep_ctl_drop(app, m, stamp_drop_err[-n <= NEP_STAMP_E_COUNT ?
 							    -n : 0]);
 		return NULL;
 	}
-	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)c->dscp << 22);
-	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + n));
-	ip6->proto = IPPROTO_UDP;
-	ip6->hop_limits = 255;
-	memcpy(ip6->src_addr, src, 16);
-	memcpy(ip6->dst_addr, dst, 16);
-	udp[0] = (uint8_t)(sport >> 8);
-	udp[1] = (uint8_t)sport;
-	udp[2] = (uint8_t)(c->port >> 8);
-	udp[3] = (uint8_t)c->port;
-	udp[4] = (uint8_t)((8 + n) >> 8);
-	udp[5] = (uint8_t)(8 + n);
-	udp[6] = udp[7] = 0;
-	{
-		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, udp);
-		memcpy(udp + 6, &ck, 2);
-	}
+	m->data_len = m->pkt_len = 14 + nep_udp6_wrap(f + 14, src, dst, sport,
+		c->port, (uint32_t)n, (uint8_t)(c->dscp << 2), 255);
 	f[12] = 0x86;
 	f[13] = 0xdd;
-	m->data_len = m->pkt_len = (uint32_t)(14 + 40 + 8 + n);
 	meta = nep_meta(m);
 	meta->family = 6;
 	if (!c->auth) {
